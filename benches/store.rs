@@ -1,0 +1,196 @@
+//! The kiosk store's speed targets, measured end to end on a real file, printed as a
+//! table (run with `cargo bench --bench store`; figures go in docs/benchmarks.md):
+//!
+//! - importing 100,000 residents from CSV: under 5 s;
+//! - resident lookup by ID number, phone or household code among 200,000: p99 under 1 ms;
+//! - the sign-up use-case (durable commit, outbox, audit): p99 under 10 ms, beside one
+//!   bare durable SQLite commit on the same file system, with the ratio (aim: within 2×);
+//! - the cost of `synchronous = FULL` against `NORMAL`, the measurement behind the choice.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use linli::store::{Actor, Store};
+use linli::usecase::{demo, demo_people, enrolment, households};
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index]
+}
+
+fn row(name: &str, samples: &mut [Duration]) {
+    let p50 = percentile(samples, 0.50);
+    let p99 = percentile(samples, 0.99);
+    println!(
+        "| {name} | {} | {:.3} ms | {:.3} ms |",
+        samples.len(),
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
+}
+
+fn csv_of(rows: &[households::ResidentRow]) -> String {
+    let mut out = String::from("household_code,address,name,id_number,phone,tags\n");
+    for r in rows {
+        let tags: Vec<&str> = r.tags.iter().map(|t| t.as_str()).collect();
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r.household_code,
+            r.address,
+            r.name,
+            r.id_number.as_str(),
+            r.phone.as_ref().map(|p| p.as_str()).unwrap_or(""),
+            tags.join(";")
+        ));
+    }
+    out
+}
+
+fn bare_commits(path: &std::path::Path, synchronous: &str, n: usize) -> Vec<Duration> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .unwrap();
+    conn.execute_batch(&format!("PRAGMA synchronous = {synchronous}; CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, body TEXT)")).unwrap();
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let start = Instant::now();
+        conn.execute("INSERT INTO bare (body) VALUES (?1)", [format!("row {i}")])
+            .unwrap();
+        samples.push(start.elapsed());
+    }
+    samples
+}
+
+fn main() {
+    // `cargo test --benches` runs bench binaries with --bench absent; keep that quick.
+    let full = std::env::args().any(|a| a == "--bench");
+    let (import_n, total_n, signups, lookups) = if full {
+        (100_000, 200_000, 2_000, 10_000)
+    } else {
+        (2_000, 4_000, 50, 200)
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let now = today.and_hms_opt(9, 0, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    store
+        .write(&Actor::system(), now, |tx| {
+            linli::store::set_setting(tx, "centre_code", demo::CENTRE_CODE)?;
+            linli::store::set_setting(tx, "community_code", demo::COMMUNITY_CODE)?;
+            demo::publish_calendar(tx, demo::demo_calendar(today))?;
+            for mut p in demo::programmes(today) {
+                p.capacity = (signups / 2) as u32;
+                demo::publish_programme(tx, &p)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+
+    let mut rng = demo_people::DemoRandom::new(7);
+    let mut people = Vec::new();
+    let mut batch = 0;
+    while people.len() < total_n {
+        // Each batch restarts at HF-0001; make household codes unique across batches.
+        for mut r in demo_people::households(today, 1_000, &mut rng) {
+            r.household_code = format!("{}-{batch}", r.household_code);
+            people.push(r);
+        }
+        batch += 1;
+    }
+    // Distinct ID numbers across batches (the generator only de-duplicates within one).
+    let mut seen = std::collections::HashSet::new();
+    people.retain(|r| seen.insert(r.id_number.as_str().to_string()));
+    people.truncate(total_n);
+    let (first, second) = people.split_at(import_n.min(people.len()));
+
+    println!("\n## Kiosk store ({} residents)\n", people.len());
+    let csv = csv_of(first);
+    let start = Instant::now();
+    let rows = households::parse_csv(csv.as_bytes(), today).unwrap();
+    households::import_rows(&mut store, &Actor::cli(), now, &rows, "bench.csv").unwrap();
+    let import = start.elapsed();
+    println!("| measure | n | result |\n|---|---|---|");
+    println!(
+        "| import {} residents from CSV (parse, validate, one transaction) | 1 | {:.2} s |",
+        rows.len(),
+        import.as_secs_f64()
+    );
+    let rest = households::parse_csv(csv_of(second).as_bytes(), today).unwrap();
+    households::import_rows(&mut store, &Actor::cli(), now, &rest, "bench2.csv").unwrap();
+
+    println!("\n| measure | n | p50 | p99 |\n|---|---|---|---|");
+    let conn = store.conn();
+    let mut by_id = Vec::new();
+    let mut by_phone = Vec::new();
+    let mut by_household = Vec::new();
+    let step = (people.len() / lookups).max(1);
+    for r in people.iter().step_by(step) {
+        let start = Instant::now();
+        let found = linli::usecase::load::resident(conn, r.id_number.as_str()).unwrap();
+        by_id.push(start.elapsed());
+        assert!(found.is_some());
+        if let Some(phone) = &r.phone {
+            let start = Instant::now();
+            let mut stmt = conn
+                .prepare_cached("SELECT id_number, name FROM residents WHERE phone = ?1")
+                .unwrap();
+            let n = stmt
+                .query_map([phone.as_str()], |row| row.get::<_, String>(0))
+                .unwrap()
+                .count();
+            by_phone.push(start.elapsed());
+            assert!(n >= 1);
+        }
+        let start = Instant::now();
+        let members = linli::usecase::load::household_members(conn, &r.household_code).unwrap();
+        by_household.push(start.elapsed());
+        assert!(!members.is_empty());
+    }
+    row("resident by ID number", &mut by_id);
+    row("residents by phone", &mut by_phone);
+    row("household members by household code", &mut by_household);
+
+    let children: Vec<&households::ResidentRow> = people
+        .iter()
+        .filter(|r| {
+            (6..=12).contains(&linli_core::household::age_on(
+                r.id_number.birth_date(),
+                today,
+            ))
+        })
+        .take(signups)
+        .collect();
+    let mut signup_samples = Vec::new();
+    for child in &children {
+        let start = Instant::now();
+        store
+            .write(&Actor::cli(), now, |tx| {
+                enrolment::signup_in(tx, child.id_number.as_str(), "after-school")
+            })
+            .unwrap();
+        signup_samples.push(start.elapsed());
+    }
+    let bare_path = dir.path().join("bare.sqlite");
+    let mut bare_full = bare_commits(&bare_path, "FULL", signup_samples.len());
+    let mut bare_normal = bare_commits(
+        &dir.path().join("bare-normal.sqlite"),
+        "NORMAL",
+        signup_samples.len(),
+    );
+    let signup_p99 = percentile(&mut signup_samples, 0.99);
+    let bare_p99 = percentile(&mut bare_full, 0.99);
+    row(
+        "sign-up use-case (half confirmed, half waitlisted)",
+        &mut signup_samples,
+    );
+    row(
+        "bare durable commit (WAL, synchronous=FULL)",
+        &mut bare_full,
+    );
+    row("bare commit (WAL, synchronous=NORMAL)", &mut bare_normal);
+    println!(
+        "\nsign-up p99 / bare durable commit p99 = {:.2}×",
+        signup_p99.as_secs_f64() / bare_p99.as_secs_f64()
+    );
+}

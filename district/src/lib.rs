@@ -1,0 +1,1 @@
+//! linli-district: the district backend (filled by the district issue).

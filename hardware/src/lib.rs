@@ -1,0 +1,1 @@
+//! linli-hardware: printers, GPIO and readers (filled by the receipts issue).

@@ -1,0 +1,105 @@
+//! Runs the kiosk window. The kiosk UI issue fills the screens; for now the window
+//! shows the centre and today's figures, loaded through the store worker so the UI
+//! thread never touches the database (invariant 8).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use slint::ComponentHandle;
+
+use crate::store::worker::StoreWorker;
+use crate::store::{AppError, Store};
+use crate::{clock, usecase};
+
+slint::include_modules!();
+
+/// What the attract screen shows, read on the store thread.
+#[derive(Debug, Clone, Default)]
+pub struct AttractSummary {
+    pub centre_name: String,
+    pub programme_count: i32,
+    pub household_count: i32,
+    pub demo_seeded_now: bool,
+}
+
+fn load_summary(store: &mut Store) -> Result<AttractSummary, AppError> {
+    // A device that has never been enrolled with the district runs on the demo
+    // centre, so a fresh checkout shows something real.
+    let mut demo_seeded_now = false;
+    if store.setting("centre_code")?.is_none() {
+        usecase::demo::seed(store, clock::now())?;
+        demo_seeded_now = true;
+    }
+    let conn = store.conn();
+    let count =
+        |sql: &str| -> Result<i32, rusqlite::Error> { conn.query_row(sql, [], |r| r.get(0)) };
+    Ok(AttractSummary {
+        centre_name: store.setting("centre_name")?.unwrap_or_default(),
+        programme_count: count("SELECT count(*) FROM programmes")?,
+        household_count: count("SELECT count(*) FROM households")?,
+        demo_seeded_now,
+    })
+}
+
+pub fn today_label(now: chrono::NaiveDateTime) -> String {
+    use chrono::Datelike;
+    const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    format!(
+        "{}年{}月{}日 星期{}",
+        now.year(),
+        now.month(),
+        now.day(),
+        WEEKDAYS[now.weekday().num_days_from_monday() as usize]
+    )
+}
+
+pub fn run(data_dir: &Path) -> ExitCode {
+    let store = match Store::open_in(data_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("linli: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let worker = StoreWorker::spawn(store);
+    let window = match AppWindow::new() {
+        Ok(window) => window,
+        Err(e) => {
+            eprintln!("linli: cannot open the kiosk window: {e}");
+            return ExitCode::from(4);
+        }
+    };
+    let adapter = window.global::<KioskAdapter>();
+    adapter.set_today(today_label(clock::now()).into());
+    adapter.set_centre_name("".into());
+    adapter.set_status(slint::format!("{}", "正在载入… / Loading…"));
+
+    let weak = window.as_weak();
+    worker.run(load_summary, move |result| {
+        let _ = slint::invoke_from_event_loop(move || {
+            let Some(window) = weak.upgrade() else { return };
+            let adapter = window.global::<KioskAdapter>();
+            match result {
+                Ok(summary) => {
+                    adapter.set_centre_name(summary.centre_name.into());
+                    adapter.set_programme_count(summary.programme_count);
+                    adapter.set_household_count(summary.household_count);
+                    adapter.set_status(if summary.demo_seeded_now {
+                        "已载入演示中心数据 / Demo centre loaded".into()
+                    } else {
+                        "".into()
+                    });
+                }
+                Err(e) => adapter.set_status(e.to_string().into()),
+            }
+        });
+    });
+
+    match window.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linli: the kiosk window failed: {e}");
+            ExitCode::from(4)
+        }
+    }
+}

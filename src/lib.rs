@@ -1,0 +1,11 @@
+//! The Linli kiosk: wiring, use-cases, the SQLite store and the kiosk window.
+//!
+//! See ARCHITECTURE.md for the bird's-eye view. The rules live in `linli-core`; this
+//! crate loads data, asks core to decide, and writes the outcome durably.
+
+pub mod cli;
+pub mod clock;
+pub mod data_dir;
+pub mod kiosk;
+pub mod store;
+pub mod usecase;

@@ -1,0 +1,199 @@
+//! Forward-only schema migrations.
+//!
+//! Each entry moves the schema from version `index` to `index + 1` and is never edited
+//! once released: a device in the field may be at any earlier version, and
+//! `tests/store.rs` migrates a populated database from every one of them. SQLite's
+//! `user_version` pragma holds the version so it changes in the same transaction as
+//! the schema.
+
+/// The schema, one migration per area of the product, oldest first.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the device, the household registry, and the two append-only journals every
+    // use-case writes (outbox for the district, audit for invariant 7).
+    r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE households (
+        code           TEXT PRIMARY KEY,
+        address        TEXT NOT NULL,
+        community_code TEXT NOT NULL,
+        created_at     TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE residents (
+        id_number      TEXT PRIMARY KEY,
+        household_code TEXT NOT NULL REFERENCES households(code),
+        name           TEXT NOT NULL,
+        phone          TEXT,
+        birth_date     TEXT NOT NULL,
+        sex            TEXT NOT NULL,
+        tags           TEXT NOT NULL DEFAULT '',
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX residents_by_phone ON residents(phone);
+    CREATE INDEX residents_by_household ON residents(household_code);
+    CREATE TABLE outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id   TEXT NOT NULL UNIQUE,
+        kind       TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at    TEXT
+    ) STRICT;
+    CREATE INDEX outbox_pending ON outbox(seq) WHERE sent_at IS NULL;
+    CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        detail    TEXT NOT NULL
+    ) STRICT;
+    -- The audit log is append-only (invariant 7): the database itself refuses to
+    -- rewrite history, whatever code path tries.
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
+    // 2: programmes, the district's published data, and enrolments.
+    r#"
+    CREATE TABLE published (
+        kind    TEXT NOT NULL,
+        id      TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body    TEXT NOT NULL,
+        PRIMARY KEY (kind, id, version)
+    ) STRICT;
+    CREATE TABLE programmes (
+        code     TEXT PRIMARY KEY,
+        kind     TEXT NOT NULL,
+        capacity INTEGER NOT NULL CHECK (capacity >= 0),
+        status   TEXT NOT NULL,
+        body     TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE enrolments (
+        id             TEXT PRIMARY KEY,
+        programme_code TEXT NOT NULL REFERENCES programmes(code),
+        resident       TEXT NOT NULL REFERENCES residents(id_number),
+        status         TEXT NOT NULL,
+        sort_key       TEXT NOT NULL,
+        priority       TEXT NOT NULL,
+        offer_deadline TEXT,
+        reason         TEXT,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+    ) STRICT;
+    -- One active enrolment per person and programme, enforced below the rules too.
+    CREATE UNIQUE INDEX enrolments_one_active
+        ON enrolments(programme_code, resident)
+        WHERE status IN ('confirmed', 'waitlisted', 'offered');
+    CREATE INDEX enrolments_by_resident ON enrolments(resident);
+    CREATE INDEX enrolments_queue ON enrolments(programme_code, status, sort_key);
+    -- Invariant 2 below the rules: held seats (confirmed + offered) never exceed
+    -- capacity, whatever code path writes an enrolment.
+    CREATE TRIGGER enrolments_capacity_insert AFTER INSERT ON enrolments
+        WHEN NEW.status IN ('confirmed', 'offered')
+         AND (SELECT count(*) FROM enrolments
+              WHERE programme_code = NEW.programme_code AND status IN ('confirmed', 'offered'))
+           > (SELECT capacity FROM programmes WHERE code = NEW.programme_code)
+        BEGIN SELECT RAISE(ABORT, 'capacity exceeded'); END;
+    CREATE TRIGGER enrolments_capacity_update AFTER UPDATE OF status ON enrolments
+        WHEN NEW.status IN ('confirmed', 'offered')
+         AND (SELECT count(*) FROM enrolments
+              WHERE programme_code = NEW.programme_code AND status IN ('confirmed', 'offered'))
+           > (SELECT capacity FROM programmes WHERE code = NEW.programme_code)
+        BEGIN SELECT RAISE(ABORT, 'capacity exceeded'); END;
+    CREATE TABLE unplaced_last_term (
+        programme_kind TEXT NOT NULL,
+        resident       TEXT NOT NULL,
+        PRIMARY KEY (programme_kind, resident)
+    ) STRICT;
+    "#,
+    // 3: attendance with pickup, volunteers and their shifts.
+    r#"
+    -- Who may collect each child, as the guardian declared it (core's PickupAuthorisation).
+    CREATE TABLE pickup_authorisations (
+        child TEXT PRIMARY KEY REFERENCES residents(id_number),
+        body  TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE attendance (
+        programme_code TEXT NOT NULL REFERENCES programmes(code),
+        session_date   TEXT NOT NULL,
+        resident       TEXT NOT NULL REFERENCES residents(id_number),
+        checked_in_at  TEXT NOT NULL,
+        checked_out_at TEXT,
+        picked_up_by   TEXT,
+        body           TEXT NOT NULL,
+        PRIMARY KEY (programme_code, session_date, resident)
+    ) STRICT;
+    CREATE TABLE volunteers (
+        id_number     TEXT PRIMARY KEY REFERENCES residents(id_number),
+        skills        TEXT NOT NULL DEFAULT '',
+        registered_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE shifts (
+        id          TEXT PRIMARY KEY,
+        volunteer   TEXT NOT NULL REFERENCES volunteers(id_number),
+        activity    TEXT NOT NULL,
+        clock_in    TEXT NOT NULL,
+        clock_out   TEXT,
+        minutes     INTEGER NOT NULL DEFAULT 0,
+        status      TEXT NOT NULL,
+        reviewer    TEXT,
+        review_note TEXT,
+        body        TEXT NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX shifts_one_open ON shifts(volunteer) WHERE status = 'open';
+    -- Shifts are never deleted: a declined shift stays as the record of the decision.
+    CREATE TRIGGER shifts_no_delete BEFORE DELETE ON shifts
+        BEGIN SELECT RAISE(ABORT, 'shifts are never deleted'); END;
+    "#,
+    // 4: convenience businesses and their filings and ledgers, ratings, staff.
+    r#"
+    CREATE TABLE businesses (
+        code           TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        category       TEXT NOT NULL,
+        filing_status  TEXT NOT NULL,
+        filing_number  TEXT UNIQUE,
+        body           TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE ledgers (
+        business_code TEXT NOT NULL REFERENCES businesses(code),
+        month         TEXT NOT NULL,
+        revenue_fen   INTEGER NOT NULL,
+        cost_fen      INTEGER NOT NULL,
+        recorded_at   TEXT NOT NULL,
+        PRIMARY KEY (business_code, month)
+    ) STRICT;
+    CREATE TABLE ratings (
+        id             TEXT PRIMARY KEY,
+        service_ref    TEXT NOT NULL UNIQUE,
+        programme_code TEXT NOT NULL,
+        level          INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+        body           TEXT NOT NULL,
+        rated_at       TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE follow_ups (
+        rating_id TEXT PRIMARY KEY REFERENCES ratings(id),
+        due       TEXT NOT NULL,
+        status    TEXT NOT NULL,
+        body      TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE staff (
+        code         TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        roles        TEXT NOT NULL,
+        pin_hash     TEXT NOT NULL,
+        failures     INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT
+    ) STRICT;
+    "#,
+];
+
+/// The schema version this build writes and understands.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;

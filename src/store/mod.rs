@@ -1,0 +1,370 @@
+//! The kiosk's durable store: one SQLite file in WAL mode.
+//!
+//! Every use-case runs inside [`Store::write`], one `BEGIN IMMEDIATE` transaction that
+//! writes the change, its outbox event (invariant 4) and its audit record
+//! (invariant 7) together, so none of the three can exist without the others.
+//! `synchronous = FULL` makes each commit reach the disk before `write` returns,
+//! which is what lets a receipt be printed right after (invariant 1); the figures
+//! behind that choice are in docs/benchmarks.md.
+
+pub mod migrations;
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use linli_core::outbox::{EventPayload, OutboxEvent};
+use linli_core::Text;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::clock;
+
+/// The file name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "linli.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database {path} has schema version {found}, newer than this Linli understands ({supported}); \
+         install the newer Linli that wrote it: an older one must not change it"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("the data directory {path} is not writable ({detail}); give the kiosk's user write access or choose another with --data-dir")]
+    NotWritable { path: PathBuf, detail: String },
+    #[error("{path} is not a readable Linli database ({detail}); run `linli doctor` and restore it from the district backup")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Why a use-case did not happen: a short statement and every reason in words.
+///
+/// This is what a person sees on screen or what the CLI prints as
+/// `{"error": ..., "reasons": [...]}`; nothing was written when it is returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub code: String,
+    pub error: Text,
+    pub reasons: Vec<Text>,
+}
+
+impl Refused {
+    pub fn new(code: &str, error: Text, reasons: Vec<Text>) -> Self {
+        Refused {
+            code: code.to_string(),
+            error,
+            reasons,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{}", .0.error)]
+    Refused(Refused),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Store(StoreError::Sqlite(e))
+    }
+}
+
+impl From<Refused> for AppError {
+    fn from(r: Refused) -> Self {
+        AppError::Refused(r)
+    }
+}
+
+impl From<linli_core::FieldError> for AppError {
+    fn from(e: linli_core::FieldError) -> Self {
+        AppError::Refused(Refused::new(
+            &e.code,
+            Text::new(format!("{}有误", e.field), format!("invalid {}", e.field)),
+            vec![e.message],
+        ))
+    }
+}
+
+/// Who did something, as the audit log names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub fn staff(code: &str) -> Actor {
+        Actor(format!("staff:{code}"))
+    }
+    pub fn cli() -> Actor {
+        Actor("cli".to_string())
+    }
+    pub fn kiosk() -> Actor {
+        Actor("kiosk".to_string())
+    }
+    pub fn system() -> Actor {
+        Actor("system".to_string())
+    }
+}
+
+/// The centre and device this database belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub device_id: String,
+    pub centre_code: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    device: DeviceInfo,
+}
+
+/// One use-case's transaction: the change, plus the outbox events and audit records
+/// it will commit with.
+pub struct Tx<'a> {
+    pub tx: rusqlite::Transaction<'a>,
+    pub now: NaiveDateTime,
+    pub actor: Actor,
+    device: DeviceInfo,
+    events: Vec<EventPayload>,
+    audits: Vec<(String, String, serde_json::Value)>,
+}
+
+impl<'a> std::ops::Deref for Tx<'a> {
+    type Target = rusqlite::Transaction<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl Tx<'_> {
+    /// Queues an event for the district; it is written with this transaction.
+    pub fn emit(&mut self, payload: EventPayload) {
+        self.events.push(payload);
+    }
+
+    /// Queues an audit record naming what was done to whom; `subject` must already
+    /// be masked if it is personal data, because the audit log is read by staff.
+    pub fn audit(&mut self, action: &str, subject: &str, detail: serde_json::Value) {
+        self.audits
+            .push((action.to_string(), subject.to_string(), detail));
+    }
+
+    pub fn device(&self) -> &DeviceInfo {
+        &self.device
+    }
+
+    fn flush(&mut self) -> Result<(), rusqlite::Error> {
+        let at = clock::to_db(self.now);
+        for payload in self.events.drain(..) {
+            let event = OutboxEvent::new(
+                uuid::Uuid::now_v7().to_string(),
+                self.device.device_id.clone(),
+                self.device.centre_code.clone(),
+                self.now,
+                payload,
+            );
+            let body = serde_json::to_string(&event).expect("outbox events serialise");
+            self.tx.execute(
+                "INSERT INTO outbox (event_id, kind, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                (&event.event_id, event.kind(), &body, &at),
+            )?;
+        }
+        for (action, subject, detail) in self.audits.drain(..) {
+            self.tx.execute(
+                "INSERT INTO audit_log (at, device_id, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (&at, &self.device.device_id, &self.actor.0, &action, &subject, detail.to_string()),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir`, migrating it forward.
+    pub fn open_in(data_dir: &Path) -> Result<Store, StoreError> {
+        ensure_writable_dir(data_dir)?;
+        Store::open(&data_dir.join(DATABASE_FILE))
+    }
+
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut conn = open_connection(path)?;
+        migrate(&mut conn, path)?;
+        let device = ensure_device(&conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            device,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn device(&self) -> &DeviceInfo {
+        &self.device
+    }
+
+    /// Read access. Reads never need the write lock: WAL lets them run beside a writer.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs one use-case as one durable transaction. On `Err` nothing is written.
+    pub fn write<T>(
+        &mut self,
+        actor: &Actor,
+        now: NaiveDateTime,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut work = Tx {
+            tx,
+            now,
+            actor: actor.clone(),
+            device: self.device.clone(),
+            events: Vec::new(),
+            audits: Vec::new(),
+        };
+        let out = f(&mut work)?;
+        work.flush()?;
+        work.tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Reloads the cached device identity after the centre was configured.
+    pub fn refresh_device(&mut self) -> Result<(), StoreError> {
+        self.device = ensure_device(&self.conn)?;
+        Ok(())
+    }
+}
+
+pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )?;
+    Ok(())
+}
+
+/// The schema version stored in a database file.
+pub fn schema_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn ensure_writable_dir(dir: &Path) -> Result<(), StoreError> {
+    let not_writable = |e: std::io::Error| StoreError::NotWritable {
+        path: dir.to_path_buf(),
+        detail: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(not_writable)?;
+    // SQLite in WAL mode must create -wal and -shm files beside the database, so a
+    // directory we can read but not write would fail later with an obscure message.
+    let probe = dir.join(".linli-write-probe");
+    std::fs::write(&probe, b"").map_err(not_writable)?;
+    std::fs::remove_file(&probe).map_err(not_writable)?;
+    Ok(())
+}
+
+/// Opens a connection with the settings every Linli connection uses.
+pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let damaged = |e: rusqlite::Error| classify(path, e);
+    let conn = Connection::open(path).map_err(damaged)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(damaged)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(damaged)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("could not switch to WAL (journal mode is {mode})"),
+        });
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(damaged)?;
+    Ok(conn)
+}
+
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::ReadOnly)
+        | Some(ErrorCode::CannotOpen)
+        | Some(ErrorCode::PermissionDenied) => StoreError::NotWritable {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+/// Brings the schema to [`migrations::LATEST`], one transaction per step.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_to(conn, path, migrations::LATEST)
+}
+
+/// Brings the schema to `target`; tests use it to build databases of older versions.
+pub fn migrate_to(conn: &mut Connection, path: &Path, target: u32) -> Result<(), StoreError> {
+    let found = schema_version(conn).map_err(|e| classify(path, e))?;
+    if found > migrations::LATEST {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: migrations::LATEST,
+        });
+    }
+    for version in found..target {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(migrations::MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Every device gets a stable id the first time its database is opened; the
+/// district enrols it under that id.
+fn ensure_device(conn: &Connection) -> Result<DeviceInfo, StoreError> {
+    let get = |key: &str| -> Result<Option<String>, rusqlite::Error> {
+        conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()
+    };
+    let device_id = match get("device_id")? {
+        Some(id) => id,
+        None => {
+            let id = uuid::Uuid::now_v7().to_string();
+            set_setting(conn, "device_id", &id)?;
+            id
+        }
+    };
+    let centre_code = get("centre_code")?.unwrap_or_default();
+    Ok(DeviceInfo {
+        device_id,
+        centre_code,
+    })
+}

@@ -1,0 +1,268 @@
+//! Convenience businesses (社区商业服务): their 备案 filing and monthly ledgers.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use linli_core::business::{
+    filing_number, record_ledger, standard_categories, ConvenienceBusiness, Employee, Filing,
+    FilingAction, LedgerEntry, LedgerInput, SHOE_REPAIR, WELFARE_LOTTERY,
+};
+use rusqlite::OptionalExtension;
+use serde_json::json;
+
+use super::households::ResidentRow;
+use super::load;
+use crate::clock;
+use crate::store::{Actor, AppError, Store, Tx};
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    business: ConvenienceBusiness,
+    filing: Filing,
+}
+
+fn load_business(tx: &Tx<'_>, code: &str) -> Result<(ConvenienceBusiness, Filing), AppError> {
+    let body: String = tx
+        .query_row("SELECT body FROM businesses WHERE code = ?1", [code], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| load::not_found("便民服务", "business", code))?;
+    let stored: Stored = serde_json::from_str(&body).map_err(|e| {
+        AppError::from(rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })?;
+    Ok((stored.business, stored.filing))
+}
+
+fn save_business(
+    tx: &mut Tx<'_>,
+    business: &ConvenienceBusiness,
+    filing: &Filing,
+) -> Result<(), AppError> {
+    let body = serde_json::to_string(&json!({"business": business, "filing": filing}))
+        .expect("business serialises");
+    tx.execute(
+        "INSERT INTO businesses (code, name, category, filing_status, filing_number, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(code) DO UPDATE SET name = excluded.name, category = excluded.category,
+             filing_status = excluded.filing_status, filing_number = excluded.filing_number, body = excluded.body",
+        (&business.code, &business.name, &business.category, filing.status.as_str(), &filing.filing_number, body),
+    )?;
+    Ok(())
+}
+
+/// Registers a business as a draft filing.
+pub fn register_business(
+    tx: &mut Tx<'_>,
+    business: ConvenienceBusiness,
+) -> Result<Filing, AppError> {
+    business.validate(&standard_categories())?;
+    let exists: bool = tx
+        .query_row(
+            "SELECT 1 FROM businesses WHERE code = ?1",
+            [&business.code],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if exists {
+        return Err(crate::store::Refused::new(
+            "duplicate",
+            linli_core::Text::new("编号已被使用", "code already in use"),
+            vec![linli_core::Text::new(
+                format!("便民服务编号「{}」已登记", business.code),
+                format!(
+                    "a business with code \"{}\" is already registered",
+                    business.code
+                ),
+            )],
+        )
+        .into());
+    }
+    let filing = Filing::draft(&business.code, &tx.actor.0, tx.now);
+    save_business(tx, &business, &filing)?;
+    tx.emit(filing.to_event());
+    tx.audit(
+        "business_registered",
+        &business.code,
+        json!({"category": business.category, "employees": business.employees.len()}),
+    );
+    Ok(filing)
+}
+
+/// Moves a filing through its states. `File` takes the next number of the year.
+pub fn act_on_filing(
+    tx: &mut Tx<'_>,
+    code: &str,
+    action: FilingAction,
+) -> Result<Filing, AppError> {
+    let (business, mut filing) = load_business(tx, code)?;
+    let action = match action {
+        FilingAction::File {
+            filing_number: number,
+        } if number.is_empty() => {
+            let district: String = tx
+                .query_row(
+                    "SELECT value FROM settings WHERE key = 'district_code'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_default();
+            let year = tx.now.year();
+            let prefix = format!("%{district}-{year}-%");
+            let taken: u32 = tx.query_row(
+                "SELECT count(*) FROM businesses WHERE filing_number LIKE ?1",
+                [&prefix],
+                |r| r.get(0),
+            )?;
+            FilingAction::File {
+                filing_number: filing_number(&district, year, taken + 1)?,
+            }
+        }
+        other => other,
+    };
+    let by = tx.actor.0.clone();
+    filing.apply(action, &by, tx.now)?;
+    save_business(tx, &business, &filing)?;
+    tx.emit(filing.to_event());
+    tx.audit(
+        "filing_changed",
+        code,
+        json!({"status": filing.status.as_str(), "filing_number": filing.filing_number}),
+    );
+    Ok(filing)
+}
+
+pub fn record_month(
+    tx: &mut Tx<'_>,
+    code: &str,
+    input: &LedgerInput,
+) -> Result<LedgerEntry, AppError> {
+    let (_, filing) = load_business(tx, code)?;
+    let existing: Vec<LedgerEntry> = {
+        let mut stmt = tx.prepare("SELECT month, revenue_fen, cost_fen, recorded_at FROM ledgers WHERE business_code = ?1")?;
+        let rows = stmt.query_map([code], |r| {
+            Ok(LedgerEntry {
+                business_code: code.to_string(),
+                month: r.get(0)?,
+                revenue_fen: r.get(1)?,
+                cost_fen: r.get(2)?,
+                recorded_by: String::new(),
+                recorded_at: clock::from_db(&r.get::<_, String>(3)?).unwrap_or_default(),
+            })
+        })?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let by = tx.actor.0.clone();
+    let entry = record_ledger(&filing, &existing, input, &by, tx.now)?;
+    tx.execute(
+        "INSERT INTO ledgers (business_code, month, revenue_fen, cost_fen, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        (code, &entry.month, entry.revenue_fen, entry.cost_fen, clock::to_db(tx.now)),
+    )?;
+    tx.emit(entry.to_event());
+    tx.audit(
+        "ledger_recorded",
+        code,
+        json!({"month": entry.month, "profit_fen": entry.profit_fen()}),
+    );
+    Ok(entry)
+}
+
+fn month_before(date: NaiveDate, months_back: u32) -> String {
+    let mut year = date.year();
+    let mut month = date.month() as i32 - months_back as i32;
+    while month < 1 {
+        month += 12;
+        year -= 1;
+    }
+    format!("{year:04}-{month:02}")
+}
+
+/// Two filed businesses with three months of accounts, for the demo centre.
+pub fn seed_demo_businesses(
+    store: &mut Store,
+    people: &[ResidentRow],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let today = now.date();
+    let adults: Vec<&ResidentRow> = people
+        .iter()
+        .filter(|p| {
+            (25..=55).contains(&linli_core::household::age_on(
+                p.id_number.birth_date(),
+                today,
+            ))
+        })
+        .skip(40)
+        .step_by(31)
+        .take(3)
+        .collect();
+    let employee = |row: &ResidentRow, laid_off: bool| {
+        Employee::new(
+            &row.name,
+            row.id_number.as_str(),
+            laid_off,
+            today - Duration::days(400),
+            today,
+        )
+    };
+    let businesses = [
+        ConvenienceBusiness {
+            code: "HF-B01".into(),
+            name: "海富社区福利彩票销售点".into(),
+            category: WELFARE_LOTTERY.into(),
+            operator: "海富社区服务中心".into(),
+            stall: "服务中心一楼东侧".into(),
+            employees: adults
+                .iter()
+                .take(1)
+                .map(|r| employee(r, true))
+                .collect::<Result<_, _>>()?,
+        },
+        ConvenienceBusiness {
+            code: "HF-B02".into(),
+            name: "便民修鞋配钥匙".into(),
+            category: SHOE_REPAIR.into(),
+            operator: "海富社区服务中心".into(),
+            stall: "服务中心门口便民亭".into(),
+            employees: adults
+                .iter()
+                .skip(1)
+                .map(|r| employee(r, false))
+                .collect::<Result<_, _>>()?,
+        },
+    ];
+    let workstation = Actor::staff("S003");
+    for (i, business) in businesses.into_iter().enumerate() {
+        let code = business.code.clone();
+        store.write(&workstation, now - Duration::days(120), |tx| {
+            register_business(tx, business)?;
+            act_on_filing(tx, &code, FilingAction::Submit)
+        })?;
+        store.write(&workstation, now - Duration::days(110), |tx| {
+            act_on_filing(
+                tx,
+                &code,
+                FilingAction::File {
+                    filing_number: String::new(),
+                },
+            )
+        })?;
+        for back in (1..=3u32).rev() {
+            let input = LedgerInput {
+                month: month_before(today, back),
+                revenue_fen: 1_200_000 + 150_000 * i64::from(back) + 400_000 * i as i64,
+                cost_fen: 900_000 + 50_000 * i64::from(back),
+                distributed_fen: 0,
+            };
+            store.write(
+                &workstation,
+                now - Duration::days(i64::from(back) * 30 - 27),
+                |tx| record_month(tx, &code, &input),
+            )?;
+        }
+    }
+    Ok(())
+}

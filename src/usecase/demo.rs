@@ -1,0 +1,673 @@
+//! `linli demo`: a realistic demo centre in Shenzhen (宝安区新安街道海富社区), dated
+//! relative to today so it works on any day. Everything goes through the same
+//! use-cases a real centre uses, so the demo also exercises them. Seeding happens
+//! once: a second run reports what is there and changes nothing.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
+use linli_core::calendar::{china_2026, Calendar, SchoolTerm};
+use linli_core::eligibility::{EligibilityRules, Residency};
+use linli_core::household::{age_on, DISABLED, ELDERLY_80, LIVING_ALONE, LOW_INCOME};
+use linli_core::programme::{
+    Fee, FeePeriod, Programme, ProgrammeKind, ProgrammeStatus, Schedule, Waiver,
+};
+use linli_core::staff::{Role, StaffMember};
+use linli_core::waitlist::{PriorityBucket, WaitlistPolicy};
+use linli_core::Text;
+use serde_json::{json, Value};
+
+use super::demo_people::{self, DemoRandom};
+use super::households::{register_rows, ResidentRow};
+use super::{business, enrolment, services, staff};
+use crate::store::{set_setting, Actor, AppError, Store, Tx};
+
+pub const CENTRE_CODE: &str = "440306-XA-HF";
+pub const CENTRE_NAME: &str = "宝安区新安街道海富社区服务中心";
+pub const COMMUNITY_CODE: &str = "440306005003";
+pub const DISTRICT_CODE: &str = "440306";
+const HOUSEHOLDS: usize = 300;
+/// Fixed so the demo centre is the same everywhere; only dates move with today.
+const SEED: u64 = 0x4C49_4E4C_4920_3230;
+
+pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
+    if let Some(seeded_on) = store.setting("demo_seeded_on")? {
+        return Ok(json!({
+            "already_seeded": true,
+            "seeded_on": seeded_on,
+            "centre": store.setting("centre_name")?,
+            "summary": summary(store)?,
+        }));
+    }
+    let today = now.date();
+    let mut rng = DemoRandom::new(SEED);
+    let people = demo_people::households(today, HOUSEHOLDS, &mut rng);
+    let actor = Actor::system();
+    // The registry, programmes and staff land in one transaction: a demo is either
+    // there or not, never half there.
+    let pins = store.write(&actor, now - Duration::days(30), |tx| {
+        for (key, value) in [
+            ("centre_code", CENTRE_CODE),
+            ("centre_name", CENTRE_NAME),
+            ("community_code", COMMUNITY_CODE),
+            ("district_code", DISTRICT_CODE),
+        ] {
+            set_setting(tx, key, value)?;
+        }
+        publish_calendar(tx, demo_calendar(today))?;
+        register_rows(tx, &people, COMMUNITY_CODE)?;
+        for programme in programmes(today) {
+            publish_programme(tx, &programme)?;
+        }
+        let pins = create_staff(tx, &mut rng)?;
+        tx.audit(
+            "demo_seeded",
+            CENTRE_CODE,
+            json!({"residents": people.len()}),
+        );
+        Ok(pins)
+    })?;
+    store.refresh_device()?;
+
+    sign_up_demo_residents(store, &people, now)?;
+    seed_attendance(store, &people, now)?;
+    seed_volunteers(store, &people, now)?;
+    seed_ratings(store, now)?;
+    business::seed_demo_businesses(store, &people, now)?;
+
+    store.write(&actor, now, |tx| {
+        set_setting(tx, "demo_seeded_on", &today.to_string())?;
+        Ok(())
+    })?;
+    Ok(json!({
+        "already_seeded": false,
+        "centre": CENTRE_NAME,
+        "summary": summary(store)?,
+        "staff": pins,
+        "note": "演示工作人员密码只显示这一次，请记下 / The demo staff PINs are shown only this once: note them",
+    }))
+}
+
+fn summary(store: &Store) -> Result<Value, AppError> {
+    let count = |sql: &str| -> Result<i64, rusqlite::Error> {
+        store.conn().query_row(sql, [], |r| r.get(0))
+    };
+    Ok(json!({
+        "households": count("SELECT count(*) FROM households")?,
+        "residents": count("SELECT count(*) FROM residents")?,
+        "programmes": count("SELECT count(*) FROM programmes")?,
+        "enrolments": count("SELECT count(*) FROM enrolments")?,
+        "volunteers": count("SELECT count(*) FROM volunteers")?,
+        "shifts": count("SELECT count(*) FROM shifts")?,
+        "businesses": count("SELECT count(*) FROM businesses")?,
+        "staff": count("SELECT count(*) FROM staff")?,
+    }))
+}
+
+/// The national 2026 schedule, plus a school term around today when the real
+/// terms do not cover it, so the children's programmes run whatever the date.
+pub fn demo_calendar(today: NaiveDate) -> Calendar {
+    let mut calendar = china_2026();
+    if !calendar
+        .school_terms
+        .iter()
+        .any(|t| t.first_day <= today && today <= t.last_day)
+    {
+        calendar.school_terms.push(SchoolTerm {
+            name: Text::new("演示学期", "demo term"),
+            first_day: today - Duration::days(60),
+            last_day: today + Duration::days(120),
+        });
+    }
+    calendar
+}
+
+pub fn publish_calendar(tx: &mut Tx<'_>, calendar: Calendar) -> Result<(), AppError> {
+    calendar.validate()?;
+    let version: i64 = tx.query_row(
+        "SELECT coalesce(max(version), 0) + 1 FROM published WHERE kind = 'calendar'",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO published (kind, id, version, body) VALUES ('calendar', 'calendar', ?1, ?2)",
+        (
+            version,
+            serde_json::to_string(&calendar).expect("calendar serialises"),
+        ),
+    )?;
+    tx.audit(
+        "calendar_published",
+        "calendar",
+        json!({"version": version}),
+    );
+    Ok(())
+}
+
+/// Stores a programme as the district published it (new or a new version).
+pub fn publish_programme(tx: &mut Tx<'_>, programme: &Programme) -> Result<(), AppError> {
+    programme.validate().map_err(|errors| {
+        AppError::from(crate::store::Refused::new(
+            "invalid_programme",
+            Text::new("服务项目数据有误", "invalid programme"),
+            errors.into_iter().map(|e| e.message).collect(),
+        ))
+    })?;
+    let body = serde_json::to_string(programme).expect("programmes serialise");
+    let kind = serde_json::to_value(programme.kind).expect("kind serialises");
+    let status = serde_json::to_value(programme.status).expect("status serialises");
+    tx.execute(
+        "INSERT INTO programmes (code, kind, capacity, status, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(code) DO UPDATE SET kind = excluded.kind, capacity = excluded.capacity,
+             status = excluded.status, body = excluded.body",
+        (
+            &programme.code,
+            kind.as_str(),
+            programme.capacity,
+            status.as_str(),
+            &body,
+        ),
+    )?;
+    for (kind, id, version, body) in [
+        (
+            "eligibility_rules",
+            &programme.rules.id,
+            programme.rules.version,
+            serde_json::to_string(&programme.rules),
+        ),
+        (
+            "waitlist_policy",
+            &programme.policy.id,
+            programme.policy.version,
+            serde_json::to_string(&programme.policy),
+        ),
+    ] {
+        tx.execute(
+            "INSERT INTO published (kind, id, version, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            (kind, id, version, body.expect("rules serialise")),
+        )?;
+    }
+    tx.audit(
+        "programme_published",
+        &programme.code,
+        json!({"capacity": programme.capacity}),
+    );
+    Ok(())
+}
+
+fn time(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).expect("a valid time")
+}
+
+const SCHOOL_WEEK: [Weekday; 5] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+];
+
+/// The centre's programmes, with terms running around today.
+pub fn programmes(today: NaiveDate) -> Vec<Programme> {
+    let first_day = today - Duration::days(60);
+    let last_day = today + Duration::days(120);
+    let term_start = NaiveDate::from_ymd_opt(today.year(), 9, 1)
+        .filter(|d| *d <= today)
+        .unwrap_or(first_day);
+    let children_rules = |id: &str| EligibilityRules {
+        id: id.to_string(),
+        version: 1,
+        min_age: Some(6),
+        max_age: Some(12),
+        age_reference: term_start,
+        residency: Residency::CommunityHouseholdOrResidencePermit,
+        required_tags: vec![],
+        excluded_tags: vec![],
+        guardian_required_under: Some(14),
+    };
+    let hardship_first = |id: &str| WaitlistPolicy {
+        id: id.to_string(),
+        version: 1,
+        buckets: vec![
+            PriorityBucket {
+                name: Text::new("低保及残疾家庭", "low-income and disabled households"),
+                any_of_tags: vec![LOW_INCOME.into(), DISABLED.into()],
+            },
+            PriorityBucket {
+                name: Text::new("其他申请人", "other applicants"),
+                any_of_tags: vec![],
+            },
+        ],
+        credit_for_unplaced: true,
+    };
+    vec![
+        Programme {
+            code: "after-school".into(),
+            name: Text::new(
+                "四点半学校（课后托管）",
+                "Four-thirty school (after-school care)",
+            ),
+            kind: ProgrammeKind::AfterSchool,
+            schedule: Schedule {
+                weekdays: SCHOOL_WEEK.to_vec(),
+                start: time(16, 30),
+                end: time(18, 0),
+                first_day,
+                last_day,
+                school_days_only: true,
+            },
+            capacity: 40,
+            fee: Fee {
+                amount_fen: 0,
+                per: FeePeriod::Term,
+                waivers: vec![],
+            },
+            status: ProgrammeStatus::Open,
+            offer_hours: 48,
+            rules: children_rules("after-school-2026"),
+            policy: hardship_first("after-school-2026"),
+        },
+        Programme {
+            code: "lunch-care".into(),
+            name: Text::new("学生午托", "Student lunch care"),
+            kind: ProgrammeKind::LunchCare,
+            schedule: Schedule {
+                weekdays: SCHOOL_WEEK.to_vec(),
+                start: time(11, 50),
+                end: time(14, 0),
+                first_day,
+                last_day,
+                school_days_only: true,
+            },
+            capacity: 24,
+            fee: Fee {
+                amount_fen: 45000,
+                per: FeePeriod::Month,
+                waivers: vec![
+                    Waiver {
+                        tag: LOW_INCOME.into(),
+                        percent: 100,
+                    },
+                    Waiver {
+                        tag: DISABLED.into(),
+                        percent: 50,
+                    },
+                ],
+            },
+            status: ProgrammeStatus::Open,
+            offer_hours: 48,
+            rules: children_rules("lunch-care-2026"),
+            policy: hardship_first("lunch-care-2026"),
+        },
+        Programme {
+            code: "day-care".into(),
+            name: Text::new("长者日间照料", "Elderly day care"),
+            kind: ProgrammeKind::DayCare,
+            schedule: Schedule {
+                weekdays: SCHOOL_WEEK.to_vec(),
+                start: time(8, 30),
+                end: time(17, 0),
+                first_day,
+                last_day,
+                school_days_only: false,
+            },
+            capacity: 20,
+            fee: Fee {
+                amount_fen: 30000,
+                per: FeePeriod::Month,
+                waivers: vec![
+                    Waiver {
+                        tag: LOW_INCOME.into(),
+                        percent: 100,
+                    },
+                    Waiver {
+                        tag: ELDERLY_80.into(),
+                        percent: 50,
+                    },
+                ],
+            },
+            status: ProgrammeStatus::Open,
+            offer_hours: 72,
+            rules: EligibilityRules {
+                id: "day-care-2026".into(),
+                version: 1,
+                min_age: Some(60),
+                max_age: None,
+                age_reference: today,
+                residency: Residency::CommunityHouseholdOrResidencePermit,
+                required_tags: vec![],
+                excluded_tags: vec![],
+                guardian_required_under: None,
+            },
+            policy: WaitlistPolicy {
+                id: "day-care-2026".into(),
+                version: 1,
+                buckets: vec![
+                    PriorityBucket {
+                        name: Text::new("独居及高龄长者", "elderly living alone or aged 80+"),
+                        any_of_tags: vec![LIVING_ALONE.into(), ELDERLY_80.into()],
+                    },
+                    PriorityBucket {
+                        name: Text::new("低保及残疾长者", "low-income and disabled elderly"),
+                        any_of_tags: vec![LOW_INCOME.into(), DISABLED.into()],
+                    },
+                    PriorityBucket {
+                        name: Text::new("其他长者", "other elderly"),
+                        any_of_tags: vec![],
+                    },
+                ],
+                credit_for_unplaced: false,
+            },
+        },
+        Programme {
+            code: "calligraphy".into(),
+            name: Text::new("长者书法班", "Calligraphy class for seniors"),
+            kind: ProgrammeKind::Activity,
+            schedule: Schedule {
+                weekdays: vec![Weekday::Tue, Weekday::Thu],
+                start: time(9, 30),
+                end: time(11, 0),
+                first_day,
+                last_day,
+                school_days_only: false,
+            },
+            capacity: 15,
+            fee: Fee {
+                amount_fen: 0,
+                per: FeePeriod::Session,
+                waivers: vec![],
+            },
+            status: ProgrammeStatus::Open,
+            offer_hours: 24,
+            rules: EligibilityRules {
+                id: "calligraphy-2026".into(),
+                version: 1,
+                min_age: Some(55),
+                max_age: None,
+                age_reference: today,
+                residency: Residency::Any,
+                required_tags: vec![],
+                excluded_tags: vec![],
+                guardian_required_under: None,
+            },
+            policy: WaitlistPolicy {
+                id: "first-come".into(),
+                version: 1,
+                buckets: vec![PriorityBucket {
+                    name: Text::new("按申请时间", "by time of application"),
+                    any_of_tags: vec![],
+                }],
+                credit_for_unplaced: false,
+            },
+        },
+    ]
+}
+
+fn create_staff(tx: &mut Tx<'_>, rng: &mut DemoRandom) -> Result<Vec<Value>, AppError> {
+    let members = [
+        ("S001", "王敏", vec![Role::FrontDesk]),
+        ("S002", "李娜", vec![Role::SocialWorker]),
+        ("S003", "陈志强", vec![Role::Manager]),
+        ("S004", "赵技术", vec![Role::Technician]),
+    ];
+    let mut out = Vec::new();
+    for (code, name, roles) in members {
+        let member = StaffMember {
+            code: code.into(),
+            name: name.into(),
+            roles,
+        };
+        // A PIN that passes the policy: drawn until it does (no repeats or straight runs).
+        let pin = loop {
+            let candidate = format!("{:06}", rng.next_u64() % 1_000_000);
+            if linli_core::staff::validate_pin(&candidate).is_ok() {
+                break candidate;
+            }
+        };
+        if staff::create_staff_in(tx, &member, &pin)? {
+            out.push(json!({"code": code, "name": name, "roles": member.roles, "pin": pin}));
+        }
+    }
+    Ok(out)
+}
+
+fn age(row: &ResidentRow, today: NaiveDate) -> u32 {
+    age_on(row.id_number.birth_date(), today)
+}
+
+/// Sign-ups spread over the past weeks, through the real sign-up use-case, so the
+/// rosters hold confirmed seats, a waiting list in policy order and an open offer.
+fn sign_up_demo_residents(
+    store: &mut Store,
+    people: &[ResidentRow],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let today = now.date();
+    let children: Vec<&ResidentRow> = people
+        .iter()
+        .filter(|p| (6..=12).contains(&age(p, today)))
+        .collect();
+    let elderly: Vec<&ResidentRow> = people.iter().filter(|p| age(p, today) >= 60).collect();
+    // Some children were left unplaced last term and get credit in the lunch-care queue.
+    store.write(&Actor::system(), now, |tx| {
+        for child in children.iter().step_by(9).take(3) {
+            tx.execute(
+                "INSERT OR IGNORE INTO unplaced_last_term (programme_kind, resident) VALUES ('lunch_care', ?1)",
+                [child.id_number.as_str()],
+            )?;
+        }
+        Ok(())
+    })?;
+    let mut plan: Vec<(&ResidentRow, &str)> = Vec::new();
+    for (i, child) in children.iter().enumerate() {
+        // Fewer applications than seats in 四点半学校, so a new sign-up is confirmed;
+        // more than seats in 学生午托, so it has a waiting list.
+        if i % 4 == 0 {
+            plan.push((child, "after-school"));
+        }
+        if i % 2 == 0 {
+            plan.push((child, "lunch-care"));
+        }
+    }
+    for (i, person) in elderly.iter().enumerate() {
+        if i % 4 == 0 {
+            plan.push((person, "day-care"));
+        }
+        if i % 7 == 1 {
+            plan.push((person, "calligraphy"));
+        }
+    }
+    let start = (now - Duration::days(21)).date();
+    for (i, (person, code)) in plan.iter().enumerate() {
+        // Spread over three weeks of opening hours (08:00–19:59), in order.
+        let day = start + Duration::days((i * 21 / plan.len().max(1)) as i64);
+        let at = services::at(day, 8 + (i % 12) as u32, (i * 7 % 60) as u32);
+        // Refusals (an ineligible child, an overlap) are part of a real centre's day.
+        let _ = store.write(&Actor::staff("S001"), at, |tx| {
+            enrolment::signup_in(tx, person.id_number.as_str(), code)
+        });
+    }
+    // A cancellation frees a lunch-care seat, which is offered to the head of the list.
+    let confirmed: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'confirmed' ORDER BY created_at LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if let Some(resident) = confirmed {
+        enrolment::cancel(
+            store,
+            &Actor::staff("S001"),
+            now - Duration::hours(5),
+            &resident,
+            "lunch-care",
+        )?;
+    }
+    Ok(())
+}
+
+fn seed_attendance(
+    store: &mut Store,
+    people: &[ResidentRow],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let today = now.date();
+    let calendar = demo_calendar(today);
+    let confirmed: Vec<String> = {
+        let mut stmt = store.conn().prepare(
+            "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    // Every child on the roster gets a pickup list: their household's adults.
+    store.write(&Actor::staff("S001"), now - Duration::days(20), |tx| {
+        for child in &confirmed {
+            let Some(row) = people.iter().find(|p| p.id_number.as_str() == child) else {
+                continue;
+            };
+            let adults = people
+                .iter()
+                .filter(|p| p.household_code == row.household_code && age(p, today) >= 18)
+                .map(|p| PickupAdult {
+                    name: p.name.clone(),
+                    relation: if age(p, today) >= 55 {
+                        "祖父母".into()
+                    } else {
+                        "父母".into()
+                    },
+                    id_number: Some(p.id_number.as_str().to_string()),
+                    card_code: None,
+                    must_not_collect: false,
+                })
+                .collect();
+            services::set_pickup_authorisation(
+                tx,
+                &PickupAuthorisation {
+                    child: child.clone(),
+                    adults,
+                    may_leave_alone: false,
+                },
+            )?;
+        }
+        Ok(())
+    })?;
+    // The last three school days before today, for the first dozen children.
+    let mut days = Vec::new();
+    let mut d = today - Duration::days(1);
+    while days.len() < 3 && d > today - Duration::days(30) {
+        if calendar.is_school_day(d) {
+            days.push(d);
+        }
+        d -= Duration::days(1);
+    }
+    for day in days {
+        for child in confirmed.iter().take(12) {
+            let Some(row) = people.iter().find(|p| p.id_number.as_str() == child) else {
+                continue;
+            };
+            let Some(adult) = people
+                .iter()
+                .find(|p| p.household_code == row.household_code && age(p, today) >= 18)
+            else {
+                continue;
+            };
+            store.write(&Actor::staff("S001"), services::at(day, 16, 35), |tx| {
+                services::check_in(tx, "after-school", child)
+            })?;
+            let collector = Collector::IdNumber(adult.id_number.as_str().to_string());
+            store.write(&Actor::staff("S001"), services::at(day, 17, 55), |tx| {
+                services::check_out(tx, "after-school", child, Some(&collector))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn seed_volunteers(
+    store: &mut Store,
+    people: &[ResidentRow],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let today = now.date();
+    let volunteers: Vec<&ResidentRow> = people
+        .iter()
+        .filter(|p| (20..=68).contains(&age(p, today)) && p.phone.is_some())
+        .step_by(23)
+        .take(6)
+        .collect();
+    let activities = ["长者探访", "四点半学校辅导", "社区环境整治", "助餐送餐"];
+    store.write(&Actor::staff("S002"), now - Duration::days(15), |tx| {
+        for v in &volunteers {
+            services::register_volunteer(tx, v.id_number.as_str(), "陪伴;辅导")?;
+        }
+        Ok(())
+    })?;
+    for (n, v) in volunteers.iter().enumerate() {
+        let id = v.id_number.as_str();
+        for week in 0..2i64 {
+            let day = today - Duration::days(14 - week * 7 + n as i64 % 3);
+            let activity = activities[(n + week as usize) % activities.len()];
+            store.write(&Actor::kiosk(), services::at(day, 9, 2 + n as u32), |tx| {
+                services::clock_in_volunteer(tx, id, activity)
+            })?;
+            // The last volunteer forgets to clock out the second week: the shift waits for a social worker.
+            if n == volunteers.len() - 1 && week == 1 {
+                continue;
+            }
+            let shift = store.write(
+                &Actor::kiosk(),
+                services::at(day, 11, 40 + n as u32),
+                |tx| services::clock_out_volunteer(tx, id),
+            )?;
+            if week == 0 {
+                let decline = (n == 2).then_some("签到时间与活动记录不符，请与社工核对");
+                store.write(&Actor::staff("S002"), now - Duration::days(3), |tx| {
+                    services::review_shift(tx, &shift.id, "S002", decline)
+                })?;
+            }
+        }
+    }
+    // Today's clock-ins after the forgotten shift close it into "needs confirmation".
+    if let Some(last) = volunteers.last() {
+        let id = last.id_number.as_str();
+        store.write(&Actor::kiosk(), now - Duration::hours(1), |tx| {
+            services::clock_in_volunteer(tx, id, "长者探访")
+        })?;
+    }
+    Ok(())
+}
+
+fn seed_ratings(store: &mut Store, now: NaiveDateTime) -> Result<(), AppError> {
+    let services_used: Vec<(String, String)> = {
+        let mut stmt = store.conn().prepare(
+            // A service use is named by programme, date and enrolment, never by ID number.
+            "SELECT a.programme_code || ':' || a.session_date || ':' || e.id, a.programme_code
+             FROM attendance a JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code
+             WHERE e.status = 'confirmed' ORDER BY a.session_date, a.resident LIMIT 6",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let levels = [5u8, 4, 5, 2, 4, 3];
+    for ((service, programme), level) in services_used.iter().zip(levels) {
+        let reasons = if level <= 2 {
+            vec!["waiting_time".to_string()]
+        } else {
+            vec![]
+        };
+        let comment = (level <= 2).then(|| "接孩子时排队太久".to_string());
+        store.write(&Actor::kiosk(), now - Duration::days(2), |tx| {
+            services::submit_rating(
+                tx,
+                service,
+                programme,
+                level,
+                reasons.clone(),
+                comment.clone(),
+            )
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,426 @@
+//! Sign-ups, cancellations and waiting-list offers.
+//!
+//! Each use-case loads one programme's roster, lets core decide, and writes exactly
+//! what changed with its outbox events and audit record in one transaction. The
+//! `BEGIN IMMEDIATE` of [`Store::write`] serialises writers, so two desks can never
+//! both take the last seat (invariant 2); the capacity trigger in the schema is the
+//! second lock on that door.
+
+use chrono::NaiveDateTime;
+use linli_core::eligibility::Applicant;
+use linli_core::enrolment::{Enrolment, EnrolmentStatus, Offer, Placement, Roster, SignupRequest};
+use linli_core::household::{age_on, Resident, Tag};
+use linli_core::identity::mask_id_number;
+use linli_core::outbox::EventPayload;
+use linli_core::programme::Programme;
+use linli_core::Text;
+use rusqlite::OptionalExtension;
+use serde_json::{json, Value};
+
+use super::load;
+use crate::clock;
+use crate::store::{Actor, AppError, Refused, Store, Tx};
+
+/// Age from which a household member can be a child's guardian.
+const ADULT_AGE: u32 = 18;
+
+fn status_to_db(status: EnrolmentStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn status_from_db(text: &str) -> EnrolmentStatus {
+    serde_json::from_value(Value::String(text.to_string())).unwrap_or(EnrolmentStatus::Cancelled)
+}
+
+/// Loads the programme's active enrolments as core's roster.
+pub fn load_roster(tx: &Tx<'_>, programme: &Programme) -> Result<Roster, AppError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, resident, status, priority, offer_deadline, reason, updated_at FROM enrolments
+         WHERE programme_code = ?1 AND status IN ('confirmed', 'waitlisted', 'offered')",
+    )?;
+    let rows = stmt.query_map([&programme.code], |r| {
+        let priority: String = r.get(3)?;
+        let deadline: Option<String> = r.get(4)?;
+        let updated: String = r.get(6)?;
+        Ok(Enrolment {
+            id: r.get(0)?,
+            programme_code: programme.code.clone(),
+            resident: r.get(1)?,
+            status: status_from_db(&r.get::<_, String>(2)?),
+            priority: serde_json::from_str(&priority).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    3,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
+            offer_deadline: deadline.as_deref().and_then(clock::from_db),
+            updated_at: clock::from_db(&updated).unwrap_or_default(),
+            reason: r.get(5)?,
+        })
+    })?;
+    let entries = rows.collect::<Result<Vec<_>, _>>()?;
+    Ok(Roster::for_programme(programme, entries))
+}
+
+/// Writes what core changed in the roster, each change with its outbox event.
+pub fn save_roster(tx: &mut Tx<'_>, roster: &mut Roster) -> Result<Vec<Enrolment>, AppError> {
+    let changes = roster.take_changes();
+    let at = clock::to_db(tx.now);
+    // Seats are released before they are taken: writing a cancellation after the
+    // offer it caused would trip the capacity trigger for a moment.
+    let mut ordered: Vec<&Enrolment> = changes.iter().collect();
+    ordered.sort_by_key(|e| {
+        matches!(
+            e.status,
+            EnrolmentStatus::Confirmed | EnrolmentStatus::Offered
+        )
+    });
+    for e in ordered {
+        let status = status_to_db(e.status);
+        let priority = serde_json::to_string(&e.priority).expect("priority serialises");
+        let deadline = e.offer_deadline.map(clock::to_db);
+        tx.prepare_cached(
+            "INSERT INTO enrolments (id, programme_code, resident, status, sort_key, priority, offer_deadline, reason, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+             ON CONFLICT(id) DO UPDATE SET status = excluded.status, offer_deadline = excluded.offer_deadline,
+                 reason = excluded.reason, updated_at = excluded.updated_at",
+        )?
+        .execute((
+            &e.id,
+            &e.programme_code,
+            &e.resident,
+            &status,
+            e.priority.sort_key(),
+            &priority,
+            &deadline,
+            &e.reason,
+            &at,
+        ))?;
+        tx.emit(EventPayload::EnrolmentChanged {
+            enrolment_id: e.id.clone(),
+            programme_code: e.programme_code.clone(),
+            resident_id_number: e.resident.clone(),
+            status,
+            priority_sort_key: e.priority.sort_key(),
+            offer_deadline: e.offer_deadline,
+            reason: e.reason.clone(),
+        });
+    }
+    Ok(changes)
+}
+
+fn programme_or_refuse(tx: &Tx<'_>, code: &str) -> Result<Programme, AppError> {
+    load::programme(tx, code)?.ok_or_else(|| load::not_found("服务项目", "programme", code))
+}
+
+fn resident_or_refuse(tx: &Tx<'_>, raw_id: &str) -> Result<Resident, AppError> {
+    let id = load::parse_id(raw_id, tx.now.date())?;
+    load::resident(tx, id.as_str())?
+        .ok_or_else(|| load::not_found("居民", "resident", &id.masked()))
+}
+
+/// Masked name and ID of whoever got an offer, for output and audit.
+fn describe_offer(tx: &Tx<'_>, offer: &Offer) -> Result<Value, AppError> {
+    let name: Option<String> = tx
+        .query_row(
+            "SELECT name FROM residents WHERE id_number = ?1",
+            [&offer.resident],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(json!({
+        "resident": mask_id_number(&offer.resident),
+        "name": name.map(|n| linli_core::identity::mask_name(&n)),
+        "deadline": clock::to_db(offer.deadline),
+    }))
+}
+
+/// Lapses offers whose deadline passed, passing each seat on, and offers free seats. Every roster-touching
+/// use-case does this first, so a deadline passes even on a device nobody touched.
+fn expire(tx: &mut Tx<'_>, roster: &mut Roster) -> Result<Vec<Value>, AppError> {
+    let now = tx.now;
+    let expired = roster.expire_offers(now);
+    // Seats the district granted since the last load (a raised capacity) go to the
+    // waiting list too; without this they would sit empty while people wait.
+    let granted = roster.offer_free_seats(now);
+    let mut passed_on = Vec::new();
+    for offer in expired
+        .iter()
+        .filter_map(|(_, offer)| offer.as_ref())
+        .chain(granted.iter())
+    {
+        passed_on.push(describe_offer(tx, offer)?);
+    }
+    Ok(passed_on)
+}
+
+fn refusal(r: linli_core::enrolment::Refusal, zh: &str, en: &str) -> AppError {
+    let code = serde_json::to_value(r.code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "refused".into());
+    Refused::new(&code, Text::new(zh, en), r.reasons).into()
+}
+
+/// The decision of a sign-up, as the kiosk, desk and CLI show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignupOutcome {
+    Confirmed {
+        enrolment_id: String,
+    },
+    Waitlisted {
+        enrolment_id: String,
+        position: u32,
+        explanation: Text,
+    },
+}
+
+pub fn signup_in(
+    tx: &mut Tx<'_>,
+    raw_id: &str,
+    programme_code: &str,
+) -> Result<SignupOutcome, AppError> {
+    let now = tx.now;
+    let today = now.date();
+    let programme = programme_or_refuse(tx, programme_code)?;
+    let resident = resident_or_refuse(tx, raw_id)?;
+    let household = load::household(tx, &resident.household_code)?
+        .ok_or_else(|| load::not_found("户", "household", &resident.household_code))?;
+    let members = load::household_members(tx, &household.code)?;
+    let has_guardian = members
+        .iter()
+        .any(|m| m.id_number != resident.id_number && age_on(m.birth_date(), today) >= ADULT_AGE);
+    let centre_community = tx
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'community_code'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .unwrap_or_default();
+    let mut other_active_schedules = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT DISTINCT programme_code FROM enrolments
+             WHERE resident = ?1 AND programme_code <> ?2 AND status IN ('confirmed', 'waitlisted', 'offered')",
+        )?;
+        let codes = stmt
+            .query_map([resident.id_number.as_str(), programme_code], |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for code in codes {
+            if let Some(other) = load::programme(tx, &code)? {
+                other_active_schedules.push((other.code.clone(), other.schedule.clone()));
+            }
+        }
+    }
+    let unplaced_last_term: bool = tx
+        .query_row(
+            "SELECT 1 FROM unplaced_last_term WHERE programme_kind = ?1 AND resident = ?2",
+            [
+                serde_json::to_value(programme.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                resident.id_number.as_str().to_string(),
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    // Sequence numbers only break ties between applications in the same second;
+    // enrolments are never deleted, so the count only grows.
+    let seq: u64 = tx.query_row("SELECT count(*) FROM enrolments", [], |r| {
+        r.get::<_, i64>(0)
+    })? as u64
+        + 1;
+    let mut roster = load_roster(tx, &programme)?;
+    expire(tx, &mut roster)?;
+    let request = SignupRequest {
+        programme: &programme,
+        applicant: Applicant {
+            resident: &resident,
+            household: &household,
+            centre_community_code: &centre_community,
+            has_guardian_in_household: has_guardian,
+        },
+        other_active_schedules,
+        unplaced_last_term,
+        enrolment_id: uuid::Uuid::now_v7().to_string(),
+        now,
+        seq,
+    };
+    let placement = roster
+        .signup(request)
+        .map_err(|r| refusal(r, "报名未成功", "sign-up refused"))?;
+    save_roster(tx, &mut roster)?;
+    let masked = resident.id_number.masked();
+    let outcome = match placement {
+        Placement::Confirmed { enrolment_id } => {
+            tx.audit(
+                "signup_confirmed",
+                &masked,
+                json!({"programme": programme.code, "enrolment": enrolment_id}),
+            );
+            SignupOutcome::Confirmed { enrolment_id }
+        }
+        Placement::Waitlisted {
+            enrolment_id,
+            position,
+            explanation,
+        } => {
+            tx.audit(
+                "signup_waitlisted",
+                &masked,
+                json!({"programme": programme.code, "enrolment": enrolment_id, "position": position}),
+            );
+            SignupOutcome::Waitlisted {
+                enrolment_id,
+                position,
+                explanation,
+            }
+        }
+    };
+    Ok(outcome)
+}
+
+/// `linli signup`.
+pub fn signup(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    raw_id: &str,
+    programme_code: &str,
+) -> Result<Value, AppError> {
+    let outcome = store.write(actor, now, |tx| signup_in(tx, raw_id, programme_code))?;
+    Ok(match outcome {
+        SignupOutcome::Confirmed { enrolment_id } => {
+            json!({"status": "confirmed", "enrolment_id": enrolment_id, "programme": programme_code})
+        }
+        SignupOutcome::Waitlisted {
+            enrolment_id,
+            position,
+            explanation,
+        } => json!({
+            "status": "waitlisted",
+            "position": position,
+            "explanation": explanation.to_string(),
+            "enrolment_id": enrolment_id,
+            "programme": programme_code,
+        }),
+    })
+}
+
+/// `linli cancel`: a cancelled seat goes to the head of the waiting list at once.
+pub fn cancel(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    raw_id: &str,
+    programme_code: &str,
+) -> Result<Value, AppError> {
+    store.write(actor, now, |tx| {
+        let programme = programme_or_refuse(tx, programme_code)?;
+        let resident = resident_or_refuse(tx, raw_id)?;
+        let mut roster = load_roster(tx, &programme)?;
+        expire(tx, &mut roster)?;
+        let outcome = roster
+            .cancel(resident.id_number.as_str(), tx.now)
+            .map_err(|r| refusal(r, "取消未成功", "cancellation refused"))?;
+        save_roster(tx, &mut roster)?;
+        let offered = match &outcome.offer {
+            Some(offer) => describe_offer(tx, offer)?,
+            None => Value::Null,
+        };
+        let masked = resident.id_number.masked();
+        tx.audit(
+            "enrolment_cancelled",
+            &masked,
+            json!({"programme": programme.code, "enrolment": outcome.enrolment_id, "offered": offered}),
+        );
+        Ok(json!({
+            "status": status_to_db(roster_status(&roster, &outcome.enrolment_id).unwrap_or(EnrolmentStatus::Cancelled)),
+            "previous": status_to_db(outcome.previous),
+            "programme": programme.code,
+            "resident": masked,
+            "offered_to": offered,
+        }))
+    })
+}
+
+fn roster_status(roster: &Roster, enrolment_id: &str) -> Option<EnrolmentStatus> {
+    roster
+        .entries()
+        .iter()
+        .find(|e| e.id == enrolment_id)
+        .map(|e| e.status)
+}
+
+/// `linli offer accept|decline`.
+pub fn answer_offer(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    raw_id: &str,
+    programme_code: &str,
+    accept: bool,
+) -> Result<Value, AppError> {
+    store.write(actor, now, |tx| {
+        let programme = programme_or_refuse(tx, programme_code)?;
+        let resident = resident_or_refuse(tx, raw_id)?;
+        let mut roster = load_roster(tx, &programme)?;
+        expire(tx, &mut roster)?;
+        let id = resident.id_number.as_str();
+        let masked = resident.id_number.masked();
+        if accept {
+            roster
+                .accept_offer(id, tx.now)
+                .map_err(|r| refusal(r, "未能接受名额", "the offer could not be accepted"))?;
+            save_roster(tx, &mut roster)?;
+            tx.audit("offer_accepted", &masked, json!({"programme": programme.code}));
+            Ok(json!({"status": "confirmed", "programme": programme.code, "resident": masked}))
+        } else {
+            let next = roster
+                .decline_offer(id, tx.now)
+                .map_err(|r| refusal(r, "未能放弃名额", "the offer could not be declined"))?;
+            save_roster(tx, &mut roster)?;
+            let offered = match &next {
+                Some(offer) => describe_offer(tx, offer)?,
+                None => Value::Null,
+            };
+            tx.audit("offer_declined", &masked, json!({"programme": programme.code, "offered": offered}));
+            Ok(json!({"status": "withdrawn", "programme": programme.code, "resident": masked, "offered_to": offered}))
+        }
+    })
+}
+
+/// Sweeps every programme for lapsed offers; the kiosk runs it periodically.
+pub fn expire_offers(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
+    store.write(&Actor::system(), now, |tx| {
+        let mut passed = Vec::new();
+        for programme in load::all_programmes(tx)? {
+            let mut roster = load_roster(tx, &programme)?;
+            let moved = expire(tx, &mut roster)?;
+            let changes = save_roster(tx, &mut roster)?;
+            if !changes.is_empty() {
+                tx.audit(
+                    "offers_expired",
+                    &programme.code,
+                    json!({"passed_on": moved.len()}),
+                );
+            }
+            passed.extend(moved);
+        }
+        Ok(json!({"passed_on": passed}))
+    })
+}
+
+/// For callers that hold a `Tag` set and need the tags as strings.
+pub fn tag_names(tags: &std::collections::BTreeSet<Tag>) -> Vec<String> {
+    tags.iter().map(|t| t.as_str().to_string()).collect()
+}

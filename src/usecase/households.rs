@@ -1,0 +1,491 @@
+//! Registering households and residents, and the all-or-nothing CSV import.
+//!
+//! An import is checked completely before anything is written: every problem is
+//! reported with its line, column and reason, and if there is even one, nothing is
+//! imported (invariant 5). A row identical to what is stored changes nothing, so
+//! importing the same file twice is harmless.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use linli_core::household::Tag;
+use linli_core::identity::{IdNumber, Phone};
+use linli_core::outbox::EventPayload;
+use linli_core::Text;
+use serde_json::{json, Value};
+
+use super::load::{tags_from_db, tags_to_db};
+use crate::clock;
+use crate::store::{Actor, AppError, Refused, Store, Tx};
+
+/// The columns an import must have; more may follow and are ignored for now.
+pub const REQUIRED_COLUMNS: [&str; 6] = [
+    "household_code",
+    "address",
+    "name",
+    "id_number",
+    "phone",
+    "tags",
+];
+
+const MAX_NAME_CHARS: usize = 30;
+const MAX_ADDRESS_CHARS: usize = 100;
+const MAX_HOUSEHOLD_CODE_CHARS: usize = 32;
+
+/// One resident to register, already validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentRow {
+    pub line: usize,
+    pub household_code: String,
+    pub address: String,
+    pub name: String,
+    pub id_number: IdNumber,
+    pub phone: Option<Phone>,
+    pub tags: BTreeSet<Tag>,
+}
+
+/// A problem with one cell of an import file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub column: String,
+    pub reason: Text,
+}
+
+impl LineError {
+    fn new(line: usize, column: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        LineError {
+            line,
+            column: column.to_string(),
+            reason: Text::new(zh, en),
+        }
+    }
+
+    pub fn to_text(&self) -> Text {
+        Text::new(
+            format!("第{}行「{}」列：{}", self.line, self.column, self.reason.zh),
+            format!(
+                "line {}, column {}: {}",
+                self.line, self.column, self.reason.en
+            ),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub households_created: usize,
+    pub households_updated: usize,
+    pub residents_created: usize,
+    pub residents_updated: usize,
+    pub unchanged: usize,
+}
+
+/// Reads and validates a CSV import. Returns every row, or every problem.
+pub fn parse_csv(
+    input: impl Read,
+    today: chrono::NaiveDate,
+) -> Result<Vec<ResidentRow>, Vec<LineError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return Err(vec![LineError::new(
+                1,
+                "header",
+                format!("无法读取表头：{e}"),
+                format!("cannot read the header: {e}"),
+            )])
+        }
+    };
+    let header_names: Vec<String> = headers
+        .iter()
+        // A UTF-8 byte-order mark is what Excel puts before the first column name.
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .collect();
+    let mut index = HashMap::new();
+    let mut errors = Vec::new();
+    for column in REQUIRED_COLUMNS {
+        match header_names.iter().position(|h| h == column) {
+            Some(i) => {
+                index.insert(column, i);
+            }
+            None => errors.push(LineError::new(
+                1,
+                column,
+                "缺少此列",
+                "this column is missing",
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut rows = Vec::new();
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let mut addresses: HashMap<String, (String, usize)> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                errors.push(LineError::new(
+                    line,
+                    "row",
+                    format!("此行格式不正确：{e}"),
+                    format!("this row is malformed: {e}"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let cell = |column: &str| record.get(index[column]).unwrap_or("").trim().to_string();
+        let before = errors.len();
+
+        let household_code = cell("household_code");
+        if household_code.is_empty() {
+            errors.push(LineError::new(
+                line,
+                "household_code",
+                "户编号不能为空",
+                "the household code is empty",
+            ));
+        } else if household_code.chars().count() > MAX_HOUSEHOLD_CODE_CHARS
+            || !household_code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            errors.push(LineError::new(
+                line,
+                "household_code",
+                format!("户编号只能由字母、数字、- 和 _ 组成，最长{MAX_HOUSEHOLD_CODE_CHARS}位"),
+                format!("a household code has only letters, digits, - and _, at most {MAX_HOUSEHOLD_CODE_CHARS}"),
+            ));
+        }
+        let address = cell("address");
+        if address.is_empty() {
+            errors.push(LineError::new(
+                line,
+                "address",
+                "地址不能为空",
+                "the address is empty",
+            ));
+        } else if address.chars().count() > MAX_ADDRESS_CHARS {
+            errors.push(LineError::new(
+                line,
+                "address",
+                format!("地址超过{MAX_ADDRESS_CHARS}个字"),
+                format!("the address is longer than {MAX_ADDRESS_CHARS} characters"),
+            ));
+        } else if let Some((first, first_line)) = addresses.get(&household_code) {
+            if *first != address {
+                errors.push(LineError::new(
+                    line,
+                    "address",
+                    format!("同一户（{household_code}）的地址与第{first_line}行不一致"),
+                    format!(
+                        "household {household_code} has a different address on line {first_line}"
+                    ),
+                ));
+            }
+        } else if !household_code.is_empty() {
+            addresses.insert(household_code.clone(), (address.clone(), line));
+        }
+        let name = cell("name");
+        if name.is_empty() {
+            errors.push(LineError::new(
+                line,
+                "name",
+                "姓名不能为空",
+                "the name is empty",
+            ));
+        } else if name.chars().count() > MAX_NAME_CHARS {
+            errors.push(LineError::new(
+                line,
+                "name",
+                format!("姓名超过{MAX_NAME_CHARS}个字"),
+                format!("the name is longer than {MAX_NAME_CHARS} characters"),
+            ));
+        } else if name.chars().any(|c| c.is_control()) {
+            errors.push(LineError::new(
+                line,
+                "name",
+                "姓名含有不可见字符",
+                "the name contains control characters",
+            ));
+        }
+        let id_number = match IdNumber::parse(&cell("id_number"), today) {
+            Ok(id) => {
+                if let Some(first_line) = seen_ids.insert(id.as_str().to_string(), line) {
+                    errors.push(LineError::new(
+                        line,
+                        "id_number",
+                        format!("此身份证号已在第{first_line}行出现"),
+                        format!("this ID number already appears on line {first_line}"),
+                    ));
+                }
+                Some(id)
+            }
+            Err(e) => {
+                errors.push(LineError {
+                    line,
+                    column: "id_number".into(),
+                    reason: e.message,
+                });
+                None
+            }
+        };
+        let phone_text = cell("phone");
+        let phone = if phone_text.is_empty() {
+            None
+        } else {
+            match Phone::parse(&phone_text) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errors.push(LineError {
+                        line,
+                        column: "phone".into(),
+                        reason: e.message,
+                    });
+                    None
+                }
+            }
+        };
+        let mut tags = BTreeSet::new();
+        for raw in cell("tags")
+            .split(';')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            match Tag::parse(raw) {
+                Ok(tag) => {
+                    tags.insert(tag);
+                }
+                Err(e) => errors.push(LineError {
+                    line,
+                    column: "tags".into(),
+                    reason: e.message,
+                }),
+            }
+        }
+        if errors.len() == before {
+            rows.push(ResidentRow {
+                line,
+                household_code,
+                address,
+                name,
+                id_number: id_number.expect("validated above"),
+                phone,
+                tags,
+            });
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(LineError::new(
+            2,
+            "row",
+            "文件中没有任何居民",
+            "the file has no residents",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn refused_lines(errors: Vec<LineError>) -> AppError {
+    Refused::new(
+        "invalid_import",
+        Text::new(
+            format!("导入未进行：发现{}处错误，未导入任何数据", errors.len()),
+            format!("nothing imported: {} problems found", errors.len()),
+        ),
+        errors.iter().map(LineError::to_text).collect(),
+    )
+    .into()
+}
+
+/// `linli import households FILE.csv`.
+pub fn import_file(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    path: &Path,
+) -> Result<Value, AppError> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        AppError::from(Refused::new(
+            "file_unreadable",
+            Text::new("无法打开导入文件", "cannot open the import file"),
+            vec![Text::new(
+                format!("{}：{e}", path.display()),
+                format!("{}: {e}", path.display()),
+            )],
+        ))
+    })?;
+    let rows = parse_csv(std::io::BufReader::new(file), now.date()).map_err(refused_lines)?;
+    let source = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let summary = import_rows(store, actor, now, &rows, &source)?;
+    Ok(json!({"imported": summary}))
+}
+
+/// Writes validated rows as one transaction. Conflicts with what is stored (a
+/// resident registered in another household) refuse the whole import.
+pub fn import_rows(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    rows: &[ResidentRow],
+    source: &str,
+) -> Result<ImportSummary, AppError> {
+    let community = store.setting("community_code")?.unwrap_or_default();
+    store.write(actor, now, |tx| {
+        let summary = register_rows(tx, rows, &community)?;
+        tx.audit(
+            "import_households",
+            source,
+            json!({"rows": summary.rows, "residents_created": summary.residents_created,
+                   "residents_updated": summary.residents_updated,
+                   "households_created": summary.households_created}),
+        );
+        Ok(summary)
+    })
+}
+
+/// The body of an import, inside the caller's transaction.
+pub fn register_rows(
+    tx: &mut Tx<'_>,
+    rows: &[ResidentRow],
+    community: &str,
+) -> Result<ImportSummary, AppError> {
+    let at = clock::to_db(tx.now);
+    let mut summary = ImportSummary {
+        rows: rows.len(),
+        ..Default::default()
+    };
+    let mut conflicts = Vec::new();
+    let mut households_done: HashMap<&str, ()> = HashMap::new();
+    for row in rows {
+        if households_done.contains_key(row.household_code.as_str()) {
+            continue;
+        }
+        households_done.insert(&row.household_code, ());
+        let stored: Option<String> = {
+            let mut stmt = tx.prepare_cached("SELECT address FROM households WHERE code = ?1")?;
+            let mut q = stmt.query([&row.household_code])?;
+            match q.next()? {
+                Some(r) => Some(r.get(0)?),
+                None => None,
+            }
+        };
+        let changed = match stored {
+            None => {
+                tx.prepare_cached("INSERT INTO households (code, address, community_code, created_at) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute((&row.household_code, &row.address, community, &at))?;
+                summary.households_created += 1;
+                true
+            }
+            Some(address) if address != row.address => {
+                tx.prepare_cached("UPDATE households SET address = ?2 WHERE code = ?1")?
+                    .execute((&row.household_code, &row.address))?;
+                summary.households_updated += 1;
+                true
+            }
+            Some(_) => false,
+        };
+        if changed {
+            tx.emit(EventPayload::HouseholdRegistered {
+                household_code: row.household_code.clone(),
+                address: row.address.clone(),
+                community_code: community.to_string(),
+            });
+        }
+    }
+    for row in rows {
+        let id = row.id_number.as_str();
+        let stored: Option<(String, String, Option<String>, String)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT household_code, name, phone, tags FROM residents WHERE id_number = ?1",
+            )?;
+            let mut q = stmt.query([id])?;
+            match q.next()? {
+                Some(r) => Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                None => None,
+            }
+        };
+        let phone = row.phone.as_ref().map(|p| p.as_str().to_string());
+        let tags = tags_to_db(&row.tags);
+        match stored {
+            Some((household, ..)) if household != row.household_code => {
+                conflicts.push(LineError::new(
+                    row.line,
+                    "household_code",
+                    format!("此居民已登记在另一户（{household}），请在前台办理迁户"),
+                    format!("this resident is registered in another household ({household}); move them at the front desk"),
+                ));
+                continue;
+            }
+            Some((_, name, stored_phone, stored_tags))
+                if name == row.name
+                    && stored_phone == phone
+                    && tags_from_db(&stored_tags) == row.tags =>
+            {
+                summary.unchanged += 1;
+                continue;
+            }
+            Some(_) => {
+                tx.prepare_cached("UPDATE residents SET name = ?2, phone = ?3, tags = ?4, updated_at = ?5 WHERE id_number = ?1")?
+                    .execute((id, &row.name, &phone, &tags, &at))?;
+                summary.residents_updated += 1;
+            }
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO residents (id_number, household_code, name, phone, birth_date, sex, tags, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                )?
+                .execute((
+                    id,
+                    &row.household_code,
+                    &row.name,
+                    &phone,
+                    row.id_number.birth_date().to_string(),
+                    sex_to_db(row.id_number.sex()),
+                    &tags,
+                    &at,
+                ))?;
+                summary.residents_created += 1;
+            }
+        }
+        tx.emit(EventPayload::ResidentRegistered {
+            household_code: row.household_code.clone(),
+            id_number: id.to_string(),
+            name: row.name.clone(),
+            phone,
+            tags: row.tags.iter().map(|t| t.as_str().to_string()).collect(),
+        });
+    }
+    if !conflicts.is_empty() {
+        // Returning Err rolls the whole transaction back: nothing of the file lands.
+        return Err(refused_lines(conflicts));
+    }
+    Ok(summary)
+}
+
+pub fn sex_to_db(sex: linli_core::identity::Sex) -> &'static str {
+    match sex {
+        linli_core::identity::Sex::Male => "male",
+        linli_core::identity::Sex::Female => "female",
+    }
+}

@@ -1,0 +1,12 @@
+//! Use-cases: each one a single durable transaction through [`crate::store::Store::write`].
+
+pub mod business;
+pub mod demo;
+pub mod demo_people;
+pub mod doctor;
+pub mod enrolment;
+pub mod export;
+pub mod households;
+pub mod load;
+pub mod services;
+pub mod staff;

@@ -1,0 +1,393 @@
+//! The day's services: attendance with pickup, volunteer shifts, and ratings.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use linli_core::attendance::{
+    Attendance, AttendanceState, Collector, Leaving, PickupAuthorisation,
+};
+use linli_core::household::age_on;
+use linli_core::identity::mask_id_number;
+use linli_core::outbox::EventPayload;
+use linli_core::rating::{FollowUp, FollowUpPolicy, Rating, RatingLevel};
+use linli_core::volunteer::{clock_in, Shift, ShiftPolicy};
+use rusqlite::OptionalExtension;
+use serde_json::json;
+
+use super::load;
+use crate::clock;
+use crate::store::{AppError, Tx};
+
+fn to_json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain values serialise")
+}
+
+fn from_json_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, AppError> {
+    serde_json::from_str(text).map_err(|e| {
+        AppError::from(rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })
+}
+
+// ---------------------------------------------------------------- attendance
+
+pub fn set_pickup_authorisation(
+    tx: &mut Tx<'_>,
+    auth: &PickupAuthorisation,
+) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO pickup_authorisations (child, body) VALUES (?1, ?2)
+         ON CONFLICT(child) DO UPDATE SET body = excluded.body",
+        (&auth.child, to_json_text(auth)),
+    )?;
+    tx.audit(
+        "pickup_list_set",
+        &mask_id_number(&auth.child),
+        json!({"adults": auth.adults.len()}),
+    );
+    Ok(())
+}
+
+fn load_attendance(
+    tx: &Tx<'_>,
+    programme: &str,
+    date: NaiveDate,
+    resident: &str,
+) -> Result<Attendance, AppError> {
+    let body: Option<String> = tx
+        .query_row(
+            "SELECT body FROM attendance WHERE programme_code = ?1 AND session_date = ?2 AND resident = ?3",
+            (programme, date.to_string(), resident),
+            |r| r.get(0),
+        )
+        .optional()?;
+    match body {
+        Some(body) => from_json_text(&body),
+        None => Ok(Attendance::new(programme, date, resident)),
+    }
+}
+
+fn save_attendance(
+    tx: &mut Tx<'_>,
+    a: &Attendance,
+    picked_up_by: Option<String>,
+) -> Result<(), AppError> {
+    let (checked_in, checked_out) = match &a.state {
+        AttendanceState::Absent => (None, None),
+        AttendanceState::CheckedIn { at } => (Some(*at), None),
+        AttendanceState::CheckedOut {
+            checked_in_at, at, ..
+        } => (Some(*checked_in_at), Some(*at)),
+    };
+    tx.execute(
+        "INSERT INTO attendance (programme_code, session_date, resident, checked_in_at, checked_out_at, picked_up_by, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(programme_code, session_date, resident) DO UPDATE SET
+             checked_out_at = excluded.checked_out_at, picked_up_by = excluded.picked_up_by, body = excluded.body",
+        (
+            &a.programme_code,
+            a.session_date.to_string(),
+            &a.resident_id_number,
+            checked_in.map(clock::to_db),
+            checked_out.map(clock::to_db),
+            picked_up_by,
+            to_json_text(a),
+        ),
+    )?;
+    if let Some(event) = a.to_event() {
+        tx.emit(event);
+    }
+    Ok(())
+}
+
+pub fn check_in(tx: &mut Tx<'_>, programme: &str, resident: &str) -> Result<(), AppError> {
+    let now = tx.now;
+    let mut a = load_attendance(tx, programme, now.date(), resident)?;
+    a.check_in(now)?;
+    save_attendance(tx, &a, None)?;
+    tx.audit(
+        "checked_in",
+        &mask_id_number(resident),
+        json!({"programme": programme}),
+    );
+    Ok(())
+}
+
+/// Check-out: children go only to an adult on their pickup list (core decides).
+pub fn check_out(
+    tx: &mut Tx<'_>,
+    programme: &str,
+    resident: &str,
+    collector: Option<&Collector>,
+) -> Result<(), AppError> {
+    let now = tx.now;
+    let mut a = load_attendance(tx, programme, now.date(), resident)?;
+    let person = load::resident(tx, resident)?
+        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(resident)))?;
+    let age = age_on(person.birth_date(), now.date());
+    let kind: String = tx.query_row(
+        "SELECT kind FROM programmes WHERE code = ?1",
+        [programme],
+        |r| r.get(0),
+    )?;
+    let children_programme = kind == "after_school" || kind == "lunch_care";
+    let departure = if children_programme {
+        let auth: PickupAuthorisation = match tx
+            .query_row(
+                "SELECT body FROM pickup_authorisations WHERE child = ?1",
+                [resident],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+        {
+            Some(body) => from_json_text(&body)?,
+            None => PickupAuthorisation {
+                child: resident.to_string(),
+                adults: vec![],
+                may_leave_alone: false,
+            },
+        };
+        let collector = collector.cloned().unwrap_or(Collector::Alone);
+        a.check_out(
+            now,
+            Leaving::Child {
+                age,
+                authorisation: &auth,
+                collector: &collector,
+            },
+        )?
+    } else {
+        a.check_out(now, Leaving::Unaccompanied)?
+    };
+    save_attendance(tx, &a, departure.picked_up_by())?;
+    tx.audit(
+        "checked_out",
+        &mask_id_number(resident),
+        json!({"programme": programme, "departure": departure}),
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- volunteers
+
+pub fn register_volunteer(
+    tx: &mut Tx<'_>,
+    id_number: &str,
+    skills: &str,
+) -> Result<bool, AppError> {
+    let at = clock::to_db(tx.now);
+    let inserted = tx.execute(
+        "INSERT INTO volunteers (id_number, skills, registered_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        (id_number, skills, &at),
+    )?;
+    if inserted == 1 {
+        tx.audit(
+            "volunteer_registered",
+            &mask_id_number(id_number),
+            json!({"skills": skills}),
+        );
+    }
+    Ok(inserted == 1)
+}
+
+fn save_shift(tx: &mut Tx<'_>, shift: &Shift) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO shifts (id, volunteer, activity, clock_in, clock_out, minutes, status, reviewer, review_note, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET clock_out = excluded.clock_out, minutes = excluded.minutes, status = excluded.status,
+             reviewer = excluded.reviewer, review_note = excluded.review_note, body = excluded.body",
+        (
+            &shift.id,
+            &shift.volunteer,
+            &shift.activity,
+            clock::to_db(shift.clock_in),
+            shift.clock_out.map(clock::to_db),
+            shift.minutes,
+            shift.status.as_str(),
+            &shift.reviewer,
+            &shift.review_note,
+            to_json_text(shift),
+        ),
+    )?;
+    Ok(())
+}
+
+fn volunteer_shifts(tx: &Tx<'_>, volunteer: &str) -> Result<Vec<Shift>, AppError> {
+    let mut stmt = tx.prepare_cached("SELECT body FROM shifts WHERE volunteer = ?1 AND status IN ('open', 'pending', 'needs_confirmation')")?;
+    let bodies = stmt
+        .query_map([volunteer], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    bodies.iter().map(|b| from_json_text(b)).collect()
+}
+
+pub fn clock_in_volunteer(
+    tx: &mut Tx<'_>,
+    volunteer: &str,
+    activity: &str,
+) -> Result<Shift, AppError> {
+    let known: bool = tx
+        .query_row(
+            "SELECT 1 FROM volunteers WHERE id_number = ?1",
+            [volunteer],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !known {
+        return Err(load::not_found(
+            "义工登记",
+            "volunteer registration",
+            &mask_id_number(volunteer),
+        ));
+    }
+    let mut shifts = volunteer_shifts(tx, volunteer)?;
+    let started = clock_in(
+        &mut shifts,
+        uuid::Uuid::now_v7().to_string(),
+        volunteer,
+        activity,
+        tx.now,
+        &ShiftPolicy::default(),
+    )?;
+    for closed in shifts
+        .iter()
+        .filter(|s| started.auto_closed.contains(&s.id))
+    {
+        save_shift(tx, closed)?;
+        tx.emit(closed.to_recorded_event());
+    }
+    save_shift(tx, &started.shift)?;
+    tx.emit(started.shift.to_recorded_event());
+    tx.audit(
+        "volunteer_clocked_in",
+        &mask_id_number(volunteer),
+        json!({"shift": started.shift.id, "activity": activity}),
+    );
+    Ok(started.shift)
+}
+
+pub fn clock_out_volunteer(tx: &mut Tx<'_>, volunteer: &str) -> Result<Shift, AppError> {
+    let mut shifts = volunteer_shifts(tx, volunteer)?;
+    let Some(shift) = shifts
+        .iter_mut()
+        .find(|s| s.status == linli_core::volunteer::ShiftStatus::Open)
+    else {
+        return Err(load::not_found(
+            "进行中的服务",
+            "open shift",
+            &mask_id_number(volunteer),
+        ));
+    };
+    shift.clock_out(tx.now, &ShiftPolicy::default())?;
+    let shift = shift.clone();
+    save_shift(tx, &shift)?;
+    tx.emit(shift.to_recorded_event());
+    tx.audit(
+        "volunteer_clocked_out",
+        &mask_id_number(volunteer),
+        json!({"shift": shift.id, "minutes": shift.minutes}),
+    );
+    Ok(shift)
+}
+
+/// A social worker approves (`decline_reason` None) or declines a shift.
+pub fn review_shift(
+    tx: &mut Tx<'_>,
+    shift_id: &str,
+    reviewer: &str,
+    decline_reason: Option<&str>,
+) -> Result<Shift, AppError> {
+    let body: String = tx
+        .query_row("SELECT body FROM shifts WHERE id = ?1", [shift_id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| load::not_found("服务记录", "shift", shift_id))?;
+    let mut shift: Shift = from_json_text(&body)?;
+    let now = tx.now;
+    match decline_reason {
+        None => shift.approve(reviewer, None, now)?,
+        Some(reason) => shift.decline(reviewer, reason, now)?,
+    }
+    save_shift(tx, &shift)?;
+    tx.emit(shift.to_reviewed_event());
+    tx.audit(
+        "shift_reviewed",
+        shift_id,
+        json!({"status": shift.status.as_str()}),
+    );
+    Ok(shift)
+}
+
+// ---------------------------------------------------------------- ratings
+
+/// Records a 好差评; a bad one opens a follow-up due in working days.
+pub fn submit_rating(
+    tx: &mut Tx<'_>,
+    service_ref: &str,
+    programme_code: &str,
+    level: u8,
+    reason_tags: Vec<String>,
+    comment: Option<String>,
+) -> Result<Option<FollowUp>, AppError> {
+    let level = RatingLevel::from_u8(level)?;
+    let rating = Rating {
+        id: uuid::Uuid::now_v7().to_string(),
+        service: service_ref.to_string(),
+        programme_code: programme_code.to_string(),
+        level,
+        reason_tags,
+        comment,
+        rated_at: tx.now,
+    };
+    rating.validate()?;
+    let already: bool = tx
+        .query_row(
+            "SELECT 1 FROM ratings WHERE service_ref = ?1",
+            [service_ref],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if already {
+        linli_core::rating::check_single_rating(std::slice::from_ref(&rating), service_ref)?;
+    }
+    tx.execute(
+        "INSERT INTO ratings (id, service_ref, programme_code, level, body, rated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        (&rating.id, service_ref, programme_code, level.as_u8(), to_json_text(&rating), clock::to_db(tx.now)),
+    )?;
+    tx.emit(EventPayload::RatingSubmitted {
+        rating_id: rating.id.clone(),
+        service_ref: rating.service.clone(),
+        programme_code: rating.programme_code.clone(),
+        level: level.as_u8(),
+        reason_tags: rating.reason_tags.clone(),
+    });
+    let calendar = load::calendar(tx)?;
+    let follow_up = FollowUp::open_for(&rating, &calendar, &FollowUpPolicy::default());
+    if let Some(f) = &follow_up {
+        tx.execute(
+            "INSERT INTO follow_ups (rating_id, due, status, body) VALUES (?1, ?2, 'open', ?3)",
+            (&f.rating_id, f.due.to_string(), to_json_text(f)),
+        )?;
+        tx.emit(EventPayload::FollowUpChanged {
+            rating_id: f.rating_id.clone(),
+            status: "open".into(),
+            due: f.due,
+            by: None,
+            note: None,
+        });
+    }
+    tx.audit(
+        "rating_submitted",
+        service_ref,
+        json!({"level": level.as_u8(), "follow_up": follow_up.as_ref().map(|f| f.due.to_string())}),
+    );
+    Ok(follow_up)
+}
+
+pub fn at(date: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
+    date.and_hms_opt(hour, minute, 0)
+        .expect("a valid time of day")
+}

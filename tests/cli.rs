@@ -1,0 +1,561 @@
+//! The scriptable interface, run as a user runs it: the `linli` binary, JSON on
+//! stdout, exit codes, and the data directory left behind.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A Monday in term time, so the children's programmes run (the demo dates relative to it).
+const TODAY: &str = "2026-11-23T09:00:00";
+
+fn linli(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_linli"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("LINLI_NOW", TODAY)
+        .env_remove("LINLI_STAFF_PIN")
+        .env_remove("LINLI_STAFF")
+        .output()
+        .expect("linli runs")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn ok(data: &Path, args: &[&str]) -> Value {
+    let out = linli(data, args);
+    assert!(
+        out.status.success(),
+        "linli {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    json(&out)
+}
+
+fn refused(data: &Path, args: &[&str]) -> Value {
+    let out = linli(data, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "linli {args:?} should be refused: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v = json(&out);
+    assert!(v["error"].is_string(), "{v}");
+    assert!(v["reasons"].is_array(), "{v}");
+    v
+}
+
+fn count(data: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(data.join("linli.sqlite")).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+const CSV_HEADER: &str = "household_code,address,name,id_number,phone,tags\n";
+// Valid GB 11643 numbers: a mother, her son aged 9 and an elderly man living alone.
+const MOTHER: &str = "440306198703150026";
+const SON: &str = "440306201703150015";
+const ELDER: &str = "440306194001010015";
+
+fn valid_id(first17: &str) -> String {
+    format!(
+        "{first17}{}",
+        linli_core::identity::check_character(first17).unwrap()
+    )
+}
+
+fn family_csv() -> String {
+    format!(
+        "{CSV_HEADER}T-001,海富花园1栋101,张丽,{},13800138000,low_income\nT-001,海富花园1栋101,张小明,{},,\nT-002,海富花园2栋202,王大爷,{},13912345678,living_alone\n",
+        valid_id(&MOTHER[..17]),
+        valid_id(&SON[..17]),
+        valid_id(&ELDER[..17])
+    )
+}
+
+#[test]
+fn demo_seeds_a_whole_centre_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ok(dir.path(), &["demo"]);
+    assert_eq!(first["already_seeded"], false);
+    let households = first["summary"]["households"].as_i64().unwrap();
+    let residents = first["summary"]["residents"].as_i64().unwrap();
+    assert!(
+        (250..=350).contains(&households),
+        "about 300 households, got {households}"
+    );
+    assert!(
+        (650..=950).contains(&residents),
+        "about 800 residents, got {residents}"
+    );
+    let staff = first["staff"].as_array().unwrap();
+    assert_eq!(staff.len(), 4, "four demo staff with their PINs");
+    assert!(staff.iter().all(|s| s["pin"].as_str().unwrap().len() == 6));
+
+    let programmes = ok(dir.path(), &["export", "programmes"]);
+    let kinds: std::collections::BTreeSet<&str> = programmes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["after_school", "lunch_care", "day_care", "activity"] {
+        assert!(
+            kinds.contains(kind),
+            "a {kind} programme in the demo: {kinds:?}"
+        );
+    }
+    for p in programmes.as_array().unwrap() {
+        assert!(
+            p["confirmed"].as_i64().unwrap() <= p["capacity"].as_i64().unwrap(),
+            "{p}"
+        );
+    }
+    let lunch = programmes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "lunch-care")
+        .unwrap();
+    assert!(
+        lunch["waitlisted"].as_i64().unwrap() > 0,
+        "lunch care has a waiting list: {lunch}"
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM businesses WHERE filing_status = 'filed'"
+        ),
+        2
+    );
+    assert!(count(dir.path(), "SELECT count(*) FROM ledgers") >= 2);
+    assert!(count(dir.path(), "SELECT count(*) FROM shifts") > 0);
+
+    let before = count(dir.path(), "SELECT count(*) FROM outbox")
+        + count(dir.path(), "SELECT count(*) FROM enrolments");
+    let second = ok(dir.path(), &["demo"]);
+    assert_eq!(second["already_seeded"], true);
+    assert!(second.get("staff").is_none(), "PINs are printed only once");
+    let after = count(dir.path(), "SELECT count(*) FROM outbox")
+        + count(dir.path(), "SELECT count(*) FROM enrolments");
+    assert_eq!(before, after, "running demo twice changes nothing");
+}
+
+#[test]
+fn import_is_all_or_nothing_and_names_line_column_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    let good_line = format!(
+        "T-001,海富花园1栋101,张丽,{},13800138000,low_income\n",
+        valid_id(&MOTHER[..17])
+    );
+    // Line 3 has a wrong check digit, line 4 a bad phone and an invalid tag.
+    let mut wrong_check = valid_id(&SON[..17]);
+    let last = wrong_check.pop().unwrap();
+    wrong_check.push(if last == '1' { '2' } else { '1' });
+    std::fs::write(
+        &bad,
+        format!("{CSV_HEADER}{good_line}T-001,海富花园1栋101,张小明,{wrong_check},,\nT-002,海富花园2栋202,王大爷,{},12345,Low Income\n", valid_id(&ELDER[..17])),
+    )
+    .unwrap();
+    let v = refused(dir.path(), &["import", "households", bad.to_str().unwrap()]);
+    let reasons: Vec<String> = v["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("line 3") && r.contains("id_number")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("line 4") && r.contains("phone")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("line 4") && r.contains("tags")),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM residents"),
+        0,
+        "nothing imported"
+    );
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM outbox"), 0);
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, family_csv()).unwrap();
+    let first = ok(
+        dir.path(),
+        &["import", "households", good.to_str().unwrap()],
+    );
+    assert_eq!(first["imported"]["residents_created"], 3);
+    assert_eq!(first["imported"]["households_created"], 2);
+    let events = count(dir.path(), "SELECT count(*) FROM outbox");
+    let second = ok(
+        dir.path(),
+        &["import", "households", good.to_str().unwrap()],
+    );
+    assert_eq!(second["imported"]["residents_created"], 0);
+    assert_eq!(second["imported"]["unchanged"], 3);
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM residents"), 3);
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM outbox"),
+        events,
+        "a repeated import sends nothing new"
+    );
+}
+
+#[test]
+fn a_missing_column_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.csv");
+    std::fs::write(
+        &file,
+        "household_code,address,name,id_number,tags\nA,B,C,D,\n",
+    )
+    .unwrap();
+    let v = refused(
+        dir.path(),
+        &["import", "households", file.to_str().unwrap()],
+    );
+    assert!(v["reasons"][0].as_str().unwrap().contains("phone"), "{v}");
+}
+
+#[test]
+fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["demo"]);
+    // Find two children in term age with no enrolment in after-school, fill the rest.
+    let enrolments = ok(dir.path(), &["export", "programmes"]);
+    let after = enrolments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "after-school")
+        .unwrap()
+        .clone();
+    let free = after["capacity"].as_i64().unwrap()
+        - after["confirmed"].as_i64().unwrap()
+        - after["offered"].as_i64().unwrap();
+    assert!(free > 0, "the demo leaves seats in after-school: {after}");
+
+    let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT id_number FROM residents WHERE birth_date BETWEEN '2015-01-01' AND '2019-06-30'
+             AND id_number NOT IN (SELECT resident FROM enrolments WHERE programme_code = 'after-school')
+             ORDER BY id_number",
+        )
+        .unwrap();
+    let candidates: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        candidates.len() as i64 > free + 1,
+        "enough children to fill the programme"
+    );
+
+    let mut confirmed = Vec::new();
+    let mut waitlisted = None;
+    for id in &candidates {
+        let out = linli(
+            dir.path(),
+            &["signup", "--resident", id, "--programme", "after-school"],
+        );
+        if !out.status.success() {
+            continue; // e.g. an overlapping schedule; the reason is printed
+        }
+        let v = json(&out);
+        match v["status"].as_str().unwrap() {
+            "confirmed" => confirmed.push(id.clone()),
+            "waitlisted" => {
+                assert!(v["position"].as_u64().unwrap() >= 1);
+                let explanation = v["explanation"].as_str().unwrap();
+                assert!(
+                    explanation.contains("after-school-2026"),
+                    "names the policy: {explanation}"
+                );
+                waitlisted = Some(id.clone());
+                break;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    let waitlisted = waitlisted.expect("a full programme waitlists");
+    assert!(!confirmed.is_empty());
+
+    // The same child again is a duplicate, with a reason.
+    let dup = refused(
+        dir.path(),
+        &[
+            "signup",
+            "--resident",
+            &confirmed[0],
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert_eq!(dup["code"], "duplicate", "{dup}");
+
+    let cancelled = ok(
+        dir.path(),
+        &[
+            "cancel",
+            "--resident",
+            &confirmed[0],
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert_eq!(cancelled["status"], "cancelled");
+    let offered = &cancelled["offered_to"];
+    assert!(
+        offered.is_object(),
+        "the freed seat is offered to someone: {cancelled}"
+    );
+    let masked = offered["resident"].as_str().unwrap();
+    assert!(
+        masked.contains("********"),
+        "the offered person's ID number is masked: {masked}"
+    );
+    assert!(
+        !cancelled.to_string().contains(&confirmed[0]),
+        "no full ID number in the output"
+    );
+    let _ = waitlisted;
+}
+
+#[test]
+fn an_ineligible_resident_gets_every_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.csv");
+    std::fs::write(&file, family_csv()).unwrap();
+    // The centre's settings come from the demo; import our family beside it.
+    ok(dir.path(), &["demo"]);
+    ok(
+        dir.path(),
+        &["import", "households", file.to_str().unwrap()],
+    );
+    let v = refused(
+        dir.path(),
+        &[
+            "signup",
+            "--resident",
+            &valid_id(&ELDER[..17]),
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert_eq!(v["code"], "ineligible", "{v}");
+    let reasons = v["reasons"].to_string();
+    assert!(
+        reasons.contains("6") && reasons.contains("12"),
+        "names the age range: {reasons}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_specifically_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["demo"]);
+    let before = count(dir.path(), "SELECT count(*) FROM outbox");
+    let v = refused(
+        dir.path(),
+        &[
+            "signup",
+            "--resident",
+            "44030619870315002",
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert!(
+        v["reasons"].to_string().contains("18"),
+        "says an ID number has 18 characters: {v}"
+    );
+    let v = refused(
+        dir.path(),
+        &[
+            "signup",
+            "--resident",
+            &valid_id(&MOTHER[..17]),
+            "--programme",
+            "no-such-thing",
+        ],
+    );
+    assert_eq!(v["code"], "not_found");
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM outbox"), before);
+}
+
+#[test]
+fn exports_mask_personal_data_unless_a_staff_member_signs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let households = ok(dir.path(), &["export", "households"]);
+    let first = &households.as_array().unwrap()[0];
+    assert!(first["household_code"].is_string());
+    let id = first["id_number"].as_str().unwrap();
+    assert!(id.contains("********") && id.len() == 18, "masked ID: {id}");
+
+    let csv = linli(dir.path(), &["export", "enrolments", "--format", "csv"]);
+    assert!(csv.status.success());
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        text.starts_with("id,code,name,id_number,status"),
+        "{}",
+        &text[..80.min(text.len())]
+    );
+
+    // Unmasked without a credential is refused.
+    refused(dir.path(), &["export", "households", "--unmasked"]);
+    // A front-desk clerk may not take full ID numbers.
+    let pin_of = |code: &str| {
+        demo["staff"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == code)
+            .unwrap()["pin"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let clerk = refused(
+        dir.path(),
+        &[
+            "export",
+            "households",
+            "--unmasked",
+            "--staff",
+            "S001",
+            "--pin",
+            &pin_of("S001"),
+        ],
+    );
+    assert!(clerk["error"].is_string());
+    let full = ok(
+        dir.path(),
+        &[
+            "export",
+            "households",
+            "--unmasked",
+            "--staff",
+            "S003",
+            "--pin",
+            &pin_of("S003"),
+        ],
+    );
+    let id = full.as_array().unwrap()[0]["id_number"].as_str().unwrap();
+    assert!(!id.contains('*'), "unmasked for the manager: {id}");
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM audit_log WHERE action = 'export_unmasked' AND actor = 'staff:S003'"), 1);
+}
+
+#[test]
+fn five_wrong_pins_lock_a_staff_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let pin = demo["staff"][2]["pin"].as_str().unwrap().to_string();
+    let code = demo["staff"][2]["code"].as_str().unwrap().to_string();
+    let wrong = if pin == "135790" { "246801" } else { "135790" };
+    for _ in 0..5 {
+        refused(
+            dir.path(),
+            &[
+                "export",
+                "households",
+                "--unmasked",
+                "--staff",
+                &code,
+                "--pin",
+                wrong,
+            ],
+        );
+    }
+    let locked = refused(
+        dir.path(),
+        &[
+            "export",
+            "households",
+            "--unmasked",
+            "--staff",
+            &code,
+            "--pin",
+            &pin,
+        ],
+    );
+    assert_eq!(
+        locked["code"], "locked",
+        "the right PIN is refused while locked: {locked}"
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM audit_log WHERE action = 'staff_sign_in_failed'"
+        ),
+        5
+    );
+}
+
+#[test]
+fn doctor_reports_health_and_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["demo"]);
+    let report = ok(dir.path(), &["doctor"]);
+    assert_eq!(report["integrity"], "ok");
+    assert_eq!(report["schema_version"], report["schema_latest"]);
+    assert!(report["pending_outbox"].as_i64().unwrap() > 0);
+    assert!(report["printer"]["status"].is_string());
+
+    // Damage the middle of the file, as a failing SD card does.
+    let path = dir.path().join("linli.sqlite");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let len = bytes.len();
+    for b in &mut bytes[len / 3..len / 3 + 40_000] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let out = linli(dir.path(), &["doctor"]);
+    assert!(
+        !out.status.success(),
+        "doctor exits non-zero on a damaged database"
+    );
+    let report = json(&out);
+    assert_eq!(report["ok"], false);
+    assert_ne!(report["integrity"], "ok", "{report}");
+}
+
+#[test]
+fn a_read_only_data_directory_exits_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"").unwrap();
+    let out = linli(&file.join("data"), &["export", "programmes"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(json(&out)["error"]
+        .as_str()
+        .unwrap()
+        .contains("not writable"));
+}

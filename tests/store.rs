@@ -1,0 +1,283 @@
+//! The store's own guarantees: migrations, refusal of newer schemas, unwritable and
+//! damaged data directories, the append-only audit log, and one transaction for the
+//! change, its outbox event and its audit record.
+
+use std::path::Path;
+
+use linli::store::{
+    migrate_to, migrations, open_connection, schema_version, Actor, AppError, Refused, Store,
+    StoreError,
+};
+use linli_core::outbox::EventPayload;
+use linli_core::Text;
+use serde_json::json;
+
+fn now() -> chrono::NaiveDateTime {
+    linli::clock::parse_local("2026-11-28T10:00:00").unwrap()
+}
+
+/// Rows that exist at schema version `version`, so an upgrade can be shown to keep them.
+fn seed_at_version(conn: &rusqlite::Connection, version: u32) {
+    if version >= 1 {
+        conn.execute_batch(
+            "INSERT INTO settings (key, value) VALUES ('centre_code', 'TEST');
+             INSERT INTO households (code, address, community_code, created_at) VALUES ('H1', '一栋101', '440306005003', '2026-01-01T00:00:00');
+             INSERT INTO residents (id_number, household_code, name, phone, birth_date, sex, tags, created_at, updated_at)
+               VALUES ('11010519491231002X', 'H1', '王秀英', NULL, '1949-12-31', 'female', 'living_alone', '2026-01-01T00:00:00', '2026-01-01T00:00:00');",
+        )
+        .unwrap();
+    }
+    if version >= 2 {
+        conn.execute_batch(
+            "INSERT INTO programmes (code, kind, capacity, status, body) VALUES ('P1', 'day_care', 5, 'open', '{}');
+             INSERT INTO enrolments (id, programme_code, resident, status, sort_key, priority, created_at, updated_at)
+               VALUES ('E1', 'P1', '11010519491231002X', 'confirmed', 'k', '{}', '2026-01-01T00:00:00', '2026-01-01T00:00:00');",
+        )
+        .unwrap();
+    }
+    if version >= 3 {
+        conn.execute_batch(
+            "INSERT INTO volunteers (id_number, registered_at) VALUES ('11010519491231002X', '2026-01-01T00:00:00');",
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_new_database_is_created_at_the_latest_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in(dir.path()).unwrap();
+    assert_eq!(schema_version(store.conn()).unwrap(), migrations::LATEST);
+    let mode: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = store
+        .conn()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        sync, 2,
+        "synchronous must be FULL so a commit survives power loss"
+    );
+    let fk: i64 = store
+        .conn()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+}
+
+#[test]
+fn every_earlier_version_migrates_forward_keeping_its_data() {
+    for version in 0..migrations::LATEST {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("linli.sqlite");
+        {
+            let mut conn = open_connection(&path).unwrap();
+            migrate_to(&mut conn, &path, version).unwrap();
+            assert_eq!(schema_version(&conn).unwrap(), version);
+            seed_at_version(&conn, version);
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            schema_version(store.conn()).unwrap(),
+            migrations::LATEST,
+            "from version {version}"
+        );
+        if version >= 1 {
+            let name: String = store
+                .conn()
+                .query_row(
+                    "SELECT name FROM residents WHERE id_number = '11010519491231002X'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                name, "王秀英",
+                "a resident written at version {version} survives the upgrade"
+            );
+        }
+        if version >= 2 {
+            let status: String = store
+                .conn()
+                .query_row("SELECT status FROM enrolments WHERE id = 'E1'", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(status, "confirmed");
+        }
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_linli_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("linli.sqlite");
+    {
+        let store = Store::open(&path).unwrap();
+        store
+            .conn()
+            .pragma_update(None, "user_version", migrations::LATEST + 1)
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    match Store::open(&path) {
+        Err(StoreError::NewerSchema {
+            found, supported, ..
+        }) => {
+            assert_eq!(found, migrations::LATEST + 1);
+            assert_eq!(supported, migrations::LATEST);
+        }
+        Err(other) => panic!("expected NewerSchema, got {other}"),
+        Ok(_) => panic!("a newer schema must be refused"),
+    }
+    let message = Store::open(&path).err().unwrap().to_string();
+    assert!(message.contains("newer"), "{message}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the refused file is not modified"
+    );
+}
+
+fn is_root() -> bool {
+    // Root ignores file permissions, so a read-only directory is only read-only for others.
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_read_only_data_directory_gives_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let blocker;
+    let target: &Path = if is_root() {
+        // As root, permissions do not stop writes; a data "directory" below a regular
+        // file is unwritable for everyone.
+        blocker = dir.path().join("a-file");
+        std::fs::write(&blocker, b"").unwrap();
+        &blocker
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555)).unwrap();
+        &data
+    };
+    let target = if is_root() {
+        target.join("linli")
+    } else {
+        target.to_path_buf()
+    };
+    match Store::open_in(&target) {
+        Err(StoreError::NotWritable { path, .. }) => assert_eq!(path, target),
+        Err(other) => panic!("expected NotWritable, got {other}"),
+        Ok(_) => panic!("an unwritable directory must be refused"),
+    }
+    let message = Store::open_in(&target).err().unwrap().to_string();
+    assert!(message.contains("not writable"), "{message}");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_as_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("linli.sqlite"), vec![0x42u8; 8192]).unwrap();
+    match Store::open_in(dir.path()) {
+        Err(StoreError::Damaged { .. }) => {}
+        Err(other) => panic!("expected Damaged, got {other}"),
+        Ok(_) => panic!("garbage must not open as a database"),
+    }
+}
+
+#[test]
+fn the_audit_log_cannot_be_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    store
+        .write(&Actor::staff("S001"), now(), |tx| {
+            tx.audit("something", "subject", json!({}));
+            Ok(())
+        })
+        .unwrap();
+    let update = store
+        .conn()
+        .execute("UPDATE audit_log SET actor = 'someone else'", []);
+    assert!(update.is_err(), "updating the audit log must fail");
+    let delete = store.conn().execute("DELETE FROM audit_log", []);
+    assert!(delete.is_err(), "deleting from the audit log must fail");
+    let (actor, device): (String, String) = store
+        .conn()
+        .query_row("SELECT actor, device_id FROM audit_log", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(actor, "staff:S001");
+    assert_eq!(device, store.device().device_id);
+}
+
+#[test]
+fn a_refused_use_case_writes_neither_change_nor_event_nor_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let result: Result<(), AppError> = store.write(&Actor::cli(), now(), |tx| {
+        tx.execute(
+            "INSERT INTO households (code, address, community_code, created_at) VALUES ('H9', 'x', 'c', 't')",
+            [],
+        )?;
+        tx.emit(EventPayload::HouseholdRegistered {
+            household_code: "H9".into(),
+            address: "x".into(),
+            community_code: "c".into(),
+        });
+        tx.audit("register", "H9", json!({}));
+        Err(Refused::new("no", Text::new("不", "no"), vec![]).into())
+    });
+    assert!(result.is_err());
+    let count = |store: &Store, sql: &str| -> i64 {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(count(&store, "SELECT count(*) FROM households"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM outbox"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), 0);
+
+    store
+        .write(&Actor::cli(), now(), |tx| {
+            tx.execute(
+                "INSERT INTO households (code, address, community_code, created_at) VALUES ('H9', 'x', 'c', 't')",
+                [],
+            )?;
+            tx.emit(EventPayload::HouseholdRegistered {
+                household_code: "H9".into(),
+                address: "x".into(),
+                community_code: "c".into(),
+            });
+            tx.audit("register", "H9", json!({}));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(count(&store, "SELECT count(*) FROM households"), 1);
+    assert_eq!(count(&store, "SELECT count(*) FROM outbox"), 1);
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), 1);
+}
+
+#[test]
+fn the_store_worker_answers_off_the_calling_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in(dir.path()).unwrap();
+    let caller = std::thread::current().id();
+    let worker = linli::store::worker::StoreWorker::spawn(store);
+    let (on_thread, version) = worker
+        .call(move |store| {
+            (
+                std::thread::current().id(),
+                schema_version(store.conn()).unwrap(),
+            )
+        })
+        .unwrap();
+    assert_ne!(on_thread, caller, "store work runs on the store thread");
+    assert_eq!(version, migrations::LATEST);
+}
