@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use chrono::Datelike;
 use slint::ComponentHandle;
 
 use crate::store::worker::StoreWorker;
@@ -41,18 +42,6 @@ fn load_summary(store: &mut Store) -> Result<AttractSummary, AppError> {
     })
 }
 
-pub fn today_label(now: chrono::NaiveDateTime) -> String {
-    use chrono::Datelike;
-    const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
-    format!(
-        "{}年{}月{}日 星期{}",
-        now.year(),
-        now.month(),
-        now.day(),
-        WEEKDAYS[now.weekday().num_days_from_monday() as usize]
-    )
-}
-
 pub fn run(data_dir: &Path) -> ExitCode {
     let store = match Store::open_in(data_dir) {
         Ok(store) => store,
@@ -70,9 +59,15 @@ pub fn run(data_dir: &Path) -> ExitCode {
         }
     };
     let adapter = window.global::<KioskAdapter>();
-    adapter.set_today(today_label(clock::now()).into());
+    let today = clock::now().date();
+    adapter.set_year(today.year());
+    adapter.set_month(today.month() as i32);
+    adapter.set_day(today.day() as i32);
+    adapter.set_weekday(today.weekday().num_days_from_monday() as i32);
     adapter.set_centre_name("".into());
-    adapter.set_status(slint::format!("{}", "正在载入… / Loading…"));
+    adapter.set_programme_count(0);
+    adapter.set_household_count(0);
+    adapter.set_state(LoadState::Loading);
 
     let weak = window.as_weak();
     worker.run(load_summary, move |result| {
@@ -84,13 +79,16 @@ pub fn run(data_dir: &Path) -> ExitCode {
                     adapter.set_centre_name(summary.centre_name.into());
                     adapter.set_programme_count(summary.programme_count);
                     adapter.set_household_count(summary.household_count);
-                    adapter.set_status(if summary.demo_seeded_now {
-                        "已载入演示中心数据 / Demo centre loaded".into()
+                    adapter.set_state(if summary.demo_seeded_now {
+                        LoadState::DemoLoaded
                     } else {
-                        "".into()
+                        LoadState::Ready
                     });
                 }
-                Err(e) => adapter.set_status(e.to_string().into()),
+                Err(e) => {
+                    adapter.set_problem(e.to_string().into());
+                    adapter.set_state(LoadState::Failed);
+                }
             }
         });
     });

@@ -243,23 +243,13 @@ impl EligibilityRules {
 
     /// Checks a rule set received from the district before it is used.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if self.id.trim().is_empty() {
-            errors.push(FieldError::new(
-                "rules.id",
-                "required",
-                "资格条件缺少编号",
-                "The eligibility rules have no id",
-            ));
-        }
-        if self.version == 0 {
-            errors.push(FieldError::new(
-                "rules.version",
-                "out_of_range",
-                "资格条件版本号须从1开始",
-                "The eligibility rules version must start at 1",
-            ));
-        }
+        let mut errors = crate::check_id_and_version(
+            "rules",
+            &self.id,
+            self.version,
+            "资格条件",
+            "eligibility rule set",
+        );
         if let (Some(min), Some(max)) = (self.min_age, self.max_age) {
             if min > max {
                 errors.push(FieldError::new(

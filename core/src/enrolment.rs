@@ -1108,66 +1108,6 @@ mod tests {
             .contains("\"waitlisted\""));
     }
 
-    /// Run with `cargo test --release -- --ignored signup_against` to see the timing.
-    #[test]
-    #[ignore = "timing: meaningful only in a release build"]
-    fn signup_against_a_5000_entry_waiting_list_takes_well_under_50_microseconds() {
-        let mut desk = Desk::new(100);
-        let policy = desk.programme.policy.clone();
-        let tag_sets: [BTreeSet<crate::household::Tag>; 2] = [
-            BTreeSet::new(),
-            [crate::household::Tag::parse(LOW_INCOME).unwrap()].into(),
-        ];
-        // 100 seated and 5,000 waiting, with 18-character ID numbers so lookups compare
-        // strings as long as real ones.
-        let entries: Vec<Enrolment> = (0..5_100u32)
-            .map(|n| Enrolment {
-                id: format!("E{n}"),
-                programme_code: desk.programme.code.clone(),
-                resident: format!("4403061950{n:08}"),
-                status: if n < 100 {
-                    EnrolmentStatus::Confirmed
-                } else {
-                    EnrolmentStatus::Waitlisted
-                },
-                priority: policy.priority(
-                    &tag_sets[(n % 7 == 0) as usize],
-                    n % 11 == 0,
-                    at(1, 8, 0) + Duration::seconds(i64::from(n)),
-                    u64::from(n),
-                ),
-                offer_deadline: None,
-                updated_at: at(1, 8, 0),
-                reason: None,
-            })
-            .collect();
-        let mut roster = Roster::for_programme(&desk.programme, entries);
-        assert_eq!(roster.waiting(), 5_000);
-        let newcomers: Vec<Resident> = (0..100)
-            .map(|n| resident("新", d(2017, 5, 1 + n % 28), 500 + n, &[]))
-            .collect();
-        // The median of single sign-ups, so a busy machine (other builds, a one-off
-        // reallocation of the entries) does not decide the result.
-        let mut timings: Vec<std::time::Duration> = newcomers
-            .iter()
-            .map(|newcomer| {
-                let request = desk.request(newcomer, at(28, 9, 0));
-                let started = std::time::Instant::now();
-                let placed = roster.signup(request).unwrap();
-                let took = started.elapsed();
-                assert!(matches!(placed, Placement::Waitlisted { .. }));
-                took
-            })
-            .collect();
-        timings.sort();
-        let median = timings[timings.len() / 2];
-        println!(
-            "one signup against 5,000 waiting: median {median:?}, max {:?}",
-            timings.last().unwrap()
-        );
-        assert!(median < std::time::Duration::from_micros(50), "{median:?}");
-    }
-
     #[derive(Clone, Debug)]
     enum Action {
         Signup {

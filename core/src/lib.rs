@@ -72,3 +72,33 @@ impl FieldError {
         }
     }
 }
+
+/// The checks every piece of versioned data from the district shares: an id, and a
+/// version counted from 1. `prefix` names the field ("rules", "policy"); `what` names
+/// the data in words.
+pub(crate) fn check_id_and_version(
+    prefix: &str,
+    id: &str,
+    version: u32,
+    what_zh: &str,
+    what_en: &str,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if id.trim().is_empty() {
+        errors.push(FieldError::new(
+            format!("{prefix}.id"),
+            "required",
+            format!("{what_zh}缺少编号"),
+            format!("The {what_en} has no id"),
+        ));
+    }
+    if version == 0 {
+        errors.push(FieldError::new(
+            format!("{prefix}.version"),
+            "out_of_range",
+            format!("{what_zh}版本号须从1开始"),
+            format!("The {what_en} version must start at 1"),
+        ));
+    }
+    errors
+}

@@ -204,23 +204,13 @@ impl WaitlistPolicy {
 
     /// Checks a policy received from the district before it is used.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if self.id.trim().is_empty() {
-            errors.push(FieldError::new(
-                "policy.id",
-                "required",
-                "轮候规则缺少编号",
-                "The waiting-list policy has no id",
-            ));
-        }
-        if self.version == 0 {
-            errors.push(FieldError::new(
-                "policy.version",
-                "out_of_range",
-                "轮候规则版本号须从1开始",
-                "The waiting-list policy version must start at 1",
-            ));
-        }
+        let mut errors = crate::check_id_and_version(
+            "policy",
+            &self.id,
+            self.version,
+            "轮候规则",
+            "waiting-list policy",
+        );
         match self.buckets.last() {
             None => errors.push(FieldError::new(
                 "policy.buckets",

@@ -514,6 +514,10 @@ fn seed_attendance(
 ) -> Result<(), AppError> {
     let today = now.date();
     let calendar = demo_calendar(today);
+    let after_school = programmes(today)
+        .into_iter()
+        .find(|p| p.code == "after-school")
+        .expect("the demo has an after-school programme");
     let confirmed: Vec<String> = {
         let mut stmt = store.conn().prepare(
             "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident",
@@ -557,7 +561,7 @@ fn seed_attendance(
     let mut days = Vec::new();
     let mut d = today - Duration::days(1);
     while days.len() < 3 && d > today - Duration::days(30) {
-        if calendar.is_school_day(d) {
+        if after_school.schedule.occurs_on(d, &calendar) {
             days.push(d);
         }
         d -= Duration::days(1);

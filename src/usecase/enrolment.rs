@@ -374,9 +374,34 @@ pub fn answer_offer(
         let programme = programme_or_refuse(tx, programme_code)?;
         let resident = resident_or_refuse(tx, raw_id)?;
         let mut roster = load_roster(tx, &programme)?;
-        expire(tx, &mut roster)?;
         let id = resident.id_number.as_str();
         let masked = resident.id_number.masked();
+        // The sweep below would lapse this resident's own late offer first, and they
+        // would hear "no enrolment found" instead of "the deadline passed".
+        if let Some(deadline) = roster
+            .enrolment(id)
+            .filter(|e| e.status == EnrolmentStatus::Offered)
+            .and_then(|e| e.offer_deadline)
+            .filter(|deadline| *deadline < tx.now)
+        {
+            if accept {
+                roster
+                    .accept_offer(id, tx.now)
+                    .map_err(|r| refusal(r, "未能接受名额", "the offer could not be accepted"))?;
+            } else {
+                let at = deadline.format("%Y-%m-%d %H:%M");
+                return Err(Refused::new(
+                    "offer_expired",
+                    Text::new("无需放弃名额", "nothing to decline"),
+                    vec![Text::new(
+                        format!("保留名额的确认期限已于{at}截止，名额已自动放弃，无需再操作"),
+                        format!("The offer ran out at {at} and has already lapsed; nothing more to do"),
+                    )],
+                )
+                .into());
+            }
+        }
+        expire(tx, &mut roster)?;
         if accept {
             roster
                 .accept_offer(id, tx.now)
@@ -385,6 +410,7 @@ pub fn answer_offer(
             tx.audit("offer_accepted", &masked, json!({"programme": programme.code}));
             Ok(json!({"status": "confirmed", "programme": programme.code, "resident": masked}))
         } else {
+            let enrolment_id = roster.enrolment(id).map(|e| e.id.clone());
             let next = roster
                 .decline_offer(id, tx.now)
                 .map_err(|r| refusal(r, "未能放弃名额", "the offer could not be declined"))?;
@@ -394,7 +420,12 @@ pub fn answer_offer(
                 None => Value::Null,
             };
             tx.audit("offer_declined", &masked, json!({"programme": programme.code, "offered": offered}));
-            Ok(json!({"status": "withdrawn", "programme": programme.code, "resident": masked, "offered_to": offered}))
+            // Said as it is recorded: a declined seat is cancelled (core's word for giving
+            // up a held seat), not "withdrawn" (leaving the waiting list).
+            let status = enrolment_id
+                .and_then(|eid| roster_status(&roster, &eid))
+                .unwrap_or(EnrolmentStatus::Cancelled);
+            Ok(json!({"status": status_to_db(status), "programme": programme.code, "resident": masked, "offered_to": offered}))
         }
     })
 }

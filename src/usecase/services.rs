@@ -7,14 +7,15 @@ use linli_core::attendance::{
 use linli_core::household::age_on;
 use linli_core::identity::mask_id_number;
 use linli_core::outbox::EventPayload;
-use linli_core::rating::{FollowUp, FollowUpPolicy, Rating, RatingLevel};
+use linli_core::rating::{normalise_comment, FollowUp, FollowUpPolicy, Rating, RatingLevel};
 use linli_core::volunteer::{clock_in, Shift, ShiftPolicy};
+use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use super::load;
 use crate::clock;
-use crate::store::{AppError, Tx};
+use crate::store::{AppError, Refused, Tx};
 
 fn to_json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("domain values serialise")
@@ -36,6 +37,15 @@ pub fn set_pickup_authorisation(
     tx: &mut Tx<'_>,
     auth: &PickupAuthorisation,
 ) -> Result<(), AppError> {
+    load::resident(tx, &auth.child)?
+        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(&auth.child)))?;
+    // A mistyped ID number here would silently mean that adult can never collect
+    // the child, so it is refused while the guardian is still at the desk.
+    for adult in &auth.adults {
+        if let Some(id) = &adult.id_number {
+            linli_core::identity::IdNumber::parse(id, tx.now.date())?;
+        }
+    }
     tx.execute(
         "INSERT INTO pickup_authorisations (child, body) VALUES (?1, ?2)
          ON CONFLICT(child) DO UPDATE SET body = excluded.body",
@@ -101,8 +111,81 @@ fn save_attendance(
     Ok(())
 }
 
+/// The programme's kind (`after_school`, `day_care`, ...), or a refusal naming it.
+fn programme_kind(tx: &Tx<'_>, programme: &str) -> Result<String, AppError> {
+    tx.query_row(
+        "SELECT kind FROM programmes WHERE code = ?1",
+        [programme],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| load::not_found("服务项目", "programme", programme))
+}
+
+/// Only people with a confirmed seat are on a programme's roll.
+fn refuse_unless_enrolled(tx: &Tx<'_>, programme: &str, resident: &str) -> Result<(), AppError> {
+    let confirmed = tx
+        .query_row(
+            "SELECT 1 FROM enrolments WHERE programme_code = ?1 AND resident = ?2 AND status = 'confirmed'",
+            (programme, resident),
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if confirmed {
+        return Ok(());
+    }
+    let name = load::programme(tx, programme)?
+        .map(|p| p.name)
+        .unwrap_or_else(|| Text::new(programme, programme));
+    Err(Refused::new(
+        "not_enrolled",
+        Text::new("不能签到", "cannot check in"),
+        vec![Text::new(
+            format!(
+                "居民{}没有「{}」的已确认名额，不能签到；请先报名或核对项目",
+                mask_id_number(resident),
+                name.zh
+            ),
+            format!(
+                "Resident {} has no confirmed seat in \"{}\" and cannot check in; sign up first or check the programme",
+                mask_id_number(resident),
+                name.en
+            ),
+        )],
+    )
+    .into())
+}
+
 pub fn check_in(tx: &mut Tx<'_>, programme: &str, resident: &str) -> Result<(), AppError> {
     let now = tx.now;
+    let planned = load::programme(tx, programme)?
+        .ok_or_else(|| load::not_found("服务项目", "programme", programme))?;
+    // A roll call on a day the programme does not run (a weekend, a holiday, a
+    // school holiday for 四点半学校) is a mistake at the desk, not an attendance.
+    if !planned.schedule.occurs_on(now.date(), &load::calendar(tx)?) {
+        return Err(Refused::new(
+            "no_session",
+            Text::new(
+                "今天没有这个项目的活动",
+                "this programme does not run today",
+            ),
+            vec![Text::new(
+                format!(
+                    "「{}」的时间是：{}",
+                    planned.name.zh,
+                    planned.schedule.describe().zh
+                ),
+                format!(
+                    "\"{}\" runs: {}",
+                    planned.name.en,
+                    planned.schedule.describe().en
+                ),
+            )],
+        )
+        .into());
+    }
+    refuse_unless_enrolled(tx, programme, resident)?;
     let mut a = load_attendance(tx, programme, now.date(), resident)?;
     a.check_in(now)?;
     save_attendance(tx, &a, None)?;
@@ -122,15 +205,11 @@ pub fn check_out(
     collector: Option<&Collector>,
 ) -> Result<(), AppError> {
     let now = tx.now;
+    let kind = programme_kind(tx, programme)?;
     let mut a = load_attendance(tx, programme, now.date(), resident)?;
     let person = load::resident(tx, resident)?
         .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(resident)))?;
     let age = age_on(person.birth_date(), now.date());
-    let kind: String = tx.query_row(
-        "SELECT kind FROM programmes WHERE code = ?1",
-        [programme],
-        |r| r.get(0),
-    )?;
     let children_programme = kind == "after_school" || kind == "lunch_care";
     let departure = if children_programme {
         let auth: PickupAuthorisation = match tx
@@ -176,6 +255,13 @@ pub fn register_volunteer(
     id_number: &str,
     skills: &str,
 ) -> Result<bool, AppError> {
+    if load::resident(tx, id_number)?.is_none() {
+        return Err(load::not_found(
+            "居民",
+            "resident",
+            &mask_id_number(id_number),
+        ));
+    }
     let at = clock::to_db(tx.now);
     let inserted = tx.execute(
         "INSERT INTO volunteers (id_number, skills, registered_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -332,6 +418,11 @@ pub fn submit_rating(
     comment: Option<String>,
 ) -> Result<Option<FollowUp>, AppError> {
     let level = RatingLevel::from_u8(level)?;
+    // What a resident types is kept trimmed (blank is no comment), not refused for a stray space.
+    let comment = match comment {
+        Some(raw) => normalise_comment(&raw)?,
+        None => None,
+    };
     let rating = Rating {
         id: uuid::Uuid::now_v7().to_string(),
         service: service_ref.to_string(),

@@ -1,0 +1,1244 @@
+//! The front desk's day, as the people at it notice it: children checked in and handed
+//! only to the right adult, volunteers' hours, waiting-list offers that pass on when
+//! they lapse, convenience businesses' filings and ledgers, and ratings that open a
+//! follow-up. Each use-case runs against the seeded demo centre, and every check looks
+//! at what was written: the change, its outbox event and its audit record, or, for a
+//! refusal, nothing at all.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use linli::store::{Actor, AppError, Refused, Store};
+use linli::usecase::{business, demo, enrolment, services};
+use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
+use linli_core::business::{ConvenienceBusiness, FilingAction, FilingStatus, LedgerInput};
+use linli_core::outbox::{AttendanceEventKind, EventPayload, OutboxEvent};
+use rusqlite::OptionalExtension;
+
+fn t(text: &str) -> NaiveDateTime {
+    linli::clock::parse_local(text).unwrap()
+}
+
+/// Monday 23 November 2026, 09:00: a school day in the autumn term.
+fn now() -> NaiveDateTime {
+    t("2026-11-23T09:00:00")
+}
+
+fn seeded() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    demo::seed(&mut store, now()).unwrap();
+    (dir, store)
+}
+
+fn desk() -> Actor {
+    Actor::staff("S001")
+}
+
+fn social_worker() -> Actor {
+    Actor::staff("S002")
+}
+
+/// Where the outbox and the audit log end, to see what one use-case added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Marks {
+    outbox: i64,
+    audit: i64,
+}
+
+fn marks(store: &Store) -> Marks {
+    let max = |table: &str| -> i64 {
+        store
+            .conn()
+            .query_row(
+                &format!("SELECT coalesce(max(seq), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    Marks {
+        outbox: max("outbox"),
+        audit: max("audit_log"),
+    }
+}
+
+/// Outbox events written since `m`, oldest first.
+fn events_since(store: &Store, m: Marks) -> Vec<EventPayload> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT kind, body FROM outbox WHERE seq > ?1 ORDER BY seq")
+        .unwrap();
+    let rows = stmt
+        .query_map([m.outbox], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .unwrap();
+    rows.map(|row| {
+        let (kind, body) = row.unwrap();
+        let event = OutboxEvent::from_json(&body).unwrap();
+        assert_eq!(event.kind(), kind, "the kind column matches the event");
+        event.payload
+    })
+    .collect()
+}
+
+fn kinds_since(store: &Store, m: Marks) -> Vec<String> {
+    events_since(store, m)
+        .iter()
+        .map(|e| e.kind().to_string())
+        .collect()
+}
+
+/// Audit actions written since `m`, oldest first, with who did them.
+fn audits_since(store: &Store, m: Marks) -> Vec<(String, String)> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT actor, action FROM audit_log WHERE seq > ?1 ORDER BY seq")
+        .unwrap();
+    let rows = stmt
+        .query_map([m.audit], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+fn actions_since(store: &Store, m: Marks) -> Vec<String> {
+    audits_since(store, m).into_iter().map(|(_, a)| a).collect()
+}
+
+/// The refusal a person sees; panics on success or on a store failure.
+fn refused<T: std::fmt::Debug>(result: Result<T, AppError>) -> Refused {
+    match result {
+        Err(AppError::Refused(r)) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Everything the refusal says, in Chinese, as one string.
+fn zh(r: &Refused) -> String {
+    std::iter::once(r.error.zh.as_str())
+        .chain(r.reasons.iter().map(|t| t.zh.as_str()))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn assert_nothing_written(store: &Store, before: Marks, what: &str) {
+    assert_eq!(
+        marks(store),
+        before,
+        "{what}: a refusal writes no outbox event and no audit record"
+    );
+}
+
+fn one_string(store: &Store, sql: &str) -> String {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+// ---------------------------------------------------------------- attendance
+
+fn attendance_row(
+    store: &Store,
+    programme: &str,
+    date: NaiveDate,
+    resident: &str,
+) -> Option<(String, Option<String>, Option<String>)> {
+    store
+        .conn()
+        .query_row(
+            "SELECT checked_in_at, checked_out_at, picked_up_by FROM attendance
+             WHERE programme_code = ?1 AND session_date = ?2 AND resident = ?3",
+            (programme, date.to_string(), resident),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .unwrap()
+}
+
+#[test]
+fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
+    let (_dir, mut store) = seeded();
+    let today = now().date();
+    let at = |h, m| services::at(today, h, m);
+
+    // A child on 四点半学校 with a pickup list naming the household's adults.
+    let (child, list_body): (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT p.child, p.body FROM pickup_authorisations p
+             JOIN enrolments e ON e.resident = p.child AND e.programme_code = 'after-school' AND e.status = 'confirmed'
+             ORDER BY p.child LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let mut list: PickupAuthorisation = serde_json::from_str(&list_body).unwrap();
+    let parent = list.adults[0].clone();
+    let parent_id = parent.id_number.clone().unwrap();
+    // Two adults from elsewhere in the community: one nobody named, and one the
+    // guardian named because he must never take the child.
+    let outsiders: Vec<(String, String)> = {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT id_number, name FROM residents
+                 WHERE household_code <> (SELECT household_code FROM residents WHERE id_number = ?1)
+                   AND birth_date BETWEEN '1970-01-01' AND '1995-12-31'
+                 ORDER BY id_number LIMIT 2",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([&child], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let (stranger_id, _) = outsiders[0].clone();
+    let (barred_id, barred_name) = outsiders[1].clone();
+    list.adults.push(PickupAdult {
+        name: barred_name.clone(),
+        relation: "父亲".into(),
+        id_number: Some(barred_id.clone()),
+        card_code: None,
+        must_not_collect: true,
+    });
+    let before = marks(&store);
+    store
+        .write(&desk(), now(), |tx| {
+            services::set_pickup_authorisation(tx, &list)
+        })
+        .unwrap();
+    assert_eq!(actions_since(&store, before), ["pickup_list_set"]);
+
+    // Check-in at 16:35: on the roll, told to the district, audited.
+    let before = marks(&store);
+    store
+        .write(&desk(), at(16, 35), |tx| {
+            services::check_in(tx, "after-school", &child)
+        })
+        .unwrap();
+    let row = attendance_row(&store, "after-school", today, &child).unwrap();
+    assert_eq!(row, (format!("{today}T16:35:00"), None, None));
+    match events_since(&store, before).as_slice() {
+        [EventPayload::AttendanceRecorded {
+            resident_id_number,
+            kind: AttendanceEventKind::CheckIn,
+            ..
+        }] => assert_eq!(resident_id_number, &child),
+        other => panic!("one check-in event expected, got {other:?}"),
+    }
+    assert_eq!(
+        audits_since(&store, before),
+        [("staff:S001".to_string(), "checked_in".to_string())]
+    );
+
+    // A second check-in is refused, saying when the first one was.
+    let before = marks(&store);
+    let r = refused(store.write(&desk(), at(16, 50), |tx| {
+        services::check_in(tx, "after-school", &child)
+    }));
+    assert_eq!(r.code, "already_checked_in");
+    assert!(zh(&r).contains("16:35"), "{}", zh(&r));
+    assert_nothing_written(&store, before, "second check-in");
+
+    // An adult not on the list is turned away; the child is still in the building.
+    let before = marks(&store);
+    let r = refused(store.write(&desk(), at(17, 40), |tx| {
+        services::check_out(
+            tx,
+            "after-school",
+            &child,
+            Some(&Collector::IdNumber(stranger_id.clone())),
+        )
+    }));
+    assert_eq!(r.code, "not_authorised");
+    assert!(zh(&r).contains("不在孩子的授权接送名单上"), "{}", zh(&r));
+    assert_nothing_written(&store, before, "unlisted adult");
+    assert_eq!(
+        attendance_row(&store, "after-school", today, &child).unwrap(),
+        row,
+        "still checked in"
+    );
+
+    // The adult the guardian barred: keep the child and call the social worker.
+    let r = refused(store.write(&desk(), at(17, 45), |tx| {
+        services::check_out(
+            tx,
+            "after-school",
+            &child,
+            Some(&Collector::IdNumber(barred_id.clone())),
+        )
+    }));
+    assert_eq!(r.code, "must_not_collect");
+    let said = zh(&r);
+    assert!(said.contains(&barred_name), "{said}");
+    assert!(
+        said.contains("请留住孩子") && said.contains("联系社工"),
+        "{said}"
+    );
+    assert_nothing_written(&store, before, "barred adult");
+    assert_eq!(
+        attendance_row(&store, "after-school", today, &child).unwrap(),
+        row
+    );
+
+    // A child of primary-school age does not walk out alone either.
+    let r = refused(store.write(&desk(), at(17, 50), |tx| {
+        services::check_out(tx, "after-school", &child, None)
+    }));
+    assert_eq!(r.code, "may_not_leave_alone");
+    assert_nothing_written(&store, before, "child alone");
+
+    // The parent on the list takes the child home.
+    store
+        .write(&desk(), at(17, 55), |tx| {
+            services::check_out(
+                tx,
+                "after-school",
+                &child,
+                Some(&Collector::IdNumber(parent_id.clone())),
+            )
+        })
+        .unwrap();
+    let collected_by = format!("{} ({})", parent.name, parent.relation);
+    assert_eq!(
+        attendance_row(&store, "after-school", today, &child).unwrap(),
+        (
+            format!("{today}T16:35:00"),
+            Some(format!("{today}T17:55:00")),
+            Some(collected_by.clone())
+        )
+    );
+    match events_since(&store, before).as_slice() {
+        [EventPayload::AttendanceRecorded {
+            kind: AttendanceEventKind::CheckOut,
+            picked_up_by,
+            left_alone: false,
+            ..
+        }] => assert_eq!(picked_up_by.as_deref(), Some(collected_by.as_str())),
+        other => panic!("one check-out event expected, got {other:?}"),
+    }
+    assert_eq!(actions_since(&store, before), ["checked_out"]);
+
+    // Nor can a child who has left be checked in again to the same session.
+    let before = marks(&store);
+    let r = refused(store.write(&desk(), at(18, 0), |tx| {
+        services::check_in(tx, "after-school", &child)
+    }));
+    assert_eq!(r.code, "already_checked_out");
+    assert_nothing_written(&store, before, "check-in after check-out");
+}
+
+#[test]
+fn elderly_day_care_checks_out_without_a_pickup_and_only_the_enrolled_check_in() {
+    let (_dir, mut store) = seeded();
+    let today = now().date();
+    // An older resident with no seat in day care (not signed up, or still waiting) is
+    // not put on its roll: the desk is told why, and nothing is recorded.
+    let outsider = one_string(
+        &store,
+        "SELECT id_number FROM residents WHERE birth_date < '1960-01-01'
+           AND id_number NOT IN (SELECT resident FROM enrolments WHERE programme_code = 'day-care' AND status = 'confirmed')
+         ORDER BY id_number LIMIT 1",
+    );
+    let before = marks(&store);
+    let r = refused(store.write(&desk(), services::at(today, 9, 0), |tx| {
+        services::check_in(tx, "day-care", &outsider)
+    }));
+    assert_eq!(r.code, "not_enrolled", "{}", zh(&r));
+    assert!(zh(&r).contains("长者日间照料"), "{}", zh(&r));
+    assert_nothing_written(&store, before, "check-in without a seat");
+    assert_eq!(attendance_row(&store, "day-care", today, &outsider), None);
+    // A programme that does not exist is named as such, not a database failure.
+    let r = refused(store.write(&desk(), services::at(today, 9, 0), |tx| {
+        services::check_in(tx, "yoga", &outsider)
+    }));
+    assert_eq!(r.code, "not_found");
+    let r = refused(store.write(&desk(), services::at(today, 9, 0), |tx| {
+        services::check_out(tx, "yoga", &outsider, None)
+    }));
+    assert_eq!(r.code, "not_found");
+    assert_nothing_written(&store, before, "unknown programme");
+
+    let elder = one_string(
+        &store,
+        "SELECT resident FROM enrolments WHERE programme_code = 'day-care' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    );
+    let before = marks(&store);
+    store
+        .write(&desk(), services::at(today, 9, 5), |tx| {
+            services::check_in(tx, "day-care", &elder)
+        })
+        .unwrap();
+    store
+        .write(&desk(), services::at(today, 16, 10), |tx| {
+            services::check_out(tx, "day-care", &elder, None)
+        })
+        .unwrap();
+    assert_eq!(
+        attendance_row(&store, "day-care", today, &elder).unwrap(),
+        (
+            format!("{today}T09:05:00"),
+            Some(format!("{today}T16:10:00")),
+            None
+        )
+    );
+    let kinds: Vec<_> = events_since(&store, before)
+        .into_iter()
+        .map(|e| match e {
+            EventPayload::AttendanceRecorded {
+                kind, picked_up_by, ..
+            } => (kind, picked_up_by),
+            other => panic!("unexpected event {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (AttendanceEventKind::CheckIn, None),
+            (AttendanceEventKind::CheckOut, None)
+        ]
+    );
+    assert_eq!(actions_since(&store, before), ["checked_in", "checked_out"]);
+}
+
+// ---------------------------------------------------------------- volunteers
+
+#[test]
+fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
+    let (_dir, mut store) = seeded();
+    let day = now().date();
+    let volunteer = one_string(
+        &store,
+        "SELECT id_number FROM residents
+         WHERE id_number NOT IN (SELECT id_number FROM volunteers)
+           AND birth_date BETWEEN '1965-01-01' AND '2000-12-31'
+         ORDER BY id_number LIMIT 1",
+    );
+
+    // Someone not in the household registry cannot be registered: the desk is told so.
+    let before = marks(&store);
+    let r = refused(store.write(&social_worker(), now(), |tx| {
+        services::register_volunteer(tx, "11010519491231002X", "陪伴")
+    }));
+    assert_eq!(r.code, "not_found", "{}", zh(&r));
+    assert_nothing_written(&store, before, "volunteer not registered as a resident");
+
+    let registered = store
+        .write(&social_worker(), now(), |tx| {
+            services::register_volunteer(tx, &volunteer, "陪伴;理发")
+        })
+        .unwrap();
+    assert!(registered);
+    assert_eq!(actions_since(&store, before), ["volunteer_registered"]);
+    // Registering twice does not make a second volunteer.
+    let again = store
+        .write(&social_worker(), now(), |tx| {
+            services::register_volunteer(tx, &volunteer, "陪伴")
+        })
+        .unwrap();
+    assert!(!again);
+    let count: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM volunteers WHERE id_number = ?1",
+            [&volunteer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(count, 1);
+
+    let before = marks(&store);
+    let shift = store
+        .write(&Actor::kiosk(), services::at(day, 9, 0), |tx| {
+            services::clock_in_volunteer(tx, &volunteer, "长者探访")
+        })
+        .unwrap();
+    assert_eq!(kinds_since(&store, before), ["shift_recorded"]);
+    assert_eq!(actions_since(&store, before), ["volunteer_clocked_in"]);
+
+    // Clocking in again while the shift is open is refused, naming the open shift.
+    let before = marks(&store);
+    let r = refused(
+        store.write(&Actor::kiosk(), services::at(day, 9, 30), |tx| {
+            services::clock_in_volunteer(tx, &volunteer, "助餐送餐")
+        }),
+    );
+    assert_eq!(r.code, "shift_already_open");
+    assert!(
+        zh(&r).contains("长者探访") && zh(&r).contains("09:00"),
+        "{}",
+        zh(&r)
+    );
+    assert_nothing_written(&store, before, "second clock-in");
+    let shifts: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM shifts WHERE volunteer = ?1",
+            [&volunteer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(shifts, 1);
+
+    // 09:00 to 11:07 is 127 minutes: recorded as 120 (whole quarter hours, down).
+    let before = marks(&store);
+    let closed = store
+        .write(&Actor::kiosk(), services::at(day, 11, 7), |tx| {
+            services::clock_out_volunteer(tx, &volunteer)
+        })
+        .unwrap();
+    assert_eq!(closed.id, shift.id);
+    let stored: (i64, String, Option<String>) = store
+        .conn()
+        .query_row(
+            "SELECT minutes, status, clock_out FROM shifts WHERE id = ?1",
+            [&shift.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        stored,
+        (120, "pending".to_string(), Some(format!("{day}T11:07:00")))
+    );
+    match events_since(&store, before).as_slice() {
+        [EventPayload::ShiftRecorded {
+            minutes, status, ..
+        }] => assert_eq!((*minutes, status.as_str()), (120, "pending")),
+        other => panic!("one shift event expected, got {other:?}"),
+    }
+    assert_eq!(actions_since(&store, before), ["volunteer_clocked_out"]);
+
+    // Declining needs a reason the volunteer can read.
+    let before = marks(&store);
+    let r = refused(
+        store.write(&social_worker(), services::at(day, 14, 0), |tx| {
+            services::review_shift(tx, &shift.id, "S002", Some("   "))
+        }),
+    );
+    assert_eq!(r.code, "required");
+    assert!(zh(&r).contains("原因"), "{}", zh(&r));
+    assert_nothing_written(&store, before, "decline without reason");
+    assert_eq!(
+        one_string(
+            &store,
+            &format!("SELECT status FROM shifts WHERE id = '{}'", shift.id)
+        ),
+        "pending"
+    );
+
+    // The social worker approves: the 120 minutes now count.
+    let approved = store
+        .write(&social_worker(), services::at(day, 14, 5), |tx| {
+            services::review_shift(tx, &shift.id, "S002", None)
+        })
+        .unwrap();
+    assert_eq!(approved.approved_minutes(), 120);
+    let stored: (String, Option<String>) = store
+        .conn()
+        .query_row(
+            "SELECT status, reviewer FROM shifts WHERE id = ?1",
+            [&shift.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(stored, ("approved".to_string(), Some("S002".to_string())));
+    match events_since(&store, before).as_slice() {
+        [EventPayload::ShiftReviewed {
+            status,
+            reviewer,
+            minutes,
+            ..
+        }] => assert_eq!(
+            (status.as_str(), reviewer.as_str(), *minutes),
+            ("approved", "S002", 120)
+        ),
+        other => panic!("one review event expected, got {other:?}"),
+    }
+    assert_eq!(
+        audits_since(&store, before),
+        [("staff:S002".to_string(), "shift_reviewed".to_string())]
+    );
+
+    // A reviewed shift is not reviewed again: corrections are separate records.
+    let before = marks(&store);
+    let r = refused(
+        store.write(&social_worker(), services::at(day, 15, 0), |tx| {
+            services::review_shift(tx, &shift.id, "S002", Some("记录有误"))
+        }),
+    );
+    assert_eq!(r.code, "already_reviewed");
+    assert_nothing_written(&store, before, "second review");
+
+    // And no shift is ever deleted, whatever writes to the database.
+    let deleted = store
+        .conn()
+        .execute("DELETE FROM shifts WHERE id = ?1", [&shift.id]);
+    assert!(deleted.is_err(), "deleting a shift must fail");
+    let left: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM shifts WHERE id = ?1",
+            [&shift.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 1);
+}
+
+// ---------------------------------------------------------------- offers
+
+const LUNCH: &str = "lunch-care";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Row {
+    status: String,
+    reason: Option<String>,
+    deadline: Option<String>,
+}
+
+fn enrolment_of(store: &Store, resident: &str) -> Row {
+    store
+        .conn()
+        .query_row(
+            "SELECT status, reason, offer_deadline FROM enrolments
+             WHERE programme_code = ?1 AND resident = ?2 ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+            (LUNCH, resident),
+            |r| {
+                Ok(Row {
+                    status: r.get(0)?,
+                    reason: r.get(1)?,
+                    deadline: r.get(2)?,
+                })
+            },
+        )
+        .unwrap()
+}
+
+/// The waiting list in policy order (the sort key is the priority order, head first).
+fn queue(store: &Store) -> Vec<String> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT resident FROM enrolments WHERE programme_code = ?1 AND status = 'waitlisted' ORDER BY sort_key",
+        )
+        .unwrap();
+    let rows = stmt.query_map([LUNCH], |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+fn with_status(store: &Store, status: &str) -> Vec<String> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT resident FROM enrolments WHERE programme_code = ?1 AND status = ?2 ORDER BY created_at, resident",
+        )
+        .unwrap();
+    let rows = stmt.query_map((LUNCH, status), |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// Seats held (confirmed + offered) never exceed capacity, and while anyone waits
+/// none is left empty.
+fn assert_seats(store: &Store, step: &str) {
+    let (held, capacity, waiting): (i64, i64, i64) = store
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM enrolments WHERE programme_code = ?1 AND status IN ('confirmed', 'offered')),
+                    (SELECT capacity FROM programmes WHERE code = ?1),
+                    (SELECT count(*) FROM enrolments WHERE programme_code = ?1 AND status = 'waitlisted')",
+            [LUNCH],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(held <= capacity, "{step}: {held} seats held of {capacity}");
+    if waiting > 0 {
+        assert_eq!(
+            held, capacity,
+            "{step}: a seat sits empty while {waiting} wait"
+        );
+    }
+}
+
+/// Every enrolment changed since `m` has its own enrolment_changed event with the
+/// status written, and the changed ones are exactly `expected` (resident, status).
+fn assert_changes_told(store: &Store, m: Marks, expected: &[(&str, &str)]) {
+    let mut told: Vec<(String, String)> = events_since(store, m)
+        .into_iter()
+        .filter_map(|e| match e {
+            EventPayload::EnrolmentChanged {
+                resident_id_number,
+                status,
+                programme_code,
+                ..
+            } => {
+                assert_eq!(programme_code, LUNCH);
+                Some((resident_id_number, status))
+            }
+            _ => None,
+        })
+        .collect();
+    told.sort();
+    let mut want: Vec<(String, String)> = expected
+        .iter()
+        .map(|(r, s)| (r.to_string(), s.to_string()))
+        .collect();
+    want.sort();
+    assert_eq!(
+        told, want,
+        "one enrolment_changed event per changed enrolment"
+    );
+    for (resident, status) in expected {
+        assert_eq!(&enrolment_of(store, resident).status, status);
+    }
+}
+
+#[test]
+fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
+    let (_dir, mut store) = seeded();
+    let t0 = now();
+    let offer_hours: i64 = {
+        let body = one_string(
+            &store,
+            "SELECT body FROM programmes WHERE code = 'lunch-care'",
+        );
+        let p: linli_core::programme::Programme = serde_json::from_str(&body).unwrap();
+        i64::from(p.offer_hours)
+    };
+    assert_eq!(offer_hours, 48);
+    assert_seats(&store, "the demo centre");
+    // The demo leaves one open offer (made five hours before now) and a queue.
+    let seeded_offer = with_status(&store, "offered");
+    assert_eq!(seeded_offer.len(), 1, "{seeded_offer:?}");
+    let seeded_offer = seeded_offer[0].clone();
+    let seeded_deadline = t0 - Duration::hours(5) + Duration::hours(offer_hours);
+    assert_eq!(
+        enrolment_of(&store, &seeded_offer).deadline,
+        Some(linli::clock::to_db(seeded_deadline))
+    );
+    let waiting = queue(&store);
+    assert!(
+        waiting.len() >= 7,
+        "the demo queue is too short: {waiting:?}"
+    );
+    let confirmed = with_status(&store, "confirmed");
+
+    // 1. A confirmed child cancels: the head of the list is offered the seat for 48 hours.
+    let leaver = confirmed[0].clone();
+    let head = waiting[0].clone();
+    let m = marks(&store);
+    let out = enrolment::cancel(&mut store, &desk(), t0, &leaver, LUNCH).unwrap();
+    assert_eq!(out["previous"], "confirmed");
+    assert_eq!(out["status"], "cancelled");
+    let offered = enrolment_of(&store, &head);
+    assert_eq!(offered.status, "offered");
+    assert_eq!(
+        offered.deadline,
+        Some(linli::clock::to_db(t0 + Duration::hours(offer_hours)))
+    );
+    assert_eq!(
+        out["offered_to"]["deadline"],
+        linli::clock::to_db(t0 + Duration::hours(offer_hours))
+    );
+    assert_eq!(
+        enrolment_of(&store, &leaver).reason.as_deref(),
+        Some("cancelled")
+    );
+    assert_changes_told(&store, m, &[(&leaver, "cancelled"), (&head, "offered")]);
+    assert_eq!(actions_since(&store, m), ["enrolment_cancelled"]);
+    assert_seats(&store, "after the cancellation");
+
+    // 2. Accepting before the deadline confirms the seat.
+    let m = marks(&store);
+    let out = enrolment::answer_offer(
+        &mut store,
+        &desk(),
+        t0 + Duration::hours(1),
+        &head,
+        LUNCH,
+        true,
+    )
+    .unwrap();
+    assert_eq!(out["status"], "confirmed");
+    let row = enrolment_of(&store, &head);
+    assert_eq!(
+        (row.status.as_str(), row.reason.as_deref(), row.deadline),
+        ("confirmed", Some("offer_accepted"), None)
+    );
+    assert_changes_told(&store, m, &[(&head, "confirmed")]);
+    assert_eq!(actions_since(&store, m), ["offer_accepted"]);
+    assert_seats(&store, "after the acceptance");
+
+    // 3. Another cancellation two hours later: the next in line is offered.
+    let leaver2 = confirmed[1].clone();
+    let second = waiting[1].clone();
+    let m = marks(&store);
+    enrolment::cancel(
+        &mut store,
+        &desk(),
+        t0 + Duration::hours(2),
+        &leaver2,
+        LUNCH,
+    )
+    .unwrap();
+    assert_changes_told(&store, m, &[(&leaver2, "cancelled"), (&second, "offered")]);
+    assert_seats(&store, "after the second cancellation");
+
+    // 4. Nobody answers: after both deadlines the offers lapse and the seats go to the
+    // next two in line, earliest deadline first.
+    let later = t0 + Duration::hours(2 + offer_hours) + Duration::minutes(1);
+    let (third, fourth) = (waiting[2].clone(), waiting[3].clone());
+    let m = marks(&store);
+    enrolment::expire_offers(&mut store, later).unwrap();
+    for lapsed in [&seeded_offer, &second] {
+        let row = enrolment_of(&store, lapsed);
+        assert_eq!(
+            (row.status.as_str(), row.reason.as_deref(), row.deadline),
+            ("cancelled", Some("offer_expired"), None),
+            "a lapsed offer gives the seat up"
+        );
+    }
+    for next in [&third, &fourth] {
+        assert_eq!(
+            enrolment_of(&store, next),
+            Row {
+                status: "offered".into(),
+                reason: None,
+                deadline: Some(linli::clock::to_db(later + Duration::hours(offer_hours))),
+            }
+        );
+    }
+    assert_changes_told(
+        &store,
+        m,
+        &[
+            (&seeded_offer, "cancelled"),
+            (&second, "cancelled"),
+            (&third, "offered"),
+            (&fourth, "offered"),
+        ],
+    );
+    assert_eq!(actions_since(&store, m), ["offers_expired"]);
+    assert_seats(&store, "after the offers lapsed");
+    // A second sweep finds nothing more to do.
+    let m = marks(&store);
+    enrolment::expire_offers(&mut store, later).unwrap();
+    assert_nothing_written(&store, m, "a sweep with nothing due");
+
+    // 5. Declining passes the seat straight on.
+    let fifth = waiting[4].clone();
+    let m = marks(&store);
+    let out = enrolment::answer_offer(
+        &mut store,
+        &desk(),
+        later + Duration::hours(1),
+        &third,
+        LUNCH,
+        false,
+    )
+    .unwrap();
+    assert_eq!(out["status"], "cancelled", "said as it is recorded");
+    assert_eq!(
+        out["offered_to"]["deadline"],
+        linli::clock::to_db(later + Duration::hours(1 + offer_hours))
+    );
+    assert_eq!(
+        enrolment_of(&store, &third).reason.as_deref(),
+        Some("offer_declined")
+    );
+    assert_changes_told(&store, m, &[(&third, "cancelled"), (&fifth, "offered")]);
+    assert_eq!(actions_since(&store, m), ["offer_declined"]);
+    assert_seats(&store, "after the decline");
+
+    // 6. Accepting after the deadline is refused, saying the deadline passed, and
+    // changes nothing; the lapse itself is left to the sweep.
+    let too_late = later + Duration::hours(offer_hours) + Duration::minutes(5);
+    let m = marks(&store);
+    let r = refused(enrolment::answer_offer(
+        &mut store,
+        &desk(),
+        too_late,
+        &fourth,
+        LUNCH,
+        true,
+    ));
+    assert_eq!(r.code, "offer_expired", "{}", zh(&r));
+    assert!(zh(&r).contains("截止"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "a late acceptance");
+    assert_eq!(enrolment_of(&store, &fourth).status, "offered");
+    assert_seats(&store, "after the late acceptance");
+
+    // Declining it late is refused the same way.
+    let r = refused(enrolment::answer_offer(
+        &mut store,
+        &desk(),
+        too_late,
+        &fourth,
+        LUNCH,
+        false,
+    ));
+    assert_eq!(r.code, "offer_expired", "{}", zh(&r));
+    assert_nothing_written(&store, m, "a late decline");
+
+    // Any roster use-case later than a deadline lapses the offer on the way: the next
+    // in line, at the desk, is offered the seat and takes it at once.
+    let (sixth, seventh) = (queue(&store)[0].clone(), queue(&store)[1].clone());
+    assert_eq!(sixth, waiting[5], "the queue kept its order");
+    enrolment::answer_offer(&mut store, &desk(), too_late, &sixth, LUNCH, true).unwrap();
+    assert_eq!(
+        enrolment_of(&store, &fourth).reason.as_deref(),
+        Some("offer_expired")
+    );
+    assert_changes_told(&store, m, &[(&fourth, "cancelled"), (&sixth, "confirmed")]);
+    assert_seats(&store, "after the next in line accepted");
+    // And a cancellation then goes to the one after.
+    let m = marks(&store);
+    let leaver3 = with_status(&store, "confirmed")[0].clone();
+    enrolment::cancel(&mut store, &desk(), too_late, &leaver3, LUNCH).unwrap();
+    assert_changes_told(&store, m, &[(&leaver3, "cancelled"), (&seventh, "offered")]);
+    assert_seats(&store, "after a late cancellation");
+}
+
+// ---------------------------------------------------------------- businesses
+
+fn ledger_count(store: &Store, code: &str) -> i64 {
+    store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM ledgers WHERE business_code = ?1",
+            [code],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
+    let (_dir, mut store) = seeded();
+    let manager = Actor::staff("S003");
+    let t0 = now();
+
+    // The demo's two businesses were filed this year as numbers 1 and 2 of the district.
+    assert_eq!(
+        one_string(
+            &store,
+            "SELECT filing_number FROM businesses WHERE code = 'HF-B01'"
+        ),
+        "备案-440306-2026-0001"
+    );
+
+    // A third business: registered, submitted, filed with the next number.
+    let shop = ConvenienceBusiness {
+        code: "HF-B03".into(),
+        name: "便民裁缝铺".into(),
+        category: linli_core::business::TAILORING.into(),
+        operator: "海富社区服务中心".into(),
+        stall: "服务中心一楼西侧".into(),
+        employees: vec![],
+    };
+    let m = marks(&store);
+    store
+        .write(&manager, t0, |tx| {
+            business::register_business(tx, shop.clone())?;
+            business::act_on_filing(tx, "HF-B03", FilingAction::Submit)
+        })
+        .unwrap();
+    let filing = store
+        .write(&manager, t0 + Duration::hours(1), |tx| {
+            business::act_on_filing(
+                tx,
+                "HF-B03",
+                FilingAction::File {
+                    filing_number: String::new(),
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(filing.status, FilingStatus::Filed);
+    let number = filing.filing_number.clone().unwrap();
+    assert_eq!(number, "备案-440306-2026-0003");
+    assert_eq!(
+        linli_core::business::parse_filing_number(&number).unwrap(),
+        ("440306".to_string(), 2026, 3)
+    );
+    let stored: (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT filing_status, filing_number FROM businesses WHERE code = 'HF-B03'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(stored, ("filed".to_string(), number.clone()));
+    assert_eq!(
+        kinds_since(&store, m),
+        ["filing_changed", "filing_changed", "filing_changed"]
+    );
+    assert_eq!(
+        actions_since(&store, m),
+        ["business_registered", "filing_changed", "filing_changed"]
+    );
+
+    // Filing it a second time is refused and the number stays.
+    let m = marks(&store);
+    let r = refused(store.write(&manager, t0 + Duration::hours(2), |tx| {
+        business::act_on_filing(
+            tx,
+            "HF-B03",
+            FilingAction::File {
+                filing_number: String::new(),
+            },
+        )
+    }));
+    assert_eq!(r.code, "illegal_transition");
+    assert!(zh(&r).contains("已备案"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "filing twice");
+    assert_eq!(
+        one_string(
+            &store,
+            "SELECT filing_number FROM businesses WHERE code = 'HF-B03'"
+        ),
+        number
+    );
+
+    // A month's accounts that pay out profit are refused: it all goes to public service.
+    let before_ledgers = ledger_count(&store, "HF-B01");
+    let m = marks(&store);
+    let r = refused(store.write(&manager, t0, |tx| {
+        business::record_month(
+            tx,
+            "HF-B01",
+            &LedgerInput {
+                month: "2026-07".into(),
+                revenue_fen: 1_500_000,
+                cost_fen: 900_000,
+                distributed_fen: 100_000,
+            },
+        )
+    }));
+    assert_eq!(r.code, "profit_distribution");
+    assert!(zh(&r).contains("利润须全部用于社区公益服务"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "distributed profit");
+    assert_eq!(ledger_count(&store, "HF-B01"), before_ledgers);
+
+    // The same month without a distribution is recorded, with its event.
+    let entry = store
+        .write(&manager, t0, |tx| {
+            business::record_month(
+                tx,
+                "HF-B01",
+                &LedgerInput {
+                    month: "2026-07".into(),
+                    revenue_fen: 1_500_000,
+                    cost_fen: 900_000,
+                    distributed_fen: 0,
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(entry.to_public_service_fund_fen(), 600_000);
+    assert_eq!(ledger_count(&store, "HF-B01"), before_ledgers + 1);
+    assert_eq!(kinds_since(&store, m), ["ledger_recorded"]);
+    assert_eq!(actions_since(&store, m), ["ledger_recorded"]);
+
+    // A second ledger for October (the demo recorded it) is refused.
+    let m = marks(&store);
+    let r = refused(store.write(&manager, t0, |tx| {
+        business::record_month(
+            tx,
+            "HF-B01",
+            &LedgerInput {
+                month: "2026-10".into(),
+                revenue_fen: 1,
+                cost_fen: 0,
+                distributed_fen: 0,
+            },
+        )
+    }));
+    assert_eq!(r.code, "duplicate_ledger");
+    assert!(zh(&r).contains("2026-10"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "second ledger for a month");
+    assert_eq!(ledger_count(&store, "HF-B01"), before_ledgers + 1);
+}
+
+// ---------------------------------------------------------------- ratings
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+#[test]
+fn a_bad_rating_opens_a_follow_up_due_in_working_days_and_a_service_is_rated_once() {
+    let (_dir, mut store) = seeded();
+    let calendar = linli_core::calendar::china_2026();
+    let kiosk = Actor::kiosk();
+
+    // Rated on Friday 25 September (the Mid-Autumn holiday): the weekend and the
+    // holiday do not count, so the follow-up is due Wednesday 30 September.
+    let friday = t("2026-09-25T10:00:00");
+    let m = marks(&store);
+    let follow_up = store
+        .write(&kiosk, friday, |tx| {
+            services::submit_rating(
+                tx,
+                "day-care:2026-09-25:E-test-1",
+                "day-care",
+                2,
+                vec!["waiting_time".into()],
+                Some("午饭等了很久".into()),
+            )
+        })
+        .unwrap()
+        .expect("a bad rating opens a follow-up");
+    let expected = calendar.add_working_days(friday.date(), 3);
+    assert_eq!(expected, d(2026, 9, 30));
+    assert_eq!(follow_up.due, expected);
+    let stored: (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT f.due, f.status FROM follow_ups f JOIN ratings r ON r.id = f.rating_id
+             WHERE r.service_ref = 'day-care:2026-09-25:E-test-1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(stored, ("2026-09-30".to_string(), "open".to_string()));
+    match events_since(&store, m).as_slice() {
+        [EventPayload::RatingSubmitted { level: 2, .. }, EventPayload::FollowUpChanged { due, status, .. }] =>
+        {
+            assert_eq!((*due, status.as_str()), (expected, "open"))
+        }
+        other => panic!("a rating and a follow-up event expected, got {other:?}"),
+    }
+    assert_eq!(actions_since(&store, m), ["rating_submitted"]);
+
+    // Rated on Tuesday 29 September: across the National Day week to Friday 9 October.
+    let tuesday = t("2026-09-29T16:00:00");
+    let follow_up = store
+        .write(&kiosk, tuesday, |tx| {
+            services::submit_rating(
+                tx,
+                "after-school:2026-09-29:E-test-2",
+                "after-school",
+                1,
+                vec![],
+                Some("  接孩子时排队太久\n".into()),
+            )
+        })
+        .unwrap()
+        .unwrap();
+    // What the resident typed is kept without the stray spaces, not refused for them.
+    let body = one_string(
+        &store,
+        "SELECT body FROM ratings WHERE service_ref = 'after-school:2026-09-29:E-test-2'",
+    );
+    let rating: linli_core::rating::Rating = serde_json::from_str(&body).unwrap();
+    assert_eq!(rating.comment.as_deref(), Some("接孩子时排队太久"));
+    assert_eq!(follow_up.due, calendar.add_working_days(tuesday.date(), 3));
+    assert_eq!(follow_up.due, d(2026, 10, 9));
+
+    // A fair rating opens nothing.
+    let m = marks(&store);
+    let none = store
+        .write(&kiosk, now(), |tx| {
+            services::submit_rating(
+                tx,
+                "day-care:2026-11-23:E-test-3",
+                "day-care",
+                3,
+                vec![],
+                Some("   ".into()),
+            )
+        })
+        .unwrap();
+    assert!(none.is_none());
+    let body = one_string(
+        &store,
+        "SELECT body FROM ratings WHERE service_ref = 'day-care:2026-11-23:E-test-3'",
+    );
+    let rating: linli_core::rating::Rating = serde_json::from_str(&body).unwrap();
+    assert_eq!(rating.comment, None, "a blank comment is no comment");
+    assert_eq!(kinds_since(&store, m), ["rating_submitted"]);
+
+    // Rating the same service again is refused and the first rating stands.
+    let m = marks(&store);
+    let r = refused(store.write(&kiosk, friday + Duration::hours(1), |tx| {
+        services::submit_rating(
+            tx,
+            "day-care:2026-09-25:E-test-1",
+            "day-care",
+            5,
+            vec![],
+            None,
+        )
+    }));
+    assert_eq!(r.code, "already_rated");
+    assert!(zh(&r).contains("只能评价一次"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "second rating");
+    let level: i64 = store
+        .conn()
+        .query_row(
+            "SELECT level FROM ratings WHERE service_ref = 'day-care:2026-09-25:E-test-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(level, 2);
+    let follow_ups: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM follow_ups", [], |r| r.get(0))
+        .unwrap();
+    // The demo's one bad rating, plus the two above.
+    assert_eq!(follow_ups, 3);
+
+    // One the demo centre already rated is refused the same way.
+    let seeded_ref = one_string(
+        &store,
+        "SELECT service_ref FROM ratings ORDER BY rated_at, id LIMIT 1",
+    );
+    let r = refused(store.write(&kiosk, now(), |tx| {
+        services::submit_rating(tx, &seeded_ref, "after-school", 1, vec![], None)
+    }));
+    assert_eq!(r.code, "already_rated");
+    assert_nothing_written(&store, m, "second rating of a demo service");
+}
+
+#[test]
+fn no_roll_call_on_a_day_the_programme_does_not_run_and_no_mistyped_pickup_adult() {
+    let (_dir, mut store) = seeded();
+    let child: String = one_string(
+        &store,
+        "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    );
+    let before = marks(&store);
+    // Sunday 22 November, and Thursday 1 October (National Day): 四点半学校 does not run.
+    for day in ["2026-11-22T16:35:00", "2026-10-01T16:35:00"] {
+        let r = refused(store.write(&desk(), t(day), |tx| {
+            services::check_in(tx, "after-school", &child)
+        }));
+        assert_eq!(r.code, "no_session", "{day}");
+        assert!(
+            zh(&r).contains("周一至周五"),
+            "says when it runs: {}",
+            zh(&r)
+        );
+    }
+    assert_nothing_written(&store, before, "a check-in on a day without a session");
+
+    // A pickup list whose adult's ID number has a typo is refused at the desk.
+    let mut typo = String::from("11010519491231002X");
+    typo.replace_range(17..18, "3");
+    let list = PickupAuthorisation {
+        child: child.clone(),
+        adults: vec![PickupAdult {
+            name: "李四".into(),
+            relation: "舅舅".into(),
+            id_number: Some(typo),
+            card_code: None,
+            must_not_collect: false,
+        }],
+        may_leave_alone: false,
+    };
+    let before = marks(&store);
+    let r = refused(store.write(&desk(), now(), |tx| {
+        services::set_pickup_authorisation(tx, &list)
+    }));
+    assert_eq!(r.code, "check_character");
+    assert_nothing_written(&store, before, "a pickup list with a mistyped ID number");
+}
