@@ -1242,3 +1242,54 @@ fn no_roll_call_on_a_day_the_programme_does_not_run_and_no_mistyped_pickup_adult
     assert_eq!(r.code, "check_character");
     assert_nothing_written(&store, before, "a pickup list with a mistyped ID number");
 }
+
+/// The store keeps each programme's roster in memory between use-cases; it must never
+/// remember a rolled-back change, nor miss a change another process committed.
+#[test]
+fn the_roster_a_store_remembers_follows_rollbacks_and_other_processes() {
+    let (dir, mut store) = seeded();
+    let free_child = |store: &Store| -> String {
+        one_string(
+            store,
+            "SELECT id_number FROM residents WHERE birth_date BETWEEN '2015-01-01' AND '2019-06-30'
+             AND id_number NOT IN (SELECT resident FROM enrolments WHERE programme_code = 'after-school')
+             ORDER BY id_number LIMIT 1",
+        )
+    };
+    let child = free_child(&store);
+    // A use-case that signs up and then fails: the sign-up is rolled back...
+    let failed: Result<(), AppError> = store.write(&desk(), now(), |tx| {
+        enrolment::signup_in(tx, &child, "after-school")?;
+        Err(Refused::new("test", linli_core::Text::new("中止", "abort"), vec![]).into())
+    });
+    assert!(failed.is_err());
+    // ...so signing the same child up again is not a duplicate.
+    let placed = store.write(&desk(), now(), |tx| {
+        enrolment::signup_in(tx, &child, "after-school")
+    });
+    assert!(
+        placed.is_ok(),
+        "the rolled-back sign-up is forgotten: {placed:?}"
+    );
+
+    // Another process (the CLI, a sync) cancels that enrolment behind this store's back.
+    let mut other = Store::open_in(dir.path()).unwrap();
+    enrolment::cancel(&mut other, &desk(), now(), &child, "after-school").unwrap();
+    // This store must see it: the child can sign up again rather than be a "duplicate".
+    let again = store.write(&desk(), now() + Duration::minutes(1), |tx| {
+        enrolment::signup_in(tx, &child, "after-school")
+    });
+    assert!(
+        again.is_ok(),
+        "a change from another connection is seen: {again:?}"
+    );
+    let active: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM enrolments WHERE resident = ?1 AND programme_code = 'after-school' AND status IN ('confirmed', 'waitlisted', 'offered')",
+            [&child],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(active, 1);
+}

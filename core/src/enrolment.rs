@@ -244,9 +244,13 @@ impl Roster {
         capacity: u32,
         offer_hours: u32,
         policy: WaitlistPolicy,
-        entries: Vec<Enrolment>,
+        mut entries: Vec<Enrolment>,
     ) -> Self {
-        let mut waiting = Vec::new();
+        // A store loads the roster, places one application and saves it. Room for a
+        // few new entries up front keeps that one push from copying every entry into
+        // a larger buffer, which costs more than the placement itself.
+        entries.reserve(8);
+        let mut waiting = Vec::with_capacity(entries.len() + 8);
         let mut active_by_resident = BTreeMap::new();
         let mut held = 0;
         for (index, entry) in entries.iter().enumerate() {

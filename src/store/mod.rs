@@ -10,10 +10,12 @@
 pub mod migrations;
 pub mod worker;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
+use linli_core::enrolment::Roster;
 use linli_core::outbox::{EventPayload, OutboxEvent};
 use linli_core::Text;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -123,6 +125,13 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     device: DeviceInfo,
+    /// Rosters as this connection last committed them, by programme code. Loading a
+    /// roster means reading every active enrolment of a programme, which costs more
+    /// than the sign-up's durable commit; keeping it lets a sign-up read only the
+    /// applicant. It is only ever what this connection committed, and is dropped
+    /// whenever another connection (a CLI run, a sync) has written in between.
+    rosters: HashMap<String, Roster>,
+    data_version: i64,
 }
 
 /// One use-case's transaction: the change, plus the outbox events and audit records
@@ -134,6 +143,10 @@ pub struct Tx<'a> {
     device: DeviceInfo,
     events: Vec<EventPayload>,
     audits: Vec<(String, String, serde_json::Value)>,
+    rosters: HashMap<String, Roster>,
+    /// Rosters taken out of the cache in this transaction: if it rolls back they are
+    /// not put back, because their in-memory state may hold the undone changes.
+    rosters_taken: Vec<String>,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -160,6 +173,18 @@ impl Tx<'_> {
         &self.device
     }
 
+    /// The committed roster of a programme, if this connection holds it.
+    pub fn take_cached_roster(&mut self, programme_code: &str) -> Option<Roster> {
+        self.rosters_taken.push(programme_code.to_string());
+        self.rosters.remove(programme_code)
+    }
+
+    /// Keeps a roster whose changes this transaction has written; it becomes the
+    /// cached roster once the transaction commits.
+    pub fn keep_roster(&mut self, roster: Roster) {
+        self.rosters.insert(roster.programme_code.clone(), roster);
+    }
+
     fn flush(&mut self) -> Result<(), rusqlite::Error> {
         let at = clock::to_db(self.now);
         for payload in self.events.drain(..) {
@@ -171,14 +196,19 @@ impl Tx<'_> {
                 payload,
             );
             let body = serde_json::to_string(&event).expect("outbox events serialise");
-            self.tx.execute(
-                "INSERT INTO outbox (event_id, kind, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                (&event.event_id, event.kind(), &body, &at),
-            )?;
+            // Cached statements: an import writes one event per resident, and parsing
+            // the same SQL each time showed up as a tenth of its time.
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO outbox (event_id, kind, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute((&event.event_id, event.kind(), &body, &at))?;
         }
         for (action, subject, detail) in self.audits.drain(..) {
-            self.tx.execute(
+            self.tx.prepare_cached(
                 "INSERT INTO audit_log (at, device_id, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(
                 (&at, &self.device.device_id, &self.actor.0, &action, &subject, detail.to_string()),
             )?;
         }
@@ -197,10 +227,13 @@ impl Store {
         let mut conn = open_connection(path)?;
         migrate(&mut conn, path)?;
         let device = ensure_device(&conn)?;
+        let data_version = data_version(&conn)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
             device,
+            rosters: HashMap::new(),
+            data_version,
         })
     }
 
@@ -227,6 +260,12 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Inside the write lock, so nobody can commit between this check and our work.
+        let version = data_version(&tx)?;
+        if version != self.data_version {
+            self.rosters.clear();
+            self.data_version = version;
+        }
         let mut work = Tx {
             tx,
             now,
@@ -234,11 +273,30 @@ impl Store {
             device: self.device.clone(),
             events: Vec::new(),
             audits: Vec::new(),
+            rosters: std::mem::take(&mut self.rosters),
+            rosters_taken: Vec::new(),
         };
-        let out = f(&mut work)?;
-        work.flush()?;
-        work.tx.commit()?;
-        Ok(out)
+        let result = f(&mut work).and_then(|out| {
+            work.flush()?;
+            Ok(out)
+        });
+        let Tx {
+            tx,
+            mut rosters,
+            rosters_taken,
+            ..
+        } = work;
+        let result = result.and_then(|out| {
+            tx.commit()?;
+            Ok(out)
+        });
+        if result.is_err() {
+            for code in &rosters_taken {
+                rosters.remove(code);
+            }
+        }
+        self.rosters = rosters;
+        result
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -266,6 +324,11 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), rusq
     Ok(())
 }
 
+/// Changes whenever another connection commits to the database (SQLite's own counter).
+fn data_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+}
+
 /// The schema version stored in a database file.
 pub fn schema_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -290,6 +353,9 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let damaged = |e: rusqlite::Error| classify(path, e);
     let conn = Connection::open(path).map_err(damaged)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(damaged)?;
+    // Every use-case's statements stay prepared; the default of 16 is fewer than a
+    // sign-up and its bookkeeping use.
+    conn.set_prepared_statement_cache_capacity(64);
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(damaged)?;
@@ -299,8 +365,13 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
             detail: format!("could not switch to WAL (journal mode is {mode})"),
         });
     }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-        .map_err(damaged)?;
+    // 32 MB of page cache: an import of 100,000 residents inserts into indexes in
+    // random key order, and with SQLite's default 2 MB it spent its time re-reading
+    // pages (docs/benchmarks.md). The kiosk's memory budget is 120 MB.
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000;",
+    )
+    .map_err(damaged)?;
     Ok(conn)
 }
 

@@ -153,19 +153,13 @@ pub fn publish_programme(tx: &mut Tx<'_>, programme: &Programme) -> Result<(), A
         ))
     })?;
     let body = serde_json::to_string(programme).expect("programmes serialise");
-    let kind = serde_json::to_value(programme.kind).expect("kind serialises");
-    let status = serde_json::to_value(programme.status).expect("status serialises");
+    let kind = super::load::serde_name(&programme.kind);
+    let status = super::load::serde_name(&programme.status);
     tx.execute(
         "INSERT INTO programmes (code, kind, capacity, status, body) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(code) DO UPDATE SET kind = excluded.kind, capacity = excluded.capacity,
              status = excluded.status, body = excluded.body",
-        (
-            &programme.code,
-            kind.as_str(),
-            programme.capacity,
-            status.as_str(),
-            &body,
-        ),
+        (&programme.code, &kind, programme.capacity, &status, &body),
     )?;
     for (kind, id, version, body) in [
         (

@@ -25,10 +25,7 @@ use crate::store::{Actor, AppError, Refused, Store, Tx};
 const ADULT_AGE: u32 = 18;
 
 fn status_to_db(status: EnrolmentStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    load::serde_name(&status)
 }
 
 fn status_from_db(text: &str) -> EnrolmentStatus {
@@ -36,7 +33,17 @@ fn status_from_db(text: &str) -> EnrolmentStatus {
 }
 
 /// Loads the programme's active enrolments as core's roster.
-pub fn load_roster(tx: &Tx<'_>, programme: &Programme) -> Result<Roster, AppError> {
+pub fn load_roster(tx: &mut Tx<'_>, programme: &Programme) -> Result<Roster, AppError> {
+    if let Some(roster) = tx.take_cached_roster(&programme.code) {
+        // A programme republished by the district (new capacity, new policy)
+        // invalidates what was cached under the old one.
+        if roster.capacity == programme.capacity
+            && roster.offer_hours == programme.offer_hours
+            && roster.policy == programme.policy
+        {
+            return Ok(roster);
+        }
+    }
     let mut stmt = tx.prepare_cached(
         "SELECT id, resident, status, priority, offer_deadline, reason, updated_at FROM enrolments
          WHERE programme_code = ?1 AND status IN ('confirmed', 'waitlisted', 'offered')",
@@ -66,8 +73,9 @@ pub fn load_roster(tx: &Tx<'_>, programme: &Programme) -> Result<Roster, AppErro
     Ok(Roster::for_programme(programme, entries))
 }
 
-/// Writes what core changed in the roster, each change with its outbox event.
-pub fn save_roster(tx: &mut Tx<'_>, roster: &mut Roster) -> Result<Vec<Enrolment>, AppError> {
+/// Writes what core changed in the roster, each change with its outbox event, and
+/// keeps the roster for the next use-case on this connection.
+pub fn save_roster(tx: &mut Tx<'_>, mut roster: Roster) -> Result<Vec<Enrolment>, AppError> {
     let changes = roster.take_changes();
     let at = clock::to_db(tx.now);
     // Seats are released before they are taken: writing a cancellation after the
@@ -110,6 +118,7 @@ pub fn save_roster(tx: &mut Tx<'_>, roster: &mut Roster) -> Result<Vec<Enrolment
             reason: e.reason.clone(),
         });
     }
+    tx.keep_roster(roster);
     Ok(changes)
 }
 
@@ -159,31 +168,15 @@ fn expire(tx: &mut Tx<'_>, roster: &mut Roster) -> Result<Vec<Value>, AppError> 
 }
 
 fn refusal(r: linli_core::enrolment::Refusal, zh: &str, en: &str) -> AppError {
-    let code = serde_json::to_value(r.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "refused".into());
+    let code = load::serde_name(&r.code);
     Refused::new(&code, Text::new(zh, en), r.reasons).into()
-}
-
-/// The decision of a sign-up, as the kiosk, desk and CLI show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignupOutcome {
-    Confirmed {
-        enrolment_id: String,
-    },
-    Waitlisted {
-        enrolment_id: String,
-        position: u32,
-        explanation: Text,
-    },
 }
 
 pub fn signup_in(
     tx: &mut Tx<'_>,
     raw_id: &str,
     programme_code: &str,
-) -> Result<SignupOutcome, AppError> {
+) -> Result<Placement, AppError> {
     let now = tx.now;
     let today = now.date();
     let programme = programme_or_refuse(tx, programme_code)?;
@@ -195,11 +188,8 @@ pub fn signup_in(
         .iter()
         .any(|m| m.id_number != resident.id_number && age_on(m.birth_date(), today) >= ADULT_AGE);
     let centre_community = tx
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'community_code'",
-            [],
-            |r| r.get::<_, String>(0),
-        )
+        .prepare_cached("SELECT value FROM settings WHERE key = 'community_code'")?
+        .query_row([], |r| r.get::<_, String>(0))
         .optional()?
         .unwrap_or_default();
     let mut other_active_schedules = Vec::new();
@@ -215,18 +205,19 @@ pub fn signup_in(
             .collect::<Result<Vec<_>, _>>()?;
         for code in codes {
             if let Some(other) = load::programme(tx, &code)? {
-                other_active_schedules.push((other.code.clone(), other.schedule.clone()));
+                // Named as the resident knows it, in both languages, for the refusal.
+                let name = format!("{} / {}", other.name.zh, other.name.en);
+                other_active_schedules.push((name, other.schedule.clone()));
             }
         }
     }
     let unplaced_last_term: bool = tx
-        .query_row(
+        .prepare_cached(
             "SELECT 1 FROM unplaced_last_term WHERE programme_kind = ?1 AND resident = ?2",
+        )?
+        .query_row(
             [
-                serde_json::to_value(programme.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                load::serde_name(&programme.kind),
                 resident.id_number.as_str().to_string(),
             ],
             |_| Ok(()),
@@ -234,10 +225,10 @@ pub fn signup_in(
         .optional()?
         .is_some();
     // Sequence numbers only break ties between applications in the same second;
-    // enrolments are never deleted, so the count only grows.
-    let seq: u64 = tx.query_row("SELECT count(*) FROM enrolments", [], |r| {
-        r.get::<_, i64>(0)
-    })? as u64
+    // enrolments are never deleted, so the highest rowid only grows.
+    let seq: u64 = tx
+        .prepare_cached("SELECT coalesce(max(rowid), 0) FROM enrolments")?
+        .query_row([], |r| r.get::<_, i64>(0))? as u64
         + 1;
     let mut roster = load_roster(tx, &programme)?;
     expire(tx, &mut roster)?;
@@ -258,35 +249,25 @@ pub fn signup_in(
     let placement = roster
         .signup(request)
         .map_err(|r| refusal(r, "报名未成功", "sign-up refused"))?;
-    save_roster(tx, &mut roster)?;
+    save_roster(tx, roster)?;
     let masked = resident.id_number.masked();
-    let outcome = match placement {
-        Placement::Confirmed { enrolment_id } => {
-            tx.audit(
-                "signup_confirmed",
-                &masked,
-                json!({"programme": programme.code, "enrolment": enrolment_id}),
-            );
-            SignupOutcome::Confirmed { enrolment_id }
-        }
+    match &placement {
+        Placement::Confirmed { enrolment_id } => tx.audit(
+            "signup_confirmed",
+            &masked,
+            json!({"programme": programme.code, "enrolment": enrolment_id}),
+        ),
         Placement::Waitlisted {
             enrolment_id,
             position,
-            explanation,
-        } => {
-            tx.audit(
-                "signup_waitlisted",
-                &masked,
-                json!({"programme": programme.code, "enrolment": enrolment_id, "position": position}),
-            );
-            SignupOutcome::Waitlisted {
-                enrolment_id,
-                position,
-                explanation,
-            }
-        }
-    };
-    Ok(outcome)
+            ..
+        } => tx.audit(
+            "signup_waitlisted",
+            &masked,
+            json!({"programme": programme.code, "enrolment": enrolment_id, "position": position}),
+        ),
+    }
+    Ok(placement)
 }
 
 /// `linli signup`.
@@ -299,10 +280,10 @@ pub fn signup(
 ) -> Result<Value, AppError> {
     let outcome = store.write(actor, now, |tx| signup_in(tx, raw_id, programme_code))?;
     Ok(match outcome {
-        SignupOutcome::Confirmed { enrolment_id } => {
+        Placement::Confirmed { enrolment_id } => {
             json!({"status": "confirmed", "enrolment_id": enrolment_id, "programme": programme_code})
         }
-        SignupOutcome::Waitlisted {
+        Placement::Waitlisted {
             enrolment_id,
             position,
             explanation,
@@ -332,7 +313,8 @@ pub fn cancel(
         let outcome = roster
             .cancel(resident.id_number.as_str(), tx.now)
             .map_err(|r| refusal(r, "取消未成功", "cancellation refused"))?;
-        save_roster(tx, &mut roster)?;
+        let status_now = roster_status(&roster, &outcome.enrolment_id).unwrap_or(EnrolmentStatus::Cancelled);
+        save_roster(tx, roster)?;
         let offered = match &outcome.offer {
             Some(offer) => describe_offer(tx, offer)?,
             None => Value::Null,
@@ -344,7 +326,7 @@ pub fn cancel(
             json!({"programme": programme.code, "enrolment": outcome.enrolment_id, "offered": offered}),
         );
         Ok(json!({
-            "status": status_to_db(roster_status(&roster, &outcome.enrolment_id).unwrap_or(EnrolmentStatus::Cancelled)),
+            "status": status_to_db(status_now),
             "previous": status_to_db(outcome.previous),
             "programme": programme.code,
             "resident": masked,
@@ -406,7 +388,7 @@ pub fn answer_offer(
             roster
                 .accept_offer(id, tx.now)
                 .map_err(|r| refusal(r, "未能接受名额", "the offer could not be accepted"))?;
-            save_roster(tx, &mut roster)?;
+            save_roster(tx, roster)?;
             tx.audit("offer_accepted", &masked, json!({"programme": programme.code}));
             Ok(json!({"status": "confirmed", "programme": programme.code, "resident": masked}))
         } else {
@@ -414,17 +396,17 @@ pub fn answer_offer(
             let next = roster
                 .decline_offer(id, tx.now)
                 .map_err(|r| refusal(r, "未能放弃名额", "the offer could not be declined"))?;
-            save_roster(tx, &mut roster)?;
-            let offered = match &next {
-                Some(offer) => describe_offer(tx, offer)?,
-                None => Value::Null,
-            };
-            tx.audit("offer_declined", &masked, json!({"programme": programme.code, "offered": offered}));
             // Said as it is recorded: a declined seat is cancelled (core's word for giving
             // up a held seat), not "withdrawn" (leaving the waiting list).
             let status = enrolment_id
                 .and_then(|eid| roster_status(&roster, &eid))
                 .unwrap_or(EnrolmentStatus::Cancelled);
+            save_roster(tx, roster)?;
+            let offered = match &next {
+                Some(offer) => describe_offer(tx, offer)?,
+                None => Value::Null,
+            };
+            tx.audit("offer_declined", &masked, json!({"programme": programme.code, "offered": offered}));
             Ok(json!({"status": status_to_db(status), "programme": programme.code, "resident": masked, "offered_to": offered}))
         }
     })
@@ -437,7 +419,7 @@ pub fn expire_offers(store: &mut Store, now: NaiveDateTime) -> Result<Value, App
         for programme in load::all_programmes(tx)? {
             let mut roster = load_roster(tx, &programme)?;
             let moved = expire(tx, &mut roster)?;
-            let changes = save_roster(tx, &mut roster)?;
+            let changes = save_roster(tx, roster)?;
             if !changes.is_empty() {
                 tx.audit(
                     "offers_expired",

@@ -60,27 +60,23 @@ pub fn not_found(what_zh: &str, what_en: &str, key: &str) -> AppError {
 
 pub fn resident(conn: &Connection, id_number: &str) -> Result<Option<Resident>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE id_number = ?1"),
-            [id_number],
-            resident_from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE id_number = ?1"
+        ))?
+        .query_row([id_number], resident_from_row)
         .optional()?)
 }
 
 pub fn household(conn: &Connection, code: &str) -> Result<Option<Household>, AppError> {
     Ok(conn
-        .query_row(
-            "SELECT code, address, community_code FROM households WHERE code = ?1",
-            [code],
-            |r| {
-                Ok(Household {
-                    code: r.get(0)?,
-                    address: r.get(1)?,
-                    community_code: r.get(2)?,
-                })
-            },
-        )
+        .prepare_cached("SELECT code, address, community_code FROM households WHERE code = ?1")?
+        .query_row([code], |r| {
+            Ok(Household {
+                code: r.get(0)?,
+                address: r.get(1)?,
+                community_code: r.get(2)?,
+            })
+        })
         .optional()?)
 }
 
@@ -142,4 +138,13 @@ pub fn calendar(conn: &Connection) -> Result<linli_core::calendar::Calendar, App
         // Before the district publishes one, the national schedule built in is the best guess.
         None => linli_core::calendar::china_2026(),
     })
+}
+
+/// The snake_case name serde gives a unit enum variant (a status, a kind, a code):
+/// the one spelling used in the database, the wire format and the CLI.
+pub fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
 }
