@@ -281,3 +281,59 @@ fn the_store_worker_answers_off_the_calling_thread() {
     assert_ne!(on_thread, caller, "store work runs on the store thread");
     assert_eq!(version, migrations::LATEST);
 }
+
+fn register_household(store: &mut Store, n: usize) {
+    store
+        .write(&Actor::cli(), now(), |tx| {
+            tx.execute(
+                "INSERT INTO households (code, address, community_code, created_at) VALUES (?1, '海富花园', 'c', 't')",
+                [format!("H{n}")],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Checkpoints never run inside a resident's commit: the store folds the log into the
+/// database when asked (the store thread asks when idle), or past a safety net.
+#[test]
+fn the_write_ahead_log_is_folded_in_only_when_asked_or_past_the_safety_net() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    store.checkpoint().unwrap();
+    let main_file = dir.path().join("linli.sqlite");
+    let size = || std::fs::metadata(&main_file).unwrap().len();
+    let before = size();
+    for n in 0..300 {
+        register_household(&mut store, n);
+    }
+    assert_eq!(
+        size(),
+        before,
+        "no automatic checkpoint ran during the commits"
+    );
+    assert_eq!(store.commits_since_checkpoint(), 300);
+    store.checkpoint().unwrap();
+    assert!(
+        size() > before,
+        "the checkpoint copied the commits into the database file"
+    );
+    assert_eq!(store.commits_since_checkpoint(), 0);
+
+    for n in 300..1_300 {
+        register_household(&mut store, n);
+    }
+    assert!(
+        store.commits_since_checkpoint() < 1_000,
+        "the safety net checkpointed a long batch"
+    );
+
+    // Through the store thread: once it has nothing to do, it checkpoints by itself.
+    let worker = linli::store::worker::StoreWorker::spawn(store);
+    worker
+        .call(|store| register_household(store, 9_999))
+        .unwrap();
+    let idle_checkpoint =
+        (0..100).any(|_| worker.call(|store| store.commits_since_checkpoint()) == Some(0));
+    assert!(idle_checkpoint, "the idle store thread checkpoints");
+}

@@ -132,7 +132,13 @@ pub struct Store {
     /// whenever another connection (a CLI run, a sync) has written in between.
     rosters: HashMap<String, Roster>,
     data_version: i64,
+    /// Commits since the write-ahead log was last copied into the database file.
+    commits_since_checkpoint: u32,
 }
+
+/// Past this many commits without an idle moment, a write checkpoints after its
+/// commit, so the write-ahead log cannot grow without bound in a busy batch job.
+const CHECKPOINT_SAFETY_NET: u32 = 1_000;
 
 /// One use-case's transaction: the change, plus the outbox events and audit records
 /// it will commit with.
@@ -234,6 +240,7 @@ impl Store {
             device,
             rosters: HashMap::new(),
             data_version,
+            commits_since_checkpoint: 0,
         })
     }
 
@@ -252,6 +259,20 @@ impl Store {
 
     /// Runs one use-case as one durable transaction. On `Err` nothing is written.
     pub fn write<T>(
+        &mut self,
+        actor: &Actor,
+        now: NaiveDateTime,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let out = self.write_once(actor, now, f)?;
+        self.commits_since_checkpoint += 1;
+        if self.commits_since_checkpoint >= CHECKPOINT_SAFETY_NET {
+            self.checkpoint()?;
+        }
+        Ok(out)
+    }
+
+    fn write_once<T>(
         &mut self,
         actor: &Actor,
         now: NaiveDateTime,
@@ -297,6 +318,22 @@ impl Store {
         }
         self.rosters = rosters;
         result
+    }
+
+    /// Copies the write-ahead log into the database file. SQLite would otherwise do
+    /// this inside whichever commit crosses 1,000 log pages, making that one person's
+    /// sign-up several times slower; the store thread calls this when it is idle
+    /// instead (`worker.rs`). Passive: it never waits for readers.
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        self.commits_since_checkpoint = 0;
+        Ok(())
+    }
+
+    /// Commits not yet checkpointed.
+    pub fn commits_since_checkpoint(&self) -> u32 {
+        self.commits_since_checkpoint
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -23,10 +23,23 @@ impl StoreWorker {
         let (jobs, queue) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("linli-store".into())
-            .spawn(move || {
-                for job in queue {
-                    job(&mut store);
-                }
+            .spawn(move || loop {
+                let job = match queue.try_recv() {
+                    Ok(job) => job,
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                    Err(mpsc::TryRecvError::Empty) => {
+                        // Nobody is waiting: the moment to fold the write-ahead log
+                        // into the database, off every resident's commit.
+                        if store.commits_since_checkpoint() > 0 {
+                            let _ = store.checkpoint();
+                        }
+                        match queue.recv() {
+                            Ok(job) => job,
+                            Err(_) => break,
+                        }
+                    }
+                };
+                job(&mut store);
             })
             .expect("the store thread starts");
         StoreWorker { jobs }
