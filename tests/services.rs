@@ -1293,3 +1293,76 @@ fn the_roster_a_store_remembers_follows_rollbacks_and_other_processes() {
         .unwrap();
     assert_eq!(active, 1);
 }
+
+#[test]
+fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
+    let (_dir, mut store) = seeded();
+    let social = social_worker();
+    // The demo's last volunteer forgot to clock out; today's clock-in closed that shift
+    // into "needs confirmation", with no hours counted yet.
+    let (shift_id, clock_in): (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT id, clock_in FROM shifts WHERE status = 'needs_confirmation' LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let clock_in = linli::clock::from_db(&clock_in).unwrap();
+    let before = marks(&store);
+    let r = refused(store.write(&social, now(), |tx| {
+        services::confirm_shift_end(tx, &shift_id, "S002", clock_in + Duration::hours(20), None)
+    }));
+    assert!(
+        zh(&r).contains("小时"),
+        "an implausible end is refused: {}",
+        zh(&r)
+    );
+    assert_nothing_written(&store, before, "an implausible end time");
+    let shift = store
+        .write(&social, now(), |tx| {
+            services::confirm_shift_end(
+                tx,
+                &shift_id,
+                "S002",
+                clock_in + Duration::minutes(150),
+                Some("组织者确认"),
+            )
+        })
+        .unwrap();
+    assert_eq!(shift.minutes, 150);
+    assert_eq!(
+        one_string(
+            &store,
+            &format!("SELECT status FROM shifts WHERE id = '{shift_id}'")
+        ),
+        "approved"
+    );
+
+    // The demo's bad rating has an open follow-up; closing it needs a note, once.
+    let rating_id = one_string(
+        &store,
+        "SELECT rating_id FROM follow_ups WHERE status = 'open' LIMIT 1",
+    );
+    let before = marks(&store);
+    refused(store.write(&social, now(), |tx| {
+        services::close_follow_up(tx, &rating_id, "S002", "  ")
+    }));
+    assert_nothing_written(&store, before, "closing a follow-up without a note");
+    store
+        .write(&social, now(), |tx| {
+            services::close_follow_up(tx, &rating_id, "S002", "已电话回访家长，调整接送排队")
+        })
+        .unwrap();
+    assert_eq!(
+        one_string(
+            &store,
+            &format!("SELECT status FROM follow_ups WHERE rating_id = '{rating_id}'")
+        ),
+        "closed"
+    );
+    assert!(kinds_since(&store, before).contains(&"follow_up_changed".to_string()));
+    refused(store.write(&social, now(), |tx| {
+        services::close_follow_up(tx, &rating_id, "S002", "再次")
+    }));
+}

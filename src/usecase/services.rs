@@ -384,13 +384,7 @@ pub fn review_shift(
     reviewer: &str,
     decline_reason: Option<&str>,
 ) -> Result<Shift, AppError> {
-    let body: String = tx
-        .query_row("SELECT body FROM shifts WHERE id = ?1", [shift_id], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .ok_or_else(|| load::not_found("服务记录", "shift", shift_id))?;
-    let mut shift: Shift = from_json_text(&body)?;
+    let mut shift = load_shift(tx, shift_id)?;
     let now = tx.now;
     match decline_reason {
         None => shift.approve(reviewer, None, now)?,
@@ -406,7 +400,75 @@ pub fn review_shift(
     Ok(shift)
 }
 
+fn load_shift(tx: &Tx<'_>, shift_id: &str) -> Result<Shift, AppError> {
+    let body: String = tx
+        .query_row("SELECT body FROM shifts WHERE id = ?1", [shift_id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| load::not_found("服务记录", "shift", shift_id))?;
+    from_json_text(&body)
+}
+
+/// A social worker confirms when a forgotten shift really ended (the volunteer or
+/// the activity's organiser says so); the shift is approved with the hours that earns.
+pub fn confirm_shift_end(
+    tx: &mut Tx<'_>,
+    shift_id: &str,
+    reviewer: &str,
+    real_end: NaiveDateTime,
+    note: Option<&str>,
+) -> Result<Shift, AppError> {
+    let mut shift = load_shift(tx, shift_id)?;
+    let now = tx.now;
+    shift.confirm_end_time(reviewer, real_end, note, now, &ShiftPolicy::default())?;
+    save_shift(tx, &shift)?;
+    tx.emit(shift.to_reviewed_event());
+    tx.audit(
+        "shift_end_confirmed",
+        shift_id,
+        json!({"minutes": shift.minutes, "clock_out": clock::to_db(real_end)}),
+    );
+    Ok(shift)
+}
+
 // ---------------------------------------------------------------- ratings
+
+/// Closes a bad rating's follow-up with what the resident was told.
+pub fn close_follow_up(
+    tx: &mut Tx<'_>,
+    rating_id: &str,
+    by: &str,
+    note: &str,
+) -> Result<FollowUp, AppError> {
+    let body: String = tx
+        .query_row(
+            "SELECT body FROM follow_ups WHERE rating_id = ?1",
+            [rating_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| load::not_found("差评回访", "follow-up", rating_id))?;
+    let mut follow_up: FollowUp = from_json_text(&body)?;
+    follow_up.close(by, note, tx.now)?;
+    tx.execute(
+        "UPDATE follow_ups SET status = 'closed', body = ?2 WHERE rating_id = ?1",
+        (rating_id, to_json_text(&follow_up)),
+    )?;
+    tx.emit(EventPayload::FollowUpChanged {
+        rating_id: rating_id.to_string(),
+        status: "closed".into(),
+        due: follow_up.due,
+        by: Some(by.to_string()),
+        note: Some(note.to_string()),
+    });
+    tx.audit(
+        "follow_up_closed",
+        rating_id,
+        json!({"due": follow_up.due.to_string()}),
+    );
+    Ok(follow_up)
+}
 
 /// Records a 好差评; a bad one opens a follow-up due in working days.
 pub fn submit_rating(
