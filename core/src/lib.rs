@@ -17,6 +17,7 @@ pub mod identity;
 pub mod outbox;
 pub mod programme;
 pub mod rating;
+pub mod receipt;
 pub mod staff;
 pub mod volunteer;
 pub mod waitlist;
