@@ -137,14 +137,17 @@ pub fn main() -> ExitCode {
         None => crate::kiosk::run(&data_dir),
         Some(command) => {
             let (output, code) = run_command(&data_dir, command);
-            match output {
+            let text = match output {
                 // CSV exports come back as one string and are printed as they are.
-                Value::String(text) => print!("{text}"),
-                other => println!(
-                    "{}",
+                Value::String(text) => text,
+                other => format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&other).expect("JSON prints")
                 ),
-            }
+            };
+            // A reader that stops early (`| head`) is not an error worth a panic; the
+            // command's work is already committed.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
             code
         }
     }

@@ -389,6 +389,10 @@ fn bad_input_is_refused_specifically_and_changes_nothing() {
         ],
     );
     assert!(
+        v["error"].as_str().unwrap().contains("ID number"),
+        "names the field in words: {v}"
+    );
+    assert!(
         v["reasons"].to_string().contains("18"),
         "says an ID number has 18 characters: {v}"
     );

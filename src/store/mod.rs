@@ -87,11 +87,32 @@ impl From<Refused> for AppError {
 
 impl From<linli_core::FieldError> for AppError {
     fn from(e: linli_core::FieldError) -> Self {
+        let (zh, en) = field_words(&e.field);
         AppError::Refused(Refused::new(
             &e.code,
-            Text::new(format!("{}有误", e.field), format!("invalid {}", e.field)),
+            Text::new(format!("{zh}有误"), format!("the {en} is not valid")),
             vec![e.message],
         ))
+    }
+}
+
+/// The words a person knows for a field a validator names.
+fn field_words(field: &str) -> (String, String) {
+    let known = match field {
+        "id_number" => Some(("身份证号", "ID number")),
+        "phone" => Some(("手机号", "phone number")),
+        "name" => Some(("姓名", "name")),
+        "tags" => Some(("人群标签", "tags")),
+        "address" => Some(("地址", "address")),
+        "household_code" => Some(("户编号", "household code")),
+        "pin" => Some(("密码", "PIN")),
+        "month" => Some(("月份", "month")),
+        "comment" => Some(("意见", "comment")),
+        _ => None,
+    };
+    match known {
+        Some((zh, en)) => (zh.to_string(), en.to_string()),
+        None => (format!("「{field}」"), field.replace('_', " ")),
     }
 }
 
