@@ -13,6 +13,7 @@ use crate::clock;
 use crate::data_dir;
 use crate::store::{Actor, AppError, Store};
 use crate::usecase;
+use linli_core::staff::StaffMember;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -192,12 +193,18 @@ pub fn run_command(data_dir: &std::path::Path, command: Command) -> (Value, Exit
     }
 }
 
-fn staff_actor(store: &mut Store, credential: &StaffCredential) -> Result<Option<Actor>, AppError> {
+/// The staff member who signed in with the credential, if one was given.
+fn signed_in_staff(
+    store: &mut Store,
+    credential: &StaffCredential,
+) -> Result<Option<StaffMember>, AppError> {
     match (&credential.code, &credential.pin) {
-        (Some(code), Some(pin)) => {
-            let member = usecase::staff::authenticate(store, code, pin, clock::now())?;
-            Ok(Some(Actor::staff(&member.code)))
-        }
+        (Some(code), Some(pin)) => Ok(Some(usecase::staff::authenticate(
+            store,
+            code,
+            pin,
+            clock::now(),
+        )?)),
         (Some(_), None) => Err(usecase::staff::pin_missing()),
         _ => Ok(None),
     }
@@ -210,7 +217,8 @@ fn dispatch(store: &mut Store, command: Command) -> Result<Value, AppError> {
         Command::Import {
             what: ImportWhat::Households { file, staff },
         } => {
-            let actor = staff_actor(store, &staff)?.unwrap_or_else(Actor::cli);
+            let actor = signed_in_staff(store, &staff)?
+                .map_or_else(Actor::cli, |member| Actor::staff(&member.code));
             usecase::households::import_file(store, &actor, now, &file)
         }
         Command::Signup {
@@ -240,8 +248,8 @@ fn dispatch(store: &mut Store, command: Command) -> Result<Value, AppError> {
             staff,
         } => {
             let viewer = if unmasked {
-                match staff_actor(store, &staff)? {
-                    Some(actor) => Some(actor),
+                match signed_in_staff(store, &staff)? {
+                    Some(member) => Some(member),
                     None => return Err(usecase::staff::credential_required()),
                 }
             } else {

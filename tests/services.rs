@@ -128,6 +128,15 @@ fn assert_nothing_written(store: &Store, before: Marks, what: &str) {
     );
 }
 
+fn ledger(month: &str, revenue_fen: i64, cost_fen: i64, distributed_fen: i64) -> LedgerInput {
+    LedgerInput {
+        month: month.into(),
+        revenue_fen,
+        cost_fen,
+        distributed_fen,
+    }
+}
+
 fn one_string(store: &Store, sql: &str) -> String {
     store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -1004,12 +1013,7 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
         business::record_month(
             tx,
             "HF-B01",
-            &LedgerInput {
-                month: "2026-07".into(),
-                revenue_fen: 1_500_000,
-                cost_fen: 900_000,
-                distributed_fen: 100_000,
-            },
+            &ledger("2026-07", 1_500_000, 900_000, 100_000),
         )
     }));
     assert_eq!(r.code, "profit_distribution");
@@ -1020,16 +1024,7 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
     // The same month without a distribution is recorded, with its event.
     let entry = store
         .write(&manager, t0, |tx| {
-            business::record_month(
-                tx,
-                "HF-B01",
-                &LedgerInput {
-                    month: "2026-07".into(),
-                    revenue_fen: 1_500_000,
-                    cost_fen: 900_000,
-                    distributed_fen: 0,
-                },
-            )
+            business::record_month(tx, "HF-B01", &ledger("2026-07", 1_500_000, 900_000, 0))
         })
         .unwrap();
     assert_eq!(entry.to_public_service_fund_fen(), 600_000);
@@ -1040,16 +1035,7 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
     // A second ledger for October (the demo recorded it) is refused.
     let m = marks(&store);
     let r = refused(store.write(&manager, t0, |tx| {
-        business::record_month(
-            tx,
-            "HF-B01",
-            &LedgerInput {
-                month: "2026-10".into(),
-                revenue_fen: 1,
-                cost_fen: 0,
-                distributed_fen: 0,
-            },
-        )
+        business::record_month(tx, "HF-B01", &ledger("2026-10", 1, 0, 0))
     }));
     assert_eq!(r.code, "duplicate_ledger");
     assert!(zh(&r).contains("2026-10"), "{}", zh(&r));

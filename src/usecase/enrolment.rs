@@ -9,7 +9,7 @@
 use chrono::NaiveDateTime;
 use linli_core::eligibility::Applicant;
 use linli_core::enrolment::{Enrolment, EnrolmentStatus, Offer, Placement, Roster, SignupRequest};
-use linli_core::household::{age_on, Resident, Tag};
+use linli_core::household::{age_on, Resident};
 use linli_core::identity::mask_id_number;
 use linli_core::outbox::EventPayload;
 use linli_core::programme::Programme;
@@ -431,9 +431,4 @@ pub fn expire_offers(store: &mut Store, now: NaiveDateTime) -> Result<Value, App
         }
         Ok(json!({"passed_on": passed}))
     })
-}
-
-/// For callers that hold a `Tag` set and need the tags as strings.
-pub fn tag_names(tags: &std::collections::BTreeSet<Tag>) -> Vec<String> {
-    tags.iter().map(|t| t.as_str().to_string()).collect()
 }

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDateTime;
 use linli_core::identity::{mask_id_number, mask_phone};
-use linli_core::staff::Permission;
+use linli_core::staff::{Permission, StaffMember};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{json, Map, Value};
 
@@ -223,33 +223,22 @@ pub fn table(store: &Store, kind: ExportKind, unmasked: bool) -> Result<Table, A
     })
 }
 
-/// `linli export`. `viewer` is the signed-in staff member asking for full data.
+/// `linli export`. `viewer` is the signed-in staff member (already authenticated)
+/// asking for full data; their permission is checked here.
 pub fn export(
     store: &mut Store,
     kind: ExportKind,
     format: Format,
-    viewer: Option<&Actor>,
+    viewer: Option<&StaffMember>,
     now: NaiveDateTime,
 ) -> Result<Value, AppError> {
-    if let Some(viewer) = viewer {
-        let code = viewer.0.trim_start_matches("staff:").to_string();
-        let roles: String =
-            store
-                .conn()
-                .query_row("SELECT roles FROM staff WHERE code = ?1", [&code], |r| {
-                    r.get(0)
-                })?;
-        let member = linli_core::staff::StaffMember {
-            code,
-            name: String::new(),
-            roles: serde_json::from_str(&roles).unwrap_or_default(),
-        };
-        linli_core::staff::authorise(&member, Permission::ExportUnmaskedPersonalData)?;
+    if let Some(member) = viewer {
+        linli_core::staff::authorise(member, Permission::ExportUnmaskedPersonalData)?;
     }
     let unmasked = viewer.is_some();
     let table = table(store, kind, unmasked)?;
     let what = format!("{kind:?}");
-    let actor = viewer.cloned().unwrap_or_else(Actor::cli);
+    let actor = viewer.map_or_else(Actor::cli, |member| Actor::staff(&member.code));
     store.write(&actor, now, |tx| {
         tx.audit(
             if unmasked {

@@ -5,7 +5,7 @@
 //! imported (invariant 5). A row identical to what is stored changes nothing, so
 //! importing the same file twice is harmless.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -376,12 +376,11 @@ pub fn register_rows(
         ..Default::default()
     };
     let mut conflicts = Vec::new();
-    let mut households_done: HashMap<&str, ()> = HashMap::new();
+    let mut households_done: HashSet<&str> = HashSet::new();
     for row in rows {
-        if households_done.contains_key(row.household_code.as_str()) {
+        if !households_done.insert(&row.household_code) {
             continue;
         }
-        households_done.insert(&row.household_code, ());
         let stored: Option<String> = {
             let mut stmt = tx.prepare_cached("SELECT address FROM households WHERE code = ?1")?;
             let mut q = stmt.query([&row.household_code])?;

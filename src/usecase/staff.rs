@@ -4,7 +4,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::NaiveDateTime;
-use linli_core::staff::{validate_pin, Lockout, Permission, Role, StaffMember};
+use linli_core::staff::{validate_pin, Lockout, Role, StaffMember};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde_json::json;
@@ -172,17 +172,4 @@ pub fn authenticate(
         name,
         roles: serde_json::from_str(&roles).unwrap_or_default(),
     })
-}
-
-/// Signs in and checks one permission in one step.
-pub fn authorise(
-    store: &mut Store,
-    code: &str,
-    pin: &str,
-    permission: Permission,
-    now: NaiveDateTime,
-) -> Result<StaffMember, AppError> {
-    let member = authenticate(store, code, pin, now)?;
-    linli_core::staff::authorise(&member, permission)?;
-    Ok(member)
 }
