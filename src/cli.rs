@@ -11,9 +11,11 @@ use serde_json::{json, Value};
 
 use crate::clock;
 use crate::data_dir;
+use crate::print::{self, Printing};
 use crate::store::{Actor, AppError, Store};
 use crate::usecase;
 use linli_core::staff::StaffMember;
+use linli_core::Text;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +28,10 @@ pub struct Cli {
     /// The data directory (database, print spool). Defaults to the XDG data directory.
     #[arg(long, global = true, env = data_dir::ENV_DATA_DIR, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Record the action but print no slip (for batch work; the person gets none).
+    #[arg(long, global = true)]
+    pub no_print: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -99,6 +105,14 @@ pub enum Command {
         #[arg(long)]
         programme: String,
     },
+    /// Print where a resident stands in a programme now: confirmation, waiting-list
+    /// place, offer (with its deadline) or cancellation.
+    Slip {
+        #[arg(long)]
+        resident: String,
+        #[arg(long)]
+        programme: String,
+    },
     /// Export records; ID numbers and phones are masked unless --unmasked with a staff credential.
     Export {
         #[arg(value_enum)]
@@ -113,6 +127,84 @@ pub enum Command {
     },
     /// Check the database: integrity, schema version, pending outbox, printer.
     Doctor,
+    /// Print the printer test page (ruler, Chinese and ASCII samples).
+    PrintTest,
+    /// Print a slip again, marked 重印/REPRINT, with the same serial (staff only; audited).
+    Reprint {
+        /// The slip's serial, as printed on it.
+        serial: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Volunteer service: clock in and out (a slip records the time), certificates.
+    Volunteer {
+        #[command(subcommand)]
+        action: VolunteerAction,
+    },
+    /// Calls for staff from the kiosk's button or screen; `alerts ack ID` answers one.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertAction>,
+    },
+    /// The print queue: jobs waiting, in doubt, and recently printed.
+    PrintQueue {
+        #[command(subcommand)]
+        action: Option<QueueAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VolunteerAction {
+    /// Start a shift.
+    ClockIn {
+        /// The volunteer's ID number.
+        #[arg(long)]
+        resident: String,
+        /// What they are doing, e.g. "四点半学校辅导".
+        #[arg(long)]
+        activity: String,
+    },
+    /// End the open shift; prints the clock-out slip (a record, not a certificate).
+    ClockOut {
+        #[arg(long)]
+        resident: String,
+    },
+    /// Print a 志愿服务证明 of approved hours between two dates (staff only; audited).
+    Certificate {
+        #[arg(long)]
+        resident: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertAction {
+    /// Open calls, oldest first (the default).
+    List,
+    /// Answer a call.
+    Ack {
+        id: i64,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// List jobs (the default).
+    List,
+    /// Print every due job now (after loading paper), waiting at most --wait seconds.
+    Run {
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,7 +229,12 @@ pub fn main() -> ExitCode {
     match cli.command {
         None => crate::kiosk::run(&data_dir),
         Some(command) => {
-            let (output, code) = run_command(&data_dir, command);
+            let printing = if cli.no_print {
+                Printing::Skip
+            } else {
+                Printing::Queue
+            };
+            let (output, code) = run_command(&data_dir, command, printing);
             let text = match output {
                 // CSV exports come back as one string and are printed as they are.
                 Value::String(text) => text,
@@ -155,7 +252,11 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs one subcommand and returns what to print and the exit code.
-pub fn run_command(data_dir: &std::path::Path, command: Command) -> (Value, ExitCode) {
+pub fn run_command(
+    data_dir: &std::path::Path,
+    command: Command,
+    printing: Printing,
+) -> (Value, ExitCode) {
     if let Command::Doctor = command {
         let (report, healthy) = usecase::doctor::run(data_dir);
         return (
@@ -176,8 +277,13 @@ pub fn run_command(data_dir: &std::path::Path, command: Command) -> (Value, Exit
             )
         }
     };
-    match dispatch(&mut store, command) {
-        Ok(value) => (value, ExitCode::SUCCESS),
+    match dispatch(&mut store, data_dir, command, printing) {
+        Ok(mut value) => {
+            // The action is committed; now its slip, which waits for nothing but paper.
+            drop(store);
+            print::deliver(data_dir, &mut value, print::CLI_WAIT);
+            (value, ExitCode::SUCCESS)
+        }
         Err(AppError::Refused(refused)) => (
             json!({
                 "error": refused.error.to_string(),
@@ -210,7 +316,71 @@ fn signed_in_staff(
     }
 }
 
-fn dispatch(store: &mut Store, command: Command) -> Result<Value, AppError> {
+fn volunteer(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: VolunteerAction,
+    printing: Printing,
+) -> Result<Value, AppError> {
+    use usecase::services;
+    match action {
+        VolunteerAction::ClockIn { resident, activity } => {
+            let shift = store.write(&Actor::cli(), now, |tx| {
+                services::clock_in_volunteer(tx, &resident, &activity)
+            })?;
+            Ok(json!({"shift": shift.id, "clock_in": shift.clock_in, "activity": shift.activity}))
+        }
+        VolunteerAction::ClockOut { resident } => {
+            let (shift, slips) = store.write_issuing(&Actor::cli(), now, |tx| {
+                services::clock_out_volunteer(tx, &resident, printing)
+            })?;
+            Ok(json!({
+                "shift": shift.id,
+                "minutes": shift.minutes,
+                "status": shift.status.as_str(),
+                "slips": slips,
+            }))
+        }
+        VolunteerAction::Certificate {
+            resident,
+            from,
+            to,
+            staff,
+        } => {
+            let Some(member) = signed_in_staff(store, &staff)? else {
+                return Err(usecase::staff::credential_required(Text::new(
+                    "志愿服务证明须由有权限的工作人员出具：请提供 --staff 和密码",
+                    "a volunteer certificate is issued by a staff member with that permission: give --staff and a PIN",
+                )));
+            };
+            linli_core::staff::authorise(
+                &member,
+                linli_core::staff::Permission::ApproveVolunteerHours,
+            )?;
+            if from > to {
+                return Err(crate::store::Refused::new(
+                    "bad_period",
+                    Text::new("日期范围有误", "the period is wrong"),
+                    vec![Text::new(
+                        format!("开始日期 {from} 晚于结束日期 {to}"),
+                        format!("The first day {from} is after the last day {to}"),
+                    )],
+                )
+                .into());
+            }
+            store.write(&Actor::staff(&member.code), now, |tx| {
+                services::volunteer_certificate(tx, &resident, from..=to, printing)
+            })
+        }
+    }
+}
+
+fn dispatch(
+    store: &mut Store,
+    data_dir: &std::path::Path,
+    command: Command,
+    printing: Printing,
+) -> Result<Value, AppError> {
     let now = clock::now();
     match command {
         Command::Demo => usecase::demo::seed(store, now),
@@ -224,11 +394,11 @@ fn dispatch(store: &mut Store, command: Command) -> Result<Value, AppError> {
         Command::Signup {
             resident,
             programme,
-        } => usecase::enrolment::signup(store, &Actor::cli(), now, &resident, &programme),
+        } => usecase::enrolment::signup(store, &Actor::cli(), now, &resident, &programme, printing),
         Command::Cancel {
             resident,
             programme,
-        } => usecase::enrolment::cancel(store, &Actor::cli(), now, &resident, &programme),
+        } => usecase::enrolment::cancel(store, &Actor::cli(), now, &resident, &programme, printing),
         Command::Offer {
             answer,
             resident,
@@ -240,6 +410,7 @@ fn dispatch(store: &mut Store, command: Command) -> Result<Value, AppError> {
             &resident,
             &programme,
             answer == OfferAnswer::Accept,
+            printing,
         ),
         Command::Export {
             what,
@@ -250,7 +421,12 @@ fn dispatch(store: &mut Store, command: Command) -> Result<Value, AppError> {
             let viewer = if unmasked {
                 match signed_in_staff(store, &staff)? {
                     Some(member) => Some(member),
-                    None => return Err(usecase::staff::credential_required()),
+                    None => {
+                        return Err(usecase::staff::credential_required(Text::new(
+                            "显示完整身份证号和手机号须由有权限的工作人员操作：请提供 --staff 和密码",
+                            "showing full ID numbers and phones needs a staff member with that permission: give --staff and a PIN",
+                        )))
+                    }
                 }
             } else {
                 None
@@ -258,5 +434,47 @@ fn dispatch(store: &mut Store, command: Command) -> Result<Value, AppError> {
             usecase::export::export(store, what, format, viewer.as_ref(), now)
         }
         Command::Doctor => unreachable!("handled before the store is opened"),
+        Command::PrintTest => {
+            usecase::printing::print_test(store, data_dir, &Actor::cli(), now, printing)
+        }
+        Command::Reprint { serial, staff } => {
+            let Some(member) = signed_in_staff(store, &staff)? else {
+                return Err(usecase::staff::credential_required(Text::new(
+                    "补打凭条须由有权限的工作人员操作：请提供 --staff 和密码",
+                    "reprinting a slip needs a staff member with that permission: give --staff and a PIN",
+                )));
+            };
+            usecase::printing::reprint(store, &member, now, &serial)
+        }
+        Command::Slip {
+            resident,
+            programme,
+        } => usecase::enrolment::status_slip(
+            store,
+            &Actor::cli(),
+            now,
+            &resident,
+            &programme,
+            printing,
+        ),
+        Command::Volunteer { action } => volunteer(store, now, action, printing),
+        Command::Alerts { action } => match action.unwrap_or(AlertAction::List) {
+            AlertAction::List => usecase::alerts::open(store),
+            AlertAction::Ack { id, staff } => {
+                let Some(member) = signed_in_staff(store, &staff)? else {
+                    return Err(usecase::staff::credential_required(Text::new(
+                        "处理呼叫须登记是哪位工作人员：请提供 --staff 和密码",
+                        "answering a call records who answered: give --staff and a PIN",
+                    )));
+                };
+                usecase::alerts::acknowledge(store, &member, now, id)
+            }
+        },
+        Command::PrintQueue { action } => match action.unwrap_or(QueueAction::List) {
+            QueueAction::List => print::report::queue(store.conn()),
+            QueueAction::Run { wait } => {
+                usecase::printing::run_queue(data_dir, std::time::Duration::from_secs(wait))
+            }
+        },
     }
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use chrono::Datelike;
 use slint::ComponentHandle;
 
+use crate::devices::Devices;
 use crate::store::worker::StoreWorker;
 use crate::store::{AppError, Store};
 use crate::{clock, usecase};
@@ -51,6 +52,8 @@ pub fn run(data_dir: &Path) -> ExitCode {
         }
     };
     let worker = StoreWorker::spawn(store);
+    // Held until the window closes: dropping it stops the readers.
+    let devices = Devices::start(data_dir, &worker);
     let window = match AppWindow::new() {
         Ok(window) => window,
         Err(e) => {
@@ -93,7 +96,23 @@ pub fn run(data_dir: &Path) -> ExitCode {
         });
     });
 
-    match window.run() {
+    if let Some(problem) = &devices.problem {
+        eprintln!("linli: {problem}");
+    }
+    // The watchdog ping comes from the UI thread's own timer, so a frozen event loop
+    // (the one failure a resident would see) is what makes systemd restart the kiosk.
+    let watchdog = slint::Timer::default();
+    if let Some(interval) = linli_hardware::watchdog::watchdog_interval() {
+        watchdog.start(slint::TimerMode::Repeated, interval, || {
+            let _ = linli_hardware::watchdog::notify_watchdog();
+        });
+    }
+    let _ = linli_hardware::watchdog::notify_ready();
+
+    let outcome = window.run();
+    let _ = linli_hardware::watchdog::notify_stopping();
+    drop(devices);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("linli: the kiosk window failed: {e}");

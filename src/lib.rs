@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod clock;
 pub mod data_dir;
+pub mod devices;
 pub mod kiosk;
+pub mod print;
 pub mod store;
 pub mod usecase;

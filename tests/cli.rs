@@ -1,64 +1,9 @@
 //! The scriptable interface, run as a user runs it: the `linli` binary, JSON on
 //! stdout, exit codes, and the data directory left behind.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
-
-/// A Monday in term time, so the children's programmes run (the demo dates relative to it).
-const TODAY: &str = "2026-11-23T09:00:00";
-
-fn linli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_linli"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("LINLI_NOW", TODAY)
-        .env_remove("LINLI_STAFF_PIN")
-        .env_remove("LINLI_STAFF")
-        .output()
-        .expect("linli runs")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn ok(data: &Path, args: &[&str]) -> Value {
-    let out = linli(data, args);
-    assert!(
-        out.status.success(),
-        "linli {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    json(&out)
-}
-
-fn refused(data: &Path, args: &[&str]) -> Value {
-    let out = linli(data, args);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "linli {args:?} should be refused: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let v = json(&out);
-    assert!(v["error"].is_string(), "{v}");
-    assert!(v["reasons"].is_array(), "{v}");
-    v
-}
-
-fn count(data: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(data.join("linli.sqlite")).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
+use common::{count, demo_pin, json, linli, ok, refused};
 
 const CSV_HEADER: &str = "household_code,address,name,id_number,phone,tags\n";
 // Valid GB 11643 numbers: a mother, her son aged 9 and an elderly man living alone.
@@ -289,6 +234,7 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
             "confirmed" => confirmed.push(id.clone()),
             "waitlisted" => {
                 assert!(v["position"].as_u64().unwrap() >= 1);
+                assert_eq!(v["slips"][0]["kind"], "waitlist_slip", "{v}");
                 let explanation = v["explanation"].as_str().unwrap();
                 assert!(
                     explanation.contains("after-school-2026"),
@@ -300,7 +246,7 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
             other => panic!("unexpected status {other}"),
         }
     }
-    let waitlisted = waitlisted.expect("a full programme waitlists");
+    waitlisted.expect("a full programme waitlists");
     assert!(!confirmed.is_empty());
 
     // The same child again is a duplicate, with a reason.
@@ -341,7 +287,47 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
         !cancelled.to_string().contains(&confirmed[0]),
         "no full ID number in the output"
     );
-    let _ = waitlisted;
+    assert_eq!(cancelled["slips"][0]["kind"], "cancellation", "{cancelled}");
+    assert_eq!(
+        cancelled["slips"][0]["print"]["state"], "printed",
+        "{cancelled}"
+    );
+
+    // The person offered the seat comes to the desk: their slip shows the deadline.
+    let offered_id: String = conn
+        .query_row(
+            "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'offered'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let slip = ok(
+        dir.path(),
+        &[
+            "slip",
+            "--resident",
+            &offered_id,
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert_eq!(slip["slips"][0]["kind"], "offer_slip", "{slip}");
+    let serial = slip["slips"][0]["serial"].as_str().unwrap();
+    let text =
+        std::fs::read_to_string(dir.path().join("spool").join(format!("{serial}.txt"))).unwrap();
+    let deadline: String = conn
+        .query_row(
+            "SELECT offer_deadline FROM enrolments WHERE resident = ?1 AND status = 'offered'",
+            [&offered_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let day = chrono::NaiveDate::parse_from_str(&deadline[..10], "%Y-%m-%d").unwrap();
+    let printed = day.format("%Y年%m月%d日").to_string();
+    assert!(
+        text.contains(&printed),
+        "the deadline {printed} is on the slip: {text}"
+    );
 }
 
 #[test]
@@ -432,17 +418,7 @@ fn exports_mask_personal_data_unless_a_staff_member_signs_in() {
     // Unmasked without a credential is refused.
     refused(dir.path(), &["export", "households", "--unmasked"]);
     // A front-desk clerk may not take full ID numbers.
-    let pin_of = |code: &str| {
-        demo["staff"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["code"] == code)
-            .unwrap()["pin"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let pin_of = |code: &str| demo_pin(&demo, code);
     let clerk = refused(
         dir.path(),
         &[
@@ -527,7 +503,13 @@ fn doctor_reports_health_and_damage() {
     assert_eq!(report["integrity"], "ok");
     assert_eq!(report["schema_version"], report["schema_latest"]);
     assert!(report["pending_outbox"].as_i64().unwrap() > 0);
-    assert!(report["printer"]["status"].is_string());
+    // No device.toml: the simulated printer, which has paper.
+    assert!(report["printer"]["printer"]
+        .as_str()
+        .unwrap()
+        .contains("simulated"));
+    assert_eq!(report["printer"]["status"]["can_print"], true, "{report}");
+    assert_eq!(report["print_jobs"]["in_doubt"], 0);
 
     // Damage the middle of the file, as a failing SD card does.
     let path = dir.path().join("linli.sqlite");

@@ -6,6 +6,7 @@
 //! refusal, nothing at all.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
+use linli::print::Printing;
 use linli::store::{Actor, AppError, Refused, Store};
 use linli::usecase::{business, demo, enrolment, services};
 use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
@@ -42,6 +43,7 @@ fn social_worker() -> Actor {
 struct Marks {
     outbox: i64,
     audit: i64,
+    print_jobs: i64,
 }
 
 fn marks(store: &Store) -> Marks {
@@ -49,7 +51,7 @@ fn marks(store: &Store) -> Marks {
         store
             .conn()
             .query_row(
-                &format!("SELECT coalesce(max(seq), 0) FROM {table}"),
+                &format!("SELECT coalesce(max(rowid), 0) FROM {table}"),
                 [],
                 |r| r.get(0),
             )
@@ -58,6 +60,7 @@ fn marks(store: &Store) -> Marks {
     Marks {
         outbox: max("outbox"),
         audit: max("audit_log"),
+        print_jobs: max("print_jobs"),
     }
 }
 
@@ -79,6 +82,19 @@ fn events_since(store: &Store, m: Marks) -> Vec<EventPayload> {
         event.payload
     })
     .collect()
+}
+
+/// Kinds of the slips queued for printing since `m`, oldest first.
+fn slip_kinds_since(store: &Store, m: Marks) -> Vec<String> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT s.kind FROM print_jobs j JOIN slips s ON s.serial = j.serial
+             WHERE j.id > ?1 ORDER BY j.id",
+        )
+        .unwrap();
+    let rows = stmt.query_map([m.print_jobs], |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
 }
 
 fn kinds_since(store: &Store, m: Marks) -> Vec<String> {
@@ -490,10 +506,15 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     let before = marks(&store);
     let closed = store
         .write(&Actor::kiosk(), services::at(day, 11, 7), |tx| {
-            services::clock_out_volunteer(tx, &volunteer)
+            services::clock_out_volunteer(tx, &volunteer, Printing::Queue)
         })
         .unwrap();
     assert_eq!(closed.id, shift.id);
+    assert_eq!(
+        slip_kinds_since(&store, before),
+        ["volunteer_clock_out"],
+        "the volunteer takes home a record of the time"
+    );
     let stored: (i64, String, Option<String>) = store
         .conn()
         .query_row(
@@ -732,7 +753,7 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
     let leaver = confirmed[0].clone();
     let head = waiting[0].clone();
     let m = marks(&store);
-    let out = enrolment::cancel(&mut store, &desk(), t0, &leaver, LUNCH).unwrap();
+    let out = enrolment::cancel(&mut store, &desk(), t0, &leaver, LUNCH, Printing::Skip).unwrap();
     assert_eq!(out["previous"], "confirmed");
     assert_eq!(out["status"], "cancelled");
     let offered = enrolment_of(&store, &head);
@@ -762,6 +783,7 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
         &head,
         LUNCH,
         true,
+        Printing::Skip,
     )
     .unwrap();
     assert_eq!(out["status"], "confirmed");
@@ -784,6 +806,7 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
         t0 + Duration::hours(2),
         &leaver2,
         LUNCH,
+        Printing::Skip,
     )
     .unwrap();
     assert_changes_told(&store, m, &[(&leaver2, "cancelled"), (&second, "offered")]);
@@ -840,6 +863,7 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
         &third,
         LUNCH,
         false,
+        Printing::Skip,
     )
     .unwrap();
     assert_eq!(out["status"], "cancelled", "said as it is recorded");
@@ -866,6 +890,7 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
         &fourth,
         LUNCH,
         true,
+        Printing::Skip,
     ));
     assert_eq!(r.code, "offer_expired", "{}", zh(&r));
     assert!(zh(&r).contains("截止"), "{}", zh(&r));
@@ -881,6 +906,7 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
         &fourth,
         LUNCH,
         false,
+        Printing::Skip,
     ));
     assert_eq!(r.code, "offer_expired", "{}", zh(&r));
     assert_nothing_written(&store, m, "a late decline");
@@ -889,7 +915,16 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
     // in line, at the desk, is offered the seat and takes it at once.
     let (sixth, seventh) = (queue(&store)[0].clone(), queue(&store)[1].clone());
     assert_eq!(sixth, waiting[5], "the queue kept its order");
-    enrolment::answer_offer(&mut store, &desk(), too_late, &sixth, LUNCH, true).unwrap();
+    enrolment::answer_offer(
+        &mut store,
+        &desk(),
+        too_late,
+        &sixth,
+        LUNCH,
+        true,
+        Printing::Skip,
+    )
+    .unwrap();
     assert_eq!(
         enrolment_of(&store, &fourth).reason.as_deref(),
         Some("offer_expired")
@@ -899,7 +934,15 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
     // And a cancellation then goes to the one after.
     let m = marks(&store);
     let leaver3 = with_status(&store, "confirmed")[0].clone();
-    enrolment::cancel(&mut store, &desk(), too_late, &leaver3, LUNCH).unwrap();
+    enrolment::cancel(
+        &mut store,
+        &desk(),
+        too_late,
+        &leaver3,
+        LUNCH,
+        Printing::Skip,
+    )
+    .unwrap();
     assert_changes_told(&store, m, &[(&leaver3, "cancelled"), (&seventh, "offered")]);
     assert_seats(&store, "after a late cancellation");
 }
@@ -945,7 +988,7 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
     store
         .write(&manager, t0, |tx| {
             business::register_business(tx, shop.clone())?;
-            business::act_on_filing(tx, "HF-B03", FilingAction::Submit)
+            business::act_on_filing(tx, "HF-B03", FilingAction::Submit, Printing::Queue)
         })
         .unwrap();
     let filing = store
@@ -956,6 +999,7 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
                 FilingAction::File {
                     filing_number: String::new(),
                 },
+                Printing::Queue,
             )
         })
         .unwrap();
@@ -993,6 +1037,7 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
             FilingAction::File {
                 filing_number: String::new(),
             },
+            Printing::Queue,
         )
     }));
     assert_eq!(r.code, "illegal_transition");
@@ -1014,6 +1059,7 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
             tx,
             "HF-B01",
             &ledger("2026-07", 1_500_000, 900_000, 100_000),
+            Printing::Queue,
         )
     }));
     assert_eq!(r.code, "profit_distribution");
@@ -1024,18 +1070,24 @@ fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
     // The same month without a distribution is recorded, with its event.
     let entry = store
         .write(&manager, t0, |tx| {
-            business::record_month(tx, "HF-B01", &ledger("2026-07", 1_500_000, 900_000, 0))
+            business::record_month(
+                tx,
+                "HF-B01",
+                &ledger("2026-07", 1_500_000, 900_000, 0),
+                Printing::Queue,
+            )
         })
         .unwrap();
     assert_eq!(entry.to_public_service_fund_fen(), 600_000);
     assert_eq!(ledger_count(&store, "HF-B01"), before_ledgers + 1);
     assert_eq!(kinds_since(&store, m), ["ledger_recorded"]);
+    assert_eq!(slip_kinds_since(&store, m), ["ledger_summary"]);
     assert_eq!(actions_since(&store, m), ["ledger_recorded"]);
 
     // A second ledger for October (the demo recorded it) is refused.
     let m = marks(&store);
     let r = refused(store.write(&manager, t0, |tx| {
-        business::record_month(tx, "HF-B01", &ledger("2026-10", 1, 0, 0))
+        business::record_month(tx, "HF-B01", &ledger("2026-10", 1, 0, 0), Printing::Queue)
     }));
     assert_eq!(r.code, "duplicate_ledger");
     assert!(zh(&r).contains("2026-10"), "{}", zh(&r));
@@ -1260,7 +1312,15 @@ fn the_roster_a_store_remembers_follows_rollbacks_and_other_processes() {
 
     // Another process (the CLI, a sync) cancels that enrolment behind this store's back.
     let mut other = Store::open_in(dir.path()).unwrap();
-    enrolment::cancel(&mut other, &desk(), now(), &child, "after-school").unwrap();
+    enrolment::cancel(
+        &mut other,
+        &desk(),
+        now(),
+        &child,
+        "after-school",
+        Printing::Skip,
+    )
+    .unwrap();
     // This store must see it: the child can sign up again rather than be a "duplicate".
     let again = store.write(&desk(), now() + Duration::minutes(1), |tx| {
         enrolment::signup_in(tx, &child, "after-school")

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod programme;
 pub mod rating;
 pub mod receipt;
+pub mod slips;
 pub mod staff;
 pub mod volunteer;
 pub mod waitlist;

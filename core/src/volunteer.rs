@@ -603,6 +603,30 @@ pub fn total_approved_minutes(
         .sum()
 }
 
+/// What a certificate for `period` (by clock-in date) vouches for: the approved
+/// minutes, corrections applied, and how many shifts contribute to them.
+pub fn approved_in_period(
+    volunteer: &str,
+    shifts: &[Shift],
+    corrections: &[ShiftCorrection],
+    period: &std::ops::RangeInclusive<chrono::NaiveDate>,
+) -> (u64, usize) {
+    let in_period: Vec<Shift> = shifts
+        .iter()
+        .filter(|shift| shift.volunteer.eq_ignore_ascii_case(volunteer))
+        .filter(|shift| period.contains(&shift.clock_in.date()))
+        .cloned()
+        .collect();
+    let records = in_period
+        .iter()
+        .filter(|shift| effective_minutes(shift, corrections) > 0)
+        .count();
+    (
+        total_approved_minutes(volunteer, &in_period, corrections),
+        records,
+    )
+}
+
 /// Approved hours needed for each star, 1★ first.
 ///
 /// The default is the national scale of the 《中国注册志愿者管理办法》 (Communist Youth

@@ -1,10 +1,9 @@
 //! Receipts as bytes: decoded back exactly, golden snapshots at both widths, the
 //! refusal of characters the printer cannot print, CJK wrapping, reprints.
 //!
-//! `LINLI_UPDATE_GOLDEN=1 cargo test -p linli-hardware` rewrites the snapshots under
-//! `tests/golden/`; review the diff of the `.txt` beside each `.bin` before committing.
+//! Snapshots are compared with `common::assert_golden` (see there how to update them).
 
-use std::path::PathBuf;
+mod common;
 
 use chrono::NaiveDate;
 use linli_core::identity::{mask_name, mask_phone};
@@ -13,6 +12,8 @@ use linli_core::Text;
 use linli_hardware::receipt::{
     check, render, render_to_vec, slip_text, text_columns, Paper, RenderError,
 };
+
+use common::assert_golden;
 
 fn waitlist_slip() -> Receipt {
     Receipt {
@@ -40,47 +41,6 @@ fn waitlist_slip() -> Receipt {
         qr_payload: "https://linli.example/v/XFL-20260302-0042?c=7KQ2M9".into(),
         privacy_note: "个人信息已脱敏处理 Personal data masked".into(),
         reprint: false,
-    }
-}
-
-fn golden_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
-}
-
-/// Compares `bytes` with the stored snapshot, or rewrites it (and its readable text)
-/// when LINLI_UPDATE_GOLDEN=1.
-fn assert_golden(name: &str, bytes: &[u8]) {
-    let bin = golden_path(&format!("{name}.bin"));
-    let txt = golden_path(&format!("{name}.txt"));
-    if std::env::var("LINLI_UPDATE_GOLDEN").as_deref() == Ok("1") {
-        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
-        std::fs::write(&bin, bytes).unwrap();
-        std::fs::write(&txt, slip_text(bytes).unwrap()).unwrap();
-        return;
-    }
-    let expected = std::fs::read(&bin).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with LINLI_UPDATE_GOLDEN=1 to create it",
-            bin.display()
-        )
-    });
-    // The readable copy must stay in step with the bytes it describes.
-    assert_eq!(
-        std::fs::read_to_string(&txt).unwrap_or_default(),
-        slip_text(&expected).unwrap(),
-        "{}: stale; run with LINLI_UPDATE_GOLDEN=1",
-        txt.display()
-    );
-    if expected != bytes {
-        // Show the difference as text first: it is what a reviewer can read.
-        assert_eq!(
-            std::fs::read_to_string(&txt).unwrap_or_default(),
-            slip_text(bytes).unwrap(),
-            "{name}: text differs from the snapshot (LINLI_UPDATE_GOLDEN=1 to accept)"
-        );
-        panic!("{name}: bytes differ from the snapshot though the text is the same (LINLI_UPDATE_GOLDEN=1 to accept)");
     }
 }
 

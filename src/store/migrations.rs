@@ -193,6 +193,57 @@ pub const MIGRATIONS: &[&str] = &[
         locked_until TEXT
     ) STRICT;
     "#,
+    // 5: slips people take home, the durable print queue, and call-staff alerts.
+    r#"
+    -- Every slip ever issued, as printed (personal data already masked), so a reprint
+    -- is the same paper and a serial can be verified. Kept like the audit log.
+    CREATE TABLE slips (
+        serial            TEXT PRIMARY KEY,
+        kind              TEXT NOT NULL,
+        verification_code TEXT NOT NULL,
+        subject           TEXT NOT NULL,
+        receipt           TEXT NOT NULL,
+        issued_at         TEXT NOT NULL
+    ) STRICT;
+    CREATE TRIGGER slips_no_update BEFORE UPDATE ON slips
+        BEGIN SELECT RAISE(ABORT, 'slips are never rewritten'); END;
+    CREATE TRIGGER slips_no_delete BEFORE DELETE ON slips
+        BEGIN SELECT RAISE(ABORT, 'slips are never deleted'); END;
+    CREATE TABLE slip_counters (
+        day  TEXT PRIMARY KEY,
+        last INTEGER NOT NULL
+    ) STRICT;
+    -- One row per paper to print: copy 0 is the original, 1.. are reprints someone
+    -- asked for. Queue timing is machine time in milliseconds since the epoch, apart
+    -- from the business clock, so a test's fixed LINLI_NOW cannot stall the queue.
+    CREATE TABLE print_jobs (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        serial          TEXT NOT NULL REFERENCES slips(serial),
+        copy            INTEGER NOT NULL CHECK (copy >= 0),
+        state           TEXT NOT NULL
+            CHECK (state IN ('queued', 'sending', 'printed', 'in_doubt', 'cancelled')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        lease_until_ms  INTEGER,
+        lease_owner     TEXT,
+        last_error      TEXT,
+        requested_by    TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        printed_at      TEXT,
+        UNIQUE (serial, copy)
+    ) STRICT;
+    CREATE INDEX print_jobs_open ON print_jobs(next_attempt_ms)
+        WHERE state IN ('queued', 'sending');
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind            TEXT NOT NULL,
+        source          TEXT NOT NULL,
+        raised_at       TEXT NOT NULL,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT
+    ) STRICT;
+    CREATE INDEX alerts_open ON alerts(id) WHERE acknowledged_at IS NULL;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -42,6 +42,10 @@ pub enum StoreError {
     Damaged { path: PathBuf, detail: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A stored record Linli itself wrote no longer makes sense, or a slip it built
+    /// cannot be printed: a bug to report, never the user's mistake.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Why a use-case did not happen: a short statement and every reason in words.
@@ -174,6 +178,8 @@ pub struct Tx<'a> {
     /// Rosters taken out of the cache in this transaction: if it rolls back they are
     /// not put back, because their in-memory state may hold the undone changes.
     rosters_taken: Vec<String>,
+    /// Slips this transaction issued, for the interface to print and wait on.
+    pub issued: Vec<crate::print::IssuedSlip>,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -278,6 +284,19 @@ impl Store {
         &self.conn
     }
 
+    /// `write`, also returning the slips the use-case issued (committed with it).
+    pub fn write_issuing<T>(
+        &mut self,
+        actor: &Actor,
+        now: NaiveDateTime,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+    ) -> Result<(T, Vec<crate::print::IssuedSlip>), AppError> {
+        self.write(actor, now, |tx| {
+            let out = f(tx)?;
+            Ok((out, std::mem::take(&mut tx.issued)))
+        })
+    }
+
     /// Runs one use-case as one durable transaction. On `Err` nothing is written.
     pub fn write<T>(
         &mut self,
@@ -317,6 +336,7 @@ impl Store {
             audits: Vec::new(),
             rosters: std::mem::take(&mut self.rosters),
             rosters_taken: Vec::new(),
+            issued: Vec::new(),
         };
         let result = f(&mut work).and_then(|out| {
             work.flush()?;

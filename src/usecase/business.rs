@@ -8,9 +8,12 @@ use linli_core::business::{
 use rusqlite::OptionalExtension;
 use serde_json::json;
 
+use linli_core::slips;
+
 use super::households::ResidentRow;
 use super::load;
 use crate::clock;
+use crate::print::{self, Printing};
 use crate::store::{Actor, AppError, Store, Tx};
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -92,10 +95,13 @@ pub fn register_business(
 }
 
 /// Moves a filing through its states. `File` takes the next number of the year.
+/// Moves a filing on (submit, file, reject…); the operator takes home a 备案回执
+/// showing where the filing now stands.
 pub fn act_on_filing(
     tx: &mut Tx<'_>,
     code: &str,
     action: FilingAction,
+    printing: Printing,
 ) -> Result<Filing, AppError> {
     let (business, mut filing) = load_business(tx, code)?;
     let action = match action {
@@ -132,15 +138,21 @@ pub fn act_on_filing(
         code,
         json!({"status": filing.status.as_str(), "filing_number": filing.filing_number}),
     );
+    let categories = standard_categories();
+    print::issue(tx, printing, code, |stamp| {
+        slips::filing_receipt(stamp, &business, &filing, &categories)
+    })?;
     Ok(filing)
 }
 
+/// Records a month's ledger; the operator takes home the month's summary.
 pub fn record_month(
     tx: &mut Tx<'_>,
     code: &str,
     input: &LedgerInput,
+    printing: Printing,
 ) -> Result<LedgerEntry, AppError> {
-    let (_, filing) = load_business(tx, code)?;
+    let (business, filing) = load_business(tx, code)?;
     let existing: Vec<LedgerEntry> = {
         let mut stmt = tx.prepare("SELECT month, revenue_fen, cost_fen, recorded_at FROM ledgers WHERE business_code = ?1")?;
         let rows = stmt.query_map([code], |r| {
@@ -167,6 +179,9 @@ pub fn record_month(
         code,
         json!({"month": entry.month, "profit_fen": entry.profit_fen()}),
     );
+    print::issue(tx, printing, code, |stamp| {
+        slips::ledger_summary(stamp, &business, &filing, &entry)
+    })?;
     Ok(entry)
 }
 
@@ -239,7 +254,7 @@ pub fn seed_demo_businesses(
         let code = business.code.clone();
         store.write(&workstation, now - Duration::days(120), |tx| {
             register_business(tx, business)?;
-            act_on_filing(tx, &code, FilingAction::Submit)
+            act_on_filing(tx, &code, FilingAction::Submit, Printing::Skip)
         })?;
         store.write(&workstation, now - Duration::days(110), |tx| {
             act_on_filing(
@@ -248,6 +263,7 @@ pub fn seed_demo_businesses(
                 FilingAction::File {
                     filing_number: String::new(),
                 },
+                Printing::Skip,
             )
         })?;
         for back in (1..=3u32).rev() {
@@ -260,7 +276,7 @@ pub fn seed_demo_businesses(
             store.write(
                 &workstation,
                 now - Duration::days(i64::from(back) * 30 - 27),
-                |tx| record_month(tx, &code, &input),
+                |tx| record_month(tx, &code, &input, Printing::Skip),
             )?;
         }
     }

@@ -496,6 +496,7 @@ fn sign_up_demo_residents(
             now - Duration::hours(5),
             &resident,
             "lunch-care",
+            crate::print::Printing::Skip,
         )?;
     }
     Ok(())
@@ -617,7 +618,7 @@ fn seed_volunteers(
             let shift = store.write(
                 &Actor::kiosk(),
                 services::at(day, 11, 40 + n as u32),
-                |tx| services::clock_out_volunteer(tx, id),
+                |tx| services::clock_out_volunteer(tx, id, crate::print::Printing::Skip),
             )?;
             if week == 0 {
                 let decline = (n == 2).then_some("签到时间与活动记录不符，请与社工核对");

@@ -13,7 +13,7 @@ use crate::store::{migrations, schema_version, DATABASE_FILE};
 /// Returns the report and whether everything is healthy.
 pub fn run(data_dir: &Path) -> (Value, bool) {
     let path = data_dir.join(DATABASE_FILE);
-    let printer = printer_status();
+    let (printer, printer_ok) = crate::print::report::printer(data_dir);
     if !path.exists() {
         return (
             json!({
@@ -27,7 +27,8 @@ pub fn run(data_dir: &Path) -> (Value, bool) {
     }
     match inspect(&path) {
         Ok(mut report) => {
-            let healthy = report["integrity"] == "ok" && report["schema_supported"] == true;
+            let healthy =
+                report["integrity"] == "ok" && report["schema_supported"] == true && printer_ok;
             report["ok"] = json!(healthy);
             report["printer"] = printer;
             (report, healthy)
@@ -91,11 +92,6 @@ fn inspect(path: &Path) -> Result<Value, rusqlite::Error> {
         "schema_latest": migrations::LATEST,
         "schema_supported": version <= migrations::LATEST,
         "pending_outbox": pending,
+        "print_jobs": if version >= 5 { crate::print::report::counts(&conn) } else { Value::Null },
     }))
-}
-
-/// The receipts issue attaches real printers; until then every device prints to the
-/// simulated printer, and doctor says so rather than pretending to have checked one.
-fn printer_status() -> Value {
-    json!({"kind": "simulated", "status": "online", "note": "no printer configured; slips go to the simulated printer"})
 }

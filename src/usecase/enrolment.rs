@@ -17,8 +17,12 @@ use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde_json::{json, Value};
 
+use linli_core::receipt::Receipt;
+use linli_core::slips::{self, SlipStamp};
+
 use super::load;
 use crate::clock;
+use crate::print::{self, IssuedSlip, Printing};
 use crate::store::{Actor, AppError, Refused, Store, Tx};
 
 /// Age from which a household member can be a child's guardian.
@@ -49,28 +53,96 @@ pub fn load_roster(tx: &mut Tx<'_>, programme: &Programme) -> Result<Roster, App
          WHERE programme_code = ?1 AND status IN ('confirmed', 'waitlisted', 'offered')",
     )?;
     let rows = stmt.query_map([&programme.code], |r| {
-        let priority: String = r.get(3)?;
-        let deadline: Option<String> = r.get(4)?;
-        let updated: String = r.get(6)?;
-        Ok(Enrolment {
-            id: r.get(0)?,
-            programme_code: programme.code.clone(),
-            resident: r.get(1)?,
-            status: status_from_db(&r.get::<_, String>(2)?),
-            priority: serde_json::from_str(&priority).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    3,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?,
-            offer_deadline: deadline.as_deref().and_then(clock::from_db),
-            updated_at: clock::from_db(&updated).unwrap_or_default(),
-            reason: r.get(5)?,
-        })
+        enrolment_from_row(r, &programme.code)
     })?;
     let entries = rows.collect::<Result<Vec<_>, _>>()?;
     Ok(Roster::for_programme(programme, entries))
+}
+
+/// Columns: id, resident, status, priority, offer_deadline, reason, updated_at.
+fn enrolment_from_row(r: &rusqlite::Row<'_>, programme_code: &str) -> rusqlite::Result<Enrolment> {
+    let priority: String = r.get(3)?;
+    let deadline: Option<String> = r.get(4)?;
+    let updated: String = r.get(6)?;
+    Ok(Enrolment {
+        id: r.get(0)?,
+        programme_code: programme_code.to_string(),
+        resident: r.get(1)?,
+        status: status_from_db(&r.get::<_, String>(2)?),
+        priority: serde_json::from_str(&priority).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        offer_deadline: deadline.as_deref().and_then(clock::from_db),
+        updated_at: clock::from_db(&updated).unwrap_or_default(),
+        reason: r.get(5)?,
+    })
+}
+
+/// A resident's newest enrolment in a programme as it is stored now, whatever its
+/// status: what their slip describes.
+fn latest_enrolment(
+    tx: &Tx<'_>,
+    programme_code: &str,
+    resident: &str,
+) -> Result<Enrolment, AppError> {
+    tx.prepare_cached(
+        "SELECT id, resident, status, priority, offer_deadline, reason, updated_at FROM enrolments
+         WHERE programme_code = ?1 AND resident = ?2 ORDER BY rowid DESC LIMIT 1",
+    )?
+    .query_row([programme_code, resident], |r| {
+        enrolment_from_row(r, programme_code)
+    })
+    .optional()?
+    .ok_or_else(|| load::not_found("报名记录", "enrolment", &mask_id_number(resident)))
+}
+
+/// The slips a person takes home for where they now stand in a programme: the
+/// confirmation (and a fee slip for a programme with a fee), the waiting-list slip,
+/// the offer slip, or the cancellation.
+fn issue_slips(
+    tx: &mut Tx<'_>,
+    printing: Printing,
+    resident: &Resident,
+    programme: &Programme,
+    waitlist_position: Option<u32>,
+) -> Result<Vec<IssuedSlip>, AppError> {
+    let enrolment = latest_enrolment(tx, &programme.code, resident.id_number.as_str())?;
+    let subject = resident.id_number.masked();
+    let mut slips = Vec::new();
+    let mut issue = |tx: &mut Tx<'_>, build: &dyn Fn(&SlipStamp) -> Receipt| {
+        print::issue(tx, printing, &subject, build).map(|slip| slips.extend(slip))
+    };
+    match enrolment.status {
+        EnrolmentStatus::Confirmed => {
+            let quote = programme.fee.quote(&resident.tags);
+            issue(tx, &|stamp| {
+                slips::enrolment_confirmation(stamp, resident, programme, &quote)
+            })?;
+            if quote.base_fen > 0 {
+                issue(tx, &|stamp| {
+                    slips::fee_receipt(stamp, resident, programme, &quote)
+                })?;
+            }
+        }
+        EnrolmentStatus::Waitlisted => {
+            let position = waitlist_position.unwrap_or(0);
+            issue(tx, &|stamp| {
+                slips::waitlist_slip(stamp, resident, programme, &enrolment.priority, position)
+            })?;
+        }
+        EnrolmentStatus::Offered => {
+            let deadline = enrolment.offer_deadline.unwrap_or(tx.now);
+            issue(tx, &|stamp| {
+                slips::offer_slip(stamp, resident, programme, deadline)
+            })?;
+        }
+        _ => {
+            issue(tx, &|stamp| {
+                slips::cancellation(stamp, resident, programme, &enrolment)
+            })?;
+        }
+    }
+    Ok(slips)
 }
 
 /// Writes what core changed in the roster, each change with its outbox event, and
@@ -277,12 +349,26 @@ pub fn signup(
     now: NaiveDateTime,
     raw_id: &str,
     programme_code: &str,
+    printing: Printing,
 ) -> Result<Value, AppError> {
-    let outcome = store.write(actor, now, |tx| signup_in(tx, raw_id, programme_code))?;
+    let (outcome, slips) = store.write(actor, now, |tx| {
+        let placement = signup_in(tx, raw_id, programme_code)?;
+        let position = match &placement {
+            Placement::Waitlisted { position, .. } => Some(*position),
+            Placement::Confirmed { .. } => None,
+        };
+        let resident = resident_or_refuse(tx, raw_id)?;
+        let programme = programme_or_refuse(tx, programme_code)?;
+        let slips = issue_slips(tx, printing, &resident, &programme, position)?;
+        Ok((placement, slips))
+    })?;
     Ok(match outcome {
-        Placement::Confirmed { enrolment_id } => {
-            json!({"status": "confirmed", "enrolment_id": enrolment_id, "programme": programme_code})
-        }
+        Placement::Confirmed { enrolment_id } => json!({
+            "status": "confirmed",
+            "enrolment_id": enrolment_id,
+            "programme": programme_code,
+            "slips": slips,
+        }),
         Placement::Waitlisted {
             enrolment_id,
             position,
@@ -293,6 +379,7 @@ pub fn signup(
             "explanation": explanation.to_string(),
             "enrolment_id": enrolment_id,
             "programme": programme_code,
+            "slips": slips,
         }),
     })
 }
@@ -304,6 +391,7 @@ pub fn cancel(
     now: NaiveDateTime,
     raw_id: &str,
     programme_code: &str,
+    printing: Printing,
 ) -> Result<Value, AppError> {
     store.write(actor, now, |tx| {
         let programme = programme_or_refuse(tx, programme_code)?;
@@ -325,12 +413,14 @@ pub fn cancel(
             &masked,
             json!({"programme": programme.code, "enrolment": outcome.enrolment_id, "offered": offered}),
         );
+        let slips = issue_slips(tx, printing, &resident, &programme, None)?;
         Ok(json!({
             "status": status_to_db(status_now),
             "previous": status_to_db(outcome.previous),
             "programme": programme.code,
             "resident": masked,
             "offered_to": offered,
+            "slips": slips,
         }))
     })
 }
@@ -351,6 +441,7 @@ pub fn answer_offer(
     raw_id: &str,
     programme_code: &str,
     accept: bool,
+    printing: Printing,
 ) -> Result<Value, AppError> {
     store.write(actor, now, |tx| {
         let programme = programme_or_refuse(tx, programme_code)?;
@@ -390,7 +481,8 @@ pub fn answer_offer(
                 .map_err(|r| refusal(r, "未能接受名额", "the offer could not be accepted"))?;
             save_roster(tx, roster)?;
             tx.audit("offer_accepted", &masked, json!({"programme": programme.code}));
-            Ok(json!({"status": "confirmed", "programme": programme.code, "resident": masked}))
+            let slips = issue_slips(tx, printing, &resident, &programme, None)?;
+            Ok(json!({"status": "confirmed", "programme": programme.code, "resident": masked, "slips": slips}))
         } else {
             let enrolment_id = roster.enrolment(id).map(|e| e.id.clone());
             let next = roster
@@ -407,8 +499,36 @@ pub fn answer_offer(
                 None => Value::Null,
             };
             tx.audit("offer_declined", &masked, json!({"programme": programme.code, "offered": offered}));
-            Ok(json!({"status": status_to_db(status), "programme": programme.code, "resident": masked, "offered_to": offered}))
+            let slips = issue_slips(tx, printing, &resident, &programme, None)?;
+            Ok(json!({"status": status_to_db(status), "programme": programme.code, "resident": masked, "offered_to": offered, "slips": slips}))
         }
+    })
+}
+
+/// `linli slip`: prints where a resident stands in a programme now (confirmation,
+/// waiting-list place, offer with its deadline, or cancellation), e.g. for someone
+/// told of an offer by phone who comes to the desk, or who lost their slip.
+pub fn status_slip(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    raw_id: &str,
+    programme_code: &str,
+    printing: Printing,
+) -> Result<Value, AppError> {
+    store.write(actor, now, |tx| {
+        let programme = programme_or_refuse(tx, programme_code)?;
+        let resident = resident_or_refuse(tx, raw_id)?;
+        let roster = load_roster(tx, &programme)?;
+        let position = roster.position(resident.id_number.as_str());
+        tx.keep_roster(roster);
+        let slips = issue_slips(tx, printing, &resident, &programme, position)?;
+        tx.audit(
+            "status_slip_printed",
+            &resident.id_number.masked(),
+            json!({"programme": programme.code}),
+        );
+        Ok(json!({"programme": programme.code, "resident": resident.id_number.masked(), "slips": slips}))
     })
 }
 

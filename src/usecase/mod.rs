@@ -1,5 +1,6 @@
 //! Use-cases: each one a single durable transaction through [`crate::store::Store::write`].
 
+pub mod alerts;
 pub mod business;
 pub mod demo;
 pub mod demo_people;
@@ -8,5 +9,6 @@ pub mod enrolment;
 pub mod export;
 pub mod households;
 pub mod load;
+pub mod printing;
 pub mod services;
 pub mod staff;

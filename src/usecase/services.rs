@@ -5,16 +5,19 @@ use linli_core::attendance::{
     Attendance, AttendanceState, Collector, Leaving, PickupAuthorisation,
 };
 use linli_core::household::age_on;
+use linli_core::household::Resident;
 use linli_core::identity::mask_id_number;
 use linli_core::outbox::EventPayload;
 use linli_core::rating::{normalise_comment, FollowUp, FollowUpPolicy, Rating, RatingLevel};
+use linli_core::slips;
 use linli_core::volunteer::{clock_in, Shift, ShiftPolicy};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::load;
 use crate::clock;
+use crate::print::{self, Printing};
 use crate::store::{AppError, Refused, Tx};
 
 fn to_json_text<T: serde::Serialize>(value: &T) -> String {
@@ -353,7 +356,13 @@ pub fn clock_in_volunteer(
     Ok(started.shift)
 }
 
-pub fn clock_out_volunteer(tx: &mut Tx<'_>, volunteer: &str) -> Result<Shift, AppError> {
+/// Clocks a volunteer out; the slip they take home is a record of the time, marked as
+/// not a certificate (only approved hours make one).
+pub fn clock_out_volunteer(
+    tx: &mut Tx<'_>,
+    volunteer: &str,
+    printing: Printing,
+) -> Result<Shift, AppError> {
     let mut shifts = volunteer_shifts(tx, volunteer)?;
     let Some(shift) = shifts
         .iter_mut()
@@ -374,7 +383,53 @@ pub fn clock_out_volunteer(tx: &mut Tx<'_>, volunteer: &str) -> Result<Shift, Ap
         &mask_id_number(volunteer),
         json!({"shift": shift.id, "minutes": shift.minutes}),
     );
+    let person = volunteer_resident(tx, volunteer)?;
+    print::issue(tx, printing, &mask_id_number(volunteer), |stamp| {
+        slips::volunteer_clock_out(stamp, &person, &shift)
+    })?;
     Ok(shift)
+}
+
+fn volunteer_resident(tx: &Tx<'_>, volunteer: &str) -> Result<Resident, AppError> {
+    load::resident(tx, volunteer)?
+        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(volunteer)))
+}
+
+/// 志愿服务证明: approved hours in `period` only, verifiable by its code. Issued by
+/// staff (a certificate is the centre's word), audited.
+pub fn volunteer_certificate(
+    tx: &mut Tx<'_>,
+    volunteer: &str,
+    period: std::ops::RangeInclusive<chrono::NaiveDate>,
+    printing: Printing,
+) -> Result<Value, AppError> {
+    let person = volunteer_resident(tx, volunteer)?;
+    let shifts: Vec<Shift> = {
+        let mut stmt = tx.prepare_cached("SELECT body FROM shifts WHERE volunteer = ?1")?;
+        let bodies = stmt
+            .query_map([volunteer], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        bodies
+            .iter()
+            .map(|b| from_json_text(b))
+            .collect::<Result<_, _>>()?
+    };
+    let (minutes, _) = linli_core::volunteer::approved_in_period(volunteer, &shifts, &[], &period);
+    tx.audit(
+        "volunteer_certificate_issued",
+        &mask_id_number(volunteer),
+        json!({"from": period.start(), "to": period.end(), "approved_minutes": minutes}),
+    );
+    let slip = print::issue(tx, printing, &mask_id_number(volunteer), |stamp| {
+        slips::volunteer_certificate(stamp, &person, &shifts, &[], period.clone())
+    })?;
+    Ok(json!({
+        "volunteer": mask_id_number(volunteer),
+        "from": period.start(),
+        "to": period.end(),
+        "approved_minutes": minutes,
+        "slips": slip.into_iter().collect::<Vec<_>>(),
+    }))
 }
 
 /// A social worker approves (`decline_reason` None) or declines a shift.

@@ -24,14 +24,12 @@ pub fn pin_missing() -> AppError {
     .into()
 }
 
-pub fn credential_required() -> AppError {
+/// `reason` says what needs the credential, e.g. "补打凭条须由有权限的工作人员操作".
+pub fn credential_required(reason: Text) -> AppError {
     Refused::new(
         "staff_credential_required",
         Text::new("需要工作人员身份", "a staff credential is needed"),
-        vec![Text::new(
-            "显示完整身份证号和手机号须由有权限的工作人员操作：请提供 --staff 和密码",
-            "showing full ID numbers and phones needs a staff member with that permission: give --staff and a PIN",
-        )],
+        vec![reason],
     )
     .into()
 }

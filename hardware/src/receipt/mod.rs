@@ -30,6 +30,14 @@ pub enum Paper {
 }
 
 impl Paper {
+    /// As the configuration file and the test page write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Paper::Mm58 => "58mm",
+            Paper::Mm80 => "80mm",
+        }
+    }
+
     pub fn columns(self) -> usize {
         match self {
             Paper::Mm58 => 32,
@@ -108,6 +116,49 @@ pub fn check(receipt: &Receipt) -> Result<(), FieldError> {
         ));
     }
     receipt.check_printable(is_printable)
+}
+
+/// What stands in for a character no printer font has: a white square, which GBK
+/// holds, so a rare character in a name (生僻字 outside GBK) prints as a visible gap
+/// instead of refusing the whole slip, or the action it records.
+pub const MISSING_GLYPH: char = '\u{25A1}';
+
+/// The slip with every unprintable character replaced: by the look-alike the printer
+/// has (￥ for ¥), by a space for control characters, otherwise by `MISSING_GLYPH`.
+/// Slips built from people's data go through this before `check`.
+pub fn make_printable(mut receipt: Receipt) -> Receipt {
+    let fix = |text: &mut String| {
+        if text.chars().all(is_printable) {
+            return;
+        }
+        *text = text
+            .chars()
+            .map(|c| match c {
+                c if is_printable(c) => c,
+                c if c.is_control() => ' ',
+                c => linli_core::receipt::printable_substitute(c)
+                    .filter(|&s| is_printable(s))
+                    .unwrap_or(MISSING_GLYPH),
+            })
+            .collect();
+    };
+    fix(&mut receipt.centre_name);
+    fix(&mut receipt.title.zh);
+    fix(&mut receipt.title.en);
+    for line in &mut receipt.body {
+        match line {
+            linli_core::receipt::BodyLine::Row { label, value } => {
+                fix(label);
+                fix(value);
+            }
+            linli_core::receipt::BodyLine::Paragraph { text } => fix(text),
+            linli_core::receipt::BodyLine::Separator => {}
+        }
+    }
+    fix(&mut receipt.serial);
+    fix(&mut receipt.verification_code);
+    fix(&mut receipt.privacy_note);
+    receipt
 }
 
 /// The ESC/POS job for `receipt` on `paper`, written to `out` in one `write_all`.

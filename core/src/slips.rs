@@ -1,0 +1,1125 @@
+//! The slips a centre prints (凭条/回执): one constructor per [`ReceiptKind`].
+//!
+//! Every constructor takes the domain types themselves (a [`Resident`], a [`Shift`], a
+//! [`Filing`]…) and masks personal data inside, so no caller can put a full name, ID
+//! number or phone on paper by forgetting a call (invariant 6). What a slip shows of a
+//! person is only what that slip needs: a member's masked name, never a birth date and
+//! never a 人群标签 (see [`waitlist_slip`] for why tags stay off paper).
+//!
+//! Labels read "中文/English", Chinese first, as staff and residents scan the Chinese;
+//! names are printed in Chinese only, descriptions in both languages.
+//!
+//! The header data every slip shares (centre, time, serial, verification code) comes in
+//! a [`SlipStamp`] from the caller: core reads no clock and hands out no serials.
+
+use std::ops::RangeInclusive;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+use crate::business::{
+    find_category, parse_month, BusinessCategory, ConvenienceBusiness, Filing, FilingStatus,
+    LedgerEntry,
+};
+use crate::enrolment::{reason, Enrolment, EnrolmentStatus};
+use crate::household::Resident;
+use crate::identity::mask_name;
+use crate::programme::{format_fen, FeePeriod, FeeQuote, Programme};
+use crate::receipt::{printable_substitute, BodyLine, Receipt, ReceiptKind};
+use crate::volunteer::{approved_in_period, Shift, ShiftCorrection};
+use crate::waitlist::Priority;
+use crate::Text;
+
+/// The data every slip carries besides its body, filled by the caller from its store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlipStamp {
+    pub centre_name: String,
+    /// Asia/Shanghai local time.
+    pub issued_at: NaiveDateTime,
+    /// e.g. "HF01-20261128-0007"; unique per slip, kept by a reprint.
+    pub serial: String,
+    /// e.g. "K7Q2M9": 6 characters of Crockford base32.
+    pub verification_code: String,
+}
+
+/// The one-line note at the foot of every slip. Chinese and English are sized so the
+/// note breaks between the languages on 58 mm paper (32 columns: 26 + 20) and fits on
+/// one line on 80 mm paper (48 columns: 26 + 1 + 20).
+pub const PRIVACY_NOTE: &str = "个人信息已脱敏，仅本次使用 Personal data masked";
+
+/// What the QR code of a slip starts with: names the format and its version, so a desk
+/// scanner can tell a Linli slip from any other QR code and a later format can coexist.
+pub const QR_PREFIX: &str = "LINLI1:";
+
+/// The QR payload of a slip: `LINLI1:{serial}:{code}`. It carries no URL on purpose: a
+/// slip is checked against the centre's own records by the desk scanner, which works
+/// offline, and a URL would tie every printed slip to a host name for good.
+pub fn qr_payload(serial: &str, verification_code: &str) -> String {
+    format!("{QR_PREFIX}{serial}:{verification_code}")
+}
+
+/// Reads a scanned QR payload back into (serial, verification code).
+///
+/// The code is everything after the last ':' (Crockford base32 has no ':'), so a serial
+/// may contain ':' and still round-trip. Surrounding whitespace is ignored because
+/// keyboard-wedge scanners end a scan with a line break. Anything else that does not
+/// look like a slip gives `None`.
+pub fn parse_qr_payload(payload: &str) -> Option<(String, String)> {
+    let rest = payload.trim().strip_prefix(QR_PREFIX)?;
+    let (serial, code) = rest.rsplit_once(':')?;
+    let well_formed = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_graphic());
+    if well_formed(serial) && well_formed(code) {
+        Some((serial.to_string(), code.to_string()))
+    } else {
+        None
+    }
+}
+
+/// 报名确认: the member, the programme, when it runs, what it costs.
+pub fn enrolment_confirmation(
+    stamp: &SlipStamp,
+    member: &Resident,
+    programme: &Programme,
+    quote: &FeeQuote,
+) -> Receipt {
+    let mut body = vec![member_row(member), programme_row(programme)];
+    body.extend(status_rows(EnrolmentStatus::Confirmed.label()));
+    body.extend(text_rows("时段/Schedule", &programme.schedule.describe()));
+    body.extend(text_rows(
+        "日期/Dates",
+        &programme.schedule.describe_dates(),
+    ));
+    body.extend(fee_rows(quote, programme.fee.per));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "请按时到场；如需取消，请到自助机或前台办理。",
+        "Please arrive on time. To cancel, use the kiosk or the front desk.",
+    )));
+    if programme.kind.school_days_only() {
+        // Children's programmes end with a pickup check (attendance); saying so on the
+        // confirmation saves a parent an argument at the door.
+        body.extend(paragraphs(&Text::new(
+            "离开时须由已登记的接送人接走。",
+            "Children leave only with a registered pickup adult.",
+        )));
+    }
+    body.extend(waiver_note(quote));
+    slip(stamp, ReceiptKind::EnrolmentConfirmation, body)
+}
+
+/// 轮候凭条: the member's place on the waiting list and why (invariant 3).
+///
+/// `priority` is the enrolment's (`Enrolment::priority`) and `position` the place from
+/// the placement or `Roster::position`; the policy is the programme's.
+///
+/// The explanation core gives (`WaitlistPolicy::explain`, also in
+/// `Placement::Waitlisted`) names the priority group by its policy name, e.g.
+/// 「低保家庭」 or 「残疾人家庭」. Those names are the applicant's 人群标签 in other words:
+/// social-assistance and disability status, which the Personal Information Protection
+/// Law counts as sensitive. This slip is often carried by a child to school and back,
+/// so it names the group by its number instead ("第1组（共3组）"). The decision is still
+/// fully explained: the number, together with the policy id and version printed beside
+/// it and the policy on the centre's notice board (`WaitlistPolicy::describe`), says
+/// exactly which group applied; the kiosk screen, seen only by the resident, keeps the
+/// named form.
+pub fn waitlist_slip(
+    stamp: &SlipStamp,
+    member: &Resident,
+    programme: &Programme,
+    priority: &Priority,
+    position: u32,
+) -> Receipt {
+    // Core's own sentence with only the group names swapped, so the slip and the
+    // screen explain a place in the same words and from the same code.
+    let mut neutral = programme.policy.clone();
+    let groups = neutral.buckets.len();
+    for (index, bucket) in neutral.buckets.iter_mut().enumerate() {
+        let number = index + 1;
+        bucket.name = Text::new(
+            format!("第{number}组（共{groups}组）"),
+            format!("{number} of {groups}"),
+        );
+    }
+    let mut body = vec![member_row(member), programme_row(programme)];
+    body.extend(status_rows(EnrolmentStatus::Waitlisted.label()));
+    body.extend(text_rows(
+        "位置/Position",
+        &Text::new(format!("第{position}位"), format!("No. {position}")),
+    ));
+    if let Some(phone) = &member.phone {
+        // The number the offer will go to, masked: enough for the resident to notice a
+        // wrong number on file, useless to anyone who finds the slip.
+        body.push(BodyLine::row("通知/Notify", phone.masked()));
+    }
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&neutral.explain(priority, position)));
+    body.extend(paragraphs(&Text::new(
+        "各优先组的条件见中心公告栏，或询问前台。",
+        "The conditions of each group are on the centre's notice board.",
+    )));
+    let hours = programme.offer_hours;
+    body.extend(paragraphs(&Text::new(
+        format!(
+            "有名额空出时将按轮候顺序通知您，名额为您保留{hours}小时；逾期未确认，名额顺延给下一位。"
+        ),
+        format!(
+            "When a seat frees up you will be told in turn. It is held for you for {hours} hours, then passes to the next person."
+        ),
+    )));
+    slip(stamp, ReceiptKind::WaitlistSlip, body)
+}
+
+/// 名额保留通知: a seat held for the member until `deadline` (`Offer::deadline`).
+pub fn offer_slip(
+    stamp: &SlipStamp,
+    member: &Resident,
+    programme: &Programme,
+    deadline: NaiveDateTime,
+) -> Receipt {
+    let mut body = vec![member_row(member), programme_row(programme)];
+    body.extend(status_rows(EnrolmentStatus::Offered.label()));
+    body.extend(text_rows("截止/Deadline", &date_time_text(deadline)));
+    body.extend(text_rows("时段/Schedule", &programme.schedule.describe()));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "请在截止时间前到自助机或前台确认；逾期未确认，名额将顺延给下一位轮候者。",
+        "Accept at the kiosk or the front desk before the deadline; otherwise the seat passes to the next person waiting.",
+    )));
+    slip(stamp, ReceiptKind::OfferSlip, body)
+}
+
+/// 取消回执: a sign-up given up (cancelled) or a waiting-list place left (withdrawn).
+/// The time and reason come from the enrolment as `Roster::cancel` (or an expiry) left it.
+pub fn cancellation(
+    stamp: &SlipStamp,
+    member: &Resident,
+    programme: &Programme,
+    enrolment: &Enrolment,
+) -> Receipt {
+    let mut body = vec![member_row(member), programme_row(programme)];
+    body.extend(status_rows(enrolment.status.label()));
+    body.push(BodyLine::row(
+        "取消/Cancelled",
+        minute(enrolment.updated_at),
+    ));
+    body.extend(text_rows(
+        "原因/Reason",
+        &reason_text(enrolment.reason.as_deref()),
+    ));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "如需再次报名，请重新申请。",
+        "To sign up again, apply anew.",
+    )));
+    slip(stamp, ReceiptKind::Cancellation, body)
+}
+
+/// 费用凭条: list price, waiver and amount due for one member.
+///
+/// Core records what is due (`FeeQuote`), not what was paid, so this slip states the
+/// amount due and says plainly that it is not proof of payment; a paid receipt needs a
+/// payment record first.
+pub fn fee_receipt(
+    stamp: &SlipStamp,
+    payer: &Resident,
+    programme: &Programme,
+    quote: &FeeQuote,
+) -> Receipt {
+    let mut body = vec![member_row(payer), programme_row(programme)];
+    body.extend(text_rows(
+        "日期/Dates",
+        &programme.schedule.describe_dates(),
+    ));
+    body.extend(fee_rows(quote, programme.fee.per));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "本凭条列明应付金额，不作付款收据。",
+        "This slip shows the amount due; it is not a payment receipt.",
+    )));
+    body.extend(waiver_note(quote));
+    slip(stamp, ReceiptKind::FeeReceipt, body)
+}
+
+/// 义工签退凭条: one shift as recorded at clock-out, before review.
+pub fn volunteer_clock_out(stamp: &SlipStamp, volunteer: &Resident, shift: &Shift) -> Receipt {
+    let clock_out = match shift.clock_out {
+        Some(at) => Text::new(minute(at), ""),
+        // A forgotten shift closed automatically has no end time until a social worker
+        // confirms one.
+        None => Text::new("待社工确认", "to be confirmed"),
+    };
+    let mut body = vec![
+        BodyLine::row("义工/Volunteer", mask_name(&volunteer.name)),
+        BodyLine::row("服务/Activity", shift.activity.clone()),
+        BodyLine::row("签到/Clock-in", minute(shift.clock_in)),
+    ];
+    body.extend(text_rows("签退/Clock-out", &clock_out));
+    body.extend(text_rows(
+        "时长/Recorded",
+        &duration_text(u64::from(shift.minutes)),
+    ));
+    body.extend(status_rows(shift.status.label()));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "时长已按中心规则取整，经社工审核认定后才计入服务时长。",
+        "Minutes are rounded by the centre's rule and count only once a social worker approves them.",
+    )));
+    // Volunteers show slips to schools and employers; a slip of unreviewed minutes
+    // must not pass for a certificate.
+    body.extend(paragraphs(&Text::new(
+        "本凭条为平台服务记录，不是志愿服务证明",
+        "A platform record, not a volunteer certificate",
+    )));
+    slip(stamp, ReceiptKind::VolunteerClockOut, body)
+}
+
+/// 志愿服务证明: a volunteer's approved hours over `period` (by clock-in date).
+///
+/// Pass all the volunteer's shifts and the corrections on record: only approved time
+/// counts, corrections applied, exactly as `volunteer::total_approved_minutes` counts
+/// it; other volunteers' shifts and shifts outside the period are left out here.
+///
+/// A certificate names its holder, but it leaves the building and gets copied, so the
+/// name and ID number are masked like on every other slip. The masked pair is enough
+/// for a reader to match the paper to the person in front of them, and the
+/// verification code (and QR) lets anyone who needs certainty check it with the centre.
+pub fn volunteer_certificate(
+    stamp: &SlipStamp,
+    volunteer: &Resident,
+    shifts: &[Shift],
+    corrections: &[ShiftCorrection],
+    period: RangeInclusive<NaiveDate>,
+) -> Receipt {
+    let (minutes, records) =
+        approved_in_period(volunteer.id_number.as_str(), shifts, corrections, &period);
+    let mut body = vec![BodyLine::row("姓名/Name", mask_name(&volunteer.name))];
+    body.extend(identifier_lines(
+        "证件号/ID No.",
+        volunteer.id_number.masked(),
+    ));
+    body.extend(text_rows(
+        "期间/Period",
+        &date_range_text(*period.start(), *period.end()),
+    ));
+    body.extend(text_rows("认定/Approved", &duration_text(minutes)));
+    body.extend(text_rows(
+        "记录/Records",
+        &Text::new(format!("{records}次"), format!("{records} shifts")),
+    ));
+    body.push(BodyLine::row("出具/Issuer", stamp.centre_name.clone()));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "兹证明上述义工在本中心参加志愿服务；时长只计社工审核认定的记录。",
+        "This certifies the volunteer's service at this centre. Only hours approved by a social worker count.",
+    )));
+    body.extend(paragraphs(&Text::new(
+        "凭校验码或扫描二维码向本中心核验。",
+        "Verify it with the code or the QR code at the centre.",
+    )));
+    slip(stamp, ReceiptKind::VolunteerCertificate, body)
+}
+
+/// 备案回执: where a convenience business's filing stands and what to do next.
+///
+/// `ConvenienceBusiness::operator` is the organisation running the centre (承办机构), a
+/// public party to the filing, so it is printed in full; the staff member who handled
+/// the latest step is a person and is masked.
+pub fn filing_receipt(
+    stamp: &SlipStamp,
+    business: &ConvenienceBusiness,
+    filing: &Filing,
+    categories: &[BusinessCategory],
+) -> Receipt {
+    let category = find_category(categories, &business.category)
+        .map(|category| category.label.clone())
+        // A category this device does not know is shown as its code rather than hidden.
+        .unwrap_or_else(|| Text::new(business.category.clone(), ""));
+    let mut body = business_rows(business, filing);
+    body.extend(text_rows("类别/Category", &category));
+    body.push(BodyLine::row("机构/Operator", business.operator.clone()));
+    body.push(BodyLine::row("地点/Stall", business.stall.clone()));
+    body.extend(status_rows(filing.status.label()));
+    let filed_at = filing
+        .history
+        .iter()
+        .rev()
+        .find(|change| change.to == FilingStatus::Filed)
+        .map(|change| change.at);
+    if let Some(at) = filed_at {
+        body.push(BodyLine::row("备案于/Filed", minute(at)));
+    }
+    if let Some(last) = filing.history.last() {
+        if let Some(reason) = &last.reason {
+            body.push(BodyLine::row("原因/Reason", reason.clone()));
+        }
+        body.push(BodyLine::row("经办人/Clerk", mask_name(&last.by)));
+    }
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&filing_next_steps(filing)));
+    slip(stamp, ReceiptKind::FilingReceipt, body)
+}
+
+/// 经营台账月报: one month's accounts of a filed business, and where the profit goes.
+pub fn ledger_summary(
+    stamp: &SlipStamp,
+    business: &ConvenienceBusiness,
+    filing: &Filing,
+    entry: &LedgerEntry,
+) -> Receipt {
+    let month = match parse_month(&entry.month) {
+        Ok(first) => Text::new(
+            format!("{}年{}月", first.year(), first.month()),
+            first.format("%b %Y").to_string(),
+        ),
+        // Stored ledgers were validated when recorded; show anything else as it is.
+        Err(_) => Text::new(entry.month.clone(), entry.month.clone()),
+    };
+    let mut body = business_rows(business, filing);
+    body.extend(text_rows("月份/Month", &month));
+    body.push(BodyLine::row("收入/Revenue", yuan(entry.revenue_fen)));
+    body.push(BodyLine::row("成本/Cost", yuan(entry.cost_fen)));
+    body.push(BodyLine::row("利润/Profit", yuan(entry.profit_fen())));
+    body.push(BodyLine::row(
+        "公益金/To fund",
+        yuan(entry.to_public_service_fund_fen()),
+    ));
+    body.push(BodyLine::row("经办人/Clerk", mask_name(&entry.recorded_by)));
+    body.push(BodyLine::row("登记/Recorded", minute(entry.recorded_at)));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "利润全部用于社区公益服务，不得分配。",
+        "All profit goes to community public services; none is distributed.",
+    )));
+    if entry.profit_fen() < 0 {
+        body.extend(paragraphs(&Text::new(
+            "本月亏损，不动用公益服务基金弥补。",
+            "A loss this month; the public-service fund is not drawn on to cover it.",
+        )));
+    }
+    slip(stamp, ReceiptKind::LedgerSummary, body)
+}
+
+/// 打印机测试页: what a technician prints after changing paper or a printer. `printer`
+/// names the printer, `paper` the roll ("58mm"), `columns` its width in font-A columns
+/// (the hardware crate's `Paper::columns`). No personal data: it is printed anywhere.
+pub fn test_page(stamp: &SlipStamp, printer: &str, paper: &str, columns: usize) -> Receipt {
+    // "----+----1----+----2…": each '+' marks a fifth column and each digit a tenth, so
+    // a clipped or shifted edge shows at a glance. One ASCII word exactly as wide as the
+    // paper, so it prints on one line.
+    let ruler: String = (1..=columns)
+        .map(|column| match column % 10 {
+            0 => char::from_digit((column / 10 % 10) as u32, 10).unwrap_or('0'),
+            5 => '+',
+            _ => '-',
+        })
+        .collect();
+    // Full-width digits, two columns each: shows that double-byte characters line up
+    // with the ASCII ruler above (every digit under a pair of columns).
+    let wide_ruler: String = (1..=columns / 2)
+        .map(|index| char::from_u32(0xFF10 + (index % 10) as u32).unwrap_or('０'))
+        .collect();
+    let body = vec![
+        BodyLine::row("打印机/Printer", printer),
+        BodyLine::row("纸宽/Paper", format!("{paper}，{columns}列")),
+        BodyLine::row("", format!("{paper}, {columns} columns")),
+        BodyLine::Separator,
+        BodyLine::paragraph(ruler),
+        BodyLine::paragraph(wide_ruler),
+        BodyLine::Separator,
+        BodyLine::paragraph("常用字：社区服务中心欢迎您，请排队取号。老人、儿童优先。"),
+        BodyLine::paragraph("标点：，。、；：？！“”‘’（）《》【】「」…—～"),
+        BodyLine::paragraph("金额：￥1234.50"),
+        BodyLine::paragraph("ASCII: ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz 0123456789 !#$%&()*+,-./:;<=>?@[]"),
+        BodyLine::Separator,
+        BodyLine::paragraph("如以上内容清晰可辨，打印正常"),
+        BodyLine::paragraph("Printer OK if this is legible"),
+    ];
+    slip(stamp, ReceiptKind::TestPage, body)
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+/// The title of each kind, in one place so a kind cannot be printed under two names.
+fn title(kind: ReceiptKind) -> Text {
+    let (zh, en) = match kind {
+        ReceiptKind::EnrolmentConfirmation => ("报名确认", "Enrolment confirmation"),
+        ReceiptKind::WaitlistSlip => ("轮候凭条", "Waiting-list slip"),
+        ReceiptKind::OfferSlip => ("名额保留通知", "Seat offer"),
+        ReceiptKind::Cancellation => ("取消回执", "Cancellation"),
+        ReceiptKind::FeeReceipt => ("费用凭条", "Fee slip"),
+        ReceiptKind::VolunteerClockOut => ("义工签退凭条", "Volunteer clock-out"),
+        ReceiptKind::VolunteerCertificate => ("志愿服务证明", "Volunteer service certificate"),
+        ReceiptKind::FilingReceipt => ("备案回执", "Filing receipt"),
+        ReceiptKind::LedgerSummary => ("经营台账月报", "Monthly ledger summary"),
+        ReceiptKind::TestPage => ("打印机测试页", "Printer test page"),
+    };
+    Text::new(zh, en)
+}
+
+fn slip(stamp: &SlipStamp, kind: ReceiptKind, body: Vec<BodyLine>) -> Receipt {
+    Receipt {
+        centre_name: stamp.centre_name.clone(),
+        title: title(kind),
+        kind,
+        body,
+        issued_at: stamp.issued_at,
+        serial: stamp.serial.clone(),
+        verification_code: stamp.verification_code.clone(),
+        qr_payload: qr_payload(&stamp.serial, &stamp.verification_code),
+        privacy_note: PRIVACY_NOTE.to_string(),
+        reprint: false,
+    }
+}
+
+/// The member as every enrolment slip shows them: the masked name and nothing else.
+/// Birth date, ID number and tags stay off paper; the programme says what the slip is for.
+fn member_row(member: &Resident) -> BodyLine {
+    BodyLine::row("姓名/Name", mask_name(&member.name))
+}
+
+/// Programme names are names: Chinese only, as on the notice board.
+fn programme_row(programme: &Programme) -> BodyLine {
+    BodyLine::row("项目/Programme", programme.name.zh.clone())
+}
+
+fn status_rows(label: Text) -> Vec<BodyLine> {
+    text_rows("状态/Status", &label)
+}
+
+/// A value in both languages: Chinese on the labelled row, English under it. On 58 mm
+/// paper values get about 17 columns, where "已确认 / Confirmed" on one row would break
+/// at a random space; one language per line always reads. An English part that is empty
+/// or the same as the Chinese is not repeated.
+fn text_rows(label: &str, text: &Text) -> Vec<BodyLine> {
+    let mut rows = vec![BodyLine::row(label, text.zh.clone())];
+    if !text.en.is_empty() && text.en != text.zh {
+        rows.push(BodyLine::row("", text.en.clone()));
+    }
+    rows
+}
+
+/// An identifier (ID number, filing number) under its label on a line of its own: a
+/// wrapped identifier is easily misread, and the full width of the narrowest paper (32
+/// columns) holds any of them whole, where a value column (about 17) does not.
+fn identifier_lines(label: &str, value: String) -> [BodyLine; 2] {
+    [BodyLine::paragraph(label), BodyLine::paragraph(value)]
+}
+
+/// Running text, Chinese paragraph first.
+fn paragraphs(text: &Text) -> [BodyLine; 2] {
+    [
+        BodyLine::paragraph(text.zh.clone()),
+        BodyLine::paragraph(text.en.clone()),
+    ]
+}
+
+/// Money as receipts print it: `format_fen`, with its "¥" (U+00A5, not in GBK) swapped
+/// for the full-width "￥" the printer has, using the receipt model's own substitution.
+fn yuan(fen: i64) -> String {
+    format_fen(fen)
+        .chars()
+        .map(|c| printable_substitute(c).unwrap_or(c))
+        .collect()
+}
+
+/// The fee as list price, waiver and amount due.
+///
+/// The waiver is shown as an amount without the tag it was granted for: the tag is the
+/// reason (低保, 残疾…), and a tag must not reach paper a child may carry (see
+/// [`waitlist_slip`]). `waiver_note` tells the reader where the reason is on record.
+fn fee_rows(quote: &FeeQuote, per: FeePeriod) -> Vec<BodyLine> {
+    if quote.base_fen == 0 {
+        return text_rows("费用/Fee", &Text::new("免费", "Free"));
+    }
+    let mut rows = text_rows("周期/Period", &per.label());
+    rows.push(BodyLine::row("标价/Price", yuan(quote.base_fen)));
+    if quote.waived_fen > 0 {
+        rows.push(BodyLine::row("减免/Waiver", yuan(-quote.waived_fen)));
+    }
+    rows.push(BodyLine::row("应付/To pay", yuan(quote.due_fen)));
+    rows
+}
+
+fn waiver_note(quote: &FeeQuote) -> Vec<BodyLine> {
+    if quote.waived_fen == 0 {
+        return Vec::new();
+    }
+    paragraphs(&Text::new(
+        "减免依据已在中心登记，如有疑问请询问前台。",
+        "The reason for the waiver is on record; ask the front desk if in doubt.",
+    ))
+    .to_vec()
+}
+
+/// Business name and filing number, the two lines a filing and a ledger share.
+fn business_rows(business: &ConvenienceBusiness, filing: &Filing) -> Vec<BodyLine> {
+    let mut rows = vec![BodyLine::row("名称/Business", business.name.clone())];
+    match &filing.filing_number {
+        Some(number) => rows.extend(identifier_lines("备案号/Filing No.", number.clone())),
+        None => rows.extend(text_rows(
+            "备案号/No.",
+            &Text::new("尚未分配", "not yet issued"),
+        )),
+    }
+    rows
+}
+
+fn filing_next_steps(filing: &Filing) -> Text {
+    match filing.status {
+        FilingStatus::Draft if filing.history.is_empty() => Text::new(
+            "请核对信息后提交备案。",
+            "Check the details, then submit the filing.",
+        ),
+        FilingStatus::Draft => Text::new(
+            "请按退回意见补正后重新提交。",
+            "Amend as asked, then submit again.",
+        ),
+        FilingStatus::Submitted => Text::new(
+            "已提交社区工作站，审核结果将另行通知。",
+            "Submitted to the community workstation; you will be told the outcome.",
+        ),
+        FilingStatus::Filed => Text::new(
+            "请在经营场所公示备案号；每月结束后登记经营台账，利润全部用于社区公益服务。",
+            "Display the filing number at the stall. Record the accounts after each month; all profit goes to community services.",
+        ),
+        FilingStatus::Suspended => Text::new(
+            "暂停期间不得经营；整改完成后请申请恢复。",
+            "Do not trade while suspended; apply to reinstate once put right.",
+        ),
+        FilingStatus::Revoked | FilingStatus::Closed => Text::new(
+            "本备案已终止；如需继续经营，请重新申请备案。",
+            "This filing has ended. To trade again, file a new application.",
+        ),
+    }
+}
+
+/// Why an enrolment ended, in words, from its stable reason code.
+fn reason_text(code: Option<&str>) -> Text {
+    match code {
+        Some(reason::CANCELLED) => Text::new("申请取消", "Cancelled on request"),
+        Some(reason::WITHDRAWN) => Text::new("申请退出轮候", "Left the list on request"),
+        Some(reason::OFFER_DECLINED) => Text::new("放弃保留的名额", "Offered seat declined"),
+        Some(reason::OFFER_EXPIRED) => {
+            Text::new("保留名额逾期未确认", "Offer not accepted in time")
+        }
+        _ => Text::new("已取消", "Cancelled"),
+    }
+}
+
+/// A recorded instant, as the slip's own footer prints time: "2026-11-28 09:30".
+fn minute(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Weekday names as the programme notices use them (周一 … 周日).
+fn weekday_zh(date: NaiveDate) -> &'static str {
+    const NAMES: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    NAMES[date.weekday().num_days_from_monday() as usize]
+}
+
+fn date_zh(date: NaiveDate) -> String {
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
+/// A deadline someone must act on, with its weekday: people plan by weekday, and a
+/// date alone is easy to misread by a day.
+fn date_time_text(at: NaiveDateTime) -> Text {
+    let date = at.date();
+    Text::new(
+        format!(
+            "{}（{}）{}",
+            date_zh(date),
+            weekday_zh(date),
+            at.format("%H:%M")
+        ),
+        at.format("%a %-d %b %Y, %H:%M").to_string(),
+    )
+}
+
+/// Same wording as `Schedule::describe_dates`, for ranges that are not a schedule.
+fn date_range_text(first: NaiveDate, last: NaiveDate) -> Text {
+    let en = |date: NaiveDate| date.format("%-d %b %Y").to_string();
+    Text::new(
+        format!("{}至{}", date_zh(first), date_zh(last)),
+        format!("{} – {}", en(first), en(last)),
+    )
+}
+
+/// "2小时30分钟 / 2 h 30 min".
+fn duration_text(minutes: u64) -> Text {
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    match (hours, rest) {
+        (0, rest) => Text::new(format!("{rest}分钟"), format!("{rest} min")),
+        (hours, 0) => Text::new(format!("{hours}小时"), format!("{hours} h")),
+        (hours, rest) => Text::new(
+            format!("{hours}小时{rest}分钟"),
+            format!("{hours} h {rest} min"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::business::{
+        filing_number, record_ledger, standard_categories, FilingAction, LedgerInput, SHOE_REPAIR,
+    };
+    use crate::eligibility::tests::{d, resident};
+    use crate::household::{parse_tags, LOW_INCOME};
+    use crate::identity::Phone;
+    use crate::programme::tests::after_school;
+    use crate::volunteer::{clock_in, ShiftPolicy, ShiftStatus};
+    use proptest::prelude::*;
+
+    const CHILD_NAME: &str = "王小明";
+    const VOLUNTEER_NAME: &str = "李秀英";
+    const PHONE: &str = "13812345678";
+
+    fn at(day: u32, hour: u32, minute: u32) -> NaiveDateTime {
+        d(2026, 11, day).and_hms_opt(hour, minute, 0).unwrap()
+    }
+
+    fn stamp() -> SlipStamp {
+        SlipStamp {
+            centre_name: "海华社区服务中心".into(),
+            issued_at: at(28, 16, 5),
+            serial: "HF01-20261128-0007".into(),
+            verification_code: "K7Q2M9".into(),
+        }
+    }
+
+    /// A low-income child with a phone on file: everything a careless slip could leak.
+    fn child() -> Resident {
+        let mut child = resident(CHILD_NAME, d(2018, 5, 6), 123, &[LOW_INCOME]);
+        child.phone = Some(Phone::parse(PHONE).unwrap());
+        child
+    }
+
+    fn volunteer() -> Resident {
+        resident(VOLUNTEER_NAME, d(1961, 3, 14), 42, &[])
+    }
+
+    fn shift(id: &str, who: &Resident, day: u32, minutes: i64, status: ShiftStatus) -> Shift {
+        let policy = ShiftPolicy::default();
+        let start = at(day, 9, 0);
+        let mut shift = clock_in(
+            &mut [],
+            id,
+            who.id_number.as_str(),
+            "长者探访",
+            start,
+            &policy,
+        )
+        .unwrap()
+        .shift;
+        shift
+            .clock_out(start + chrono::TimeDelta::minutes(minutes), &policy)
+            .unwrap();
+        match status {
+            ShiftStatus::Approved => shift.approve("社工陈", None, at(day, 18, 0)).unwrap(),
+            ShiftStatus::Declined => shift.decline("社工陈", "重复签到", at(day, 18, 0)).unwrap(),
+            _ => {}
+        }
+        shift
+    }
+
+    fn business() -> ConvenienceBusiness {
+        ConvenienceBusiness {
+            code: "B-1".into(),
+            name: "海华便民修鞋点".into(),
+            category: SHOE_REPAIR.into(),
+            operator: "深圳市海华社会工作服务中心".into(),
+            stall: "一楼东侧".into(),
+            employees: vec![],
+        }
+    }
+
+    fn filed() -> Filing {
+        let mut filing = Filing::draft("B-1", "张建国", at(2, 9, 0));
+        filing
+            .apply(FilingAction::Submit, "张建国", at(2, 9, 5))
+            .unwrap();
+        let number = filing_number("440306", 2026, 7).unwrap();
+        filing
+            .apply(
+                FilingAction::File {
+                    filing_number: number,
+                },
+                "刘工作站",
+                at(3, 10, 0),
+            )
+            .unwrap();
+        filing
+    }
+
+    fn ledger(filing: &Filing) -> LedgerEntry {
+        let input = LedgerInput {
+            month: "2026-10".into(),
+            revenue_fen: 320_000,
+            cost_fen: 180_050,
+            distributed_fen: 0,
+        };
+        record_ledger(filing, &[], &input, "黄会计", at(2, 10, 0)).unwrap()
+    }
+
+    /// One slip of every kind, in `ReceiptKind::ALL` order.
+    fn every_slip() -> Vec<Receipt> {
+        let programme = after_school();
+        let member = child();
+        let quote = programme
+            .fee
+            .quote(&member.tags_on(stamp().issued_at.date()));
+        let priority = programme.policy.priority(
+            &member.tags_on(at(28, 9, 30).date()),
+            true,
+            at(28, 9, 30),
+            7,
+        );
+        let lapsed = Enrolment {
+            id: "E-1".into(),
+            programme_code: programme.code.clone(),
+            resident: member.id_number.as_str().into(),
+            status: EnrolmentStatus::Cancelled,
+            priority: priority.clone(),
+            offer_deadline: Some(at(28, 12, 0)),
+            updated_at: at(28, 15, 0),
+            reason: Some(reason::OFFER_EXPIRED.into()),
+        };
+        let helper = volunteer();
+        let shifts = vec![shift("S-1", &helper, 20, 95, ShiftStatus::Approved)];
+        let just_closed = shift("S-2", &helper, 28, 95, ShiftStatus::Pending);
+        let filing = filed();
+        vec![
+            enrolment_confirmation(&stamp(), &member, &programme, &quote),
+            waitlist_slip(&stamp(), &member, &programme, &priority, 3),
+            offer_slip(&stamp(), &member, &programme, at(30, 18, 0)),
+            cancellation(&stamp(), &member, &programme, &lapsed),
+            fee_receipt(&stamp(), &member, &programme, &quote),
+            volunteer_clock_out(&stamp(), &helper, &just_closed),
+            volunteer_certificate(
+                &stamp(),
+                &helper,
+                &shifts,
+                &[],
+                d(2026, 1, 1)..=d(2026, 11, 28),
+            ),
+            filing_receipt(&stamp(), &business(), &filing, &standard_categories()),
+            ledger_summary(&stamp(), &business(), &filing, &ledger(&filing)),
+            test_page(&stamp(), "Xprinter XP-58 (USB)", "58mm", 32),
+        ]
+    }
+
+    /// Every printed text of a slip, one per line; the empty label of a continuation
+    /// row is left out so a value's two languages read as consecutive lines.
+    fn printed(receipt: &Receipt) -> String {
+        let mut all: Vec<&str> = receipt
+            .texts()
+            .into_iter()
+            .map(|(_, text)| text)
+            .filter(|text| !text.is_empty())
+            .collect();
+        all.push(&receipt.qr_payload);
+        all.join("\n")
+    }
+
+    #[test]
+    fn every_kind_has_a_constructor_and_every_slip_validates() {
+        let slips = every_slip();
+        let kinds: Vec<ReceiptKind> = slips.iter().map(|slip| slip.kind).collect();
+        assert_eq!(kinds, ReceiptKind::ALL);
+        for slip in &slips {
+            assert_eq!(slip.validate(), vec![], "{:?}", slip.kind);
+            assert!(!slip.reprint);
+            assert_eq!(slip.serial, stamp().serial);
+            assert_eq!(slip.qr_payload, "LINLI1:HF01-20261128-0007:K7Q2M9");
+            assert_eq!(slip.privacy_note, PRIVACY_NOTE);
+        }
+    }
+
+    #[test]
+    fn no_slip_prints_a_full_name_id_number_phone_birth_date_or_tag() {
+        let child = child();
+        let helper = volunteer();
+        for slip in every_slip() {
+            let text = printed(&slip);
+            for secret in [
+                CHILD_NAME,
+                "小明",
+                child.id_number.as_str(),
+                "20180506",
+                PHONE,
+                VOLUNTEER_NAME,
+                "秀英",
+                helper.id_number.as_str(),
+                "19610314",
+                // The fixture filing's and ledger's people: staff names are masked too.
+                "张建国",
+                "刘工作站",
+                "黄会计",
+                // The child's tag, in any of the words core has for it.
+                "低保",
+                "Low-income",
+                "dibao",
+                "low_income",
+            ] {
+                assert!(
+                    !text.contains(secret),
+                    "{:?} prints {secret:?}:\n{text}",
+                    slip.kind
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn masked_forms_are_what_the_slips_show() {
+        let texts: Vec<String> = every_slip().iter().map(printed).collect();
+        assert!(texts[0].contains("王**"));
+        assert!(texts[1].contains("138****5678"));
+        assert!(texts[6].contains("李**"), "{}", texts[6]);
+        assert!(texts[6].contains(&volunteer().id_number.masked()));
+        assert!(texts[7].contains("刘***"));
+        assert!(texts[8].contains("黄**"));
+    }
+
+    #[test]
+    fn the_waiting_list_slip_explains_the_place_without_naming_the_group() {
+        let text = printed(&every_slip()[1]);
+        assert!(text.contains("第3位\nNo. 3"), "{text}");
+        assert!(
+            text.contains(
+                "您在轮候名单第3位：优先组「第1组（共3组）」，上学期未获安排优先，申请时间2026-11-28 09:30（轮候规则 lunch-2026 第2版）"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("priority group \"1 of 3\""), "{text}");
+        assert!(text.contains("保留48小时"), "{text}");
+        assert!(text.contains("held for you for 48 hours"), "{text}");
+    }
+
+    #[test]
+    fn the_offer_deadline_has_its_weekday_and_says_it_lapses() {
+        let text = printed(&every_slip()[2]);
+        assert!(text.contains("2026年11月30日（周一）18:00"), "{text}");
+        assert!(text.contains("Mon 30 Nov 2026, 18:00"), "{text}");
+        assert!(text.contains("顺延给下一位"), "{text}");
+    }
+
+    #[test]
+    fn a_cancellation_says_when_and_why_in_words() {
+        let text = printed(&every_slip()[3]);
+        assert!(text.contains("2026-11-28 15:00"), "{text}");
+        assert!(text.contains("保留名额逾期未确认\nOffer not accepted in time"));
+        assert!(!text.contains(reason::OFFER_EXPIRED));
+    }
+
+    #[test]
+    fn fee_slips_use_the_full_width_yuan_sign_and_show_the_waiver_amount() {
+        let programme = after_school();
+        let member = child();
+        let waived = programme.fee.quote(&member.tags);
+        let full = programme.fee.quote(&parse_tags::<&str>(&[]).unwrap());
+        for quote in [&waived, &full] {
+            for slip in [
+                fee_receipt(&stamp(), &member, &programme, quote),
+                enrolment_confirmation(&stamp(), &member, &programme, quote),
+            ] {
+                let text = printed(&slip);
+                assert!(!text.contains('¥'), "{text}");
+                assert!(
+                    text.contains("每学期\nper term\n标价/Price\n￥300.00"),
+                    "{text}"
+                );
+            }
+        }
+        let text = printed(&fee_receipt(&stamp(), &member, &programme, &waived));
+        assert!(
+            text.contains("-￥300.00") && text.contains("￥0.00"),
+            "{text}"
+        );
+        assert!(text.contains("不作付款收据"), "{text}");
+        let text = printed(&fee_receipt(&stamp(), &member, &programme, &full));
+        assert!(!text.contains("减免"), "{text}");
+    }
+
+    #[test]
+    fn a_free_programme_says_free() {
+        let mut programme = after_school();
+        programme.fee.amount_fen = 0;
+        let quote = programme.fee.quote(&child().tags);
+        let text = printed(&fee_receipt(&stamp(), &child(), &programme, &quote));
+        assert!(text.contains("免费\nFree"), "{text}");
+        assert!(!text.contains('￥'), "{text}");
+    }
+
+    #[test]
+    fn the_certificate_counts_only_approved_time_of_this_volunteer_in_the_period() {
+        let helper = volunteer();
+        let other = resident("赵六", d(1970, 1, 1), 9, &[]);
+        let declined = shift("S-4", &helper, 21, 120, ShiftStatus::Declined);
+        let shifts = vec![
+            shift("S-1", &helper, 20, 95, ShiftStatus::Approved), // rounds down to 90
+            shift("S-2", &helper, 21, 60, ShiftStatus::Approved),
+            shift("S-3", &helper, 22, 240, ShiftStatus::Pending),
+            declined.clone(),
+            shift("S-5", &other, 20, 300, ShiftStatus::Approved),
+            shift("S-6", &helper, 2, 60, ShiftStatus::Approved), // before the period
+        ];
+        let period = d(2026, 11, 10)..=d(2026, 11, 28);
+        let text = printed(&volunteer_certificate(
+            &stamp(),
+            &helper,
+            &shifts,
+            &[],
+            period.clone(),
+        ));
+        assert!(text.contains("2小时30分钟\n2 h 30 min"), "{text}");
+        assert!(text.contains("2次\n2 shifts"), "{text}");
+        assert!(text.contains("2026年11月10日至2026年11月28日"), "{text}");
+        assert!(text.contains("凭校验码或扫描二维码向本中心核验"), "{text}");
+
+        // A correction (here: the declined shift found genuine) counts like approval.
+        let correction =
+            ShiftCorrection::new(&declined, "C-1", 45, "误拒", "社工陈", at(23, 9, 0)).unwrap();
+        let text = printed(&volunteer_certificate(
+            &stamp(),
+            &helper,
+            &shifts,
+            &[correction],
+            period,
+        ));
+        assert!(text.contains("3小时15分钟\n3 h 15 min"), "{text}");
+        assert!(text.contains("3次\n3 shifts"), "{text}");
+    }
+
+    #[test]
+    fn a_clock_out_slip_is_marked_as_not_a_certificate() {
+        let text = printed(&every_slip()[5]);
+        assert!(
+            text.contains(
+                "本凭条为平台服务记录，不是志愿服务证明\nA platform record, not a volunteer certificate"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("1小时30分钟\n1 h 30 min"), "{text}");
+        assert!(text.contains("待审核\nAwaiting approval"), "{text}");
+
+        let mut forgotten = shift("S-9", &volunteer(), 20, 60, ShiftStatus::Pending);
+        forgotten.clock_out = None;
+        forgotten.status = ShiftStatus::NeedsConfirmation;
+        let text = printed(&volunteer_clock_out(&stamp(), &volunteer(), &forgotten));
+        assert!(text.contains("待社工确认\nto be confirmed"), "{text}");
+    }
+
+    #[test]
+    fn a_filing_receipt_names_number_category_status_and_next_step() {
+        let text = printed(&every_slip()[7]);
+        for wanted in [
+            "备案-440306-2026-0007",
+            "修鞋\nShoe repair",
+            "深圳市海华社会工作服务中心",
+            "已备案\nfiled",
+            "2026-11-03 10:00",
+            "公示备案号",
+        ] {
+            assert!(text.contains(wanted), "{wanted} missing:\n{text}");
+        }
+        let draft = Filing::draft("B-1", "张建国", at(2, 9, 0));
+        let text = printed(&filing_receipt(&stamp(), &business(), &draft, &[]));
+        assert!(
+            text.contains("尚未分配") && text.contains("shoe_repair"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_ledger_summary_adds_up_and_a_loss_puts_nothing_in_the_fund() {
+        let filing = filed();
+        let text = printed(&every_slip()[8]);
+        for wanted in [
+            "2026年10月\nOct 2026",
+            "￥3200.00",
+            "￥1800.50",
+            "￥1399.50",
+        ] {
+            assert!(text.contains(wanted), "{wanted} missing:\n{text}");
+        }
+        let mut loss = ledger(&filing);
+        loss.cost_fen = 400_000;
+        let text = printed(&ledger_summary(&stamp(), &business(), &filing, &loss));
+        assert!(
+            text.contains("-￥800.00") && text.contains("￥0.00"),
+            "{text}"
+        );
+        assert!(text.contains("本月亏损"), "{text}");
+    }
+
+    #[test]
+    fn the_test_page_rulers_are_exactly_as_wide_as_the_paper() {
+        for columns in [32, 48] {
+            let page = test_page(&stamp(), "spool", "80mm", columns);
+            let paragraphs: Vec<&str> = page
+                .body
+                .iter()
+                .filter_map(|line| match line {
+                    BodyLine::Paragraph { text } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(paragraphs[0].len(), columns);
+            assert!(paragraphs[0].starts_with("----+----1----+----2"));
+            assert_eq!(paragraphs[1].chars().count() * 2, columns);
+            assert!(printed(&page).contains('￥'));
+        }
+    }
+
+    #[test]
+    fn the_privacy_note_breaks_between_its_languages_on_58mm_and_fits_80mm() {
+        let columns =
+            |text: &str| -> usize { text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum() };
+        let (zh, en) = PRIVACY_NOTE.split_once(' ').unwrap();
+        assert!(!zh.is_ascii() && en.is_ascii());
+        assert!(columns(zh) <= 32 && columns(en) <= 32);
+        assert!(columns(zh) + 1 + en.split(' ').next().unwrap().len() > 32);
+        assert!(columns(PRIVACY_NOTE) <= 48);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration_text(0).to_string(), "0分钟 / 0 min");
+        assert_eq!(duration_text(120).to_string(), "2小时 / 2 h");
+        assert_eq!(duration_text(75).zh, "1小时15分钟");
+    }
+
+    #[test]
+    fn scanned_payloads_that_are_not_slips_are_refused() {
+        assert_eq!(
+            parse_qr_payload("LINLI1:HF01-20261128-0007:K7Q2M9\r\n"),
+            Some(("HF01-20261128-0007".into(), "K7Q2M9".into()))
+        );
+        for bad in [
+            "",
+            "LINLI1:",
+            "LINLI1:HF01",
+            "LINLI1::K7Q2M9",
+            "LINLI1:HF01:",
+            "LINLI2:HF01:K7Q2M9",
+            "https://example.com/v/HF01",
+            "LINLI1:HF 01:K7Q2M9",
+            "LINLI1:编号:K7Q2M9",
+        ] {
+            assert_eq!(parse_qr_payload(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn qr_payloads_round_trip(
+            serial in "[A-Z0-9][A-Z0-9:-]{0,23}",
+            code in "[0-9A-HJKMNP-TV-Z]{6}",
+        ) {
+            let payload = qr_payload(&serial, &code);
+            prop_assert!(payload.chars().all(|c| c.is_ascii_graphic()));
+            prop_assert_eq!(parse_qr_payload(&payload), Some((serial, code)));
+        }
+    }
+}

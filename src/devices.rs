@@ -1,0 +1,128 @@
+//! The kiosk's devices, started once: the print thread, the status light and buzzer,
+//! the call-staff button and the card/code readers, all from the device configuration.
+//!
+//! Each runs on its own thread and reports through the store worker or a channel, so
+//! nothing here can make the UI wait (invariant 8).
+
+use std::path::Path;
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use linli_core::Text;
+use linli_hardware::gpio::{self, Beep, LightState, Signals};
+use linli_hardware::reader::{self, ReaderEvent, Readers};
+
+use crate::print::device;
+use crate::print::thread::{PrintThread, PrinterHealth};
+use crate::store::worker::StoreWorker;
+use crate::{clock, usecase};
+
+type SharedSignals = Arc<Mutex<Box<dyn Signals>>>;
+
+pub struct Devices {
+    pub print: Option<PrintThread>,
+    pub signals: SharedSignals,
+    readers: Readers,
+    /// What stops printing or the devices from working, for the staff to read.
+    pub problem: Option<Text>,
+}
+
+impl Devices {
+    pub fn start(data_dir: &Path, worker: &StoreWorker) -> Devices {
+        let config = match device::load(data_dir) {
+            Ok(config) => config,
+            Err(error) => {
+                // Nothing of a half-understood file drives hardware: slips stay queued
+                // (they are durable) until the file is fixed, and the light says so.
+                let mut signals = gpio::open_signals(None);
+                signals.set_light(LightState::PrinterFault);
+                return Devices {
+                    print: None,
+                    signals: Arc::new(Mutex::new(signals)),
+                    readers: reader::open_readers(&[]),
+                    problem: Some(Text::new(
+                        format!("设备配置有误，凭条暂不打印：{error}"),
+                        format!(
+                            "The device configuration is wrong; slips wait in the queue: {error}"
+                        ),
+                    )),
+                };
+            }
+        };
+        let signals: SharedSignals = Arc::new(Mutex::new(gpio::open_signals(config.gpio.as_ref())));
+        let light = signals.clone();
+        let print = PrintThread::spawn(data_dir, &config.printer, move |health| {
+            light_for(&light, health);
+        });
+        let (print, problem) = match print {
+            Ok(print) => (Some(print), None),
+            Err(error) => (
+                None,
+                Some(Text::new(
+                    format!("打印队列无法启动：{error}"),
+                    format!("The print queue cannot start: {error}"),
+                )),
+            ),
+        };
+        let (button, simulated) = gpio::open_call_button(config.gpio.as_ref());
+        // The simulated button has no key on a desktop yet; the kiosk UI gives it one.
+        drop(simulated);
+        let beeper = signals.clone();
+        let calls = worker.clone();
+        thread::Builder::new()
+            .name("linli-call-button".into())
+            .spawn(move || {
+                for _press in button.presses().iter() {
+                    let beeper = beeper.clone();
+                    calls.run(
+                        |store| usecase::alerts::raise(store, clock::now(), "button"),
+                        move |result| {
+                            let beep = if result.is_ok() {
+                                Beep::Success
+                            } else {
+                                Beep::Error
+                            };
+                            if let Err(e) = result {
+                                eprintln!("linli: the call for staff was not recorded: {e}");
+                            }
+                            beeper.lock().expect("signals lock").beep(beep);
+                        },
+                    );
+                }
+            })
+            .expect("the call-button thread starts");
+        Devices {
+            print,
+            signals,
+            readers: reader::open_readers(&config.readers),
+            problem,
+        }
+    }
+
+    /// Cards and codes read, for the identify screen.
+    pub fn reader_events(&self) -> &Receiver<ReaderEvent> {
+        self.readers.events()
+    }
+
+    pub fn beep(&self, beep: Beep) {
+        self.signals.lock().expect("signals lock").beep(beep);
+    }
+}
+
+/// Ready while the printer can print; the fault pattern while a slip waits for paper
+/// or the printer. (Offline, for the district connection, comes with sync.)
+fn light_for(signals: &SharedSignals, health: &PrinterHealth) {
+    let state = if health.can_print() {
+        LightState::Ready
+    } else {
+        LightState::PrinterFault
+    };
+    signals.lock().expect("signals lock").set_light(state);
+    let status = match &health.status {
+        Some(Ok(status)) => status.describe().to_string(),
+        Some(Err(error)) => error.clone(),
+        None => String::new(),
+    };
+    let _ = linli_hardware::watchdog::notify_status(&status);
+}

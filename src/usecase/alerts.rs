@@ -1,0 +1,89 @@
+//! Alerts for staff: a resident pressed "call staff" (the button on the kiosk, or the
+//! on-screen one). Stored, so a call made while the desk was busy is still there when
+//! someone looks, and acknowledged by name.
+
+use chrono::NaiveDateTime;
+use linli_core::staff::StaffMember;
+use linli_core::Text;
+use rusqlite::OptionalExtension;
+use serde_json::{json, Value};
+
+use crate::clock;
+use crate::store::{Actor, AppError, Refused, Store};
+
+/// Presses closer together than this are one call: a worried resident pressing five
+/// times should not fill the list.
+const SAME_CALL_SECONDS: i64 = 60;
+
+/// Records a call for staff from `source` (e.g. "button", "screen"). Returns the
+/// alert's id; a repeat press within a minute returns the open call's id.
+pub fn raise(store: &mut Store, now: NaiveDateTime, source: &str) -> Result<i64, AppError> {
+    store.write(&Actor::kiosk(), now, |tx| {
+        let since = clock::to_db(now - chrono::Duration::seconds(SAME_CALL_SECONDS));
+        let open: Option<i64> = tx
+            .prepare_cached(
+                "SELECT id FROM alerts WHERE kind = 'call_staff' AND acknowledged_at IS NULL
+                 AND raised_at >= ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([&since], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = open {
+            return Ok(id);
+        }
+        tx.prepare_cached(
+            "INSERT INTO alerts (kind, source, raised_at) VALUES ('call_staff', ?1, ?2)",
+        )?
+        .execute((source, clock::to_db(now)))?;
+        let id = tx.last_insert_rowid();
+        tx.audit("staff_called", source, json!({"alert": id}));
+        Ok(id)
+    })
+}
+
+/// Open calls, oldest first.
+pub fn open(store: &Store) -> Result<Value, AppError> {
+    let mut stmt = store.conn().prepare(
+        "SELECT id, kind, source, raised_at FROM alerts WHERE acknowledged_at IS NULL ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(json!({
+                "id": r.get::<_, i64>(0)?,
+                "kind": r.get::<_, String>(1)?,
+                "source": r.get::<_, String>(2)?,
+                "raised_at": r.get::<_, String>(3)?,
+            }))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json!({"open": rows}))
+}
+
+/// A staff member answers a call.
+pub fn acknowledge(
+    store: &mut Store,
+    staff: &StaffMember,
+    now: NaiveDateTime,
+    id: i64,
+) -> Result<Value, AppError> {
+    store.write(&Actor::staff(&staff.code), now, |tx| {
+        let changed = tx
+            .prepare_cached(
+                "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3
+                 WHERE id = ?1 AND acknowledged_at IS NULL",
+            )?
+            .execute((id, clock::to_db(now), &staff.code))?;
+        if changed == 0 {
+            return Err(Refused::new(
+                "no_open_alert",
+                Text::new("没有这条待处理的呼叫", "no such open call"),
+                vec![Text::new(
+                    format!("呼叫 {id} 不存在或已有人处理"),
+                    format!("Call {id} does not exist or has already been answered"),
+                )],
+            )
+            .into());
+        }
+        tx.audit("staff_call_answered", &id.to_string(), json!({}));
+        Ok(json!({"acknowledged": id, "by": staff.code}))
+    })
+}

@@ -1,0 +1,82 @@
+//! Running the `linli` binary as a user does, for the integration tests: JSON on
+//! stdout, exit codes, the data directory left behind.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A Monday in term time, so the children's programmes run (the demo dates relative to it).
+pub const TODAY: &str = "2026-11-23T09:00:00";
+
+pub fn linli(data: &Path, args: &[&str]) -> Output {
+    command(data, args).output().expect("linli runs")
+}
+
+/// The command `linli` would run, for tests that add environment or start it in
+/// the background.
+pub fn command(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_linli"));
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("LINLI_NOW", TODAY)
+        .env_remove("LINLI_STAFF_PIN")
+        .env_remove("LINLI_STAFF")
+        .env_remove("LINLI_DEVICE_CONFIG");
+    command
+}
+
+pub fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub fn ok(data: &Path, args: &[&str]) -> Value {
+    let out = linli(data, args);
+    assert!(
+        out.status.success(),
+        "linli {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    json(&out)
+}
+
+pub fn refused(data: &Path, args: &[&str]) -> Value {
+    let out = linli(data, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "linli {args:?} should be refused: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v = json(&out);
+    assert!(v["error"].is_string(), "{v}");
+    assert!(v["reasons"].is_array(), "{v}");
+    v
+}
+
+pub fn count(data: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(data.join("linli.sqlite")).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// A demo staff member's PIN, from the `linli demo` output that printed it.
+pub fn demo_pin(demo: &Value, code: &str) -> String {
+    demo["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == code)
+        .unwrap()["pin"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
