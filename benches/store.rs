@@ -5,7 +5,10 @@
 //! - resident lookup by ID number, phone or household code among 200,000: p99 under 1 ms;
 //! - the sign-up use-case (durable commit, outbox, audit): p99 under 10 ms, beside one
 //!   bare durable SQLite commit on the same file system, with the ratio (aim: within 2×);
-//! - the cost of `synchronous = FULL` against `NORMAL`, the measurement behind the choice.
+//! - the cost of `synchronous = FULL` against `NORMAL`, the measurement behind the choice;
+//! - the print queue's overhead per job beside one bare durable commit: issuing a slip
+//!   inside a use-case's commit, and the spooler's claim, render and "printed" record
+//!   per job (to a printer that takes the bytes at once, so only the queue is timed).
 
 use std::time::{Duration, Instant};
 
@@ -201,5 +204,85 @@ fn main() {
     println!(
         "\nsign-up p99 / bare durable commit p99 = {:.2}×",
         signup_p99.as_secs_f64() / bare_p99.as_secs_f64()
+    );
+
+    print_queue(dir.path(), signups, &mut bare_full);
+}
+
+/// A printer that accepts every job at once: what is left is the queue's own cost.
+struct NullPrinter;
+
+impl linli_hardware::printer::Printer for NullPrinter {
+    fn describe(&self) -> String {
+        "null".into()
+    }
+    fn status(
+        &mut self,
+    ) -> Result<linli_hardware::printer::PrinterStatus, linli_hardware::printer::PrinterError> {
+        Ok(linli_hardware::printer::PrinterStatus::ready())
+    }
+    fn send(
+        &mut self,
+        job: &linli_hardware::printer::Job,
+    ) -> Result<(), linli_hardware::printer::PrinterError> {
+        std::hint::black_box(&job.bytes);
+        Ok(())
+    }
+}
+
+fn print_queue(dir: &std::path::Path, jobs: usize, bare_full: &mut [Duration]) {
+    use linli::print::{self, spooler::Spooler, Printing};
+    let data = dir.join("print-queue");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut store = Store::open_in(&data).unwrap();
+    let now = NaiveDate::from_ymd_opt(2026, 11, 23)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let mut issue = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let start = Instant::now();
+        store
+            .write(&Actor::cli(), now, |tx| {
+                print::issue(tx, Printing::Queue, "bench", |stamp| {
+                    linli_core::slips::test_page(stamp, "null", "80mm", 48)
+                })
+            })
+            .unwrap();
+        issue.push(start.elapsed());
+        store.checkpoint().unwrap();
+    }
+    let conn = linli::store::open_connection(&data.join(linli::store::DATABASE_FILE)).unwrap();
+    let mut spooler = Spooler::new(
+        conn,
+        Box::new(NullPrinter),
+        linli_hardware::receipt::Paper::Mm80,
+    );
+    let mut per_job = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let start = Instant::now();
+        let round = spooler.run_once().unwrap();
+        per_job.push(start.elapsed());
+        assert!(matches!(
+            round,
+            linli::print::spooler::Round::Printed { .. }
+        ));
+    }
+    println!("\n## Print queue ({jobs} jobs)\n");
+    println!("| measure | n | p50 | p99 |\n|---|---|---|---|");
+    row(
+        "test-page slip issued in its own durable commit",
+        &mut issue,
+    );
+    row(
+        "spooler per job: claim, render, record printed (2 commits)",
+        &mut per_job,
+    );
+    row("bare durable commit (WAL, synchronous=FULL)", bare_full);
+    let bare = percentile(bare_full, 0.5).as_secs_f64();
+    println!(
+        "\nper job at p50: issue {:.1}× and spool {:.1}× one bare durable commit",
+        percentile(&mut issue, 0.5).as_secs_f64() / bare,
+        percentile(&mut per_job, 0.5).as_secs_f64() / bare
     );
 }

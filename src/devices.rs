@@ -24,6 +24,9 @@ pub struct Devices {
     pub print: Option<PrintThread>,
     pub signals: SharedSignals,
     readers: Readers,
+    /// The call-staff button when it is simulated (no `[gpio]`, or not a Pi build): the
+    /// kiosk's on-screen button and tests press it, and it goes the same way as a real one.
+    pub call_button: Option<gpio::SimulatedButton>,
     /// What stops printing or the devices from working, for the staff to read.
     pub problem: Option<Text>,
 }
@@ -37,10 +40,15 @@ impl Devices {
                 // (they are durable) until the file is fixed, and the light says so.
                 let mut signals = gpio::open_signals(None);
                 signals.set_light(LightState::PrinterFault);
+                let signals: SharedSignals = Arc::new(Mutex::new(signals));
+                // A resident can still call for help.
+                let (button, simulated) = gpio::open_call_button(None);
+                watch_call_button(button, worker, &signals);
                 return Devices {
                     print: None,
-                    signals: Arc::new(Mutex::new(signals)),
+                    signals,
                     readers: reader::open_readers(&[]),
+                    call_button: simulated,
                     problem: Some(Text::new(
                         format!("设备配置有误，凭条暂不打印：{error}"),
                         format!(
@@ -66,36 +74,12 @@ impl Devices {
             ),
         };
         let (button, simulated) = gpio::open_call_button(config.gpio.as_ref());
-        // The simulated button has no key on a desktop yet; the kiosk UI gives it one.
-        drop(simulated);
-        let beeper = signals.clone();
-        let calls = worker.clone();
-        thread::Builder::new()
-            .name("linli-call-button".into())
-            .spawn(move || {
-                for _press in button.presses().iter() {
-                    let beeper = beeper.clone();
-                    calls.run(
-                        |store| usecase::alerts::raise(store, clock::now(), "button"),
-                        move |result| {
-                            let beep = if result.is_ok() {
-                                Beep::Success
-                            } else {
-                                Beep::Error
-                            };
-                            if let Err(e) = result {
-                                eprintln!("linli: the call for staff was not recorded: {e}");
-                            }
-                            beeper.lock().expect("signals lock").beep(beep);
-                        },
-                    );
-                }
-            })
-            .expect("the call-button thread starts");
+        watch_call_button(button, worker, &signals);
         Devices {
             print,
             signals,
             readers: reader::open_readers(&config.readers),
+            call_button: simulated,
             problem,
         }
     }
@@ -108,6 +92,35 @@ impl Devices {
     pub fn beep(&self, beep: Beep) {
         self.signals.lock().expect("signals lock").beep(beep);
     }
+}
+
+/// Each press of the call-staff button becomes an alert for the staff (stored, so a
+/// call made while the desk is busy is still there), with a beep that says it went.
+fn watch_call_button(button: gpio::CallButton, worker: &StoreWorker, signals: &SharedSignals) {
+    let beeper = signals.clone();
+    let calls = worker.clone();
+    thread::Builder::new()
+        .name("linli-call-button".into())
+        .spawn(move || {
+            for _press in button.presses().iter() {
+                let beeper = beeper.clone();
+                calls.run(
+                    |store| usecase::alerts::raise(store, clock::now(), "button"),
+                    move |result| {
+                        let beep = if result.is_ok() {
+                            Beep::Success
+                        } else {
+                            Beep::Error
+                        };
+                        if let Err(e) = &result {
+                            eprintln!("linli: the call for staff was not recorded: {e}");
+                        }
+                        beeper.lock().expect("signals lock").beep(beep);
+                    },
+                );
+            }
+        })
+        .expect("the call-button thread starts");
 }
 
 /// Ready while the printer can print; the fault pattern while a slip waits for paper

@@ -47,3 +47,4 @@ pub fn assert_golden(name: &str, bytes: &[u8]) {
         panic!("{name}: bytes differ from the snapshot though the text is the same (LINLI_UPDATE_GOLDEN=1 to accept)");
     }
 }
+pub mod fixtures;
