@@ -18,7 +18,7 @@ use crate::print::thread::{PrintThread, PrinterHealth};
 use crate::store::worker::StoreWorker;
 use crate::{clock, usecase};
 
-type SharedSignals = Arc<Mutex<Box<dyn Signals>>>;
+pub type SharedSignals = Arc<Mutex<Box<dyn Signals>>>;
 
 pub struct Devices {
     pub print: Option<PrintThread>,
@@ -103,24 +103,36 @@ fn watch_call_button(button: gpio::CallButton, worker: &StoreWorker, signals: &S
         .name("linli-call-button".into())
         .spawn(move || {
             for _press in button.presses().iter() {
-                let beeper = beeper.clone();
-                calls.run(
-                    |store| usecase::alerts::raise(store, clock::now(), "button"),
-                    move |result| {
-                        let beep = if result.is_ok() {
-                            Beep::Success
-                        } else {
-                            Beep::Error
-                        };
-                        if let Err(e) = &result {
-                            eprintln!("linli: the call for staff was not recorded: {e}");
-                        }
-                        beeper.lock().expect("signals lock").beep(beep);
-                    },
-                );
+                call_staff(&calls, &beeper, "button", |_| {});
             }
         })
         .expect("the call-button thread starts");
+}
+
+/// Records a call for staff from `source` ("button", "screen"), beeps to say whether
+/// it went through, then tells `answered`.
+pub fn call_staff(
+    worker: &StoreWorker,
+    signals: &SharedSignals,
+    source: &'static str,
+    answered: impl FnOnce(bool) + Send + 'static,
+) {
+    let signals = signals.clone();
+    worker.run(
+        move |store| usecase::alerts::raise(store, clock::now(), source),
+        move |result| {
+            let beep = if result.is_ok() {
+                Beep::Success
+            } else {
+                Beep::Error
+            };
+            if let Err(e) = &result {
+                eprintln!("linli: the call for staff was not recorded: {e}");
+            }
+            signals.lock().expect("signals lock").beep(beep);
+            answered(result.is_ok());
+        },
+    );
 }
 
 /// Ready while the printer can print; the fault pattern while a slip waits for paper

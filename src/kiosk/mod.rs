@@ -1,0 +1,130 @@
+//! Runs the kiosk window: the screens in `ui/`, one adapter module per screen here.
+//! Data comes through the store worker so the UI thread never touches the database
+//! (invariant 8); devices run on their own threads (`devices.rs`).
+
+pub mod attract;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use std::sync::{Arc, Mutex};
+
+use linli_core::Text;
+use slint::ComponentHandle;
+
+use crate::devices::Devices;
+use crate::store::worker::StoreWorker;
+use crate::store::Store;
+use crate::clock;
+use linli_hardware::gpio::Beep;
+
+slint::include_modules!();
+
+pub fn run(data_dir: &Path) -> ExitCode {
+    let store = match Store::open_in(data_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("linli: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let worker = StoreWorker::spawn(store);
+    let shared_sessions: Arc<Mutex<Vec<(Text, String)>>> = Arc::default();
+    // Held until the window closes: dropping it stops the readers.
+    let devices = Devices::start(data_dir, &worker);
+    let window = match AppWindow::new() {
+        Ok(window) => window,
+        Err(e) => {
+            eprintln!("linli: cannot open the kiosk window: {e}");
+            return ExitCode::from(4);
+        }
+    };
+    connect(&window, &worker, &devices, shared_sessions.clone());
+    window
+        .global::<KioskAdapter>()
+        .set_state(LoadState::Loading);
+    attract::set_date(&window, clock::now().date());
+    let weak = window.as_weak();
+    let sessions = shared_sessions.clone();
+    worker.run(attract::load_summary, move |result| {
+        let _ = slint::invoke_from_event_loop(move || {
+            let Some(window) = weak.upgrade() else { return };
+            match result {
+                Ok(summary) => {
+                    *sessions.lock().expect("sessions lock") = summary.today.clone();
+                    attract::show(&window, &summary);
+                }
+                Err(e) => {
+                    let adapter = window.global::<KioskAdapter>();
+                    adapter.set_problem(e.to_string().into());
+                    adapter.set_state(LoadState::Failed);
+                }
+            }
+        });
+    });
+
+    if let Some(problem) = &devices.problem {
+        eprintln!("linli: {problem}");
+    }
+    // The watchdog ping comes from the UI thread's own timer, so a frozen event loop
+    // (the one failure a resident would see) is what makes systemd restart the kiosk.
+    let watchdog = slint::Timer::default();
+    if let Some(interval) = linli_hardware::watchdog::watchdog_interval() {
+        watchdog.start(slint::TimerMode::Repeated, interval, || {
+            let _ = linli_hardware::watchdog::notify_watchdog();
+        });
+    }
+    let _ = linli_hardware::watchdog::notify_ready();
+
+    let outcome = window.run();
+    let _ = linli_hardware::watchdog::notify_stopping();
+    drop(devices);
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linli: the kiosk window failed: {e}");
+            ExitCode::from(4)
+        }
+    }
+}
+
+/// Wires the window's callbacks: language, the on-screen call for staff, the touch beep,
+/// and the wipe that ends a resident's session.
+fn connect(
+    window: &AppWindow,
+    worker: &StoreWorker,
+    devices: &Devices,
+    sessions: Arc<Mutex<Vec<(Text, String)>>>,
+) {
+    attract::connect(window, sessions);
+
+    let weak = window.as_weak();
+    let worker = worker.clone();
+    let signals = devices.signals.clone();
+    window.global::<KioskAdapter>().on_call_staff(move || {
+        let weak = weak.clone();
+        crate::devices::call_staff(&worker, &signals, "screen", move |went| {
+            let _ = weak.upgrade_in_event_loop(move |window| {
+                window.global::<KioskAdapter>().set_staff_called(went);
+            });
+        });
+    });
+
+    let signals = devices.signals.clone();
+    window.global::<Session>().on_beep(move || {
+        signals.lock().expect("signals lock").beep(Beep::Success);
+    });
+
+    let weak = window.as_weak();
+    window.global::<Session>().on_wipe(move || {
+        if let Some(window) = weak.upgrade() {
+            wipe(&window);
+        }
+    });
+}
+
+/// Clears everything a resident left on screen (invariant 6). Each screen adapter that
+/// holds a resident's data clears it here.
+pub fn wipe(window: &AppWindow) {
+    window.global::<KioskAdapter>().set_staff_called(false);
+}

@@ -1,0 +1,199 @@
+//! The kiosk's screens driven headless, by accessible label, as a resident would: the
+//! language and large-text switches, starting, the call for staff, and the idle
+//! countdown that takes the kiosk back to the attract screen and wipes the session.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use i_slint_backend_testing::{mock_elapsed_time, ElementHandle};
+use linli::kiosk::{attract, AppWindow, KioskAdapter, Screen, Session, Theme};
+use linli_core::Text;
+use slint::ComponentHandle;
+
+const SECOND: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn kiosk() -> AppWindow {
+    i_slint_backend_testing::init_no_event_loop();
+    let window = AppWindow::new().unwrap();
+    let sessions = vec![(
+        Text::new("四点半学校", "After-school club"),
+        "16:30–18:00".to_string(),
+    )];
+    attract::connect(&window, Arc::new(Mutex::new(sessions.clone())));
+    attract::show(
+        &window,
+        &attract::AttractSummary {
+            centre_name: "海富社区服务中心".into(),
+            today: sessions,
+            demo_seeded_now: false,
+        },
+    );
+    window.show().unwrap();
+    window
+}
+
+fn press(window: &AppWindow, label: &str) {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label).collect();
+    assert!(!found.is_empty(), "no control labelled {label:?}");
+    found[0].invoke_accessible_default_action();
+}
+
+fn shows(window: &AppWindow, label: &str) -> bool {
+    ElementHandle::find_by_accessible_label(window, label)
+        .next()
+        .is_some()
+}
+
+#[test]
+fn the_language_switch_turns_every_text_english_and_back() {
+    let window = kiosk();
+    assert!(shows(&window, "点此开始"));
+    press(&window, "Switch to English");
+    assert_eq!(window.global::<KioskAdapter>().get_language(), "en");
+    assert!(
+        shows(&window, "Touch to start"),
+        "the @tr strings are translated"
+    );
+    assert!(!shows(&window, "点此开始"));
+    let today = window.global::<KioskAdapter>().get_today();
+    use slint::Model;
+    assert_eq!(
+        today.row_data(0).unwrap().name,
+        "After-school club",
+        "and the data too"
+    );
+
+    press(&window, "Switch to Chinese");
+    assert!(shows(&window, "点此开始"));
+    assert_eq!(today_name(&window), "四点半学校");
+}
+
+fn today_name(window: &AppWindow) -> String {
+    use slint::Model;
+    window
+        .global::<KioskAdapter>()
+        .get_today()
+        .row_data(0)
+        .unwrap()
+        .name
+        .to_string()
+}
+
+#[test]
+fn large_text_makes_type_1_4_times_bigger() {
+    let window = kiosk();
+    let before = window.global::<Theme>().get_body_size();
+    press(&window, "大字模式");
+    let switch = ElementHandle::find_by_accessible_label(&window, "大字模式")
+        .next()
+        .unwrap();
+    assert_eq!(switch.accessible_checked(), Some(true));
+    let after = window.global::<Theme>().get_body_size();
+    assert!((after / before - 1.4).abs() < 0.01, "{before} → {after}");
+    press(&window, "大字模式");
+    assert_eq!(window.global::<Theme>().get_body_size(), before);
+}
+
+#[test]
+fn calling_staff_works_from_every_screen() {
+    let window = kiosk();
+    let calls = Rc::new(Cell::new(0));
+    let seen = calls.clone();
+    window
+        .global::<KioskAdapter>()
+        .on_call_staff(move || seen.set(seen.get() + 1));
+    press(&window, "呼叫工作人员");
+    press(&window, "点此开始");
+    assert_eq!(window.global::<Session>().get_screen(), Screen::Identify);
+    press(&window, "呼叫工作人员");
+    assert_eq!(calls.get(), 2);
+}
+
+#[test]
+fn after_a_minute_idle_a_countdown_then_back_to_the_start_with_the_session_wiped() {
+    let window = kiosk();
+    let wiped = Rc::new(Cell::new(false));
+    let flag = wiped.clone();
+    window.global::<Session>().on_wipe(move || flag.set(true));
+    press(&window, "点此开始");
+    assert_eq!(window.global::<Session>().get_screen(), Screen::Identify);
+
+    // Mocked time: the timer's first interval starts when it is first evaluated, so a
+    // second either way is the test's own granularity.
+    let waited = seconds_until(|| shows(&window, "倒计时"), 90);
+    assert!(
+        (60..=61).contains(&waited),
+        "the countdown after a minute, not {waited} s"
+    );
+
+    // A touch on "continue" keeps the resident where they were.
+    press(&window, "继续使用");
+    assert!(!shows(&window, "倒计时"));
+    assert_eq!(window.global::<Session>().get_screen(), Screen::Identify);
+
+    let waited = seconds_until(
+        || window.global::<Session>().get_screen() == Screen::Attract,
+        120,
+    );
+    assert!(
+        (75..=76).contains(&waited),
+        "back after 75 s idle, not {waited} s"
+    );
+    assert!(wiped.get(), "the session's data was wiped");
+    assert!(shows(&window, "点此开始"));
+}
+
+/// Advances mocked time a second at a time until `done`, returning how many seconds it took.
+fn seconds_until(mut done: impl FnMut() -> bool, limit: u32) -> u32 {
+    for second in 0..=limit {
+        if done() {
+            return second;
+        }
+        mock_elapsed_time(SECOND);
+    }
+    panic!("not within {limit} s");
+}
+
+/// Every @tr string in ui/ has an English translation in the bundled catalogue, so no
+/// screen shows Chinese to someone who chose English. (tools/update-translations.sh
+/// regenerates the catalogue.)
+#[test]
+fn every_string_on_screen_has_english() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let po = std::fs::read_to_string(root.join("lang/en/LC_MESSAGES/linli.po")).unwrap();
+    let mut translated = std::collections::HashMap::new();
+    let mut lines = po.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(id) = line.strip_prefix("msgid \"") {
+            let text = lines.next().unwrap_or_default();
+            let value = text.strip_prefix("msgstr \"").unwrap_or_default();
+            translated.insert(
+                id.trim_end_matches('"').to_string(),
+                value.trim_end_matches('"').to_string(),
+            );
+        }
+    }
+    let mut untranslated = Vec::new();
+    let mut stack = vec![root.join("ui")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for piece in source.split("@tr(\"").skip(1) {
+                let text = &piece[..piece.find('"').unwrap()];
+                if translated
+                    .get(text)
+                    .is_none_or(|english| english.is_empty())
+                {
+                    untranslated.push(format!("{}: {text}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(untranslated.is_empty(), "no English for {untranslated:#?}");
+}
