@@ -151,3 +151,20 @@ fn attract_screen() {
 fn identify_screen() {
     every_variant(Screen::Identify, "identify");
 }
+
+// The resident's screens with their adapters' preview data (a parent, a child, two
+// programmes: one open, one closed with its reason).
+#[test]
+fn members_screen() {
+    every_variant(Screen::Members, "members");
+}
+
+#[test]
+fn programmes_screen() {
+    every_variant(Screen::Programmes, "programmes");
+}
+
+#[test]
+fn result_screen() {
+    every_variant(Screen::Result, "result");
+}

@@ -3,6 +3,8 @@
 //! (invariant 8); devices run on their own threads (`devices.rs`).
 
 pub mod attract;
+pub mod backend;
+pub mod resident;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use linli_core::Text;
 use slint::ComponentHandle;
 
+use crate::clock;
 use crate::devices::Devices;
 use crate::store::worker::StoreWorker;
 use crate::store::Store;
-use crate::clock;
 use linli_hardware::gpio::Beep;
 
 slint::include_modules!();
@@ -97,6 +99,12 @@ fn connect(
     sessions: Arc<Mutex<Vec<(Text, String)>>>,
 ) {
     attract::connect(window, sessions);
+    let print = devices.print.clone();
+    let state = resident::connect(window, worker.clone(), move || {
+        if let Some(print) = &print {
+            print.wake();
+        }
+    });
 
     let weak = window.as_weak();
     let worker = worker.clone();
@@ -118,13 +126,14 @@ fn connect(
     let weak = window.as_weak();
     window.global::<Session>().on_wipe(move || {
         if let Some(window) = weak.upgrade() {
-            wipe(&window);
+            wipe(&window, &state);
         }
     });
 }
 
-/// Clears everything a resident left on screen (invariant 6). Each screen adapter that
-/// holds a resident's data clears it here.
-pub fn wipe(window: &AppWindow) {
+/// Clears everything a resident left on screen or in memory (invariant 6). Each screen
+/// adapter that holds a resident's data clears it here.
+pub fn wipe(window: &AppWindow, state: &resident::SharedState) {
     window.global::<KioskAdapter>().set_staff_called(false);
+    resident::clear(window, state);
 }

@@ -244,6 +244,17 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX alerts_open ON alerts(id) WHERE acknowledged_at IS NULL;
     "#,
+    // 6: residents' own kiosk PINs (phone number + PIN identifies them at the kiosk),
+    // with the same five-failure lockout as staff.
+    r#"
+    CREATE TABLE resident_pins (
+        id_number    TEXT PRIMARY KEY REFERENCES residents(id_number),
+        pin_hash     TEXT NOT NULL,
+        failures     INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        set_at       TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

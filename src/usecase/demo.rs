@@ -29,6 +29,9 @@ const HOUSEHOLDS: usize = 300;
 /// Fixed so the demo centre is the same everywhere; only dates move with today.
 const SEED: u64 = 0x4C49_4E4C_4920_3230;
 
+/// The kiosk PIN of every demo resident with a phone.
+pub const DEMO_RESIDENT_PIN: &str = "246810";
+
 pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
     if let Some(seeded_on) = store.setting("demo_seeded_on")? {
         return Ok(json!({
@@ -59,6 +62,12 @@ pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
             publish_programme(tx, &programme)?;
         }
         let pins = create_staff(tx, &mut rng)?;
+        // Every demo resident with a phone can sign in at the kiosk with one PIN, so a
+        // visitor can try it; a real centre's staff set each resident's own at the desk.
+        let hash = super::staff::hash_pin(DEMO_RESIDENT_PIN);
+        for person in people.iter().filter(|p| p.phone.is_some()) {
+            super::residents::set_pin_in(tx, person.id_number.as_str(), &hash)?;
+        }
         tx.audit(
             "demo_seeded",
             CENTRE_CODE,
@@ -83,7 +92,8 @@ pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
         "centre": CENTRE_NAME,
         "summary": summary(store)?,
         "staff": pins,
-        "note": "演示工作人员密码只显示这一次，请记下 / The demo staff PINs are shown only this once: note them",
+        "resident_pin": DEMO_RESIDENT_PIN,
+        "note": "演示工作人员密码只显示这一次，请记下；演示居民在自助机上用手机号和 resident_pin 登录 / The demo staff PINs are shown only this once: note them. Demo residents sign in at the kiosk with their phone number and resident_pin",
     }))
 }
 

@@ -9,7 +9,7 @@
 use chrono::NaiveDateTime;
 use linli_core::eligibility::Applicant;
 use linli_core::enrolment::{Enrolment, EnrolmentStatus, Offer, Placement, Roster, SignupRequest};
-use linli_core::household::{age_on, Resident};
+use linli_core::household::{age_on, Household, Resident};
 use linli_core::identity::mask_id_number;
 use linli_core::outbox::EventPayload;
 use linli_core::programme::Programme;
@@ -48,7 +48,12 @@ pub fn load_roster(tx: &mut Tx<'_>, programme: &Programme) -> Result<Roster, App
             return Ok(roster);
         }
     }
-    let mut stmt = tx.prepare_cached(
+    stored_roster(tx, programme)
+}
+
+/// A programme's roster as stored, without the connection's cache.
+fn stored_roster(conn: &rusqlite::Connection, programme: &Programme) -> Result<Roster, AppError> {
+    let mut stmt = conn.prepare_cached(
         "SELECT id, resident, status, priority, offer_deadline, reason, updated_at FROM enrolments
          WHERE programme_code = ?1 AND status IN ('confirmed', 'waitlisted', 'offered')",
     )?;
@@ -114,7 +119,7 @@ fn issue_slips(
     };
     match enrolment.status {
         EnrolmentStatus::Confirmed => {
-            let quote = programme.fee.quote(&resident.tags);
+            let quote = programme.fee.quote(&resident.tags_on(tx.now.date()));
             issue(tx, &|stamp| {
                 slips::enrolment_confirmation(stamp, resident, programme, &quote)
             })?;
@@ -244,6 +249,112 @@ fn refusal(r: linli_core::enrolment::Refusal, zh: &str, en: &str) -> AppError {
     Refused::new(&code, Text::new(zh, en), r.reasons).into()
 }
 
+/// What eligibility needs to know besides the resident: their household, the
+/// centre's community, and whether another adult in the household can be a guardian.
+fn applicant_context(
+    conn: &rusqlite::Connection,
+    resident: &Resident,
+    today: chrono::NaiveDate,
+) -> Result<(Household, String, bool), AppError> {
+    let household = load::household(conn, &resident.household_code)?
+        .ok_or_else(|| load::not_found("户", "household", &resident.household_code))?;
+    let members = load::household_members(conn, &household.code)?;
+    let has_guardian = members
+        .iter()
+        .any(|m| m.id_number != resident.id_number && age_on(m.birth_date(), today) >= ADULT_AGE);
+    let centre_community = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = 'community_code'")?
+        .query_row([], |r| r.get::<_, String>(0))
+        .optional()?
+        .unwrap_or_default();
+    Ok((household, centre_community, has_guardian))
+}
+
+/// One programme as a resident sees it before signing up.
+#[derive(Clone, Debug)]
+pub struct ProgrammeOption {
+    pub code: String,
+    pub name: Text,
+    pub schedule: Text,
+    pub fee: Text,
+    /// Every reason this resident may not sign up; empty when they may.
+    pub reasons: Vec<Text>,
+    /// Their current place, if any: confirmed, offered, or waitlisted at a position.
+    pub current: Option<(EnrolmentStatus, Option<u32>)>,
+    pub free_seats: u32,
+    pub waiting: u32,
+}
+
+/// Every open programme for `resident`: eligible ones first, then the others with
+/// their reasons, each group in name order.
+pub fn programme_options(
+    conn: &rusqlite::Connection,
+    resident: &Resident,
+    now: NaiveDateTime,
+) -> Result<Vec<ProgrammeOption>, AppError> {
+    let today = now.date();
+    let (household, community, has_guardian) = applicant_context(conn, resident, today)?;
+    let applicant = Applicant {
+        resident,
+        household: &household,
+        centre_community_code: &community,
+        has_guardian_in_household: has_guardian,
+    };
+    let mut options = Vec::new();
+    for programme in load::all_programmes(conn)? {
+        let count = |status: &str| -> Result<u32, rusqlite::Error> {
+            conn.prepare_cached(
+                "SELECT count(*) FROM enrolments WHERE programme_code = ?1 AND status = ?2",
+            )?
+            .query_row([programme.code.as_str(), status], |r| r.get(0))
+        };
+        let held = count("confirmed")? + count("offered")?;
+        let waiting = count("waitlisted")?;
+        let current = conn
+            .prepare_cached(
+                "SELECT status, priority FROM enrolments WHERE programme_code = ?1 AND resident = ?2
+                 AND status IN ('confirmed', 'offered', 'waitlisted') ORDER BY rowid DESC LIMIT 1",
+            )?
+            .query_row([programme.code.as_str(), resident.id_number.as_str()], |r| {
+                Ok(status_from_db(&r.get::<_, String>(0)?))
+            })
+            .optional()?;
+        let current = match current {
+            Some(EnrolmentStatus::Waitlisted) => {
+                // The position follows the 轮候 policy, which only the roster knows.
+                let roster = stored_roster(conn, &programme)?;
+                Some((
+                    EnrolmentStatus::Waitlisted,
+                    roster.position(resident.id_number.as_str()),
+                ))
+            }
+            Some(status) => Some((status, None)),
+            None => None,
+        };
+        options.push(ProgrammeOption {
+            code: programme.code.clone(),
+            name: programme.name.clone(),
+            schedule: programme.schedule.describe(),
+            fee: programme
+                .fee
+                .quote(&resident.tags_on(today))
+                .describe(programme.fee.per),
+            reasons: programme
+                .rules
+                .evaluate(&applicant)
+                .err()
+                .unwrap_or_default(),
+            current,
+            free_seats: programme.capacity.saturating_sub(held),
+            waiting,
+        });
+    }
+    options.sort_by(|a, b| {
+        (!a.reasons.is_empty(), &a.name.zh).cmp(&(!b.reasons.is_empty(), &b.name.zh))
+    });
+    Ok(options)
+}
+
 pub fn signup_in(
     tx: &mut Tx<'_>,
     raw_id: &str,
@@ -253,17 +364,7 @@ pub fn signup_in(
     let today = now.date();
     let programme = programme_or_refuse(tx, programme_code)?;
     let resident = resident_or_refuse(tx, raw_id)?;
-    let household = load::household(tx, &resident.household_code)?
-        .ok_or_else(|| load::not_found("户", "household", &resident.household_code))?;
-    let members = load::household_members(tx, &household.code)?;
-    let has_guardian = members
-        .iter()
-        .any(|m| m.id_number != resident.id_number && age_on(m.birth_date(), today) >= ADULT_AGE);
-    let centre_community = tx
-        .prepare_cached("SELECT value FROM settings WHERE key = 'community_code'")?
-        .query_row([], |r| r.get::<_, String>(0))
-        .optional()?
-        .unwrap_or_default();
+    let (household, centre_community, has_guardian) = applicant_context(tx, &resident, today)?;
     let mut other_active_schedules = Vec::new();
     {
         let mut stmt = tx.prepare_cached(

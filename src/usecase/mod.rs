@@ -10,5 +10,6 @@ pub mod export;
 pub mod households;
 pub mod load;
 pub mod printing;
+pub mod residents;
 pub mod services;
 pub mod staff;

@@ -46,6 +46,94 @@ fn wrong_credential() -> AppError {
     .into()
 }
 
+/// Where a PIN and its lockout are kept: a row of `table` whose `key_column` is `key`,
+/// with `pin_hash`, `failures` and `locked_until` columns.
+pub struct Credential<'a> {
+    pub table: &'static str,
+    pub key_column: &'static str,
+    pub key: &'a str,
+    /// Names the account in the audit log; masked if it is personal data.
+    pub audit_subject: &'a str,
+    /// "staff" or "resident": audit actions are `<prefix>_signed_in` and `<prefix>_sign_in_failed`.
+    pub audit_prefix: &'static str,
+}
+
+pub struct StoredPin {
+    pub hash: String,
+    pub lockout: Lockout,
+}
+
+pub enum PinCheck {
+    Accepted,
+    Wrong,
+    Locked(NaiveDateTime),
+}
+
+/// Checks `pin` against a stored hash under the five-failure lockout, recording the
+/// outcome (failures count, success resets) and auditing it either way.
+pub fn check_pin(
+    store: &mut Store,
+    actor: &Actor,
+    credential: &Credential<'_>,
+    mut stored: StoredPin,
+    pin: &str,
+    now: NaiveDateTime,
+) -> Result<PinCheck, AppError> {
+    if stored.lockout.is_locked(now) {
+        return Ok(PinCheck::Locked(stored.lockout.locked_until.unwrap_or(now)));
+    }
+    let verified = PasswordHash::new(&stored.hash)
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(pin.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false);
+    if verified {
+        stored.lockout.record_success();
+    } else {
+        stored.lockout.record_failure(now);
+    }
+    let Credential {
+        table,
+        key_column,
+        key,
+        audit_subject,
+        audit_prefix,
+    } = credential;
+    store.write(actor, now, |tx| {
+        tx.execute(
+            &format!("UPDATE {table} SET failures = ?2, locked_until = ?3 WHERE {key_column} = ?1"),
+            (
+                key,
+                stored.lockout.failures,
+                stored.lockout.locked_until.map(clock::to_db),
+            ),
+        )?;
+        if verified {
+            tx.audit(
+                &format!("{audit_prefix}_signed_in"),
+                audit_subject,
+                json!({}),
+            );
+        } else {
+            tx.audit(
+                &format!("{audit_prefix}_sign_in_failed"),
+                audit_subject,
+                json!({"failures": stored.lockout.failures}),
+            );
+        }
+        Ok(())
+    })?;
+    Ok(if verified {
+        PinCheck::Accepted
+    } else if stored.lockout.is_locked(now) {
+        PinCheck::Locked(stored.lockout.locked_until.unwrap_or(now))
+    } else {
+        PinCheck::Wrong
+    })
+}
+
 pub fn hash_pin(pin: &str) -> String {
     // A v4 UUID is 122 bits from the operating system's random source: a good salt,
     // without a second random-number crate.
@@ -109,62 +197,36 @@ pub fn authenticate(
         })?;
         return Err(wrong_credential());
     };
-    let mut lockout = Lockout {
-        failures,
-        locked_until: locked_until.as_deref().and_then(clock::from_db),
+    let credential = Credential {
+        table: "staff",
+        key_column: "code",
+        key: code,
+        audit_subject: code,
+        audit_prefix: "staff",
     };
-    if lockout.is_locked(now) {
-        let until = lockout
-            .locked_until
-            .map(|t| t.format("%H:%M").to_string())
-            .unwrap_or_default();
-        return Err(Refused::new(
-            "locked",
-            Text::new("该工号已暂时锁定", "this staff account is locked for now"),
-            vec![Text::new(
-                format!("密码连续输错次数过多，请于 {until} 后再试"),
-                format!("too many wrong PINs; try again after {until}"),
-            )],
-        )
-        .into());
+    let stored = StoredPin {
+        hash: pin_hash,
+        lockout: Lockout {
+            failures,
+            locked_until: locked_until.as_deref().and_then(clock::from_db),
+        },
+    };
+    match check_pin(store, &Actor::staff(code), &credential, stored, pin, now)? {
+        PinCheck::Accepted => {}
+        PinCheck::Wrong => return Err(wrong_credential()),
+        PinCheck::Locked(until) => {
+            let until = until.format("%H:%M");
+            return Err(Refused::new(
+                "locked",
+                Text::new("该工号已暂时锁定", "this staff account is locked for now"),
+                vec![Text::new(
+                    format!("密码连续输错次数过多，请于 {until} 后再试"),
+                    format!("too many wrong PINs; try again after {until}"),
+                )],
+            )
+            .into());
+        }
     }
-    let verified = PasswordHash::new(&pin_hash)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(pin.as_bytes(), &hash)
-                .is_ok()
-        })
-        .unwrap_or(false);
-    let actor = Actor::staff(code);
-    if !verified {
-        lockout.record_failure(now);
-        store.write(&actor, now, |tx| {
-            tx.execute(
-                "UPDATE staff SET failures = ?2, locked_until = ?3 WHERE code = ?1",
-                (
-                    code,
-                    lockout.failures,
-                    lockout.locked_until.map(clock::to_db),
-                ),
-            )?;
-            tx.audit(
-                "staff_sign_in_failed",
-                code,
-                json!({"failures": lockout.failures}),
-            );
-            Ok(())
-        })?;
-        return Err(wrong_credential());
-    }
-    lockout.record_success();
-    store.write(&actor, now, |tx| {
-        tx.execute(
-            "UPDATE staff SET failures = 0, locked_until = NULL WHERE code = ?1",
-            [code],
-        )?;
-        tx.audit("staff_signed_in", code, json!({}));
-        Ok(())
-    })?;
     Ok(StaffMember {
         code: code.to_string(),
         name,

@@ -1,0 +1,406 @@
+//! The resident's screens: identify (phone and PIN), household member, programmes,
+//! and the sign-up's result. Everything of the resident is held in `ResidentState`
+//! and the adapters, and `clear` empties both (invariant 6).
+
+use std::sync::{Arc, Mutex};
+
+use linli_core::enrolment::EnrolmentStatus;
+use linli_core::household::{age_on, Resident};
+use linli_core::Text;
+use serde_json::Value;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use super::backend::Backend;
+use super::{
+    AppWindow, HouseholdAdapter, IdentifyAdapter, KioskAdapter, MemberRow, ProgrammeRow,
+    ProgrammesAdapter, ResultAdapter, Screen, Session,
+};
+use crate::clock;
+use crate::print::Printing;
+use crate::store::{Actor, AppError};
+use crate::usecase::enrolment::{self, ProgrammeOption};
+use crate::usecase::{load, residents};
+
+const PHONE_DIGITS: usize = 11;
+const PIN_DIGITS: usize = 6;
+
+/// What the kiosk holds of the resident at the screen, and nothing more.
+#[derive(Default)]
+pub struct ResidentState {
+    phone: String,
+    pin: String,
+    entering_pin: bool,
+    members: Vec<Resident>,
+    member: Option<Resident>,
+    options: Vec<ProgrammeOption>,
+}
+
+pub type SharedState = Arc<Mutex<ResidentState>>;
+
+/// A text in the language the resident chose.
+fn pick(window: &AppWindow, text: &Text) -> SharedString {
+    if window.global::<KioskAdapter>().get_language() == "en" {
+        text.en.as_str().into()
+    } else {
+        text.zh.as_str().into()
+    }
+}
+
+/// A refusal as one message: the statement, then every reason on its own line.
+fn refusal_text(window: &AppWindow, error: &AppError) -> SharedString {
+    match error {
+        AppError::Refused(refused) => {
+            let mut lines = vec![pick(window, &refused.error).to_string()];
+            lines.extend(refused.reasons.iter().map(|r| pick(window, r).to_string()));
+            lines.join("\n").into()
+        }
+        AppError::Store(e) => pick(
+            window,
+            &Text::new(
+                format!("出错了，请找工作人员：{e}"),
+                format!("Something went wrong; please ask staff: {e}"),
+            ),
+        ),
+    }
+}
+
+fn show_keypad(window: &AppWindow, state: &ResidentState) {
+    let adapter = window.global::<IdentifyAdapter>();
+    adapter.set_phone(state.phone.as_str().into());
+    adapter.set_pin_length(state.pin.len() as i32);
+    adapter.set_entering_pin(state.entering_pin);
+    adapter.set_can_confirm(if state.entering_pin {
+        state.pin.len() == PIN_DIGITS
+    } else {
+        state.phone.len() == PHONE_DIGITS
+    });
+}
+
+/// `on_slip` runs after an action issued a slip (the kiosk wakes its print thread).
+pub fn connect(
+    window: &AppWindow,
+    backend: impl Backend,
+    on_slip: impl Fn() + Send + Sync + 'static,
+) -> SharedState {
+    let state: SharedState = Arc::default();
+    connect_keypad(window, &state, backend.clone());
+    connect_members(window, &state, backend.clone());
+    connect_programmes(window, &state, backend, on_slip);
+    state
+}
+
+fn connect_keypad(window: &AppWindow, state: &SharedState, backend: impl Backend) {
+    let adapter = window.global::<IdentifyAdapter>();
+    let (weak, st) = (window.as_weak(), state.clone());
+    adapter.on_digit(move |digit| {
+        let Some(window) = weak.upgrade() else { return };
+        let mut s = st.lock().expect("state lock");
+        let (field, limit) = if s.entering_pin {
+            (&mut s.pin, PIN_DIGITS)
+        } else {
+            (&mut s.phone, PHONE_DIGITS)
+        };
+        if field.len() < limit {
+            field.push_str(&digit);
+        }
+        window.global::<IdentifyAdapter>().set_message("".into());
+        show_keypad(&window, &s);
+    });
+    let (weak, st) = (window.as_weak(), state.clone());
+    adapter.on_delete(move || {
+        let Some(window) = weak.upgrade() else { return };
+        let mut s = st.lock().expect("state lock");
+        if s.entering_pin && s.pin.is_empty() {
+            s.entering_pin = false;
+        } else if s.entering_pin {
+            s.pin.pop();
+        } else {
+            s.phone.pop();
+        }
+        show_keypad(&window, &s);
+    });
+    let (weak, st) = (window.as_weak(), state.clone());
+    adapter.on_confirm(move || {
+        let Some(window) = weak.upgrade() else { return };
+        let mut s = st.lock().expect("state lock");
+        if !s.entering_pin {
+            s.entering_pin = s.phone.len() == PHONE_DIGITS;
+            show_keypad(&window, &s);
+            return;
+        }
+        let (phone, pin) = (s.phone.clone(), std::mem::take(&mut s.pin));
+        show_keypad(&window, &s);
+        drop(s);
+        window.global::<IdentifyAdapter>().set_can_confirm(false);
+        let (weak, st) = (weak.clone(), st.clone());
+        backend.run(
+            move |store| {
+                let now = clock::now();
+                let resident = residents::sign_in(store, now, &phone, &pin)?;
+                let members = load::household_members(store.conn(), &resident.household_code)?;
+                Ok::<_, AppError>((resident, members))
+            },
+            move |result| {
+                let Some(window) = weak.upgrade() else { return };
+                match result {
+                    Ok((resident, members)) => show_members(&window, &st, &resident, members),
+                    Err(error) => {
+                        let message = refusal_text(&window, &error);
+                        window.global::<IdentifyAdapter>().set_message(message);
+                        show_keypad(&window, &st.lock().expect("state lock"));
+                    }
+                }
+            },
+        );
+    });
+}
+
+fn show_members(
+    window: &AppWindow,
+    state: &SharedState,
+    resident: &Resident,
+    members: Vec<Resident>,
+) {
+    let today = clock::now().date();
+    let english = window.global::<KioskAdapter>().get_language() == "en";
+    let rows: Vec<MemberRow> = members
+        .iter()
+        .map(|m| {
+            let age = age_on(m.birth_date(), today);
+            MemberRow {
+                name: m.name.as_str().into(),
+                age: if english {
+                    format!("{age} years")
+                } else {
+                    format!("{age}岁")
+                }
+                .into(),
+                id_masked: m.id_number.masked().into(),
+            }
+        })
+        .collect();
+    let household = window.global::<HouseholdAdapter>();
+    household.set_greeting(pick(
+        window,
+        &Text::new(
+            format!("您好，{}", resident.name),
+            format!("Hello, {}", resident.name),
+        ),
+    ));
+    household.set_members(ModelRc::new(VecModel::from(rows)));
+    state.lock().expect("state lock").members = members;
+    window.global::<Session>().set_screen(Screen::Members);
+}
+
+fn connect_members(window: &AppWindow, state: &SharedState, backend: impl Backend) {
+    let (weak, st) = (window.as_weak(), state.clone());
+    window.global::<HouseholdAdapter>().on_choose(move |index| {
+        let Some(member) = st
+            .lock()
+            .expect("state lock")
+            .members
+            .get(index as usize)
+            .cloned()
+        else {
+            return;
+        };
+        load_options(&weak, &st, &backend, member, None);
+    });
+}
+
+/// Loads the programmes for `member` and shows them, with `message` above if given.
+fn load_options(
+    weak: &slint::Weak<AppWindow>,
+    state: &SharedState,
+    backend: &impl Backend,
+    member: Resident,
+    message: Option<SharedString>,
+) {
+    let (weak, st) = (weak.clone(), state.clone());
+    let for_job = member.clone();
+    backend.run(
+        move |store| enrolment::programme_options(store.conn(), &for_job, clock::now()),
+        move |result| {
+            let Some(window) = weak.upgrade() else { return };
+            match result {
+                Ok(options) => {
+                    show_options(&window, &member, &options);
+                    let mut s = st.lock().expect("state lock");
+                    s.member = Some(member);
+                    s.options = options;
+                    let adapter = window.global::<ProgrammesAdapter>();
+                    adapter.set_message(message.unwrap_or_default());
+                    adapter.set_busy(false);
+                    window.global::<Session>().set_screen(Screen::Programmes);
+                }
+                Err(error) => {
+                    let text = refusal_text(&window, &error);
+                    window.global::<ProgrammesAdapter>().set_message(text);
+                }
+            }
+        },
+    );
+}
+
+fn outlook(option: &ProgrammeOption) -> Text {
+    match option.current {
+        Some((EnrolmentStatus::Confirmed, _)) => Text::new("已报名", "Signed up"),
+        Some((EnrolmentStatus::Offered, _)) => Text::new(
+            "有名额待您确认，请到前台或在“我的报名”中确认",
+            "A seat is offered to you: confirm it at the desk",
+        ),
+        Some((_, position)) => {
+            let position = position.unwrap_or(0);
+            Text::new(
+                format!("正在轮候，第{position}位"),
+                format!("On the waiting list, number {position}"),
+            )
+        }
+        None if option.free_seats > 0 => Text::new(
+            format!("还有{}个名额", option.free_seats),
+            format!("{} seats left", option.free_seats),
+        ),
+        None => Text::new(
+            format!(
+                "已满：现在报名将进入轮候，目前有{}人在等；排序按轮候规则，优先类别靠前",
+                option.waiting
+            ),
+            format!(
+                "Full: signing up now joins the waiting list, where {} wait; the waiting-list rule puts priority groups first",
+                option.waiting
+            ),
+        ),
+    }
+}
+
+fn show_options(window: &AppWindow, member: &Resident, options: &[ProgrammeOption]) {
+    let rows: Vec<ProgrammeRow> = options
+        .iter()
+        .map(|o| ProgrammeRow {
+            name: pick(window, &o.name),
+            schedule: pick(window, &o.schedule),
+            fee: pick(window, &o.fee),
+            outlook: pick(window, &outlook(o)),
+            eligible: o.reasons.is_empty(),
+            reasons: o
+                .reasons
+                .iter()
+                .map(|r| pick(window, r).to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into(),
+            enrolled: o.current.is_some(),
+        })
+        .collect();
+    let adapter = window.global::<ProgrammesAdapter>();
+    adapter.set_member_name(member.name.as_str().into());
+    adapter.set_rows(ModelRc::new(VecModel::from(rows)));
+}
+
+fn connect_programmes(
+    window: &AppWindow,
+    state: &SharedState,
+    backend: impl Backend,
+    on_slip: impl Fn() + Send + Sync + 'static,
+) {
+    let (weak, st) = (window.as_weak(), state.clone());
+    let on_slip = Arc::new(on_slip);
+    window
+        .global::<ProgrammesAdapter>()
+        .on_sign_up(move |index| {
+            let Some(window) = weak.upgrade() else { return };
+            let (member, option) = {
+                let s = st.lock().expect("state lock");
+                match (s.member.clone(), s.options.get(index as usize).cloned()) {
+                    (Some(member), Some(option)) => (member, option),
+                    _ => return,
+                }
+            };
+            window.global::<ProgrammesAdapter>().set_busy(true);
+            let (weak, st2, backend2) = (weak.clone(), st.clone(), backend.clone());
+            let id = member.id_number.as_str().to_string();
+            let code = option.code.clone();
+            let on_slip = on_slip.clone();
+            backend.run(
+                move |store| {
+                    enrolment::signup(
+                        store,
+                        &Actor::kiosk(),
+                        clock::now(),
+                        &id,
+                        &code,
+                        Printing::Queue,
+                    )
+                },
+                move |result| {
+                    let Some(window) = weak.upgrade() else { return };
+                    match result {
+                        Ok(outcome) => {
+                            on_slip();
+                            show_result(&window, &member, &option, &outcome);
+                            window.global::<ProgrammesAdapter>().set_busy(false);
+                            // The list behind the result shows the new place next time.
+                            load_options(&weak, &st2, &backend2, member, None);
+                            window.global::<Session>().set_screen(Screen::Result);
+                        }
+                        Err(error) => {
+                            let message = refusal_text(&window, &error);
+                            load_options(&weak, &st2, &backend2, member, Some(message));
+                        }
+                    }
+                },
+            );
+        });
+}
+
+fn show_result(window: &AppWindow, member: &Resident, option: &ProgrammeOption, outcome: &Value) {
+    let confirmed = outcome["status"] == "confirmed";
+    let adapter = window.global::<ResultAdapter>();
+    adapter.set_confirmed(confirmed);
+    adapter.set_title(pick(
+        window,
+        &if confirmed {
+            Text::new("报名成功", "You are signed up")
+        } else {
+            let position = outcome["position"].as_u64().unwrap_or(0);
+            Text::new(
+                format!("已进入轮候，第{position}位"),
+                format!("On the waiting list, number {position}"),
+            )
+        },
+    ));
+    adapter.set_detail(format!("{} · {}", member.name, pick(window, &option.name)).into());
+    adapter.set_explanation(outcome["explanation"].as_str().unwrap_or_default().into());
+    let slips = outcome["slips"].as_array().map_or(0, Vec::len);
+    adapter.set_slip(pick(
+        window,
+        &if slips > 0 {
+            Text::new(
+                "凭条正在打印，请取走",
+                "Your slip is printing: please take it",
+            )
+        } else {
+            Text::new("本次没有凭条", "No slip this time")
+        },
+    ));
+}
+
+/// Forgets the resident: the keypad, the household, the programmes, the result.
+pub fn clear(window: &AppWindow, state: &SharedState) {
+    *state.lock().expect("state lock") = ResidentState::default();
+    show_keypad(window, &ResidentState::default());
+    window.global::<IdentifyAdapter>().set_message("".into());
+    let household = window.global::<HouseholdAdapter>();
+    household.set_greeting("".into());
+    household.set_members(ModelRc::default());
+    let programmes = window.global::<ProgrammesAdapter>();
+    programmes.set_member_name("".into());
+    programmes.set_rows(ModelRc::default());
+    programmes.set_message("".into());
+    programmes.set_busy(false);
+    let result = window.global::<ResultAdapter>();
+    result.set_title("".into());
+    result.set_detail("".into());
+    result.set_explanation("".into());
+    result.set_slip("".into());
+}

@@ -1,0 +1,249 @@
+//! The resident's flows on the kiosk, headless, against the demo centre's real
+//! use-cases: sign in with phone and PIN, pick a child, sign up (confirmed, or
+//! waitlisted with the 轮候 explanation), see why a programme is closed to someone,
+//! the PIN lockout, and nothing of the resident left after the session ends.
+
+use std::sync::{Arc, Mutex};
+
+use i_slint_backend_testing::ElementHandle;
+use linli::kiosk::backend::Inline;
+use linli::kiosk::{
+    attract, resident, AppWindow, HouseholdAdapter, IdentifyAdapter, ProgrammesAdapter,
+    ResultAdapter, Screen, Session,
+};
+use linli::store::Store;
+use linli::usecase::demo;
+use slint::{ComponentHandle, Model};
+
+struct Kiosk {
+    window: AppWindow,
+    store: Arc<Mutex<Store>>,
+    _dir: tempfile::TempDir,
+}
+
+fn kiosk() -> Kiosk {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    demo::seed(&mut store, linli::clock::now()).unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let window = AppWindow::new().unwrap();
+    attract::connect(&window, Arc::default());
+    let state = resident::connect(&window, Inline(store.clone()), || {});
+    let weak = window.as_weak();
+    window.global::<Session>().on_wipe(move || {
+        if let Some(window) = weak.upgrade() {
+            linli::kiosk::wipe(&window, &state);
+        }
+    });
+    window.show().unwrap();
+    Kiosk {
+        window,
+        store,
+        _dir: dir,
+    }
+}
+
+impl Kiosk {
+    fn press(&self, label: &str) {
+        let found: Vec<_> = ElementHandle::find_by_accessible_label(&self.window, label).collect();
+        assert!(
+            !found.is_empty(),
+            "no control labelled {label:?} on {:?}",
+            self.screen()
+        );
+        found[0].invoke_accessible_default_action();
+    }
+
+    fn screen(&self) -> Screen {
+        self.window.global::<Session>().get_screen()
+    }
+
+    fn type_digits(&self, digits: &str) {
+        for d in digits.chars() {
+            self.press(&d.to_string());
+        }
+    }
+
+    fn sign_in(&self, phone: &str, pin: &str) {
+        self.press("点此开始");
+        self.type_digits(phone);
+        self.press("确定");
+        self.type_digits(pin);
+        self.press("确定");
+    }
+
+    fn query(&self, sql: &str) -> Vec<String> {
+        let store = self.store.lock().unwrap();
+        let mut stmt = store.conn().prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    /// A parent's phone and a child of theirs (born `from`..`to`) with no enrolment yet.
+    fn parent_and_child(&self, from: &str, to: &str) -> (String, String) {
+        let rows = self.query(&format!(
+            "SELECT p.phone || '|' || c.name FROM residents p
+             JOIN resident_pins pin ON pin.id_number = p.id_number
+             JOIN residents c ON c.household_code = p.household_code
+             WHERE c.birth_date BETWEEN '{from}' AND '{to}'
+             AND c.id_number NOT IN (SELECT resident FROM enrolments)
+             ORDER BY p.id_number LIMIT 1"
+        ));
+        let (phone, child) = rows[0].split_once('|').unwrap();
+        (phone.to_string(), child.to_string())
+    }
+
+    fn programme_name(&self, code: &str) -> String {
+        self.query(&format!(
+            "SELECT json_extract(body, '$.name.zh') FROM programmes WHERE code = '{code}'"
+        ))
+        .pop()
+        .unwrap()
+    }
+
+    fn row(&self, name: &str) -> linli::kiosk::ProgrammeRow {
+        let rows = self.window.global::<ProgrammesAdapter>().get_rows();
+        rows.iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("no programme {name}"))
+    }
+}
+
+#[test]
+fn a_parent_signs_a_child_up_and_the_slip_is_queued() {
+    let k = kiosk();
+    let (phone, child) = k.parent_and_child("2016-01-01", "2018-06-30");
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    assert_eq!(
+        k.screen(),
+        Screen::Members,
+        "{}",
+        k.window.global::<IdentifyAdapter>().get_message()
+    );
+    let members = k.window.global::<HouseholdAdapter>().get_members();
+    let row = members.iter().find(|m| m.name == child.as_str()).unwrap();
+    assert!(
+        row.id_masked.contains("********"),
+        "IDs are masked: {}",
+        row.id_masked
+    );
+
+    k.press(&child);
+    assert_eq!(k.screen(), Screen::Programmes);
+    let after_school = k.programme_name("after-school");
+    assert!(k.row(&after_school).eligible);
+    let slips_before = k.query("SELECT count(*) || '' FROM print_jobs")[0].clone();
+    k.press(&format!("报名{after_school}"));
+    assert_eq!(k.screen(), Screen::Result);
+    let result = k.window.global::<ResultAdapter>();
+    assert!(result.get_confirmed());
+    assert_eq!(result.get_title(), "报名成功");
+    assert!(result.get_slip().contains("凭条"));
+    let slips_after = k.query("SELECT count(*) || '' FROM print_jobs")[0].clone();
+    assert_ne!(slips_before, slips_after, "the confirmation slip is queued");
+    // Back on the list, the programme now shows the place instead of a button.
+    k.press("继续报名");
+    assert!(k.row(&after_school).enrolled);
+}
+
+#[test]
+fn a_full_programme_waitlists_with_the_position_and_its_reason() {
+    let k = kiosk();
+    let (phone, child) = k.parent_and_child("2014-01-01", "2019-06-30");
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    k.press(&child);
+    let lunch = k.programme_name("lunch-care");
+    let row = k.row(&lunch);
+    assert!(row.eligible, "{}", row.reasons);
+    assert!(row.outlook.contains("已满"), "{}", row.outlook);
+    k.press(&format!("报名{lunch}"));
+    let result = k.window.global::<ResultAdapter>();
+    assert!(!result.get_confirmed());
+    assert!(
+        result.get_title().contains("轮候"),
+        "{}",
+        result.get_title()
+    );
+    assert!(
+        !result.get_explanation().is_empty(),
+        "the 轮候 rule is explained"
+    );
+}
+
+#[test]
+fn an_ineligible_member_sees_every_reason_and_no_button() {
+    let k = kiosk();
+    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    // The parent themself: an adult for a children's programme.
+    let parent = k.window.global::<HouseholdAdapter>().get_greeting();
+    let parent = parent.trim_start_matches("您好，").to_string();
+    k.press(&parent);
+    let after_school = k.programme_name("after-school");
+    let row = k.row(&after_school);
+    assert!(!row.eligible);
+    assert!(
+        row.reasons.contains('岁'),
+        "the age rule in words: {}",
+        row.reasons
+    );
+    assert!(
+        ElementHandle::find_by_accessible_label(&k.window, &format!("报名{after_school}"))
+            .next()
+            .is_none(),
+        "no sign-up button for a closed programme"
+    );
+}
+
+#[test]
+fn five_wrong_pins_pause_sign_in_and_say_to_see_staff() {
+    let k = kiosk();
+    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    for _ in 0..4 {
+        k.sign_in(&phone, "000000");
+        assert_eq!(k.screen(), Screen::Identify);
+        assert!(k
+            .window
+            .global::<IdentifyAdapter>()
+            .get_message()
+            .contains("不正确"));
+        k.press("返回首页");
+    }
+    k.sign_in(&phone, "000000");
+    let message = k.window.global::<IdentifyAdapter>().get_message();
+    assert!(
+        message.contains("暂时不能登录") && message.contains("工作人员"),
+        "{message}"
+    );
+    // Even the right PIN waits out the pause.
+    k.press("返回首页");
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    assert_eq!(k.screen(), Screen::Identify);
+}
+
+#[test]
+fn ending_the_session_leaves_nothing_of_the_resident() {
+    let k = kiosk();
+    let (phone, child) = k.parent_and_child("2016-01-01", "2018-06-30");
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    k.press(&child);
+    k.window.global::<Session>().invoke_end();
+    assert_eq!(k.screen(), Screen::Attract);
+    assert_eq!(
+        k.window
+            .global::<HouseholdAdapter>()
+            .get_members()
+            .row_count(),
+        0
+    );
+    assert_eq!(
+        k.window
+            .global::<ProgrammesAdapter>()
+            .get_rows()
+            .row_count(),
+        0
+    );
+    assert_eq!(k.window.global::<HouseholdAdapter>().get_greeting(), "");
+    assert_eq!(k.window.global::<IdentifyAdapter>().get_phone(), "");
+}
