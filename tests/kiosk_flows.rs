@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use i_slint_backend_testing::ElementHandle;
 use linli::kiosk::backend::Inline;
 use linli::kiosk::{
-    attract, resident, AppWindow, HouseholdAdapter, IdentifyAdapter, ProgrammesAdapter,
-    ResultAdapter, Screen, Session,
+    attract, resident, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter,
+    ProgrammesAdapter, ResultAdapter, Screen, Session,
 };
 use linli::store::Store;
 use linli::usecase::demo;
@@ -246,4 +246,124 @@ fn ending_the_session_leaves_nothing_of_the_resident() {
     );
     assert_eq!(k.window.global::<HouseholdAdapter>().get_greeting(), "");
     assert_eq!(k.window.global::<IdentifyAdapter>().get_phone(), "");
+}
+
+#[test]
+fn a_place_is_cancelled_only_after_are_you_sure() {
+    let k = kiosk();
+    let (phone, child) = k.parent_and_child("2016-01-01", "2018-06-30");
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    k.press(&child);
+    let after_school = k.programme_name("after-school");
+    k.press(&format!("报名{after_school}"));
+    k.press("继续报名");
+    k.press("我的报名");
+    assert_eq!(k.screen(), Screen::Enrolments);
+    let rows = k.window.global::<EnrolmentsAdapter>().get_rows();
+    assert_eq!(rows.row_count(), 1);
+
+    k.press(&format!("取消{after_school}"));
+    assert_eq!(
+        k.window.global::<EnrolmentsAdapter>().get_confirming(),
+        0,
+        "asks first"
+    );
+    k.press("不取消");
+    assert_eq!(
+        k.window
+            .global::<EnrolmentsAdapter>()
+            .get_rows()
+            .row_count(),
+        1,
+        "nothing changed"
+    );
+
+    k.press(&format!("取消{after_school}"));
+    k.press(&format!("确定取消{after_school}"));
+    assert_eq!(
+        k.window
+            .global::<EnrolmentsAdapter>()
+            .get_rows()
+            .row_count(),
+        0
+    );
+    assert!(k
+        .window
+        .global::<EnrolmentsAdapter>()
+        .get_message()
+        .contains("已取消"));
+    let status = k.query(&format!(
+        "SELECT e.status FROM enrolments e JOIN residents r ON r.id_number = e.resident
+         WHERE r.name = '{child}' AND e.programme_code = 'after-school' ORDER BY e.rowid DESC LIMIT 1"
+    ));
+    assert_eq!(status, ["cancelled"]);
+}
+
+#[test]
+fn a_seat_offered_from_the_waiting_list_is_accepted_before_its_deadline() {
+    let k = kiosk();
+    // Free a lunch-care seat: it is offered to the head of the waiting list.
+    let leaver = k.query(
+        "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'confirmed' LIMIT 1",
+    );
+    {
+        let mut store = k.store.lock().unwrap();
+        linli::usecase::enrolment::cancel(
+            &mut store,
+            &linli::store::Actor::kiosk(),
+            linli::clock::now(),
+            &leaver[0],
+            "lunch-care",
+            linli::print::Printing::Skip,
+        )
+        .unwrap();
+    }
+    let offered = k.query(
+        "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'offered' LIMIT 1",
+    );
+    // Give the offered person a phone and PIN of their own to sign in with.
+    {
+        let mut store = k.store.lock().unwrap();
+        store
+            .write(&linli::store::Actor::system(), linli::clock::now(), |tx| {
+                tx.execute(
+                    "UPDATE residents SET phone = '13900001111' WHERE id_number = ?1",
+                    [&offered[0]],
+                )?;
+                let hash = linli::usecase::staff::hash_pin("135790");
+                linli::usecase::residents::set_pin_in(tx, &offered[0], &hash)
+            })
+            .unwrap();
+    }
+    let name = k.query(&format!(
+        "SELECT name FROM residents WHERE id_number = '{}'",
+        offered[0]
+    ));
+    k.sign_in("13900001111", "135790");
+    k.press(&name[0]);
+    k.press("我的报名");
+    let lunch = k.programme_name("lunch-care");
+    let row = k
+        .window
+        .global::<EnrolmentsAdapter>()
+        .get_rows()
+        .iter()
+        .find(|r| r.name == lunch.as_str())
+        .unwrap();
+    assert!(
+        row.offered && row.status.contains("保留至"),
+        "{}",
+        row.status
+    );
+    k.press(&format!("接受{lunch}的名额"));
+    assert!(k
+        .window
+        .global::<EnrolmentsAdapter>()
+        .get_message()
+        .contains("已接受"));
+    let status = k.query(&format!(
+        "SELECT status FROM enrolments WHERE resident = '{}' AND programme_code = 'lunch-care' ORDER BY rowid DESC LIMIT 1",
+        offered[0]
+    ));
+    assert_eq!(status, ["confirmed"]);
 }

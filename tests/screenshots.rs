@@ -168,3 +168,8 @@ fn programmes_screen() {
 fn result_screen() {
     every_variant(Screen::Result, "result");
 }
+
+#[test]
+fn enrolments_screen() {
+    every_variant(Screen::Enrolments, "enrolments");
+}

@@ -12,8 +12,8 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::backend::Backend;
 use super::{
-    AppWindow, HouseholdAdapter, IdentifyAdapter, KioskAdapter, MemberRow, ProgrammeRow,
-    ProgrammesAdapter, ResultAdapter, Screen, Session,
+    AppWindow, EnrolmentRow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter, KioskAdapter,
+    MemberRow, ProgrammeRow, ProgrammesAdapter, ResultAdapter, Screen, Session,
 };
 use crate::clock;
 use crate::print::Printing;
@@ -85,7 +85,9 @@ pub fn connect(
     let state: SharedState = Arc::default();
     connect_keypad(window, &state, backend.clone());
     connect_members(window, &state, backend.clone());
-    connect_programmes(window, &state, backend, on_slip);
+    let on_slip: Arc<dyn Fn() + Send + Sync> = Arc::new(on_slip);
+    connect_programmes(window, &state, backend.clone(), on_slip.clone());
+    connect_enrolments(window, &state, backend, on_slip);
     state
 }
 
@@ -204,7 +206,7 @@ fn connect_members(window: &AppWindow, state: &SharedState, backend: impl Backen
         else {
             return;
         };
-        load_options(&weak, &st, &backend, member, None);
+        load_options(&weak, &st, &backend, member, None, Screen::Programmes);
     });
 }
 
@@ -215,6 +217,7 @@ fn load_options(
     backend: &impl Backend,
     member: Resident,
     message: Option<SharedString>,
+    then: Screen,
 ) {
     let (weak, st) = (weak.clone(), state.clone());
     let for_job = member.clone();
@@ -225,13 +228,24 @@ fn load_options(
             match result {
                 Ok(options) => {
                     show_options(&window, &member, &options);
+                    show_enrolments(&window, &member, &options);
                     let mut s = st.lock().expect("state lock");
                     s.member = Some(member);
                     s.options = options;
+                    let message = message.unwrap_or_default();
                     let adapter = window.global::<ProgrammesAdapter>();
-                    adapter.set_message(message.unwrap_or_default());
                     adapter.set_busy(false);
-                    window.global::<Session>().set_screen(Screen::Programmes);
+                    let enrolments = window.global::<EnrolmentsAdapter>();
+                    enrolments.set_busy(false);
+                    enrolments.set_confirming(-1);
+                    if then == Screen::Enrolments {
+                        enrolments.set_message(message);
+                    } else {
+                        adapter.set_message(message);
+                    }
+                    if then != Screen::Result {
+                        window.global::<Session>().set_screen(then);
+                    }
                 }
                 Err(error) => {
                     let text = refusal_text(&window, &error);
@@ -301,10 +315,19 @@ fn connect_programmes(
     window: &AppWindow,
     state: &SharedState,
     backend: impl Backend,
-    on_slip: impl Fn() + Send + Sync + 'static,
+    on_slip: Arc<dyn Fn() + Send + Sync>,
 ) {
     let (weak, st) = (window.as_weak(), state.clone());
-    let on_slip = Arc::new(on_slip);
+    window.global::<ProgrammesAdapter>().on_show_enrolments({
+        let weak = weak.clone();
+        move || {
+            if let Some(window) = weak.upgrade() {
+                window.global::<EnrolmentsAdapter>().set_message("".into());
+                window.global::<EnrolmentsAdapter>().set_confirming(-1);
+                window.global::<Session>().set_screen(Screen::Enrolments);
+            }
+        }
+    });
     window
         .global::<ProgrammesAdapter>()
         .on_sign_up(move |index| {
@@ -340,12 +363,19 @@ fn connect_programmes(
                             show_result(&window, &member, &option, &outcome);
                             window.global::<ProgrammesAdapter>().set_busy(false);
                             // The list behind the result shows the new place next time.
-                            load_options(&weak, &st2, &backend2, member, None);
+                            load_options(&weak, &st2, &backend2, member, None, Screen::Result);
                             window.global::<Session>().set_screen(Screen::Result);
                         }
                         Err(error) => {
                             let message = refusal_text(&window, &error);
-                            load_options(&weak, &st2, &backend2, member, Some(message));
+                            load_options(
+                                &weak,
+                                &st2,
+                                &backend2,
+                                member,
+                                Some(message),
+                                Screen::Programmes,
+                            );
                         }
                     }
                 },
@@ -385,6 +415,153 @@ fn show_result(window: &AppWindow, member: &Resident, option: &ProgrammeOption, 
     ));
 }
 
+/// The member's places, in the order `enrolled` returns them.
+fn enrolled(options: &[ProgrammeOption]) -> Vec<&ProgrammeOption> {
+    options.iter().filter(|o| o.current.is_some()).collect()
+}
+
+fn show_enrolments(window: &AppWindow, member: &Resident, options: &[ProgrammeOption]) {
+    let rows: Vec<EnrolmentRow> = enrolled(options)
+        .into_iter()
+        .map(|o| {
+            let offered = matches!(o.current, Some((EnrolmentStatus::Offered, _)));
+            let status = match (offered, o.offer_deadline) {
+                (true, Some(deadline)) => {
+                    let zh = deadline.format("%m月%d日 %H:%M");
+                    let en = deadline.format("%-d %b %H:%M");
+                    Text::new(
+                        format!("有名额为您保留至{zh}，请在此之前确认"),
+                        format!("A seat is held for you until {en}: answer before then"),
+                    )
+                }
+                _ => outlook(o),
+            };
+            EnrolmentRow {
+                name: pick(window, &o.name),
+                status: pick(window, &status),
+                offered,
+            }
+        })
+        .collect();
+    let adapter = window.global::<EnrolmentsAdapter>();
+    adapter.set_member_name(member.name.as_str().into());
+    adapter.set_rows(ModelRc::new(VecModel::from(rows)));
+}
+
+/// What a change to a place does, run on the store thread.
+type PlaceChange = fn(&mut crate::store::Store, &str, &str) -> Result<Value, AppError>;
+
+fn connect_enrolments(
+    window: &AppWindow,
+    state: &SharedState,
+    backend: impl Backend,
+    on_slip: Arc<dyn Fn() + Send + Sync>,
+) {
+    let change = |change: PlaceChange, done: Text| {
+        let (weak, st, backend, on_slip) = (
+            window.as_weak(),
+            state.clone(),
+            backend.clone(),
+            on_slip.clone(),
+        );
+        move |index: i32| {
+            let Some(window) = weak.upgrade() else { return };
+            let (member, code) = {
+                let s = st.lock().expect("state lock");
+                let Some(member) = s.member.clone() else {
+                    return;
+                };
+                let Some(option) = enrolled(&s.options)
+                    .get(index as usize)
+                    .map(|o| o.code.clone())
+                else {
+                    return;
+                };
+                (member, option)
+            };
+            window.global::<EnrolmentsAdapter>().set_busy(true);
+            let (weak, st, backend2, on_slip, done) = (
+                weak.clone(),
+                st.clone(),
+                backend.clone(),
+                on_slip.clone(),
+                done.clone(),
+            );
+            let id = member.id_number.as_str().to_string();
+            backend.run(
+                move |store| change(store, &id, &code),
+                move |result| {
+                    let Some(window) = weak.upgrade() else { return };
+                    let message = match result {
+                        Ok(_) => {
+                            on_slip();
+                            pick(&window, &done)
+                        }
+                        Err(error) => refusal_text(&window, &error),
+                    };
+                    load_options(
+                        &weak,
+                        &st,
+                        &backend2,
+                        member,
+                        Some(message),
+                        Screen::Enrolments,
+                    );
+                },
+            );
+        }
+    };
+    let adapter = window.global::<EnrolmentsAdapter>();
+    adapter.on_cancel(change(
+        |store, id, code| {
+            enrolment::cancel(
+                store,
+                &Actor::kiosk(),
+                clock::now(),
+                id,
+                code,
+                Printing::Queue,
+            )
+        },
+        Text::new(
+            "已取消；凭条正在打印，请取走",
+            "Cancelled; your slip is printing",
+        ),
+    ));
+    adapter.on_accept(change(
+        |store, id, code| answer_offer(store, id, code, true),
+        Text::new(
+            "已接受名额；凭条正在打印，请取走",
+            "Seat accepted; your slip is printing",
+        ),
+    ));
+    adapter.on_decline(change(
+        |store, id, code| answer_offer(store, id, code, false),
+        Text::new(
+            "已放弃名额，名额将让给下一位",
+            "Seat declined; it goes to the next person",
+        ),
+    ));
+}
+
+fn answer_offer(
+    store: &mut crate::store::Store,
+    id: &str,
+    code: &str,
+    accept: bool,
+) -> Result<Value, AppError> {
+    let now = clock::now();
+    enrolment::answer_offer(
+        store,
+        &Actor::kiosk(),
+        now,
+        id,
+        code,
+        accept,
+        Printing::Queue,
+    )
+}
+
 /// Forgets the resident: the keypad, the household, the programmes, the result.
 pub fn clear(window: &AppWindow, state: &SharedState) {
     *state.lock().expect("state lock") = ResidentState::default();
@@ -398,6 +575,11 @@ pub fn clear(window: &AppWindow, state: &SharedState) {
     programmes.set_rows(ModelRc::default());
     programmes.set_message("".into());
     programmes.set_busy(false);
+    let enrolments = window.global::<EnrolmentsAdapter>();
+    enrolments.set_member_name("".into());
+    enrolments.set_rows(ModelRc::default());
+    enrolments.set_message("".into());
+    enrolments.set_confirming(-1);
     let result = window.global::<ResultAdapter>();
     result.set_title("".into());
     result.set_detail("".into());

@@ -281,6 +281,8 @@ pub struct ProgrammeOption {
     pub reasons: Vec<Text>,
     /// Their current place, if any: confirmed, offered, or waitlisted at a position.
     pub current: Option<(EnrolmentStatus, Option<u32>)>,
+    /// Until when an offered seat is held.
+    pub offer_deadline: Option<NaiveDateTime>,
     pub free_seats: u32,
     pub waiting: u32,
 }
@@ -312,13 +314,20 @@ pub fn programme_options(
         let waiting = count("waitlisted")?;
         let current = conn
             .prepare_cached(
-                "SELECT status, priority FROM enrolments WHERE programme_code = ?1 AND resident = ?2
+                "SELECT status, offer_deadline FROM enrolments WHERE programme_code = ?1 AND resident = ?2
                  AND status IN ('confirmed', 'offered', 'waitlisted') ORDER BY rowid DESC LIMIT 1",
             )?
             .query_row([programme.code.as_str(), resident.id_number.as_str()], |r| {
-                Ok(status_from_db(&r.get::<_, String>(0)?))
+                Ok((
+                    status_from_db(&r.get::<_, String>(0)?),
+                    r.get::<_, Option<String>>(1)?,
+                ))
             })
             .optional()?;
+        let offer_deadline = current
+            .as_ref()
+            .and_then(|(_, deadline)| deadline.as_deref().and_then(clock::from_db));
+        let current = current.map(|(status, _)| status);
         let current = match current {
             Some(EnrolmentStatus::Waitlisted) => {
                 // The position follows the 轮候 policy, which only the roster knows.
@@ -345,6 +354,7 @@ pub fn programme_options(
                 .err()
                 .unwrap_or_default(),
             current,
+            offer_deadline,
             free_seats: programme.capacity.saturating_sub(held),
             waiting,
         });
