@@ -3,13 +3,15 @@
 //! waitlisted with the 轮候 explanation), see why a programme is closed to someone,
 //! the PIN lockout, and nothing of the resident left after the session ends.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use i_slint_backend_testing::ElementHandle;
 use linli::kiosk::backend::Inline;
 use linli::kiosk::{
     attract, resident, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter,
-    ProgrammesAdapter, ResultAdapter, Screen, Session,
+    ProgrammesAdapter, ResultAdapter, Screen, Session, StaffAdapter,
 };
 use linli::store::Store;
 use linli::usecase::demo;
@@ -18,6 +20,7 @@ use slint::{ComponentHandle, Model};
 struct Kiosk {
     window: AppWindow,
     store: Arc<Mutex<Store>>,
+    demo: serde_json::Value,
     _dir: tempfile::TempDir,
 }
 
@@ -25,21 +28,23 @@ fn kiosk() -> Kiosk {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in(dir.path()).unwrap();
-    demo::seed(&mut store, linli::clock::now()).unwrap();
+    let demo = demo::seed(&mut store, linli::clock::now()).unwrap();
     let store = Arc::new(Mutex::new(store));
     let window = AppWindow::new().unwrap();
     attract::connect(&window, Arc::default());
     let state = resident::connect(&window, Inline(store.clone()), || {});
+    let staff = linli::kiosk::staff::connect(&window, Inline(store.clone()));
     let weak = window.as_weak();
     window.global::<Session>().on_wipe(move || {
         if let Some(window) = weak.upgrade() {
-            linli::kiosk::wipe(&window, &state);
+            linli::kiosk::wipe(&window, &state, &staff);
         }
     });
     window.show().unwrap();
     Kiosk {
         window,
         store,
+        demo,
         _dir: dir,
     }
 }
@@ -366,4 +371,75 @@ fn a_seat_offered_from_the_waiting_list_is_accepted_before_its_deadline() {
         offered[0]
     ));
     assert_eq!(status, ["confirmed"]);
+}
+
+impl Kiosk {
+    fn staff_pin(&self, code: &str) -> String {
+        common::demo_pin(&self.demo, code)
+    }
+
+    fn staff_sign_in(&self, digits: &str, pin: &str) {
+        self.press("工作人员入口");
+        assert_eq!(self.screen(), Screen::StaffSignIn);
+        self.type_digits(digits);
+        self.press("确定");
+        self.type_digits(pin);
+        self.press("确定");
+    }
+}
+
+#[test]
+fn staff_enter_through_the_discreet_button_and_a_pin_only() {
+    let k = kiosk();
+    let pin = k.staff_pin("S001");
+    k.staff_sign_in("001", &pin);
+    assert_eq!(k.screen(), Screen::StaffHome);
+    assert!(!k
+        .window
+        .global::<StaffAdapter>()
+        .get_staff_name()
+        .is_empty());
+    let audited = k.query("SELECT count(*) || '' FROM audit_log WHERE action = 'staff_signed_in' AND subject = 'S001'");
+    assert_eq!(audited, ["1"]);
+    k.press("退出工作人员模式");
+    assert_eq!(k.screen(), Screen::Attract);
+    assert_eq!(
+        k.window.global::<StaffAdapter>().get_staff_name(),
+        "",
+        "signed out"
+    );
+}
+
+#[test]
+fn five_wrong_staff_pins_lock_the_keypad_for_five_minutes_whatever_the_number() {
+    let k = kiosk();
+    // Different staff numbers each time: the keypad's own lock still counts them.
+    for code in ["001", "002", "003", "004"] {
+        k.staff_sign_in(code, "000000");
+        assert_eq!(k.screen(), Screen::StaffSignIn);
+        assert!(k
+            .window
+            .global::<StaffAdapter>()
+            .get_message()
+            .contains("不正确"));
+        k.press("返回首页");
+    }
+    k.staff_sign_in("002", "000000");
+    assert!(k
+        .window
+        .global::<StaffAdapter>()
+        .get_message()
+        .contains("锁定"));
+    k.press("返回首页");
+    // The right PIN now is refused without being checked.
+    let pin = k.staff_pin("S001");
+    k.staff_sign_in("001", &pin);
+    assert_eq!(k.screen(), Screen::StaffSignIn);
+    assert!(k
+        .window
+        .global::<StaffAdapter>()
+        .get_message()
+        .contains("锁定"));
+    let audited = k.query("SELECT count(*) || '' FROM audit_log WHERE action = 'staff_signed_in'");
+    assert_eq!(audited, ["0"]);
 }

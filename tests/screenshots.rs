@@ -173,3 +173,9 @@ fn result_screen() {
 fn enrolments_screen() {
     every_variant(Screen::Enrolments, "enrolments");
 }
+
+#[test]
+fn staff_screens() {
+    every_variant(Screen::StaffSignIn, "staff-sign-in");
+    every_variant(Screen::StaffHome, "staff-home");
+}

@@ -85,6 +85,18 @@ ENGLISH = {
     "确定要取消“{0}”吗？取消后名额会让给轮候的人。": "Cancel \"{0}\"? The seat goes to the next person waiting.",
     "返回服务列表": "Back to the programmes",
     "还没有报名": "No places yet",
+    "工作人员": "Staff",
+    "工作人员入口": "Staff entry",
+    "工作人员登录": "Staff sign-in",
+    "工作人员：{0}": "Staff: {0}",
+    "已登录的工作人员": "Signed-in staff member",
+    "已输入的工号": "Staff number entered",
+    "待处理的呼叫": "Open calls",
+    "待处理的呼叫：{0}": "Calls waiting: {0}",
+    "等待打印的凭条": "Slips waiting",
+    "等待打印的凭条：{0}": "Slips waiting to print: {0}",
+    "请输入工号数字（如 S001 输入 001）": "Type the digits of your staff number (S001: 001)",
+    "退出工作人员模式": "Leave staff mode",
 }
 
 

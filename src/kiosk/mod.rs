@@ -4,7 +4,9 @@
 
 pub mod attract;
 pub mod backend;
+pub mod keypad;
 pub mod resident;
+pub mod staff;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -106,6 +108,8 @@ fn connect(
         }
     });
 
+    let staff = staff::connect(window, worker.clone());
+
     let weak = window.as_weak();
     let worker = worker.clone();
     let signals = devices.signals.clone();
@@ -126,14 +130,15 @@ fn connect(
     let weak = window.as_weak();
     window.global::<Session>().on_wipe(move || {
         if let Some(window) = weak.upgrade() {
-            wipe(&window, &state);
+            wipe(&window, &state, &staff);
         }
     });
 }
 
 /// Clears everything a resident left on screen or in memory (invariant 6). Each screen
 /// adapter that holds a resident's data clears it here.
-pub fn wipe(window: &AppWindow, state: &resident::SharedState) {
+pub fn wipe(window: &AppWindow, state: &resident::SharedState, staff: &staff::SharedStaff) {
     window.global::<KioskAdapter>().set_staff_called(false);
     resident::clear(window, state);
+    staff::clear(window, staff);
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::backend::Backend;
+use super::keypad::{self, Confirmed, Entry, KeypadScreen};
 use super::{
     AppWindow, EnrolmentRow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter, KioskAdapter,
     MemberRow, ProgrammeRow, ProgrammesAdapter, ResultAdapter, Screen, Session,
@@ -22,14 +23,11 @@ use crate::usecase::enrolment::{self, ProgrammeOption};
 use crate::usecase::{load, residents};
 
 const PHONE_DIGITS: usize = 11;
-const PIN_DIGITS: usize = 6;
 
 /// What the kiosk holds of the resident at the screen, and nothing more.
 #[derive(Default)]
 pub struct ResidentState {
-    phone: String,
-    pin: String,
-    entering_pin: bool,
+    entry: Entry,
     members: Vec<Resident>,
     member: Option<Resident>,
     options: Vec<ProgrammeOption>,
@@ -38,7 +36,7 @@ pub struct ResidentState {
 pub type SharedState = Arc<Mutex<ResidentState>>;
 
 /// A text in the language the resident chose.
-fn pick(window: &AppWindow, text: &Text) -> SharedString {
+pub fn pick(window: &AppWindow, text: &Text) -> SharedString {
     if window.global::<KioskAdapter>().get_language() == "en" {
         text.en.as_str().into()
     } else {
@@ -47,7 +45,7 @@ fn pick(window: &AppWindow, text: &Text) -> SharedString {
 }
 
 /// A refusal as one message: the statement, then every reason on its own line.
-fn refusal_text(window: &AppWindow, error: &AppError) -> SharedString {
+pub fn refusal_text(window: &AppWindow, error: &AppError) -> SharedString {
     match error {
         AppError::Refused(refused) => {
             let mut lines = vec![pick(window, &refused.error).to_string()];
@@ -66,14 +64,27 @@ fn refusal_text(window: &AppWindow, error: &AppError) -> SharedString {
 
 fn show_keypad(window: &AppWindow, state: &ResidentState) {
     let adapter = window.global::<IdentifyAdapter>();
-    adapter.set_phone(state.phone.as_str().into());
-    adapter.set_pin_length(state.pin.len() as i32);
-    adapter.set_entering_pin(state.entering_pin);
-    adapter.set_can_confirm(if state.entering_pin {
-        state.pin.len() == PIN_DIGITS
-    } else {
-        state.phone.len() == PHONE_DIGITS
-    });
+    let entry = &state.entry;
+    adapter.set_phone(entry.account.as_str().into());
+    adapter.set_pin_length(entry.pin.len() as i32);
+    adapter.set_entering_pin(entry.entering_pin);
+    adapter.set_can_confirm(entry.can_confirm(PHONE_DIGITS));
+}
+
+impl KeypadScreen for ResidentState {
+    const ACCOUNT_DIGITS: usize = PHONE_DIGITS;
+
+    fn entry(&mut self) -> &mut Entry {
+        &mut self.entry
+    }
+
+    fn show(&self, window: &AppWindow) {
+        show_keypad(window, self);
+    }
+
+    fn clear_message(window: &AppWindow) {
+        window.global::<IdentifyAdapter>().set_message("".into());
+    }
 }
 
 /// `on_slip` runs after an action issued a slip (the kiosk wakes its print thread).
@@ -93,44 +104,20 @@ pub fn connect(
 
 fn connect_keypad(window: &AppWindow, state: &SharedState, backend: impl Backend) {
     let adapter = window.global::<IdentifyAdapter>();
-    let (weak, st) = (window.as_weak(), state.clone());
-    adapter.on_digit(move |digit| {
-        let Some(window) = weak.upgrade() else { return };
-        let mut s = st.lock().expect("state lock");
-        let (field, limit) = if s.entering_pin {
-            (&mut s.pin, PIN_DIGITS)
-        } else {
-            (&mut s.phone, PHONE_DIGITS)
-        };
-        if field.len() < limit {
-            field.push_str(&digit);
-        }
-        window.global::<IdentifyAdapter>().set_message("".into());
-        show_keypad(&window, &s);
-    });
-    let (weak, st) = (window.as_weak(), state.clone());
-    adapter.on_delete(move || {
-        let Some(window) = weak.upgrade() else { return };
-        let mut s = st.lock().expect("state lock");
-        if s.entering_pin && s.pin.is_empty() {
-            s.entering_pin = false;
-        } else if s.entering_pin {
-            s.pin.pop();
-        } else {
-            s.phone.pop();
-        }
-        show_keypad(&window, &s);
-    });
+    adapter.on_digit(keypad::on_digit(window, state));
+    adapter.on_delete(keypad::on_delete(window, state));
     let (weak, st) = (window.as_weak(), state.clone());
     adapter.on_confirm(move || {
         let Some(window) = weak.upgrade() else { return };
         let mut s = st.lock().expect("state lock");
-        if !s.entering_pin {
-            s.entering_pin = s.phone.len() == PHONE_DIGITS;
+        let Confirmed::Submit {
+            account: phone,
+            pin,
+        } = s.entry.confirm(PHONE_DIGITS)
+        else {
             show_keypad(&window, &s);
             return;
-        }
-        let (phone, pin) = (s.phone.clone(), std::mem::take(&mut s.pin));
+        };
         show_keypad(&window, &s);
         drop(s);
         window.global::<IdentifyAdapter>().set_can_confirm(false);
