@@ -84,9 +84,9 @@ impl Devices {
         }
     }
 
-    /// Cards and codes read, for the identify screen.
-    pub fn reader_events(&self) -> &Receiver<ReaderEvent> {
-        self.readers.events()
+    /// Cards and codes read, for the identify screen's thread (taken once).
+    pub fn take_reader_events(&mut self) -> Receiver<ReaderEvent> {
+        self.readers.take_events()
     }
 
     pub fn beep(&self, beep: Beep) {

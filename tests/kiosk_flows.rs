@@ -443,3 +443,49 @@ fn five_wrong_staff_pins_lock_the_keypad_for_five_minutes_whatever_the_number() 
     let audited = k.query("SELECT count(*) || '' FROM audit_log WHERE action = 'staff_signed_in'");
     assert_eq!(audited, ["0"]);
 }
+
+#[test]
+fn a_card_on_the_reader_signs_in_but_never_takes_over_a_session() {
+    let k = kiosk();
+    let store = Inline(k.store.clone());
+    let (card, name, household) = {
+        let rows = k.query(
+            "SELECT c.token || '|' || r.name || '|' || r.household_code FROM resident_cards c
+             JOIN residents r ON r.id_number = c.id_number ORDER BY c.token LIMIT 1",
+        );
+        let parts: Vec<String> = rows[0].split('|').map(str::to_string).collect();
+        (parts[0].clone(), parts[1].clone(), parts[2].clone())
+    };
+    let state = linli::kiosk::resident::connect(&k.window, store.clone(), || {});
+
+    // An unregistered card: told so, on the identify screen, and nothing else happens.
+    resident::present_token(&k.window, &state, &store, "123456789".into());
+    assert_eq!(k.screen(), Screen::Identify);
+    assert!(k
+        .window
+        .global::<IdentifyAdapter>()
+        .get_message()
+        .contains("没有登记"));
+
+    resident::present_token(&k.window, &state, &store, card.clone());
+    assert_eq!(k.screen(), Screen::Members);
+    let greeting = k.window.global::<HouseholdAdapter>().get_greeting();
+    assert!(greeting.contains(name.as_str()), "{greeting}");
+    let members = k
+        .window
+        .global::<HouseholdAdapter>()
+        .get_members()
+        .row_count();
+    let expected = k.query(&format!(
+        "SELECT count(*) || '' FROM residents WHERE household_code = '{household}'"
+    ));
+    assert_eq!(members.to_string(), expected[0]);
+
+    // Mid-session, another card on the reader changes nothing.
+    let other = k.query("SELECT token FROM resident_cards ORDER BY token DESC LIMIT 1");
+    resident::present_token(&k.window, &state, &store, other[0].clone());
+    assert_eq!(
+        k.window.global::<HouseholdAdapter>().get_greeting(),
+        greeting
+    );
+}

@@ -35,7 +35,7 @@ pub fn run(data_dir: &Path) -> ExitCode {
     let worker = StoreWorker::spawn(store);
     let shared_sessions: Arc<Mutex<Vec<(Text, String)>>> = Arc::default();
     // Held until the window closes: dropping it stops the readers.
-    let devices = Devices::start(data_dir, &worker);
+    let mut devices = Devices::start(data_dir, &worker);
     let window = match AppWindow::new() {
         Ok(window) => window,
         Err(e) => {
@@ -43,7 +43,8 @@ pub fn run(data_dir: &Path) -> ExitCode {
             return ExitCode::from(4);
         }
     };
-    connect(&window, &worker, &devices, shared_sessions.clone());
+    let residents = connect(&window, &worker, &devices, shared_sessions.clone());
+    watch_readers(&window, &worker, &residents, devices.take_reader_events());
     window
         .global::<KioskAdapter>()
         .set_state(LoadState::Loading);
@@ -99,7 +100,7 @@ fn connect(
     worker: &StoreWorker,
     devices: &Devices,
     sessions: Arc<Mutex<Vec<(Text, String)>>>,
-) {
+) -> resident::SharedState {
     attract::connect(window, sessions);
     let print = devices.print.clone();
     let state = resident::connect(window, worker.clone(), move || {
@@ -128,11 +129,35 @@ fn connect(
     });
 
     let weak = window.as_weak();
+    let for_wipe = state.clone();
     window.global::<Session>().on_wipe(move || {
         if let Some(window) = weak.upgrade() {
-            wipe(&window, &state, &staff);
+            wipe(&window, &for_wipe, &staff);
         }
     });
+    state
+}
+
+/// Cards and QR codes from the readers sign residents in, on the UI thread.
+fn watch_readers(
+    window: &AppWindow,
+    worker: &StoreWorker,
+    residents: &resident::SharedState,
+    events: std::sync::mpsc::Receiver<linli_hardware::reader::ReaderEvent>,
+) {
+    let (weak, worker, residents) = (window.as_weak(), worker.clone(), residents.clone());
+    std::thread::Builder::new()
+        .name("linli-readers".into())
+        .spawn(move || {
+            for event in events.iter() {
+                let token = event.token.as_str().to_string();
+                let (worker, residents) = (worker.clone(), residents.clone());
+                let _ = weak.upgrade_in_event_loop(move |window| {
+                    resident::present_token(&window, &residents, &worker, token);
+                });
+            }
+        })
+        .expect("the reader thread starts");
 }
 
 /// Clears everything a resident left on screen or in memory (invariant 6). Each screen

@@ -122,25 +122,59 @@ fn connect_keypad(window: &AppWindow, state: &SharedState, backend: impl Backend
         drop(s);
         window.global::<IdentifyAdapter>().set_can_confirm(false);
         let (weak, st) = (weak.clone(), st.clone());
-        backend.run(
-            move |store| {
-                let now = clock::now();
-                let resident = residents::sign_in(store, now, &phone, &pin)?;
-                let members = load::household_members(store.conn(), &resident.household_code)?;
-                Ok::<_, AppError>((resident, members))
-            },
-            move |result| {
-                let Some(window) = weak.upgrade() else { return };
-                match result {
-                    Ok((resident, members)) => show_members(&window, &st, &resident, members),
-                    Err(error) => {
-                        let message = refusal_text(&window, &error);
-                        window.global::<IdentifyAdapter>().set_message(message);
-                        show_keypad(&window, &st.lock().expect("state lock"));
-                    }
+        let weak = weak.clone();
+        sign_in_with(&weak, &st, &backend, move |store| {
+            residents::sign_in(store, clock::now(), &phone, &pin)
+        });
+    });
+}
+
+/// Signs in with `check` on the store thread, then shows the household, or the
+/// refusal on the identify screen.
+fn sign_in_with(
+    weak: &slint::Weak<AppWindow>,
+    state: &SharedState,
+    backend: &impl Backend,
+    check: impl FnOnce(&mut crate::store::Store) -> Result<Resident, AppError> + Send + 'static,
+) {
+    let (weak, st) = (weak.clone(), state.clone());
+    backend.run(
+        move |store| {
+            let resident = check(store)?;
+            let members = load::household_members(store.conn(), &resident.household_code)?;
+            Ok::<_, AppError>((resident, members))
+        },
+        move |result| {
+            let Some(window) = weak.upgrade() else { return };
+            match result {
+                Ok((resident, members)) => show_members(&window, &st, &resident, members),
+                Err(error) => {
+                    let message = refusal_text(&window, &error);
+                    window.global::<IdentifyAdapter>().set_message(message);
+                    window.global::<Session>().set_screen(Screen::Identify);
+                    show_keypad(&window, &st.lock().expect("state lock"));
                 }
-            },
-        );
+            }
+        },
+    );
+}
+
+/// A card or QR code read by a reader. It signs a resident in from the attract or
+/// identify screen; anywhere else (someone is mid-session) it is ignored, so a card
+/// held near the reader by the next person cannot take over the screen.
+pub fn present_token(
+    window: &AppWindow,
+    state: &SharedState,
+    backend: &impl Backend,
+    token: String,
+) {
+    let screen = window.global::<Session>().get_screen();
+    if screen != Screen::Attract && screen != Screen::Identify {
+        return;
+    }
+    window.global::<Session>().invoke_touched();
+    sign_in_with(&window.as_weak(), state, backend, move |store| {
+        residents::sign_in_by_token(store, clock::now(), &token)
     });
 }
 

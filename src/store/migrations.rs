@@ -255,6 +255,15 @@ pub const MIGRATIONS: &[&str] = &[
         set_at       TEXT NOT NULL
     ) STRICT;
     "#,
+    // 7: resident cards and QR codes the kiosk's readers identify residents by.
+    r#"
+    CREATE TABLE resident_cards (
+        token     TEXT PRIMARY KEY,
+        id_number TEXT NOT NULL REFERENCES residents(id_number),
+        issued_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX resident_cards_by_resident ON resident_cards(id_number);
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -29,6 +29,9 @@ const HOUSEHOLDS: usize = 300;
 /// Fixed so the demo centre is the same everywhere; only dates move with today.
 const SEED: u64 = 0x4C49_4E4C_4920_3230;
 
+/// Demo community cards are numbered this, then the resident's six-digit index.
+pub const DEMO_CARD_PREFIX: &str = "8800";
+
 /// The kiosk PIN of every demo resident with a phone.
 pub const DEMO_RESIDENT_PIN: &str = "246810";
 
@@ -65,8 +68,13 @@ pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
         // Every demo resident with a phone can sign in at the kiosk with one PIN, so a
         // visitor can try it; a real centre's staff set each resident's own at the desk.
         let hash = super::staff::hash_pin(DEMO_RESIDENT_PIN);
-        for person in people.iter().filter(|p| p.phone.is_some()) {
-            super::residents::set_pin_in(tx, person.id_number.as_str(), &hash)?;
+        for (index, person) in people.iter().enumerate() {
+            if person.phone.is_some() {
+                super::residents::set_pin_in(tx, person.id_number.as_str(), &hash)?;
+            }
+            // Everyone has a community card; its number is made up for the demo.
+            let card = format!("{DEMO_CARD_PREFIX}{index:06}");
+            super::residents::issue_card_in(tx, person.id_number.as_str(), &card)?;
         }
         tx.audit(
             "demo_seeded",

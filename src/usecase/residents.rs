@@ -8,6 +8,7 @@ use linli_core::household::Resident;
 use linli_core::identity::{mask_id_number, Phone};
 use linli_core::staff::{authorise, validate_pin, Lockout, Permission, StaffMember};
 use linli_core::Text;
+use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use super::load;
@@ -122,5 +123,76 @@ pub fn set_pin_in(tx: &mut Tx<'_>, id_number: &str, hash: &str) -> Result<(), Ap
         (id_number, hash, clock::to_db(tx.now)),
     )?;
     tx.audit("resident_pin_set", &mask_id_number(id_number), json!({}));
+    Ok(())
+}
+
+/// The resident whose card (or QR code) the reader just read. An unknown card gets
+/// the same answer as a wrong PIN would, and is audited, so a stray card is noticed.
+pub fn sign_in_by_token(
+    store: &mut Store,
+    now: NaiveDateTime,
+    token: &str,
+) -> Result<Resident, AppError> {
+    let holder: Option<String> = store
+        .conn()
+        .prepare_cached("SELECT id_number FROM resident_cards WHERE token = ?1")?
+        .query_row([token.trim()], |r| r.get(0))
+        .optional()?;
+    let masked_token = mask_token(token.trim());
+    store.write(&Actor::kiosk(), now, |tx| {
+        match &holder {
+            Some(id) => tx.audit(
+                "resident_signed_in",
+                &mask_id_number(id),
+                json!({"by": "card"}),
+            ),
+            None => tx.audit(
+                "resident_sign_in_failed",
+                &masked_token,
+                json!({"by": "card"}),
+            ),
+        }
+        Ok(())
+    })?;
+    let Some(id) = holder else {
+        return Err(Refused::new(
+            "unknown_card",
+            Text::new("这张卡还没有登记", "this card is not registered"),
+            vec![Text::new(
+                "请用手机号和密码登录，或请工作人员为您登记卡片",
+                "sign in with your phone number and PIN, or ask staff to register the card",
+            )],
+        )
+        .into());
+    };
+    load::resident(store.conn(), &id)?
+        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(&id)))
+}
+
+/// A card number in the audit log: enough to recognise it, not to copy it.
+fn mask_token(token: &str) -> String {
+    let shown: String = token
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("card ****{shown}")
+}
+
+/// Registers a card (or QR token) for a resident, replacing any earlier holder.
+pub fn issue_card_in(tx: &mut Tx<'_>, id_number: &str, token: &str) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO resident_cards (token, id_number, issued_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(token) DO UPDATE SET id_number = ?2, issued_at = ?3",
+        (token, id_number, clock::to_db(tx.now)),
+    )?;
+    tx.audit(
+        "resident_card_issued",
+        &mask_id_number(id_number),
+        json!({"card": mask_token(token)}),
+    );
     Ok(())
 }

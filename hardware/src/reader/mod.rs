@@ -92,6 +92,12 @@ impl Readers {
         &self.events
     }
 
+    /// Takes the event channel, for a thread of its own; `events` then yields nothing.
+    /// The readers keep running as long as `self` lives.
+    pub fn take_events(&mut self) -> Receiver<ReaderEvent> {
+        std::mem::replace(&mut self.events, mpsc::channel().1)
+    }
+
     /// The simulated reader called `name`, to present tokens to; also the stand-in
     /// for a device reader this machine cannot open.
     pub fn simulated(&self, name: &str) -> Option<&SimulatedReader> {
