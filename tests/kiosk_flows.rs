@@ -11,7 +11,7 @@ use i_slint_backend_testing::ElementHandle;
 use linli::kiosk::backend::Inline;
 use linli::kiosk::{
     attract, resident, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter,
-    ProgrammesAdapter, ResultAdapter, Screen, Session, StaffAdapter,
+    ProgrammesAdapter, ResultAdapter, Screen, Session, StaffAdapter, VolunteerAdapter,
 };
 use linli::store::Store;
 use linli::usecase::demo;
@@ -488,4 +488,40 @@ fn a_card_on_the_reader_signs_in_but_never_takes_over_a_session() {
         k.window.global::<HouseholdAdapter>().get_greeting(),
         greeting
     );
+}
+
+#[test]
+fn a_volunteer_clocks_in_and_out_and_the_record_slip_is_queued() {
+    let k = kiosk();
+    let phone = k.query(
+        "SELECT r.phone FROM volunteers v JOIN residents r ON r.id_number = v.id_number
+         JOIN resident_pins p ON p.id_number = r.id_number
+         WHERE v.id_number NOT IN (SELECT volunteer FROM shifts WHERE status = 'open')
+         AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
+              WHERE o.phone = r.phone) = 1
+         ORDER BY r.id_number LIMIT 1",
+    );
+    k.sign_in(&phone[0], demo::DEMO_RESIDENT_PIN);
+    assert!(k.window.global::<VolunteerAdapter>().get_is_volunteer());
+    k.press("志愿服务打卡");
+    assert_eq!(k.screen(), Screen::Volunteer);
+    k.press("签到：其他志愿服务");
+    let adapter = k.window.global::<VolunteerAdapter>();
+    assert!(
+        adapter.get_message().contains("已签到"),
+        "{}",
+        adapter.get_message()
+    );
+    assert_eq!(adapter.get_open_activity(), "其他志愿服务");
+    k.press("签退");
+    assert!(
+        adapter.get_message().contains("已签退"),
+        "{}",
+        adapter.get_message()
+    );
+    assert_eq!(adapter.get_open_activity(), "");
+    let kinds = k.query(
+        "SELECT s.kind FROM print_jobs j JOIN slips s ON s.serial = j.serial ORDER BY j.id DESC LIMIT 1",
+    );
+    assert_eq!(kinds, ["volunteer_clock_out"]);
 }

@@ -175,6 +175,11 @@ fn enrolments_screen() {
 }
 
 #[test]
+fn volunteer_screen() {
+    every_variant(Screen::Volunteer, "volunteer");
+}
+
+#[test]
 fn staff_screens() {
     every_variant(Screen::StaffSignIn, "staff-sign-in");
     every_variant(Screen::StaffHome, "staff-home");

@@ -97,6 +97,13 @@ ENGLISH = {
     "等待打印的凭条：{0}": "Slips waiting to print: {0}",
     "请输入工号数字（如 S001 输入 001）": "Type the digits of your staff number (S001: 001)",
     "退出工作人员模式": "Leave staff mode",
+    "志愿服务打卡": "Volunteer clock-in",
+    "志愿服务状态": "Volunteering status",
+    "志愿服务签到：选择今天的服务": "Volunteering: choose today's activity",
+    "正在服务：{0}（{1} 签到）": "Volunteering: {0} (since {1})",
+    "签到：{0}": "Clock in: {0}",
+    "签退": "Clock out",
+    "返回家庭成员": "Back to the household",
 }
 
 

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod keypad;
 pub mod resident;
 pub mod staff;
+pub mod volunteer;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -28,6 +28,8 @@ const PHONE_DIGITS: usize = 11;
 #[derive(Default)]
 pub struct ResidentState {
     entry: Entry,
+    /// Who signed in (a member may be someone else in their household).
+    signed_in: Option<Resident>,
     members: Vec<Resident>,
     member: Option<Resident>,
     options: Vec<ProgrammeOption>,
@@ -98,7 +100,8 @@ pub fn connect(
     connect_members(window, &state, backend.clone());
     let on_slip: Arc<dyn Fn() + Send + Sync> = Arc::new(on_slip);
     connect_programmes(window, &state, backend.clone(), on_slip.clone());
-    connect_enrolments(window, &state, backend, on_slip);
+    connect_enrolments(window, &state, backend.clone(), on_slip.clone());
+    super::volunteer::connect(window, &state, backend, on_slip);
     state
 }
 
@@ -142,12 +145,18 @@ fn sign_in_with(
         move |store| {
             let resident = check(store)?;
             let members = load::household_members(store.conn(), &resident.household_code)?;
-            Ok::<_, AppError>((resident, members))
+            let volunteer = super::volunteer::is_volunteer(store, &resident)?;
+            Ok::<_, AppError>((resident, members, volunteer))
         },
         move |result| {
             let Some(window) = weak.upgrade() else { return };
             match result {
-                Ok((resident, members)) => show_members(&window, &st, &resident, members),
+                Ok((resident, members, volunteer)) => {
+                    window
+                        .global::<super::VolunteerAdapter>()
+                        .set_is_volunteer(volunteer);
+                    show_members(&window, &st, &resident, members);
+                }
                 Err(error) => {
                     let message = refusal_text(&window, &error);
                     window.global::<IdentifyAdapter>().set_message(message);
@@ -211,7 +220,10 @@ fn show_members(
         ),
     ));
     household.set_members(ModelRc::new(VecModel::from(rows)));
-    state.lock().expect("state lock").members = members;
+    let mut s = state.lock().expect("state lock");
+    s.members = members;
+    s.signed_in = Some(resident.clone());
+    drop(s);
     window.global::<Session>().set_screen(Screen::Members);
 }
 
@@ -601,9 +613,15 @@ pub fn clear(window: &AppWindow, state: &SharedState) {
     enrolments.set_rows(ModelRc::default());
     enrolments.set_message("".into());
     enrolments.set_confirming(-1);
+    super::volunteer::clear(window);
     let result = window.global::<ResultAdapter>();
     result.set_title("".into());
     result.set_detail("".into());
     result.set_explanation("".into());
     result.set_slip("".into());
+}
+
+/// The resident who signed in, if anyone has.
+pub fn signed_in(state: &SharedState) -> Option<Resident> {
+    state.lock().expect("state lock").signed_in.clone()
 }
