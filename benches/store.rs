@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use linli::store::{Actor, Store};
-use linli::usecase::{demo, demo_people, enrolment, households};
+use linli::usecase::{demo, enrolment, households};
+
+#[path = "common/mod.rs"]
+mod common;
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
@@ -90,21 +93,7 @@ fn main() {
         })
         .unwrap();
 
-    let mut rng = demo_people::DemoRandom::new(7);
-    let mut people = Vec::new();
-    let mut batch = 0;
-    while people.len() < total_n {
-        // Each batch restarts at HF-0001; make household codes unique across batches.
-        for mut r in demo_people::households(today, 1_000, &mut rng) {
-            r.household_code = format!("{}-{batch}", r.household_code);
-            people.push(r);
-        }
-        batch += 1;
-    }
-    // Distinct ID numbers across batches (the generator only de-duplicates within one).
-    let mut seen = std::collections::HashSet::new();
-    people.retain(|r| seen.insert(r.id_number.as_str().to_string()));
-    people.truncate(total_n);
+    let people = common::people(today, total_n);
     let (first, second) = people.split_at(import_n.min(people.len()));
 
     println!("\n## Kiosk store ({} residents)\n", people.len());
