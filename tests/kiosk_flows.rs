@@ -11,7 +11,8 @@ use i_slint_backend_testing::ElementHandle;
 use linli::kiosk::backend::Inline;
 use linli::kiosk::{
     attract, resident, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter,
-    ProgrammesAdapter, ResultAdapter, Screen, Session, StaffAdapter, VolunteerAdapter,
+    ProgrammesAdapter, RatingAdapter, ResultAdapter, Screen, Session, StaffAdapter,
+    VolunteerAdapter,
 };
 use linli::store::Store;
 use linli::usecase::demo;
@@ -524,4 +525,54 @@ fn a_volunteer_clocks_in_and_out_and_the_record_slip_is_queued() {
         "SELECT s.kind FROM print_jobs j JOIN slips s ON s.serial = j.serial ORDER BY j.id DESC LIMIT 1",
     );
     assert_eq!(kinds, ["volunteer_clock_out"]);
+}
+
+#[test]
+fn a_bad_rating_with_a_reason_opens_a_follow_up_and_each_use_is_rated_once() {
+    let k = kiosk();
+    let phone = k.query(
+        "SELECT p.phone FROM residents p
+         JOIN resident_pins pin ON pin.id_number = p.id_number
+         JOIN residents c ON c.household_code = p.household_code
+         JOIN attendance a ON a.resident = c.id_number
+         JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code AND e.status = 'confirmed'
+         WHERE a.session_date >= date('now', '-25 days')
+         AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
+              WHERE o.phone = p.phone) = 1
+         ORDER BY p.id_number LIMIT 1",
+    );
+    k.sign_in(&phone[0], demo::DEMO_RESIDENT_PIN);
+    k.press("评价服务");
+    assert_eq!(k.screen(), Screen::Rating);
+    let uses = k.window.global::<RatingAdapter>().get_uses();
+    let before = uses.row_count();
+    assert!(before > 0, "the household attended something recently");
+    let first = uses.row_data(0).unwrap().title.to_string();
+    k.press(&format!("评价：{first}"));
+    k.press("不满意");
+    k.press("原因：等候时间");
+    let ratings_before = k.query("SELECT count(*) || '' FROM ratings")[0].clone();
+    k.press("提交评价");
+    let message = k.window.global::<RatingAdapter>().get_message();
+    assert!(
+        message.contains("联系"),
+        "a bad rating is followed up: {message}"
+    );
+    let stored = k.query(
+        "SELECT level || ' ' || body FROM ratings ORDER BY rated_at DESC, rowid DESC LIMIT 1",
+    );
+    assert!(
+        stored[0].starts_with("2 ") && stored[0].contains("waiting_time"),
+        "{}",
+        stored[0]
+    );
+    assert_ne!(
+        k.query("SELECT count(*) || '' FROM ratings")[0],
+        ratings_before
+    );
+    assert_eq!(
+        k.window.global::<RatingAdapter>().get_uses().row_count(),
+        before - 1,
+        "a rated use is not offered again"
+    );
 }

@@ -175,6 +175,11 @@ fn enrolments_screen() {
 }
 
 #[test]
+fn rating_screen() {
+    every_variant(Screen::Rating, "rating");
+}
+
+#[test]
 fn volunteer_screen() {
     every_variant(Screen::Volunteer, "volunteer");
 }

@@ -104,6 +104,19 @@ ENGLISH = {
     "签到：{0}": "Clock in: {0}",
     "签退": "Clock out",
     "返回家庭成员": "Back to the household",
+    "一般": "OK",
+    "不满意": "Dissatisfied",
+    "原因：{0}": "Reason: {0}",
+    "哪里需要改进？（可多选，也可不选）": "What should improve? (choose any, or none)",
+    "您对这次服务满意吗？": "Were you satisfied with this service?",
+    "提交评价": "Send rating",
+    "最近没有可以评价的服务": "Nothing recent to rate",
+    "满意": "Satisfied",
+    "评价哪一次服务？": "Which service would you like to rate?",
+    "评价服务": "Rate a service",
+    "评价：{0}": "Rate: {0}",
+    "非常不满意": "Very dissatisfied",
+    "非常满意": "Very satisfied",
 }
 
 

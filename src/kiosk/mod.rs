@@ -5,6 +5,7 @@
 pub mod attract;
 pub mod backend;
 pub mod keypad;
+pub mod rating;
 pub mod resident;
 pub mod staff;
 pub mod volunteer;

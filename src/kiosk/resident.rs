@@ -101,6 +101,7 @@ pub fn connect(
     let on_slip: Arc<dyn Fn() + Send + Sync> = Arc::new(on_slip);
     connect_programmes(window, &state, backend.clone(), on_slip.clone());
     connect_enrolments(window, &state, backend.clone(), on_slip.clone());
+    super::rating::connect(window, &state, backend.clone());
     super::volunteer::connect(window, &state, backend, on_slip);
     state
 }
@@ -614,6 +615,7 @@ pub fn clear(window: &AppWindow, state: &SharedState) {
     enrolments.set_message("".into());
     enrolments.set_confirming(-1);
     super::volunteer::clear(window);
+    super::rating::clear(window);
     let result = window.global::<ResultAdapter>();
     result.set_title("".into());
     result.set_detail("".into());

@@ -660,11 +660,18 @@ fn seed_ratings(store: &mut Store, now: NaiveDateTime) -> Result<(), AppError> {
     let services_used: Vec<(String, String)> = {
         let mut stmt = store.conn().prepare(
             // A service use is named by programme, date and enrolment, never by ID number.
-            "SELECT a.programme_code || ':' || a.session_date || ':' || e.id, a.programme_code
+            "SELECT a.programme_code, a.session_date, e.id
              FROM attendance a JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code
              WHERE e.status = 'confirmed' ORDER BY a.session_date, a.resident LIMIT 6",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([], |r| {
+            let (programme, date, enrolment): (String, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok((
+                services::service_ref(&programme, &date, &enrolment),
+                programme,
+            ))
+        })?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
     let levels = [5u8, 4, 5, 2, 4, 3];

@@ -526,6 +526,72 @@ pub fn close_follow_up(
 }
 
 /// Records a 好差评; a bad one opens a follow-up due in working days.
+/// How a use of a service is named for its rating: programme, date and enrolment,
+/// never the resident's ID number (ratings go to the district).
+pub fn service_ref(programme_code: &str, session_date: &str, enrolment_id: &str) -> String {
+    format!("{programme_code}:{session_date}:{enrolment_id}")
+}
+
+/// A session a household member attended, not yet rated.
+#[derive(Clone, Debug)]
+pub struct ServiceUse {
+    pub service_ref: String,
+    pub programme_code: String,
+    pub programme_name: linli_core::Text,
+    pub member_name: String,
+    pub date: String,
+}
+
+/// The household's attended sessions of the last 30 days that nobody has rated, newest first.
+pub fn unrated_service_uses(
+    conn: &rusqlite::Connection,
+    household_code: &str,
+    today: NaiveDate,
+) -> Result<Vec<ServiceUse>, AppError> {
+    let since = (today - chrono::Duration::days(30)).to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.programme_code, a.session_date, e.id, r.name
+         FROM attendance a
+         JOIN residents r ON r.id_number = a.resident
+         JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code
+              AND e.status = 'confirmed'
+         WHERE r.household_code = ?1 AND a.session_date >= ?2
+         ORDER BY a.session_date DESC, r.name LIMIT 20",
+    )?;
+    let rows = stmt
+        .query_map([household_code, since.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut uses = Vec::new();
+    for (programme_code, date, enrolment, member_name) in rows {
+        let reference = service_ref(&programme_code, &date, &enrolment);
+        let rated = conn
+            .prepare_cached("SELECT 1 FROM ratings WHERE service_ref = ?1")?
+            .query_row([&reference], |_| Ok(()))
+            .optional()?
+            .is_some();
+        let Some(programme) = load::programme(conn, &programme_code)? else {
+            continue;
+        };
+        if !rated {
+            uses.push(ServiceUse {
+                service_ref: reference,
+                programme_code,
+                programme_name: programme.name,
+                member_name,
+                date,
+            });
+        }
+    }
+    Ok(uses)
+}
+
 pub fn submit_rating(
     tx: &mut Tx<'_>,
     service_ref: &str,

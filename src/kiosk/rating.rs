@@ -1,0 +1,196 @@
+//! 好差评 on the kiosk: the household's recent sessions not yet rated, five levels,
+//! reasons for a middling or bad rating. A bad rating opens a follow-up for a social
+//! worker (`usecase::services::submit_rating`).
+
+use std::sync::{Arc, Mutex};
+
+use linli_core::rating::{
+    REASON_CONTENT, REASON_ENVIRONMENT, REASON_OTHER, REASON_PROCESS, REASON_STAFF_ATTITUDE,
+    REASON_WAITING_TIME,
+};
+use linli_core::Text;
+use slint::{ComponentHandle, Model, ModelRc, VecModel};
+
+use super::backend::Backend;
+use super::resident::{pick, refusal_text, signed_in, SharedState};
+use super::{AppWindow, RatingAdapter, ReasonTag, Screen, ServiceUseRow, Session};
+use crate::clock;
+use crate::store::{Actor, AppError};
+use crate::usecase::services::{self, ServiceUse};
+
+/// The reasons offered, in the order shown.
+const REASONS: [(&str, &str, &str); 6] = [
+    (REASON_WAITING_TIME, "等候时间", "Waiting time"),
+    (REASON_STAFF_ATTITUDE, "服务态度", "Staff attitude"),
+    (REASON_PROCESS, "办理流程", "The process"),
+    (REASON_ENVIRONMENT, "环境设施", "Premises"),
+    (REASON_CONTENT, "服务内容", "What was offered"),
+    (REASON_OTHER, "其他", "Other"),
+];
+
+type Uses = Arc<Mutex<Vec<ServiceUse>>>;
+
+fn show(window: &AppWindow, uses: &[ServiceUse], message: Option<Text>) {
+    let rows: Vec<ServiceUseRow> = uses
+        .iter()
+        .map(|u| ServiceUseRow {
+            title: format!(
+                "{} · {} · {}",
+                u.member_name,
+                pick(window, &u.programme_name),
+                u.date
+            )
+            .into(),
+        })
+        .collect();
+    let tags: Vec<ReasonTag> = REASONS
+        .iter()
+        .map(|(_, zh, en)| ReasonTag {
+            label: pick(window, &Text::new(*zh, *en)),
+            on: false,
+        })
+        .collect();
+    let adapter = window.global::<RatingAdapter>();
+    adapter.set_uses(ModelRc::new(VecModel::from(rows)));
+    adapter.set_tags(ModelRc::new(VecModel::from(tags)));
+    adapter.set_chosen(-1);
+    adapter.set_level(0);
+    adapter.set_message(message.map(|m| pick(window, &m)).unwrap_or_default());
+    window.global::<Session>().set_screen(Screen::Rating);
+}
+
+/// Loads the unrated uses of the signed-in resident's household and shows them.
+fn reload(
+    window: &AppWindow,
+    state: &SharedState,
+    backend: &impl Backend,
+    uses: &Uses,
+    message: Option<Text>,
+) {
+    let Some(resident) = signed_in(state) else {
+        return;
+    };
+    let (weak, uses) = (window.as_weak(), uses.clone());
+    backend.run(
+        move |store| {
+            services::unrated_service_uses(
+                store.conn(),
+                &resident.household_code,
+                clock::now().date(),
+            )
+        },
+        move |result| {
+            let Some(window) = weak.upgrade() else { return };
+            match result {
+                Ok(found) => {
+                    show(&window, &found, message);
+                    *uses.lock().expect("uses lock") = found;
+                }
+                Err(error) => {
+                    let text = refusal_text(&window, &error);
+                    window.global::<RatingAdapter>().set_message(text);
+                }
+            }
+        },
+    );
+}
+
+pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
+    let uses: Uses = Arc::default();
+    let adapter = window.global::<RatingAdapter>();
+    let (weak, st, be, us) = (
+        window.as_weak(),
+        state.clone(),
+        backend.clone(),
+        uses.clone(),
+    );
+    adapter.on_open(move || {
+        if let Some(window) = weak.upgrade() {
+            reload(&window, &st, &be, &us, None);
+        }
+    });
+    let weak = window.as_weak();
+    adapter.on_choose(move |index| {
+        if let Some(window) = weak.upgrade() {
+            let adapter = window.global::<RatingAdapter>();
+            adapter.set_chosen(index);
+            adapter.set_level(0);
+            adapter.set_message("".into());
+        }
+    });
+    let weak = window.as_weak();
+    adapter.on_toggle_tag(move |index| {
+        let Some(window) = weak.upgrade() else { return };
+        let tags = window.global::<RatingAdapter>().get_tags();
+        if let Some(mut tag) = tags.row_data(index as usize) {
+            tag.on = !tag.on;
+            tags.set_row_data(index as usize, tag);
+        }
+    });
+    let (weak, st, us) = (window.as_weak(), state.clone(), uses);
+    adapter.on_submit(move || {
+        let Some(window) = weak.upgrade() else { return };
+        let adapter = window.global::<RatingAdapter>();
+        let level = adapter.get_level();
+        let Some(chosen) = us
+            .lock()
+            .expect("uses lock")
+            .get(adapter.get_chosen() as usize)
+            .cloned()
+        else {
+            return;
+        };
+        // Reasons are asked for a middling or bad rating only.
+        let reasons: Vec<String> = if level <= 3 {
+            adapter
+                .get_tags()
+                .iter()
+                .zip(REASONS)
+                .filter(|(tag, _)| tag.on)
+                .map(|(_, (code, _, _))| code.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (weak, st, be, us) = (weak.clone(), st.clone(), backend.clone(), us.clone());
+        backend.run(
+            move |store| {
+                store.write(&Actor::kiosk(), clock::now(), |tx| {
+                    services::submit_rating(
+                        tx,
+                        &chosen.service_ref,
+                        &chosen.programme_code,
+                        level as u8,
+                        reasons,
+                        None,
+                    )
+                })
+            },
+            move |result: Result<_, AppError>| {
+                let Some(window) = weak.upgrade() else { return };
+                let message = match result {
+                    Ok(Some(_follow_up)) => Text::new(
+                        "感谢您的评价。工作人员会与您联系，了解情况并改进",
+                        "Thank you. Staff will contact you to hear more and put it right",
+                    ),
+                    Ok(None) => Text::new("感谢您的评价", "Thank you for your rating"),
+                    Err(error) => {
+                        let text = refusal_text(&window, &error);
+                        window.global::<RatingAdapter>().set_message(text);
+                        return;
+                    }
+                };
+                reload(&window, &st, &be, &us, Some(message));
+            },
+        );
+    });
+}
+
+/// Forgets what was being rated.
+pub fn clear(window: &AppWindow) {
+    let adapter = window.global::<RatingAdapter>();
+    adapter.set_uses(ModelRc::default());
+    adapter.set_chosen(-1);
+    adapter.set_level(0);
+    adapter.set_message("".into());
+}
