@@ -163,6 +163,7 @@ fn a_full_programme_waitlists_with_the_position_and_its_reason() {
     let row = k.row(&lunch);
     assert!(row.eligible, "{}", row.reasons);
     assert!(row.outlook.contains("已满"), "{}", row.outlook);
+    let predicted = place_in(&row.outlook);
     k.press(&format!("报名{lunch}"));
     let result = k.window.global::<ResultAdapter>();
     assert!(!result.get_confirmed());
@@ -170,6 +171,11 @@ fn a_full_programme_waitlists_with_the_position_and_its_reason() {
         result.get_title().contains("轮候"),
         "{}",
         result.get_title()
+    );
+    assert_eq!(
+        place_in(&result.get_title()),
+        predicted,
+        "the place shown before signing up is the place given"
     );
     assert!(
         !result.get_explanation().is_empty(),
@@ -575,4 +581,10 @@ fn a_bad_rating_with_a_reason_opens_a_follow_up_and_each_use_is_rated_once() {
         before - 1,
         "a rated use is not offered again"
     );
+}
+
+/// The number in "…第N位…".
+fn place_in(text: &str) -> u32 {
+    let after = &text[text.find('第').unwrap() + '第'.len_utf8()..];
+    after[..after.find('位').unwrap()].parse().unwrap()
 }

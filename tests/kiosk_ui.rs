@@ -197,3 +197,47 @@ fn every_string_on_screen_has_english() {
     }
     assert!(untranslated.is_empty(), "no English for {untranslated:#?}");
 }
+
+/// WCAG 2 contrast ratio of two colours.
+fn contrast(a: slint::Color, b: slint::Color) -> f64 {
+    let luminance = |c: slint::Color| {
+        let channel = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+    };
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+#[test]
+fn text_has_at_least_4_5_to_1_contrast_and_targets_are_9_mm() {
+    let window = kiosk();
+    let theme = window.global::<Theme>();
+    for (name, fg) in [
+        ("text", theme.get_text()),
+        ("muted", theme.get_muted()),
+        ("accent", theme.get_accent()),
+    ] {
+        for (ground, bg) in [
+            ("background", theme.get_background()),
+            ("surface", theme.get_surface()),
+        ] {
+            let ratio = contrast(fg, bg);
+            assert!(ratio >= 4.5, "{name} on {ground}: {ratio:.2}:1");
+        }
+    }
+    let on_accent = contrast(theme.get_on_accent(), theme.get_accent());
+    assert!(on_accent >= 4.5, "button text on accent: {on_accent:.2}:1");
+    // 9 mm on the 10" panel (149 dpi) is 53 px; the 7" one needs fewer.
+    assert!(
+        theme.get_touch_target() >= 53.0,
+        "{}",
+        theme.get_touch_target()
+    );
+}

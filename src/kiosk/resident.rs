@@ -308,16 +308,16 @@ fn outlook(option: &ProgrammeOption) -> Text {
             format!("还有{}个名额", option.free_seats),
             format!("{} seats left", option.free_seats),
         ),
-        None => Text::new(
-            format!(
-                "已满：现在报名将进入轮候，目前有{}人在等；排序按轮候规则，优先类别靠前",
-                option.waiting
-            ),
-            format!(
-                "Full: signing up now joins the waiting list, where {} wait; the waiting-list rule puts priority groups first",
-                option.waiting
-            ),
-        ),
+        None => {
+            let place = option.would_wait_at.unwrap_or(option.waiting + 1);
+            Text::new(
+                format!("已满：现在报名将排在轮候第{place}位（共{}人在等，按轮候规则排序）", option.waiting),
+                format!(
+                    "Full: signing up now puts you number {place} on the waiting list ({} waiting, in the order the waiting-list rule sets)",
+                    option.waiting
+                ),
+            )
+        }
     }
 }
 

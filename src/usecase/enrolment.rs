@@ -270,6 +270,28 @@ fn applicant_context(
     Ok((household, centre_community, has_guardian))
 }
 
+/// Whether the resident went unplaced in this kind of programme last term: it ranks
+/// them ahead within their priority group (the 轮候 policy's credit).
+fn unplaced_last_term(
+    conn: &rusqlite::Connection,
+    programme: &Programme,
+    resident: &Resident,
+) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM unplaced_last_term WHERE programme_kind = ?1 AND resident = ?2",
+        )?
+        .query_row(
+            [
+                load::serde_name(&programme.kind),
+                resident.id_number.as_str().to_string(),
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// One programme as a resident sees it before signing up.
 #[derive(Clone, Debug)]
 pub struct ProgrammeOption {
@@ -285,6 +307,9 @@ pub struct ProgrammeOption {
     pub offer_deadline: Option<NaiveDateTime>,
     pub free_seats: u32,
     pub waiting: u32,
+    /// For a full programme: the waiting-list place a sign-up now would get, by the
+    /// 轮候 policy (their priority group, credit, and now as the time of applying).
+    pub would_wait_at: Option<u32>,
 }
 
 /// Every open programme for `resident`: eligible ones first, then the others with
@@ -340,6 +365,22 @@ pub fn programme_options(
             Some(status) => Some((status, None)),
             None => None,
         };
+        let free_seats = programme.capacity.saturating_sub(held);
+        let would_wait_at = if free_seats == 0 && current.is_none() {
+            let roster = stored_roster(conn, &programme)?;
+            let credit = unplaced_last_term(conn, &programme, resident)?;
+            let mine = programme
+                .policy
+                .priority(&resident.tags_on(today), credit, now, u64::MAX);
+            let ahead = roster
+                .waitlist()
+                .iter()
+                .filter(|e| e.priority < mine)
+                .count();
+            Some(ahead as u32 + 1)
+        } else {
+            None
+        };
         options.push(ProgrammeOption {
             code: programme.code.clone(),
             name: programme.name.clone(),
@@ -355,8 +396,9 @@ pub fn programme_options(
                 .unwrap_or_default(),
             current,
             offer_deadline,
-            free_seats: programme.capacity.saturating_sub(held),
+            free_seats,
             waiting,
+            would_wait_at,
         });
     }
     options.sort_by(|a, b| {
@@ -394,19 +436,7 @@ pub fn signup_in(
             }
         }
     }
-    let unplaced_last_term: bool = tx
-        .prepare_cached(
-            "SELECT 1 FROM unplaced_last_term WHERE programme_kind = ?1 AND resident = ?2",
-        )?
-        .query_row(
-            [
-                load::serde_name(&programme.kind),
-                resident.id_number.as_str().to_string(),
-            ],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
+    let unplaced_last_term = unplaced_last_term(tx, &programme, &resident)?;
     // Sequence numbers only break ties between applications in the same second;
     // enrolments are never deleted, so the highest rowid only grows.
     let seq: u64 = tx
