@@ -258,6 +258,11 @@ impl Spooler {
         Ok(())
     }
 
+    /// The queue as staff see it (`report::queue`), through this spooler's connection.
+    pub fn queue_report(&self) -> Result<serde_json::Value, AppError> {
+        super::report::queue(&self.conn)
+    }
+
     /// Where the newest copy of `serial` stands.
     pub fn state_of(&self, serial: &str) -> Result<Option<JobState>, AppError> {
         job_state(&self.conn, serial)

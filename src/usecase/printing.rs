@@ -74,12 +74,11 @@ pub fn run_queue(data_dir: &Path, wait: Duration) -> Result<Value, AppError> {
             Round::Idle { .. } => break,
         }
     }
-    let conn = crate::store::open_connection(&data_dir.join(crate::store::DATABASE_FILE))?;
     Ok(json!({
         "printer": spooler.describe_printer(),
         "recovered": recovered,
         "printed": printed,
         "stopped_by": stopped,
-        "queue": print::report::queue(&conn)?,
+        "queue": spooler.queue_report()?,
     }))
 }

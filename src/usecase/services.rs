@@ -569,6 +569,8 @@ pub fn unrated_service_uses(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut uses = Vec::new();
+    let mut names: std::collections::HashMap<String, Option<linli_core::Text>> =
+        std::collections::HashMap::new();
     for (programme_code, date, enrolment, member_name) in rows {
         let reference = service_ref(&programme_code, &date, &enrolment);
         let rated = conn
@@ -576,14 +578,18 @@ pub fn unrated_service_uses(
             .query_row([&reference], |_| Ok(()))
             .optional()?
             .is_some();
-        let Some(programme) = load::programme(conn, &programme_code)? else {
+        if rated {
             continue;
-        };
-        if !rated {
+        }
+        if !names.contains_key(&programme_code) {
+            let name = load::programme(conn, &programme_code)?.map(|p| p.name);
+            names.insert(programme_code.clone(), name);
+        }
+        if let Some(Some(programme_name)) = names.get(&programme_code).cloned() {
             uses.push(ServiceUse {
                 service_ref: reference,
                 programme_code,
-                programme_name: programme.name,
+                programme_name,
                 member_name,
                 date,
             });

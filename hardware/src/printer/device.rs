@@ -10,8 +10,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::tcp::write_counting;
-use super::{Job, Printer, PrinterError, PrinterStatus, StatusQuery};
+use super::{write_counting, Job, Printer, PrinterError, PrinterStatus, StatusQuery};
 
 /// LPGETSTATUS from <linux/lp.h>: the USB printer class's port status, which every
 /// USB printer answers even when it cannot answer DLE EOT.

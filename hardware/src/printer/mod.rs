@@ -5,6 +5,7 @@
 //! where the transport can answer. The print queue in the kiosk only sees the trait,
 //! so desktops and CI exercise the same queue code as a device with paper in it.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -114,6 +115,22 @@ pub trait Printer: Send {
     fn delivery(&self, _job: &Job) -> Delivery {
         Delivery::Unknown
     }
+}
+
+/// Writes `bytes` in pieces so that a broken connection reports how far it got.
+fn write_counting(out: &mut impl Write, bytes: &[u8], chunk: usize) -> Result<(), PrinterError> {
+    let mut sent = 0;
+    for piece in bytes.chunks(chunk) {
+        if let Err(e) = out.write_all(piece).and_then(|()| out.flush()) {
+            return Err(PrinterError::Interrupted {
+                sent,
+                total: bytes.len(),
+                reason: e.to_string(),
+            });
+        }
+        sent += piece.len();
+    }
+    Ok(())
 }
 
 /// The configured printer. `spool_dir` is where the simulator writes (`DATA_DIR/spool`).

@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use super::{Job, Printer, PrinterError, PrinterStatus, StatusQuery};
+use super::{write_counting, Job, Printer, PrinterError, PrinterStatus, StatusQuery};
 
 pub struct TcpPrinter {
     host: String,
@@ -74,26 +74,6 @@ impl StatusQuery for Connection<'_> {
             Err(e) => Err(e),
         }
     }
-}
-
-/// Writes `bytes` in pieces so that a broken connection reports how far it got.
-pub(super) fn write_counting(
-    out: &mut impl Write,
-    bytes: &[u8],
-    chunk: usize,
-) -> Result<(), PrinterError> {
-    let mut sent = 0;
-    for piece in bytes.chunks(chunk) {
-        if let Err(e) = out.write_all(piece).and_then(|()| out.flush()) {
-            return Err(PrinterError::Interrupted {
-                sent,
-                total: bytes.len(),
-                reason: e.to_string(),
-            });
-        }
-        sent += piece.len();
-    }
-    Ok(())
 }
 
 impl Printer for TcpPrinter {
