@@ -125,8 +125,25 @@ pub enum Command {
         #[command(flatten)]
         staff: StaffCredential,
     },
-    /// Check the database: integrity, schema version, pending outbox, printer.
+    /// Check the database: integrity, schema version, pending outbox, printer, sync.
     Doctor,
+    /// Enrol this device with the district backend, trading the one-time code district
+    /// staff gave for its credential (kept in the data directory, mode 0600).
+    Enrol {
+        /// The district backend, e.g. https://district.example.gov.cn
+        #[arg(long)]
+        district: String,
+        /// The one-time enrolment code (`linli-district admin device add` prints it).
+        #[arg(long)]
+        code: String,
+    },
+    /// Sync with the district: push the outbox, pull what the district publishes.
+    /// With --once one round, printing {"pushed", "pulled", "pending"}; without, it
+    /// keeps syncing in the foreground as the kiosk does in the background.
+    Sync {
+        #[arg(long)]
+        once: bool,
+    },
     /// Print the printer test page (ruler, Chinese and ASCII samples).
     PrintTest,
     /// Print a slip again, marked 重印/REPRINT, with the same serial (staff only; audited).
@@ -257,6 +274,9 @@ pub fn run_command(
     command: Command,
     printing: Printing,
 ) -> (Value, ExitCode) {
+    if let Command::Sync { once: false } = command {
+        return sync_forever(data_dir);
+    }
     if let Command::Doctor = command {
         let (report, healthy) = usecase::doctor::run(data_dir);
         return (
@@ -384,6 +404,10 @@ fn dispatch(
     let now = clock::now();
     match command {
         Command::Demo => usecase::demo::seed(store, now),
+        Command::Enrol { district, code } => {
+            crate::sync::enrol(store, data_dir, &district, &code, now)
+        }
+        Command::Sync { .. } => crate::sync::round(store, data_dir).map(|report| report.to_json()),
         Command::Import {
             what: ImportWhat::Households { file, staff },
         } => {
@@ -476,5 +500,31 @@ fn dispatch(
                 usecase::printing::run_queue(data_dir, std::time::Duration::from_secs(wait))
             }
         },
+    }
+}
+
+/// `linli sync` without --once: the kiosk's background sync, in the foreground, for a
+/// terminal without the kiosk window. Prints its state whenever it changes.
+fn sync_forever(data_dir: &std::path::Path) -> (Value, ExitCode) {
+    let last = std::sync::Mutex::new(None);
+    let _thread = crate::sync::thread::SyncThread::spawn(data_dir, move |state| {
+        let mut last = last.lock().expect("state lock");
+        if last.as_ref() != Some(state) {
+            println!(
+                "{}",
+                json!({
+                    "enrolled": state.enrolled,
+                    "online": state.online,
+                    "pending": state.pending,
+                    "parked": state.parked,
+                    "last_success": state.last_success,
+                    "last_error": state.last_error,
+                })
+            );
+            *last = Some(state.clone());
+        }
+    });
+    loop {
+        std::thread::park();
     }
 }

@@ -16,12 +16,15 @@ use linli_hardware::reader::{self, ReaderEvent, Readers};
 use crate::print::device;
 use crate::print::thread::{PrintThread, PrinterHealth};
 use crate::store::worker::StoreWorker;
+use crate::sync::thread::{SyncState, SyncThread};
 use crate::{clock, usecase};
 
 pub type SharedSignals = Arc<Mutex<Box<dyn Signals>>>;
 
 pub struct Devices {
     pub print: Option<PrintThread>,
+    /// Sync with the district, in the background (idle until the device is enrolled).
+    pub sync: SyncThread,
     pub signals: SharedSignals,
     readers: Readers,
     /// The call-staff button when it is simulated (no `[gpio]`, or not a Pi build): the
@@ -41,11 +44,14 @@ impl Devices {
                 let mut signals = gpio::open_signals(None);
                 signals.set_light(LightState::PrinterFault);
                 let signals: SharedSignals = Arc::new(Mutex::new(signals));
+                // The light keeps showing the fault; sync still runs.
+                let sync = SyncThread::spawn(data_dir, |_| {});
                 // A resident can still call for help.
                 let (button, simulated) = gpio::open_call_button(None);
                 watch_call_button(button, worker, &signals);
                 return Devices {
                     print: None,
+                    sync,
                     signals,
                     readers: reader::open_readers(&[]),
                     call_button: simulated,
@@ -59,9 +65,21 @@ impl Devices {
             }
         };
         let signals: SharedSignals = Arc::new(Mutex::new(gpio::open_signals(config.gpio.as_ref())));
-        let light = signals.clone();
+        let inputs = Arc::new(Mutex::new(LightInputs {
+            printer_ok: true,
+            online: true,
+        }));
+        let (light, light_inputs) = (signals.clone(), inputs.clone());
         let print = PrintThread::spawn(data_dir, &config.printer, move |health| {
-            light_for(&light, health);
+            light_inputs.lock().expect("light lock").printer_ok = health.can_print();
+            light_for(&light, &light_inputs);
+            report_printer(health);
+        });
+        let (light, light_inputs) = (signals.clone(), inputs);
+        let sync = SyncThread::spawn(data_dir, move |state: &SyncState| {
+            // A device never enrolled is not offline: it has no district to reach.
+            light_inputs.lock().expect("light lock").online = !state.enrolled || state.online;
+            light_for(&light, &light_inputs);
         });
         let (print, problem) = match print {
             Ok(print) => (Some(print), None),
@@ -77,6 +95,7 @@ impl Devices {
         watch_call_button(button, worker, &signals);
         Devices {
             print,
+            sync,
             signals,
             readers: reader::open_readers(&config.readers),
             call_button: simulated,
@@ -135,15 +154,30 @@ pub fn call_staff(
     );
 }
 
-/// Ready while the printer can print; the fault pattern while a slip waits for paper
-/// or the printer. (Offline, for the district connection, comes with sync.)
-fn light_for(signals: &SharedSignals, health: &PrinterHealth) {
-    let state = if health.can_print() {
-        LightState::Ready
-    } else {
-        LightState::PrinterFault
+/// What the status light shows depends on.
+struct LightInputs {
+    printer_ok: bool,
+    online: bool,
+}
+
+/// The fault pattern while a slip waits for paper or the printer (a resident needs
+/// staff now); else offline while the district cannot be reached (nothing is lost,
+/// but staff should know); else ready.
+fn light_for(signals: &SharedSignals, inputs: &Mutex<LightInputs>) {
+    let state = {
+        let inputs = inputs.lock().expect("light lock");
+        if !inputs.printer_ok {
+            LightState::PrinterFault
+        } else if !inputs.online {
+            LightState::Offline
+        } else {
+            LightState::Ready
+        }
     };
     signals.lock().expect("signals lock").set_light(state);
+}
+
+fn report_printer(health: &PrinterHealth) {
     let status = match &health.status {
         Some(Ok(status)) => status.describe().to_string(),
         Some(Err(error)) => error.clone(),

@@ -10,4 +10,5 @@ pub mod devices;
 pub mod kiosk;
 pub mod print;
 pub mod store;
+pub mod sync;
 pub mod usecase;

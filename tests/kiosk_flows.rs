@@ -408,6 +408,12 @@ fn staff_enter_through_the_discreet_button_and_a_pin_only() {
         .is_empty());
     let audited = k.query("SELECT count(*) || '' FROM audit_log WHERE action = 'staff_signed_in' AND subject = 'S001'");
     assert_eq!(audited, ["1"]);
+    // Sync as it stands: a demo kiosk was never enrolled, so everything waits here.
+    let adapter = k.window.global::<StaffAdapter>();
+    assert!(!adapter.get_sync_enrolled());
+    let pending = k.query("SELECT count(*) || '' FROM outbox WHERE sent_at IS NULL");
+    assert_eq!(adapter.get_sync_pending().to_string(), pending[0]);
+    assert_eq!(adapter.get_sync_parked(), 0);
     k.press("退出工作人员模式");
     assert_eq!(k.screen(), Screen::Attract);
     assert_eq!(

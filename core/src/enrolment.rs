@@ -189,6 +189,12 @@ pub struct Roster {
     held: u32,
     /// Ids of entries added or modified since the last take_changes.
     changed: Vec<String>,
+    /// The district decides who gets a freed seat (a device enrolled with it): the
+    /// waiting list spans every device of the centre, so this roster, which sees only
+    /// its own device's part, never offers a seat itself. See [`Roster::district_offers`].
+    district_offers: bool,
+    /// Seats given back to the district since the last [`Roster::take_released`].
+    released: u32,
 }
 
 /// The plain data of a [`Roster`], as stored or sent; indexes are rebuilt on load.
@@ -279,7 +285,68 @@ impl Roster {
             active_by_resident,
             held,
             changed: Vec::new(),
+            district_offers: false,
+            released: 0,
         }
+    }
+
+    /// Puts the district in charge of freed seats (invariant 2 across devices).
+    ///
+    /// A seat freed while someone waits here goes back to the district, because the
+    /// head of the centre's one waiting list may have signed up at another device; the
+    /// district offers it to them and this device hears of it (`offer_to`). A seat
+    /// freed while nobody waits here stays in this device's grant for the next sign-up.
+    pub fn district_offers(mut self) -> Self {
+        self.district_offers = true;
+        self
+    }
+
+    /// Seats given back since the last call; the store records them with an event.
+    pub fn take_released(&mut self) -> u32 {
+        std::mem::take(&mut self.released)
+    }
+
+    /// Gives back free seats beyond `keep_free` (the district asks for them while
+    /// people wait elsewhere). Never takes a held seat. Returns how many went back.
+    pub fn release_free_seats(&mut self, keep_free: u32) -> u32 {
+        let free = self.capacity.saturating_sub(self.held);
+        let surplus = free.saturating_sub(keep_free);
+        self.capacity -= surplus;
+        self.released += surplus;
+        surplus
+    }
+
+    /// Offers a seat the district granted for exactly this enrolment: the district
+    /// found them at the head of the centre's waiting list. Refused, changing nothing,
+    /// when they no longer wait or no seat is free.
+    pub fn offer_to(
+        &mut self,
+        enrolment_id: &str,
+        deadline: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<Offer, Refusal> {
+        let index = self
+            .entries
+            .iter()
+            .position(|entry| {
+                entry.id == enrolment_id && entry.status == EnrolmentStatus::Waitlisted
+            })
+            .ok_or_else(Self::not_found)?;
+        if self.held >= self.capacity {
+            return Err(Refusal::one(
+                RefusalCode::NotOffered,
+                "没有空余名额可以保留",
+                "There is no free seat to offer",
+            ));
+        }
+        self.set_status(index, EnrolmentStatus::Offered, None, now);
+        let entry = &mut self.entries[index];
+        entry.offer_deadline = Some(deadline);
+        Ok(Offer {
+            enrolment_id: entry.id.clone(),
+            resident: entry.resident.clone(),
+            deadline,
+        })
     }
 
     /// A roster with the programme's own capacity, offer time and policy. An offline
@@ -620,12 +687,25 @@ impl Roster {
     /// case capacity was raised elsewhere (a district grant synced in): otherwise those
     /// seats would sit empty, because a newcomer never takes a seat while others wait.
     pub fn offer_free_seats(&mut self, now: NaiveDateTime) -> Vec<Offer> {
+        if self.district_offers {
+            if !self.waiting.is_empty() {
+                self.release_free_seats(0);
+            }
+            return Vec::new();
+        }
         std::iter::from_fn(|| self.offer_next(now)).collect()
     }
 
     /// Offers one seat to the head of the list, if a seat is free and anyone waits.
+    /// Under the district, a freed seat someone here waits for goes back to it instead.
     fn offer_next(&mut self, now: NaiveDateTime) -> Option<Offer> {
         if self.held >= self.capacity {
+            return None;
+        }
+        if self.district_offers {
+            if !self.waiting.is_empty() {
+                self.release_free_seats(0);
+            }
             return None;
         }
         let head = self.waiting.first()?.1;
@@ -1050,6 +1130,68 @@ mod tests {
             roster.cancel(id(&people[0]), at(28, 14, 0)).unwrap().offer,
             None
         );
+    }
+
+    #[test]
+    fn under_the_district_a_freed_seat_someone_waits_for_goes_back_not_to_the_local_head() {
+        let mut desk = Desk::new(1);
+        let mut roster = desk.roster().district_offers();
+        let people: Vec<Resident> = (1..=2).map(|n| child(n, &[])).collect();
+        for (minute, who) in people.iter().enumerate() {
+            roster
+                .signup(desk.request(who, at(28, 9, minute as u32)))
+                .unwrap();
+        }
+        let outcome = roster.cancel(id(&people[0]), at(28, 10, 0)).unwrap();
+        assert_eq!(outcome.offer, None, "the district decides who gets it");
+        assert_eq!(roster.take_released(), 1);
+        assert_eq!(roster.capacity, 0);
+        assert_eq!(roster.position(id(&people[1])), Some(1));
+        // The district's offer comes back with its own seat.
+        roster.capacity += 1;
+        let waiting_id = roster.enrolment(id(&people[1])).unwrap().id.clone();
+        let deadline = at(29, 18, 0);
+        let offer = roster
+            .offer_to(&waiting_id, deadline, at(28, 11, 0))
+            .unwrap();
+        assert_eq!(offer.resident, id(&people[1]));
+        assert_eq!(roster.held(), 1);
+        assert!(
+            roster
+                .offer_to(&waiting_id, deadline, at(28, 11, 0))
+                .is_err(),
+            "no longer waiting"
+        );
+    }
+
+    #[test]
+    fn under_the_district_a_freed_seat_nobody_waits_for_stays_for_the_next_sign_up() {
+        let mut desk = Desk::new(1);
+        let mut roster = desk.roster().district_offers();
+        let first = child(1, &[]);
+        roster.signup(desk.request(&first, at(28, 9, 0))).unwrap();
+        roster.cancel(id(&first), at(28, 9, 30)).unwrap();
+        assert_eq!(roster.take_released(), 0);
+        let second = child(2, &[]);
+        assert!(matches!(
+            roster.signup(desk.request(&second, at(28, 10, 0))).unwrap(),
+            Placement::Confirmed { .. }
+        ));
+    }
+
+    #[test]
+    fn releasing_free_seats_never_takes_a_held_one() {
+        let mut desk = Desk::new(3);
+        let mut roster = desk.roster().district_offers();
+        roster
+            .signup(desk.request(&child(1, &[]), at(28, 9, 0)))
+            .unwrap();
+        assert_eq!(roster.release_free_seats(1), 1);
+        assert_eq!(roster.capacity, 2);
+        assert_eq!(roster.release_free_seats(0), 1);
+        assert_eq!(roster.release_free_seats(0), 0);
+        assert_eq!((roster.capacity, roster.held()), (1, 1));
+        assert_eq!(roster.take_released(), 2);
     }
 
     #[test]

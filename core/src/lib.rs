@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod attendance;
 pub mod business;
 pub mod calendar;
+pub mod demo;
 pub mod eligibility;
 pub mod enrolment;
 pub mod household;
@@ -20,6 +21,8 @@ pub mod rating;
 pub mod receipt;
 pub mod slips;
 pub mod staff;
+pub mod sync;
+pub mod table;
 pub mod volunteer;
 pub mod waitlist;
 

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// One change recorded on a device, waiting to be sent to the district.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,10 +150,25 @@ pub enum EventPayload {
         by: Option<String>,
         note: Option<String>,
     },
+    /// Version 2. Seats of the district's grant this device gives back (invariant 2):
+    /// freed by a cancellation, or unused while people wait at other devices.
+    /// `released_total` is the device's running total for the programme, so the
+    /// district can tell a lost event from a repeated one.
+    SeatsReleased {
+        programme_code: String,
+        count: u32,
+        released_total: u32,
+    },
+    /// Version 2. A resident registered as a volunteer at this centre, with the skills
+    /// the national volunteer record names.
+    VolunteerRegistered {
+        volunteer_id_number: String,
+        skills: Vec<String>,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 11] = [
+pub const KNOWN_EVENT_TYPES: [&str; 13] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -165,6 +180,8 @@ pub const KNOWN_EVENT_TYPES: [&str; 11] = [
     "ledger_recorded",
     "rating_submitted",
     "follow_up_changed",
+    "seats_released",
+    "volunteer_registered",
 ];
 
 impl EventPayload {
@@ -182,6 +199,8 @@ impl EventPayload {
             EventPayload::LedgerRecorded { .. } => "ledger_recorded",
             EventPayload::RatingSubmitted { .. } => "rating_submitted",
             EventPayload::FollowUpChanged { .. } => "follow_up_changed",
+            EventPayload::SeatsReleased { .. } => "seats_released",
+            EventPayload::VolunteerRegistered { .. } => "volunteer_registered",
         }
     }
 }
@@ -226,6 +245,12 @@ impl OutboxEvent {
                 format!("The outbox event is not valid JSON: {error}"),
             )
         })?;
+        OutboxEvent::from_value(value)
+    }
+
+    /// [`OutboxEvent::from_json`] for an event already parsed (the district reads a
+    /// whole batch at once and must not parse each event twice).
+    pub fn from_value(value: serde_json::Value) -> Result<OutboxEvent, FieldError> {
         let version = value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)
@@ -372,6 +397,15 @@ mod tests {
                 by: None,
                 note: None,
             },
+            EventPayload::SeatsReleased {
+                programme_code: "ASC-2026A".into(),
+                count: 1,
+                released_total: 3,
+            },
+            EventPayload::VolunteerRegistered {
+                volunteer_id_number: "11010519491231002X".into(),
+                skills: vec!["tutoring".into()],
+            },
         ]
     }
 
@@ -412,7 +446,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":1,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":2,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -442,10 +476,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":1", "\"schema_version\":2");
+            .replace("\"schema_version\":2", "\"schema_version\":3");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 2"));
+        assert!(error.message.en.contains("schema version 3"));
     }
 
     #[test]

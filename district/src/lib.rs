@@ -1,1 +1,24 @@
-//! linli-district: the district backend (filled by the district issue).
+//! linli-district: the district backend (区级后台).
+//!
+//! Devices enrol with a one-time code, push their outbox (applied exactly once,
+//! invariant 4), and pull what the district publishes and decides, including the seats
+//! each device may fill (invariant 2). District staff work through `linli-district
+//! admin`. The server keeps no state of its own between requests: several instances
+//! can serve one PostgreSQL database.
+
+pub mod admin;
+pub mod apply;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod grants;
+pub mod pull;
+pub mod push;
+pub mod report;
+pub mod server;
+pub mod testing;
+pub mod tls;

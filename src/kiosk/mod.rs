@@ -105,10 +105,13 @@ fn connect(
 ) -> resident::SharedState {
     attract::connect(window, sessions);
     let print = devices.print.clone();
+    let sync = devices.sync.clone();
     let state = resident::connect(window, worker.clone(), move || {
         if let Some(print) = &print {
             print.wake();
         }
+        // The district hears of it as soon as the network allows.
+        sync.wake();
     });
 
     let staff = staff::connect(window, worker.clone());

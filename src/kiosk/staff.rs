@@ -96,18 +96,23 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
                 let slips = count(
                     "SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'sending', 'in_doubt')",
                 )?;
-                Ok::<_, AppError>((member, calls, slips))
+                let sync = SyncSummary::read(store)?;
+                Ok::<_, AppError>((member, calls, slips, sync))
             },
             move |result| {
                 let Some(window) = weak.upgrade() else { return };
                 let mut s = st.lock().expect("staff lock");
                 match result {
-                    Ok((member, calls, slips)) => {
+                    Ok((member, calls, slips, sync)) => {
                         s.failures = 0;
                         let adapter = window.global::<StaffAdapter>();
                         adapter.set_staff_name(member.name.as_str().into());
                         adapter.set_open_calls(calls);
                         adapter.set_waiting_slips(slips);
+                        adapter.set_sync_enrolled(sync.enrolled);
+                        adapter.set_sync_pending(sync.pending);
+                        adapter.set_sync_parked(sync.parked);
+                        adapter.set_sync_last(sync.last_success.into());
                         s.signed_in = Some(member);
                         window.global::<Session>().set_screen(Screen::StaffHome);
                     }
@@ -128,6 +133,35 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
         );
     });
     state
+}
+
+/// What the staff home says about sync with the district.
+struct SyncSummary {
+    enrolled: bool,
+    pending: i32,
+    parked: i32,
+    /// "YYYY-MM-DD HH:MM", or empty before the first good round.
+    last_success: String,
+}
+
+impl SyncSummary {
+    fn read(store: &crate::store::Store) -> Result<SyncSummary, AppError> {
+        let conn = store.conn();
+        let count =
+            |sql: &str| -> Result<i32, rusqlite::Error> { conn.query_row(sql, [], |r| r.get(0)) };
+        Ok(SyncSummary {
+            enrolled: store.setting("district_url")?.is_some(),
+            pending: count(
+                "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL",
+            )?,
+            parked: count("SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL")?,
+            last_success: store
+                .setting("sync_last_success")?
+                .and_then(|t| crate::clock::from_db(&t))
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// Signs staff out and forgets what was typed; the keypad's lock outlives the session.

@@ -62,7 +62,10 @@ pub fn epoch_ms() -> i64 {
 }
 
 /// The next serial for today on this device: `<device tag>-<YYYYMMDD>-<NNNN>`. The tag
-/// (four hex digits of the device id) keeps two kiosks of one centre apart.
+/// keeps two kiosks of one centre apart: `D` and the number the district gave the
+/// device when it enrolled (unique in the centre), or before enrolment the last four
+/// hex digits of the device id (its random part: a uuid v7 starts with the time, which
+/// every device made in the same years shares).
 fn next_serial(tx: &Tx<'_>) -> Result<String, AppError> {
     let day = tx.now.format("%Y%m%d").to_string();
     let last: i64 = tx
@@ -71,14 +74,26 @@ fn next_serial(tx: &Tx<'_>) -> Result<String, AppError> {
              ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last",
         )?
         .query_row([&day], |r| r.get(0))?;
-    let tag: String = tx
-        .device()
-        .device_id
-        .chars()
-        .filter(|c| c.is_ascii_hexdigit())
-        .take(4)
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let number: Option<u32> = tx
+        .prepare_cached("SELECT value FROM settings WHERE key = 'device_number'")?
+        .query_row([], |r| r.get::<_, String>(0))
+        .optional()?
+        .and_then(|n| n.parse().ok());
+    let tag = match number {
+        Some(number) => format!("D{number:03}"),
+        None => {
+            let hex: Vec<char> = tx
+                .device()
+                .device_id
+                .chars()
+                .filter(|c| c.is_ascii_hexdigit())
+                .collect();
+            hex[hex.len().saturating_sub(4)..]
+                .iter()
+                .collect::<String>()
+                .to_ascii_uppercase()
+        }
+    };
     Ok(format!("{tag}-{day}-{last:04}"))
 }
 

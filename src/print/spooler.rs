@@ -341,7 +341,7 @@ pub fn job_name(serial: &str, copy: i64) -> String {
 
 /// Exponential from 2 s, at most a minute, with ±25 % jitter so several kiosks behind
 /// one flaky network printer do not retry in step.
-fn backoff(attempts: i64) -> Duration {
+pub(crate) fn backoff(attempts: i64) -> Duration {
     let exponent = (attempts.max(1) - 1).min(10) as u32;
     let base = BACKOFF_FIRST
         .saturating_mul(2u32.pow(exponent))

@@ -264,6 +264,24 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX resident_cards_by_resident ON resident_cards(id_number);
     "#,
+    // 8: sync with the district. An event the district rejects is parked with its
+    // reason (never deleted, never blocking the rest); seats are granted per programme
+    // (invariant 2); the pull cursor and sync status live in settings.
+    r#"
+    ALTER TABLE outbox ADD COLUMN parked_at TEXT;
+    ALTER TABLE outbox ADD COLUMN park_reason TEXT;
+    CREATE INDEX outbox_unsent ON outbox(seq) WHERE sent_at IS NULL AND parked_at IS NULL;
+    CREATE TABLE seat_grants (
+        programme_code TEXT PRIMARY KEY,
+        -- The district's running total of seats it shared out to this device.
+        granted        INTEGER NOT NULL DEFAULT 0 CHECK (granted >= 0),
+        -- Seats that came with offers the district made to people waiting here.
+        offer_seats    INTEGER NOT NULL DEFAULT 0 CHECK (offer_seats >= 0),
+        -- Seats this device gave back, as a running total (sent in seats_released).
+        released       INTEGER NOT NULL DEFAULT 0 CHECK (released >= 0),
+        keep_free      INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -2,32 +2,29 @@
 //! relative to today so it works on any day. Everything goes through the same
 //! use-cases a real centre uses, so the demo also exercises them. Seeding happens
 //! once: a second run reports what is there and changes nothing.
+//!
+//! The centre itself (its people, calendar and programmes) is generated in
+//! [`linli_core::demo`], which the district backend seeds from too; what is here is
+//! the kiosk's part: storing it, staff, cards, PINs and a few weeks of activity.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
-use linli_core::calendar::{china_2026, Calendar, SchoolTerm};
-use linli_core::eligibility::{EligibilityRules, Residency};
-use linli_core::household::{age_on, DISABLED, ELDERLY_80, LIVING_ALONE, LOW_INCOME};
-use linli_core::programme::{
-    Fee, FeePeriod, Programme, ProgrammeKind, ProgrammeStatus, Schedule, Waiver,
-};
+use linli_core::calendar::Calendar;
+use linli_core::demo::{DemoRandom, HOUSEHOLDS, SEED};
+use linli_core::household::age_on;
+use linli_core::programme::Programme;
 use linli_core::staff::{Role, StaffMember};
-use linli_core::waitlist::{PriorityBucket, WaitlistPolicy};
 use linli_core::Text;
 use serde_json::{json, Value};
 
-use super::demo_people::{self, DemoRandom};
+use super::demo_people;
 use super::households::{register_rows, ResidentRow};
 use super::{business, enrolment, services, staff};
 use crate::store::{set_setting, Actor, AppError, Store, Tx};
 
-pub const CENTRE_CODE: &str = "440306-XA-HF";
-pub const CENTRE_NAME: &str = "宝安区新安街道海富社区服务中心";
-pub const COMMUNITY_CODE: &str = "440306005003";
-pub const DISTRICT_CODE: &str = "440306";
-const HOUSEHOLDS: usize = 300;
-/// Fixed so the demo centre is the same everywhere; only dates move with today.
-const SEED: u64 = 0x4C49_4E4C_4920_3230;
+pub use linli_core::demo::{
+    demo_calendar, programmes, CENTRE_CODE, CENTRE_NAME, COMMUNITY_CODE, DISTRICT_CODE,
+};
 
 /// Demo community cards are numbered this, then the resident's six-digit index.
 pub const DEMO_CARD_PREFIX: &str = "8800";
@@ -45,6 +42,8 @@ pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
         }));
     }
     let today = now.date();
+    // The staff PINs are drawn from the same generator after the people, so the kiosk
+    // keeps hold of it rather than calling `demo_people`.
     let mut rng = DemoRandom::new(SEED);
     let people = demo_people::households(today, HOUSEHOLDS, &mut rng);
     let actor = Actor::system();
@@ -121,24 +120,6 @@ fn summary(store: &Store) -> Result<Value, AppError> {
     }))
 }
 
-/// The national 2026 schedule, plus a school term around today when the real
-/// terms do not cover it, so the children's programmes run whatever the date.
-pub fn demo_calendar(today: NaiveDate) -> Calendar {
-    let mut calendar = china_2026();
-    if !calendar
-        .school_terms
-        .iter()
-        .any(|t| t.first_day <= today && today <= t.last_day)
-    {
-        calendar.school_terms.push(SchoolTerm {
-            name: Text::new("演示学期", "demo term"),
-            first_day: today - Duration::days(60),
-            last_day: today + Duration::days(120),
-        });
-    }
-    calendar
-}
-
 pub fn publish_calendar(tx: &mut Tx<'_>, calendar: Calendar) -> Result<(), AppError> {
     calendar.validate()?;
     let version: i64 = tx.query_row(
@@ -204,214 +185,6 @@ pub fn publish_programme(tx: &mut Tx<'_>, programme: &Programme) -> Result<(), A
         json!({"capacity": programme.capacity}),
     );
     Ok(())
-}
-
-fn time(h: u32, m: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(h, m, 0).expect("a valid time")
-}
-
-const SCHOOL_WEEK: [Weekday; 5] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-];
-
-/// The centre's programmes, with terms running around today.
-pub fn programmes(today: NaiveDate) -> Vec<Programme> {
-    let first_day = today - Duration::days(60);
-    let last_day = today + Duration::days(120);
-    let term_start = NaiveDate::from_ymd_opt(today.year(), 9, 1)
-        .filter(|d| *d <= today)
-        .unwrap_or(first_day);
-    let children_rules = |id: &str| EligibilityRules {
-        id: id.to_string(),
-        version: 1,
-        min_age: Some(6),
-        max_age: Some(12),
-        age_reference: term_start,
-        residency: Residency::CommunityHouseholdOrResidencePermit,
-        required_tags: vec![],
-        excluded_tags: vec![],
-        guardian_required_under: Some(14),
-    };
-    let hardship_first = |id: &str| WaitlistPolicy {
-        id: id.to_string(),
-        version: 1,
-        buckets: vec![
-            PriorityBucket {
-                name: Text::new("低保及残疾家庭", "low-income and disabled households"),
-                any_of_tags: vec![LOW_INCOME.into(), DISABLED.into()],
-            },
-            PriorityBucket {
-                name: Text::new("其他申请人", "other applicants"),
-                any_of_tags: vec![],
-            },
-        ],
-        credit_for_unplaced: true,
-    };
-    vec![
-        Programme {
-            code: "after-school".into(),
-            name: Text::new(
-                "四点半学校（课后托管）",
-                "Four-thirty school (after-school care)",
-            ),
-            kind: ProgrammeKind::AfterSchool,
-            schedule: Schedule {
-                weekdays: SCHOOL_WEEK.to_vec(),
-                start: time(16, 30),
-                end: time(18, 0),
-                first_day,
-                last_day,
-                school_days_only: true,
-            },
-            capacity: 40,
-            fee: Fee {
-                amount_fen: 0,
-                per: FeePeriod::Term,
-                waivers: vec![],
-            },
-            status: ProgrammeStatus::Open,
-            offer_hours: 48,
-            rules: children_rules("after-school-2026"),
-            policy: hardship_first("after-school-2026"),
-        },
-        Programme {
-            code: "lunch-care".into(),
-            name: Text::new("学生午托", "Student lunch care"),
-            kind: ProgrammeKind::LunchCare,
-            schedule: Schedule {
-                weekdays: SCHOOL_WEEK.to_vec(),
-                start: time(11, 50),
-                end: time(14, 0),
-                first_day,
-                last_day,
-                school_days_only: true,
-            },
-            capacity: 24,
-            fee: Fee {
-                amount_fen: 45000,
-                per: FeePeriod::Month,
-                waivers: vec![
-                    Waiver {
-                        tag: LOW_INCOME.into(),
-                        percent: 100,
-                    },
-                    Waiver {
-                        tag: DISABLED.into(),
-                        percent: 50,
-                    },
-                ],
-            },
-            status: ProgrammeStatus::Open,
-            offer_hours: 48,
-            rules: children_rules("lunch-care-2026"),
-            policy: hardship_first("lunch-care-2026"),
-        },
-        Programme {
-            code: "day-care".into(),
-            name: Text::new("长者日间照料", "Elderly day care"),
-            kind: ProgrammeKind::DayCare,
-            schedule: Schedule {
-                weekdays: SCHOOL_WEEK.to_vec(),
-                start: time(8, 30),
-                end: time(17, 0),
-                first_day,
-                last_day,
-                school_days_only: false,
-            },
-            capacity: 20,
-            fee: Fee {
-                amount_fen: 30000,
-                per: FeePeriod::Month,
-                waivers: vec![
-                    Waiver {
-                        tag: LOW_INCOME.into(),
-                        percent: 100,
-                    },
-                    Waiver {
-                        tag: ELDERLY_80.into(),
-                        percent: 50,
-                    },
-                ],
-            },
-            status: ProgrammeStatus::Open,
-            offer_hours: 72,
-            rules: EligibilityRules {
-                id: "day-care-2026".into(),
-                version: 1,
-                min_age: Some(60),
-                max_age: None,
-                age_reference: today,
-                residency: Residency::CommunityHouseholdOrResidencePermit,
-                required_tags: vec![],
-                excluded_tags: vec![],
-                guardian_required_under: None,
-            },
-            policy: WaitlistPolicy {
-                id: "day-care-2026".into(),
-                version: 1,
-                buckets: vec![
-                    PriorityBucket {
-                        name: Text::new("独居及高龄长者", "elderly living alone or aged 80+"),
-                        any_of_tags: vec![LIVING_ALONE.into(), ELDERLY_80.into()],
-                    },
-                    PriorityBucket {
-                        name: Text::new("低保及残疾长者", "low-income and disabled elderly"),
-                        any_of_tags: vec![LOW_INCOME.into(), DISABLED.into()],
-                    },
-                    PriorityBucket {
-                        name: Text::new("其他长者", "other elderly"),
-                        any_of_tags: vec![],
-                    },
-                ],
-                credit_for_unplaced: false,
-            },
-        },
-        Programme {
-            code: "calligraphy".into(),
-            name: Text::new("长者书法班", "Calligraphy class for seniors"),
-            kind: ProgrammeKind::Activity,
-            schedule: Schedule {
-                weekdays: vec![Weekday::Tue, Weekday::Thu],
-                start: time(9, 30),
-                end: time(11, 0),
-                first_day,
-                last_day,
-                school_days_only: false,
-            },
-            capacity: 15,
-            fee: Fee {
-                amount_fen: 0,
-                per: FeePeriod::Session,
-                waivers: vec![],
-            },
-            status: ProgrammeStatus::Open,
-            offer_hours: 24,
-            rules: EligibilityRules {
-                id: "calligraphy-2026".into(),
-                version: 1,
-                min_age: Some(55),
-                max_age: None,
-                age_reference: today,
-                residency: Residency::Any,
-                required_tags: vec![],
-                excluded_tags: vec![],
-                guardian_required_under: None,
-            },
-            policy: WaitlistPolicy {
-                id: "first-come".into(),
-                version: 1,
-                buckets: vec![PriorityBucket {
-                    name: Text::new("按申请时间", "by time of application"),
-                    any_of_tags: vec![],
-                }],
-                credit_for_unplaced: false,
-            },
-        },
-    ]
 }
 
 fn create_staff(tx: &mut Tx<'_>, rng: &mut DemoRandom) -> Result<Vec<Value>, AppError> {

@@ -93,5 +93,11 @@ fn inspect(path: &Path) -> Result<Value, rusqlite::Error> {
         "schema_supported": version <= migrations::LATEST,
         "pending_outbox": pending,
         "print_jobs": if version >= 5 { crate::print::report::counts(&conn) } else { Value::Null },
+        // Last success, pending and parked events (with the district's reasons).
+        "sync": if version >= 8 {
+            crate::sync::status(&conn, path.parent().unwrap_or(Path::new(".")))
+        } else {
+            Value::Null
+        },
     }))
 }

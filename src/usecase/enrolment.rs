@@ -38,17 +38,25 @@ fn status_from_db(text: &str) -> EnrolmentStatus {
 
 /// Loads the programme's active enrolments as core's roster.
 pub fn load_roster(tx: &mut Tx<'_>, programme: &Programme) -> Result<Roster, AppError> {
-    if let Some(roster) = tx.take_cached_roster(&programme.code) {
+    let roster = match tx.take_cached_roster(&programme.code) {
         // A programme republished by the district (new capacity, new policy)
         // invalidates what was cached under the old one.
-        if roster.capacity == programme.capacity
-            && roster.offer_hours == programme.offer_hours
-            && roster.policy == programme.policy
+        Some(roster)
+            if roster.capacity == programme.capacity
+                && roster.offer_hours == programme.offer_hours
+                && roster.policy == programme.policy =>
         {
-            return Ok(roster);
+            roster
         }
-    }
-    stored_roster(tx, programme)
+        _ => stored_roster(tx, programme)?,
+    };
+    // Seats the district shares across devices: it decides who gets a freed one.
+    let district_managed = crate::sync::outbox::grant(tx, &programme.code)?.is_some();
+    Ok(if district_managed {
+        roster.district_offers()
+    } else {
+        roster
+    })
 }
 
 /// A programme's roster as stored, without the connection's cache.
@@ -153,6 +161,10 @@ fn issue_slips(
 /// Writes what core changed in the roster, each change with its outbox event, and
 /// keeps the roster for the next use-case on this connection.
 pub fn save_roster(tx: &mut Tx<'_>, mut roster: Roster) -> Result<Vec<Enrolment>, AppError> {
+    let released = roster.take_released();
+    if released > 0 {
+        crate::sync::apply::record_release(tx, &roster.programme_code, released, roster.capacity)?;
+    }
     let changes = roster.take_changes();
     let at = clock::to_db(tx.now);
     // Seats are released before they are taken: writing a cancellation after the

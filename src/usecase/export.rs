@@ -8,61 +8,12 @@ use chrono::NaiveDateTime;
 use linli_core::identity::{mask_id_number, mask_phone};
 use linli_core::staff::{Permission, StaffMember};
 use rusqlite::types::Value as SqlValue;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::cli::{ExportKind, Format};
 use crate::store::{Actor, AppError, Store};
 
-/// Rows with named columns, in column order for CSV.
-pub struct Table {
-    pub columns: Vec<&'static str>,
-    pub rows: Vec<Vec<Value>>,
-}
-
-impl Table {
-    pub fn to_json(&self) -> Value {
-        Value::Array(
-            self.rows
-                .iter()
-                .map(|row| {
-                    let mut object = Map::new();
-                    for (column, value) in self.columns.iter().zip(row) {
-                        object.insert(column.to_string(), value.clone());
-                    }
-                    Value::Object(object)
-                })
-                .collect(),
-        )
-    }
-
-    pub fn to_csv(&self) -> String {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer
-            .write_record(&self.columns)
-            .expect("CSV writes to memory");
-        for row in &self.rows {
-            writer
-                .write_record(row.iter().map(|v| {
-                    match v {
-                        Value::Null => String::new(),
-                        Value::String(s) => s.clone(),
-                        Value::Array(items) => items
-                            .iter()
-                            .map(|i| {
-                                i.as_str()
-                                    .map(str::to_string)
-                                    .unwrap_or_else(|| i.to_string())
-                            })
-                            .collect::<Vec<_>>()
-                            .join(";"),
-                        other => other.to_string(),
-                    }
-                }))
-                .expect("CSV writes to memory");
-        }
-        String::from_utf8(writer.into_inner().expect("CSV flushes")).expect("CSV is UTF-8")
-    }
-}
+pub use linli_core::table::Table;
 
 /// How personal columns leave the device.
 #[derive(Clone, Copy)]

@@ -1,0 +1,647 @@
+//! What each event means at the district: its checks, and the rows it writes in the
+//! tables reports read.
+//!
+//! An event is checked whole before anything is written, so a bad one is rejected
+//! alone with its reason. One that passes is applied with plain upserts whose
+//! statements cannot fail on the event's content: the batch they share never fails
+//! because of one device's data.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use linli_core::identity::IdNumber;
+use linli_core::outbox::{AttendanceEventKind, EventPayload, OutboxEvent};
+use linli_core::FieldError;
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+/// The longest text field the district stores from an event.
+const MAX_TEXT: usize = 2_000;
+
+const ENROLMENT_STATUSES: &[&str] = &[
+    "confirmed",
+    "waitlisted",
+    "offered",
+    "cancelled",
+    "withdrawn",
+];
+const SHIFT_STATUSES: &[&str] = &[
+    "open",
+    "pending",
+    "needs_confirmation",
+    "approved",
+    "declined",
+];
+const FILING_STATUSES: &[&str] = &[
+    "draft",
+    "submitted",
+    "filed",
+    "suspended",
+    "revoked",
+    "closed",
+];
+
+fn invalid(field: &str, code: &str, zh: String, en: String) -> FieldError {
+    FieldError::new(field, code, zh, en)
+}
+
+fn check_id(field: &str, id: &str) -> Result<(), FieldError> {
+    // A far-future "today": a birth date in the device's future is the device's
+    // business (its clock may be off); the district checks form and check digit.
+    IdNumber::parse(id, NaiveDate::MAX)
+        .map(|_| ())
+        .map_err(|mut e| {
+            e.field = format!("payload.{field}");
+            e
+        })
+}
+
+fn check_one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), FieldError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            &format!("payload.{field}"),
+            "unknown_value",
+            format!("“{value}”不是有效的{field}，应为：{}", allowed.join("、")),
+            format!(
+                "\"{value}\" is not a valid {field}; expected one of {}",
+                allowed.join(", ")
+            ),
+        ))
+    }
+}
+
+fn check_text(field: &str, value: &str, required: bool) -> Result<(), FieldError> {
+    if required && value.trim().is_empty() {
+        return Err(invalid(
+            &format!("payload.{field}"),
+            "required",
+            format!("{field}不能为空"),
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.chars().count() > MAX_TEXT {
+        return Err(invalid(
+            &format!("payload.{field}"),
+            "too_long",
+            format!("{field}超过{MAX_TEXT}个字"),
+            format!("{field} is longer than {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Dates Linli can mean: anything outside is a broken clock or a forged event, and
+/// some of it PostgreSQL could not even store (before 4713 BC).
+fn check_date(field: &str, date: NaiveDate) -> Result<(), FieldError> {
+    use chrono::Datelike;
+    if (1900..=2200).contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            "out_of_range",
+            format!("{field}的日期{date}不在1900年至2200年之间"),
+            format!("{field} {date} is not between the years 1900 and 2200"),
+        ))
+    }
+}
+
+fn check_time(field: &str, time: Option<NaiveDateTime>) -> Result<(), FieldError> {
+    time.map_or(Ok(()), |t| check_date(field, t.date()))
+}
+
+/// Minutes of one shift: a week is already far beyond any real one.
+const MAX_MINUTES: u32 = 7 * 24 * 60;
+
+fn check_count(field: &str, value: u32, max: u32) -> Result<(), FieldError> {
+    if value <= max {
+        Ok(())
+    } else {
+        Err(invalid(
+            &format!("payload.{field}"),
+            "out_of_range",
+            format!("{field}为{value}，超过上限{max}"),
+            format!("{field} is {value}, above the limit of {max}"),
+        ))
+    }
+}
+
+/// Everything the district checks about one event before it applies it. `device_id`
+/// and `centre_code` are the authenticated device's: an event claiming another
+/// device or centre is refused, so a device writes only its own centre's data.
+pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<(), FieldError> {
+    if event.event_id.is_empty() || event.event_id.len() > 64 {
+        return Err(invalid(
+            "event_id",
+            "invalid_event_id",
+            "事件编号须为1至64个字符".into(),
+            "event_id must be 1 to 64 characters".into(),
+        ));
+    }
+    check_date("occurred_at", event.occurred_at.date())?;
+    if event.device_id != device_id.to_string() {
+        return Err(invalid(
+            "device_id",
+            "wrong_device",
+            "事件不是本终端产生的，不能由本终端上传".into(),
+            "the event names another device; a device uploads only its own events".into(),
+        ));
+    }
+    if event.centre_code != centre_code {
+        return Err(invalid(
+            "centre_code",
+            "wrong_centre",
+            format!(
+                "事件属于中心“{}”，本终端只能写入本中心的数据",
+                event.centre_code
+            ),
+            format!(
+                "the event is for centre \"{}\"; this device writes only its own centre's data",
+                event.centre_code
+            ),
+        ));
+    }
+    match &event.payload {
+        EventPayload::HouseholdRegistered {
+            household_code,
+            address,
+            community_code,
+        } => {
+            check_text("household_code", household_code, true)?;
+            check_text("address", address, true)?;
+            check_text("community_code", community_code, false)
+        }
+        EventPayload::ResidentRegistered {
+            household_code,
+            id_number,
+            name,
+            phone,
+            tags,
+        } => {
+            check_text("household_code", household_code, true)?;
+            check_id("id_number", id_number)?;
+            check_text("name", name, true)?;
+            check_text("phone", phone.as_deref().unwrap_or(""), false)?;
+            tags.iter().try_for_each(|t| check_text("tags", t, true))
+        }
+        EventPayload::EnrolmentChanged {
+            enrolment_id,
+            programme_code,
+            resident_id_number,
+            status,
+            priority_sort_key,
+            offer_deadline,
+            ..
+        } => {
+            check_time("payload.offer_deadline", *offer_deadline)?;
+            check_text("enrolment_id", enrolment_id, true)?;
+            check_text("programme_code", programme_code, true)?;
+            check_id("resident_id_number", resident_id_number)?;
+            check_one_of("status", status, ENROLMENT_STATUSES)?;
+            check_text("priority_sort_key", priority_sort_key, true)
+        }
+        EventPayload::AttendanceRecorded {
+            programme_code,
+            resident_id_number,
+            session_date,
+            at,
+            ..
+        } => {
+            check_date("payload.session_date", *session_date)?;
+            check_time("payload.at", Some(*at))?;
+            check_text("programme_code", programme_code, true)?;
+            check_id("resident_id_number", resident_id_number)
+        }
+        EventPayload::ShiftRecorded {
+            shift_id,
+            volunteer_id_number,
+            activity,
+            status,
+            clock_in,
+            clock_out,
+            minutes,
+        } => {
+            check_time("payload.clock_in", Some(*clock_in))?;
+            check_time("payload.clock_out", *clock_out)?;
+            check_count("minutes", *minutes, MAX_MINUTES)?;
+            check_text("shift_id", shift_id, true)?;
+            check_id("volunteer_id_number", volunteer_id_number)?;
+            check_text("activity", activity, true)?;
+            check_one_of("status", status, SHIFT_STATUSES)
+        }
+        EventPayload::ShiftReviewed {
+            shift_id,
+            status,
+            confirmed_clock_out,
+            minutes,
+            ..
+        } => {
+            check_time("payload.confirmed_clock_out", *confirmed_clock_out)?;
+            check_count("minutes", *minutes, MAX_MINUTES)?;
+            check_text("shift_id", shift_id, true)?;
+            check_one_of("status", status, &["approved", "declined"])
+        }
+        EventPayload::ShiftCorrected {
+            correction_id,
+            volunteer_id_number,
+            reason,
+            corrected_minutes,
+            ..
+        } => {
+            check_count("corrected_minutes", *corrected_minutes, MAX_MINUTES)?;
+            check_text("correction_id", correction_id, true)?;
+            check_id("volunteer_id_number", volunteer_id_number)?;
+            check_text("reason", reason, true)
+        }
+        EventPayload::FilingChanged {
+            business_code,
+            status,
+            ..
+        } => {
+            check_text("business_code", business_code, true)?;
+            check_one_of("status", status, FILING_STATUSES)
+        }
+        EventPayload::LedgerRecorded {
+            business_code,
+            month,
+            ..
+        } => {
+            check_text("business_code", business_code, true)?;
+            linli_core::sync::parse_month(month)
+                .map(|_| ())
+                .map_err(|mut e| {
+                    e.field = "payload.month".into();
+                    e
+                })
+        }
+        EventPayload::RatingSubmitted {
+            rating_id, level, ..
+        } => {
+            check_text("rating_id", rating_id, true)?;
+            if (1..=5).contains(level) {
+                Ok(())
+            } else {
+                Err(invalid(
+                    "payload.level",
+                    "out_of_range",
+                    format!("评价等级{level}无效，应为1至5"),
+                    format!("rating level {level} is not 1 to 5"),
+                ))
+            }
+        }
+        EventPayload::FollowUpChanged {
+            rating_id,
+            status,
+            due,
+            ..
+        } => {
+            check_date("payload.due", *due)?;
+            check_text("rating_id", rating_id, true)?;
+            check_one_of("status", status, &["open", "closed"])
+        }
+        EventPayload::SeatsReleased {
+            programme_code,
+            count,
+            released_total,
+        } => {
+            check_count("count", *count, i32::MAX as u32)?;
+            check_count("released_total", *released_total, i32::MAX as u32)?;
+            check_text("programme_code", programme_code, true)
+        }
+        EventPayload::VolunteerRegistered {
+            volunteer_id_number,
+            skills,
+        } => {
+            check_id("volunteer_id_number", volunteer_id_number)?;
+            skills
+                .iter()
+                .try_for_each(|s| check_text("skills", s, true))
+        }
+    }
+}
+
+/// What applying a batch touched, for the work done once per batch after it.
+#[derive(Default, Debug)]
+pub struct Touched {
+    /// Households registered or changed: published to the other devices.
+    pub households: BTreeSet<String>,
+    /// Roll call, the bulk of a centre's day, merged per child and session in the
+    /// order sent and written with one statement ([`attendance_write`]).
+    pub attendance: BTreeMap<(String, String, NaiveDate, String), Presence>,
+}
+
+/// One child's (or elder's) session as a batch left it: the last arrival and the last
+/// departure it carried, each only if it carried one.
+#[derive(Default, Debug, Clone)]
+pub struct Presence {
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub checked_out: Option<(NaiveDateTime, Option<String>, bool)>,
+}
+
+/// The batch's attendance in one upsert. Applying the events one by one would leave
+/// exactly this: an arrival sets the arrival, a departure the departure with who
+/// collected the child, and what a batch does not carry stays as it was. Attendance
+/// rows touch no other table, so where in the transaction this runs does not matter.
+pub fn attendance_write(touched: &Touched) -> Option<Write> {
+    if touched.attendance.is_empty() {
+        return None;
+    }
+    let rows = touched.attendance.len();
+    let mut centres = Vec::with_capacity(rows);
+    let mut programmes = Vec::with_capacity(rows);
+    let mut dates = Vec::with_capacity(rows);
+    let mut residents = Vec::with_capacity(rows);
+    let mut arrivals = Vec::with_capacity(rows);
+    let mut departures = Vec::with_capacity(rows);
+    let mut collectors = Vec::with_capacity(rows);
+    let mut alone = Vec::with_capacity(rows);
+    for ((centre, programme, date, resident), presence) in &touched.attendance {
+        centres.push(centre.clone());
+        programmes.push(programme.clone());
+        dates.push(*date);
+        residents.push(resident.clone());
+        arrivals.push(presence.checked_in_at);
+        departures.push(presence.checked_out.as_ref().map(|c| c.0));
+        collectors.push(presence.checked_out.as_ref().and_then(|c| c.1.clone()));
+        alone.push(presence.checked_out.as_ref().is_some_and(|c| c.2));
+    }
+    Some(write(
+        "INSERT INTO attendance (centre_code, programme_code, session_date, resident_id_number,
+             checked_in_at, checked_out_at, picked_up_by, left_alone)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[],
+             $5::timestamp[], $6::timestamp[], $7::text[], $8::bool[])
+         ON CONFLICT (centre_code, programme_code, session_date, resident_id_number)
+         DO UPDATE SET
+             checked_in_at = coalesce(excluded.checked_in_at, attendance.checked_in_at),
+             checked_out_at = coalesce(excluded.checked_out_at, attendance.checked_out_at),
+             picked_up_by = CASE WHEN excluded.checked_out_at IS NULL THEN attendance.picked_up_by
+                                 ELSE excluded.picked_up_by END,
+             left_alone = CASE WHEN excluded.checked_out_at IS NULL THEN attendance.left_alone
+                               ELSE excluded.left_alone END",
+        vec![
+            b(centres),
+            b(programmes),
+            b(dates),
+            b(residents),
+            b(arrivals),
+            b(departures),
+            b(collectors),
+            b(alone),
+        ],
+    ))
+}
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// One statement an event applies, with its parameters.
+pub struct Write {
+    pub sql: &'static str,
+    pub params: Vec<Param>,
+}
+
+fn write(sql: &'static str, params: Vec<Param>) -> Write {
+    Write { sql, params }
+}
+
+fn b<T: ToSql + Sync + Send + 'static>(value: T) -> Param {
+    Box::new(value)
+}
+
+/// The statements that apply one checked event, in order.
+pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Vec<Write> {
+    let centre = event.centre_code.clone();
+    let at: NaiveDateTime = event.occurred_at;
+    match event.payload.clone() {
+        EventPayload::HouseholdRegistered {
+            household_code,
+            address,
+            community_code,
+        } => {
+            touched.households.insert(household_code.clone());
+            vec![write(
+                "INSERT INTO households (code, address, community_code, centre_code, registered_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (code) DO UPDATE SET address = excluded.address,
+                     community_code = excluded.community_code",
+                vec![b(household_code), b(address), b(community_code), b(centre), b(at)],
+            )]
+        }
+        EventPayload::ResidentRegistered {
+            household_code,
+            id_number,
+            name,
+            phone,
+            tags,
+        } => {
+            touched.households.insert(household_code.clone());
+            vec![write(
+                "INSERT INTO residents (id_number, household_code, name, phone, tags, centre_code, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (id_number) DO UPDATE SET household_code = excluded.household_code,
+                     name = excluded.name, phone = excluded.phone, tags = excluded.tags,
+                     centre_code = excluded.centre_code, updated_at = excluded.updated_at",
+                vec![b(id_number), b(household_code), b(name), b(phone), b(tags), b(centre), b(at)],
+            )]
+        }
+        EventPayload::EnrolmentChanged {
+            enrolment_id,
+            programme_code,
+            resident_id_number,
+            status,
+            priority_sort_key,
+            offer_deadline,
+            reason,
+        } => {
+            vec![write(
+                "INSERT INTO enrolments (centre_code, id, device_id, programme_code, resident_id_number,
+                     status, sort_key, offer_deadline, reason, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                 ON CONFLICT (centre_code, id) DO UPDATE SET status = excluded.status,
+                     offer_deadline = excluded.offer_deadline, reason = excluded.reason,
+                     updated_at = excluded.updated_at,
+                     offer_pending = enrolments.offer_pending AND excluded.status = 'waitlisted'",
+                vec![
+                    b(centre),
+                    b(enrolment_id),
+                    b(device_id),
+                    b(programme_code),
+                    b(resident_id_number),
+                    b(status),
+                    b(priority_sort_key),
+                    b(offer_deadline),
+                    b(reason),
+                    b(at),
+                ],
+            )]
+        }
+        EventPayload::AttendanceRecorded {
+            programme_code,
+            session_date,
+            resident_id_number,
+            kind,
+            at: when,
+            picked_up_by,
+            left_alone,
+        } => {
+            let presence = touched
+                .attendance
+                .entry((centre, programme_code, session_date, resident_id_number))
+                .or_default();
+            match kind {
+                AttendanceEventKind::CheckIn => presence.checked_in_at = Some(when),
+                AttendanceEventKind::CheckOut => {
+                    presence.checked_out = Some((when, picked_up_by, left_alone))
+                }
+            }
+            Vec::new()
+        }
+        EventPayload::ShiftRecorded {
+            shift_id,
+            volunteer_id_number,
+            activity,
+            clock_in,
+            clock_out,
+            minutes,
+            status,
+        } => vec![write(
+            "INSERT INTO shifts (centre_code, id, volunteer_id_number, activity, clock_in, clock_out, minutes, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (centre_code, id) DO UPDATE SET clock_out = excluded.clock_out,
+                 minutes = excluded.minutes, status = excluded.status",
+            vec![
+                b(centre),
+                b(shift_id),
+                b(volunteer_id_number),
+                b(activity),
+                b(clock_in),
+                b(clock_out),
+                b(minutes as i32),
+                b(status),
+            ],
+        )],
+        EventPayload::ShiftReviewed {
+            shift_id,
+            status,
+            reviewer,
+            note,
+            confirmed_clock_out,
+            minutes,
+        } => vec![write(
+            "UPDATE shifts SET status = $3, reviewer = $4, review_note = $5,
+                 clock_out = coalesce($6, clock_out),
+                 minutes = CASE WHEN $7 > 0 THEN $7 ELSE minutes END
+             WHERE centre_code = $1 AND id = $2",
+            vec![
+                b(centre),
+                b(shift_id),
+                b(status),
+                b(reviewer),
+                b(note),
+                b(confirmed_clock_out),
+                b(minutes as i32),
+            ],
+        )],
+        EventPayload::ShiftCorrected {
+            correction_id,
+            shift_id,
+            corrected_minutes,
+            reason,
+            by,
+            ..
+        } => vec![write(
+            "INSERT INTO shift_corrections (centre_code, id, shift_id, corrected_minutes, reason, by_staff, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            vec![
+                b(centre),
+                b(correction_id),
+                b(shift_id),
+                b(corrected_minutes as i32),
+                b(reason),
+                b(by),
+                b(at),
+            ],
+        )],
+        EventPayload::FilingChanged {
+            business_code,
+            status,
+            filing_number,
+            by,
+        } => vec![write(
+            "INSERT INTO filings (centre_code, business_code, status, filing_number, by_staff, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (centre_code, business_code) DO UPDATE SET status = excluded.status,
+                 filing_number = coalesce(excluded.filing_number, filings.filing_number),
+                 by_staff = excluded.by_staff, updated_at = excluded.updated_at",
+            vec![b(centre), b(business_code), b(status), b(filing_number), b(by), b(at)],
+        )],
+        EventPayload::LedgerRecorded {
+            business_code,
+            month,
+            revenue_fen,
+            cost_fen,
+        } => vec![write(
+            "INSERT INTO ledgers (centre_code, business_code, month, revenue_fen, cost_fen)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (centre_code, business_code, month) DO UPDATE SET
+                 revenue_fen = excluded.revenue_fen, cost_fen = excluded.cost_fen",
+            vec![b(centre), b(business_code), b(month), b(revenue_fen), b(cost_fen)],
+        )],
+        EventPayload::RatingSubmitted {
+            rating_id,
+            service_ref,
+            programme_code,
+            level,
+            reason_tags,
+        } => vec![write(
+            "INSERT INTO ratings (centre_code, id, service_ref, programme_code, level, reason_tags, rated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            vec![
+                b(centre),
+                b(rating_id),
+                b(service_ref),
+                b(programme_code),
+                b(i16::from(level)),
+                b(reason_tags),
+                b(at),
+            ],
+        )],
+        EventPayload::FollowUpChanged {
+            rating_id,
+            status,
+            due,
+            by,
+            note,
+        } => vec![write(
+            "INSERT INTO follow_ups (centre_code, rating_id, status, due, by_staff, note, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (centre_code, rating_id) DO UPDATE SET status = excluded.status,
+                 due = excluded.due, by_staff = excluded.by_staff, note = excluded.note,
+                 updated_at = excluded.updated_at",
+            vec![b(centre), b(rating_id), b(status), b(due), b(by), b(note), b(at)],
+        )],
+        EventPayload::SeatsReleased {
+            programme_code,
+            released_total,
+            ..
+        } => {
+            // The running total, not the count: a release the district already has
+            // changes nothing, and a total can never exceed what was granted.
+            vec![write(
+                "UPDATE seat_grants SET released = LEAST(GREATEST(released, $4), granted + offer_seats)
+                 WHERE centre_code = $1 AND programme_code = $2 AND device_id = $3",
+                vec![b(centre), b(programme_code), b(device_id), b(released_total as i32)],
+            )]
+        }
+        EventPayload::VolunteerRegistered {
+            volunteer_id_number,
+            skills,
+        } => vec![write(
+            "INSERT INTO volunteers (centre_code, id_number, skills, registered_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (centre_code, id_number) DO UPDATE SET skills = excluded.skills",
+            vec![b(centre), b(volunteer_id_number), b(skills), b(at)],
+        )],
+    }
+}

@@ -1,0 +1,1068 @@
+//! Invariant 5 at the district: bad input gets a clear, specific JSON error (which
+//! field, why) and changes nothing, and is never answered as if it were the district's
+//! own failure (5xx). Invariant 4's other half: a replayed event is applied once, and
+//! an altered one is refused while the first version stays.
+//!
+//! Each test runs a real server on its own throwaway PostgreSQL database and looks
+//! at the tables afterwards, because an answer alone cannot show that nothing changed.
+
+use chrono::NaiveDateTime;
+use linli_core::outbox::{EventPayload, OutboxEvent};
+use linli_core::sync::{MAX_BATCH_EVENTS, MAX_BODY_BYTES};
+use linli_district::admin;
+use linli_district::testing::{TestDb, TestServer};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use serde_json::{json, Value};
+
+const SENT_AT: &str = "2026-09-07T18:06:00";
+
+struct Device {
+    id: String,
+    credential: String,
+}
+
+impl Device {
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.credential)
+    }
+}
+
+/// Adds a centre (unless it is there) and a device, and returns the device's
+/// one-time enrolment code and id.
+fn add_device(db: &TestDb, centre: &str, name: &str) -> (String, String) {
+    let (centre, name) = (centre.to_string(), name.to_string());
+    db.run(move |pool| async move {
+        // A second device of a centre finds it there already: that refusal is expected.
+        let _ =
+            admin::centre_add(&pool, &centre, "海滨社区服务中心", "440306", "440306001001").await;
+        let added = admin::device_add(&pool, &centre, &name)
+            .await
+            .expect("the device is added");
+        (
+            added["code"].as_str().expect("a code").to_string(),
+            added["device_id"].as_str().expect("an id").to_string(),
+        )
+    })
+}
+
+async fn enrol(server: &TestServer, code: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/v1/enrol", server.url()))
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+async fn enrolled(db: &TestDb, server: &TestServer, centre: &str, name: &str) -> Device {
+    let (code, _) = add_device(db, centre, name);
+    let response = enrol(server, &code).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    Device {
+        id: body["device_id"].as_str().unwrap().to_string(),
+        credential: body["credential"].as_str().unwrap().to_string(),
+    }
+}
+
+/// The status and JSON body of an answer; every answer of this server is JSON.
+async fn read_answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = response.text().await.expect("a body");
+    assert!(
+        content_type.starts_with("application/json"),
+        "answered {status} as {content_type:?}, not JSON: {text}"
+    );
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("answered {status} with invalid JSON ({e}): {text}"));
+    (status, body)
+}
+
+/// The error body the document describes (`ErrorBody`): exactly `error` {zh, en},
+/// `code` and, when the error is about one field, `field`; nothing else.
+#[track_caller]
+fn assert_error(answer: &(u16, Value), status: u16, code: &str, field: Option<&str>) {
+    let (got, body) = answer;
+    assert!(
+        *got < 500,
+        "bad input answered {got}, as if the district had failed: {body}"
+    );
+    assert_eq!(*got, status, "{body}");
+    let object = body
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {body}"));
+    for key in object.keys() {
+        assert!(
+            ["error", "code", "field"].contains(&key.as_str()),
+            "undocumented key {key:?}: {body}"
+        );
+    }
+    let words = body["error"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no error text: {body}"));
+    assert_eq!(words.len(), 2, "error has {{zh, en}} only: {body}");
+    for language in ["zh", "en"] {
+        assert!(
+            words[language]
+                .as_str()
+                .is_some_and(|text| !text.trim().is_empty()),
+            "the {language} message is empty: {body}"
+        );
+    }
+    assert_eq!(body["code"], code, "{body}");
+    match field {
+        Some(field) => assert_eq!(body["field"], field, "{body}"),
+        None => assert!(body.get("field").is_none_or(Value::is_string), "{body}"),
+    }
+}
+
+fn at() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("2026-09-07 18:05", "%Y-%m-%d %H:%M").unwrap()
+}
+
+fn household(code: &str, address: &str) -> EventPayload {
+    EventPayload::HouseholdRegistered {
+        household_code: code.into(),
+        address: address.into(),
+        community_code: "440306001001".into(),
+    }
+}
+
+fn event(device_id: &str, centre: &str, event_id: &str, payload: EventPayload) -> Value {
+    serde_json::to_value(OutboxEvent::new(event_id, device_id, centre, at(), payload)).unwrap()
+}
+
+fn batch(events: Vec<Value>) -> Value {
+    let events: Vec<Value> = events
+        .into_iter()
+        .enumerate()
+        .map(|(index, event)| json!({"seq": index + 1, "event": event}))
+        .collect();
+    json!({"protocol_version": 2, "sent_at": SENT_AT, "events": events})
+}
+
+async fn push(server: &TestServer, device: &Device, body: &Value) -> (u16, Value) {
+    read_answer(
+        reqwest::Client::new()
+            .post(format!("{}/v1/events", server.url()))
+            .header(AUTHORIZATION, device.bearer())
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers"),
+    )
+    .await
+}
+
+/// Sends raw bytes as the body, with the given content type (if any).
+async fn push_raw(
+    server: &TestServer,
+    device: &Device,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/v1/events", server.url()))
+        .header(AUTHORIZATION, device.bearer());
+    if let Some(content_type) = content_type {
+        request = request.header(CONTENT_TYPE, content_type);
+    }
+    read_answer(request.body(body).send().await.expect("the server answers")).await
+}
+
+fn outcomes(body: &Value) -> Vec<(String, Option<String>, Option<String>)> {
+    body["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no results: {body}"))
+        .iter()
+        .map(|result| {
+            (
+                result["outcome"].as_str().unwrap().to_string(),
+                result["reason"]["code"].as_str().map(str::to_string),
+                result["reason"]["field"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn accepted() -> (String, Option<String>, Option<String>) {
+    ("accepted".into(), None, None)
+}
+
+fn rejected(code: &str, field: &str) -> (String, Option<String>, Option<String>) {
+    ("rejected".into(), Some(code.into()), Some(field.into()))
+}
+
+/// One number from PostgreSQL, e.g. a row count.
+fn count(db: &TestDb, sql: &'static str) -> i64 {
+    db.run(move |pool| async move {
+        let client = pool.get().await.unwrap();
+        client.query_one(sql, &[]).await.unwrap().get(0)
+    })
+}
+
+fn text(db: &TestDb, sql: &'static str) -> String {
+    db.run(move |pool| async move {
+        let client = pool.get().await.unwrap();
+        client.query_one(sql, &[]).await.unwrap().get(0)
+    })
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_and_changes_nothing() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let good = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-1",
+        household("H-1", "1栋101"),
+    )])
+    .to_string();
+    for body in [
+        "",
+        "{",
+        "[1,",
+        "not json",
+        "{\"protocol_version\": 2,}",
+        &good[..good.len() - 1],
+    ] {
+        let answer = push_raw(&server, &device, Some("application/json"), body.to_string()).await;
+        assert_error(&answer, 400, "malformed_json", None);
+    }
+    let answer = read_answer(
+        reqwest::Client::new()
+            .post(format!("{}/v1/enrol", server.url()))
+            .header(CONTENT_TYPE, "application/json")
+            .body("{\"code\": ")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&answer, 400, "malformed_json", None);
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 0);
+}
+
+#[tokio::test]
+async fn a_body_not_declared_as_json_is_415() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let good = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-1",
+        household("H-1", "1栋101"),
+    )])
+    .to_string();
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/xml"),
+    ] {
+        let answer = push_raw(&server, &device, content_type, good.clone()).await;
+        assert_error(&answer, 415, "not_json", None);
+    }
+    let (code, _) = add_device(&db, "C-1", "kiosk-2");
+    let answer = read_answer(
+        reqwest::Client::new()
+            .post(format!("{}/v1/enrol", server.url()))
+            .header(CONTENT_TYPE, "text/plain")
+            .body(json!({"code": code}).to_string())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&answer, 415, "not_json", None);
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 0);
+    // The refused enrolment left its code usable.
+    assert_eq!(enrol(&server, &code).await.status(), 200);
+}
+
+/// A batch whose JSON is exactly `size` bytes: one event padded out, which the server
+/// answers per event (it is no outbox event) once the body is within the limit.
+fn padded_batch(size: usize) -> Vec<u8> {
+    let empty = json!({"protocol_version": 2, "sent_at": SENT_AT, "events": [{"seq": 1, "event": {"pad": ""}}]}).to_string();
+    let pad = "x".repeat(size - empty.len());
+    let body = json!({"protocol_version": 2, "sent_at": SENT_AT, "events": [{"seq": 1, "event": {"pad": pad}}]}).to_string();
+    assert_eq!(body.len(), size);
+    body.into_bytes()
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_with_content_length_is_413_json() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    // Right at the limit the body is read (and its one event refused on its own) ...
+    let (status, body) = push_raw(
+        &server,
+        &device,
+        Some("application/json"),
+        padded_batch(MAX_BODY_BYTES),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        outcomes(&body),
+        vec![rejected("missing_schema_version", "schema_version")]
+    );
+    // ... and one byte over it is not.
+    let answer = push_raw(
+        &server,
+        &device,
+        Some("application/json"),
+        padded_batch(MAX_BODY_BYTES + 1),
+    )
+    .await;
+    assert_error(&answer, 413, "too_large", None);
+    let answer = read_answer(
+        reqwest::Client::new()
+            .post(format!("{}/v1/enrol", server.url()))
+            .header(CONTENT_TYPE, "application/json")
+            .body(format!("{{\"code\": \"{}\"}}", "A".repeat(MAX_BODY_BYTES)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&answer, 413, "too_large", None);
+}
+
+/// Without Content-Length the server only learns the size while reading; the answer
+/// must still be our JSON 413, not axum's plain-text one.
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_413_json() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let chunked = |bytes: Vec<u8>| {
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            bytes.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+        reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
+    };
+    let (status, body) = push_raw(
+        &server,
+        &device,
+        Some("application/json"),
+        chunked(padded_batch(MAX_BODY_BYTES)),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "a chunked body within the limit is read: {body}"
+    );
+    let answer = push_raw(
+        &server,
+        &device,
+        Some("application/json"),
+        chunked(padded_batch(MAX_BODY_BYTES + 1)),
+    )
+    .await;
+    assert_error(&answer, 413, "too_large", None);
+    let answer = read_answer(
+        reqwest::Client::new()
+            .post(format!("{}/v1/enrol", server.url()))
+            .header(CONTENT_TYPE, "application/json")
+            .body(chunked(
+                format!("{{\"code\": \"{}\"}}", "A".repeat(MAX_BODY_BYTES)).into_bytes(),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&answer, 413, "too_large", None);
+}
+
+#[tokio::test]
+async fn more_events_than_a_batch_takes_is_413_and_applies_none() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let events = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                event(
+                    &device.id,
+                    "C-1",
+                    &format!("e-{i}"),
+                    household(&format!("H-{i}"), "1栋101"),
+                )
+            })
+            .collect()
+    };
+    let answer = push(&server, &device, &batch(events(MAX_BATCH_EVENTS + 1))).await;
+    assert_error(&answer, 413, "batch_too_large", Some("events"));
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM households"), 0);
+    // A full batch is fine: the limit is not off by one.
+    let (status, body) = push(&server, &device, &batch(events(MAX_BATCH_EVENTS))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM events"),
+        MAX_BATCH_EVENTS as i64
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_protocol_version_is_refused_whole() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let with_version = |version: Value| {
+        let mut body = batch(vec![event(
+            &device.id,
+            "C-1",
+            "e-1",
+            household("H-1", "1栋101"),
+        )]);
+        body["protocol_version"] = version;
+        body
+    };
+    for version in [json!(0), json!(3), json!(65535)] {
+        let answer = push(&server, &device, &with_version(version)).await;
+        assert_error(
+            &answer,
+            400,
+            "unsupported_protocol_version",
+            Some("protocol_version"),
+        );
+    }
+    // Not a version number at all: the body does not fit the schema.
+    for version in [json!(-1), json!(65536), json!("2"), json!(2.5), Value::Null] {
+        let answer = push(&server, &device, &with_version(version)).await;
+        assert_error(&answer, 422, "invalid_body", None);
+    }
+    let mut missing = with_version(json!(2));
+    missing.as_object_mut().unwrap().remove("protocol_version");
+    assert_error(
+        &push(&server, &device, &missing).await,
+        422,
+        "invalid_body",
+        None,
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 0);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_refused_not_ignored() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let good = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-1",
+        household("H-1", "1栋101"),
+    )]);
+    let mut extra = good.clone();
+    extra["priority"] = json!("high");
+    let answer = push(&server, &device, &extra).await;
+    assert_error(&answer, 422, "invalid_body", None);
+    assert!(
+        answer.1["error"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("priority"),
+        "the message names the field: {}",
+        answer.1
+    );
+    let mut extra = good.clone();
+    extra["events"][0]["sent_twice"] = json!(true);
+    assert_error(
+        &push(&server, &device, &extra).await,
+        422,
+        "invalid_body",
+        None,
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 0);
+
+    let (code, _) = add_device(&db, "C-1", "kiosk-2");
+    let answer = read_answer(
+        reqwest::Client::new()
+            .post(format!("{}/v1/enrol", server.url()))
+            .json(&json!({"code": code, "name": "kiosk-2"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&answer, 422, "invalid_body", None);
+
+    let answer = read_answer(
+        reqwest::Client::new()
+            .get(format!("{}/v1/changes?after=0&since=5", server.url()))
+            .header(AUTHORIZATION, device.bearer())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&answer, 400, "invalid_query", None);
+}
+
+#[tokio::test]
+async fn a_negative_or_garbage_cursor_is_400() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let pull = |query: &str| {
+        let request = reqwest::Client::new()
+            .get(format!("{}/v1/changes?{query}", server.url()))
+            .header(AUTHORIZATION, device.bearer());
+        async move { read_answer(request.send().await.unwrap()).await }
+    };
+    for query in ["after=-1".to_string(), format!("after={}", i64::MIN)] {
+        assert_error(&pull(&query).await, 400, "invalid_cursor", Some("after"));
+    }
+    for query in [
+        "after=abc",
+        "after=1.5",
+        "after=",
+        "after=99999999999999999999",
+        "after=0x10",
+        "limit=-1",
+        "limit=many",
+        "after=1&after=2",
+    ] {
+        assert_error(&pull(query).await, 400, "invalid_query", None);
+    }
+    // The edges that are fine.
+    for query in ["", "after=0", "after=0&limit=0", "limit=1000000"] {
+        let (status, body) = pull(query).await;
+        assert_eq!(status, 200, "?{query}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_unknown_or_garbage_credential_is_401() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let body = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-1",
+        household("H-1", "1栋101"),
+    )]);
+    let unknown = format!("Bearer {}", "ab".repeat(32));
+    let too_long = format!("Bearer {}", "a".repeat(200));
+    let wrong_scheme = format!("Basic {}", device.credential);
+    let bare = device.credential.clone();
+    let tokens: Vec<Option<&str>> = vec![
+        None,
+        Some(""),
+        Some("Bearer"),
+        Some("Bearer "),
+        Some("Bearer    "),
+        Some(&unknown),
+        Some(&too_long),
+        Some(&wrong_scheme),
+        Some(&bare),
+        Some("Bearer ' OR '1'='1"),
+    ];
+    let client = reqwest::Client::new();
+    for token in tokens {
+        let mut push = client
+            .post(format!("{}/v1/events", server.url()))
+            .json(&body);
+        let mut pull = client.get(format!("{}/v1/changes", server.url()));
+        if let Some(token) = token {
+            push = push.header(AUTHORIZATION, token);
+            pull = pull.header(AUTHORIZATION, token);
+        }
+        assert_error(
+            &read_answer(push.send().await.unwrap()).await,
+            401,
+            "unauthorized",
+            None,
+        );
+        assert_error(
+            &read_answer(pull.send().await.unwrap()).await,
+            401,
+            "unauthorized",
+            None,
+        );
+    }
+    // Bytes that are not text in the header.
+    let raw = reqwest::header::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap();
+    let answer = read_answer(
+        client
+            .get(format!("{}/v1/changes", server.url()))
+            .header(AUTHORIZATION, raw)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&answer, 401, "unauthorized", None);
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 0);
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_401_from_then_on() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let first = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-1",
+        household("H-1", "1栋101"),
+    )]);
+    let (status, body) = push(&server, &device, &first).await;
+    assert_eq!(status, 200, "{body}");
+    let id = device.id.clone();
+    db.run(move |pool| async move { admin::device_revoke(&pool, &id).await.expect("revoked") });
+    let second = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-2",
+        household("H-2", "2栋202"),
+    )]);
+    assert_error(
+        &push(&server, &device, &second).await,
+        401,
+        "unauthorized",
+        None,
+    );
+    let pulled = read_answer(
+        reqwest::Client::new()
+            .get(format!("{}/v1/changes", server.url()))
+            .header(AUTHORIZATION, device.bearer())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(&pulled, 401, "unauthorized", None);
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM households WHERE code = 'H-2'"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_event_for_another_centre_or_device_is_rejected_alone() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let mine = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let other = enrolled(&db, &server, "C-2", "kiosk-1").await;
+    let neighbour = enrolled(&db, &server, "C-1", "kiosk-2").await;
+    let body = batch(vec![
+        event(&mine.id, "C-1", "e-1", household("H-1", "1栋101")),
+        event(&mine.id, "C-2", "e-2", household("H-2", "2栋202")),
+        event(&other.id, "C-2", "e-3", household("H-3", "3栋303")),
+        event(&neighbour.id, "C-1", "e-4", household("H-4", "4栋404")),
+        event(&mine.id, "C-1", "e-5", household("H-5", "5栋505")),
+    ]);
+    let (status, answer) = push(&server, &mine, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("wrong_centre", "centre_code"),
+            rejected("wrong_device", "device_id"),
+            rejected("wrong_device", "device_id"),
+            accepted(),
+        ]
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 2);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM households WHERE code IN ('H-2', 'H-3', 'H-4')"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM households WHERE centre_code = 'C-2'"
+        ),
+        0
+    );
+    // Parked for district staff, with their reasons.
+    assert_eq!(count(&db, "SELECT count(*) FROM rejected_events"), 3);
+}
+
+#[tokio::test]
+async fn a_replayed_event_is_a_duplicate_applied_once() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let body = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-1",
+        household("H-1", "1栋101"),
+    )]);
+    let (_, first) = push(&server, &device, &body).await;
+    assert_eq!(outcomes(&first), vec![accepted()]);
+    for _ in 0..3 {
+        let (status, again) = push(&server, &device, &body).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            outcomes(&again),
+            vec![("duplicate".to_string(), None, None)]
+        );
+    }
+    // Twice within one batch: the second copy is the duplicate.
+    let twice = batch(vec![
+        event(&device.id, "C-1", "e-2", household("H-2", "2栋202")),
+        event(&device.id, "C-1", "e-2", household("H-2", "2栋202")),
+    ]);
+    let (_, answer) = push(&server, &device, &twice).await;
+    assert_eq!(
+        outcomes(&answer),
+        vec![accepted(), ("duplicate".to_string(), None, None)]
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM events WHERE event_id = 'e-1'"),
+        1
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 2);
+    // Applying a household publishes it to every centre: once per household, however
+    // often its event came.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM changes WHERE kind = 'household_known'"
+        ),
+        2
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM rejected_events"), 0);
+}
+
+#[tokio::test]
+async fn the_same_event_id_with_other_content_is_rejected_and_the_first_kept() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let first = batch(vec![event(
+        &device.id,
+        "C-1",
+        "e-1",
+        household("H-1", "1栋101"),
+    )]);
+    push(&server, &device, &first).await;
+    let altered = batch(vec![
+        event(&device.id, "C-1", "e-1", household("H-1", "9栋909")),
+        event(&device.id, "C-1", "e-2", household("H-2", "2栋202")),
+    ]);
+    let (status, answer) = push(&server, &device, &altered).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![rejected("altered_event", "event_id"), accepted()]
+    );
+    assert_eq!(
+        text(&db, "SELECT address FROM households WHERE code = 'H-1'"),
+        "1栋101"
+    );
+    assert_eq!(
+        text(
+            &db,
+            "SELECT body->'payload'->>'address' FROM events WHERE event_id = 'e-1'"
+        ),
+        "1栋101"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM rejected_events WHERE code = 'altered_event'"
+        ),
+        1
+    );
+    // The first version sent again is still just a duplicate.
+    let (_, again) = push(&server, &device, &first).await;
+    assert_eq!(
+        outcomes(&again),
+        vec![("duplicate".to_string(), None, None)]
+    );
+}
+
+#[tokio::test]
+async fn an_event_the_district_cannot_read_is_rejected_with_its_reason() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let mut newer = event(&device.id, "C-1", "e-2", household("H-2", "2栋202"));
+    newer["schema_version"] = json!(3);
+    let mut unknown_type = event(&device.id, "C-1", "e-3", household("H-3", "3栋303"));
+    unknown_type["payload"] = json!({"type": "parcel_received", "parcel": "P-1"});
+    let mut no_version = event(&device.id, "C-1", "e-4", household("H-4", "4栋404"));
+    no_version.as_object_mut().unwrap().remove("schema_version");
+    let mut incomplete = event(&device.id, "C-1", "e-5", household("H-5", "5栋505"));
+    incomplete["payload"]
+        .as_object_mut()
+        .unwrap()
+        .remove("address");
+    let mut bad_level = event(
+        &device.id,
+        "C-1",
+        "e-6",
+        EventPayload::RatingSubmitted {
+            rating_id: "R-1".into(),
+            service_ref: "ASC/2026-09-07".into(),
+            programme_code: "ASC".into(),
+            level: 5,
+            reason_tags: vec![],
+        },
+    );
+    bad_level["payload"]["level"] = json!(9);
+    let body = batch(vec![
+        event(&device.id, "C-1", "e-1", household("H-1", "1栋101")),
+        newer,
+        unknown_type,
+        no_version,
+        incomplete,
+        json!(42),
+        bad_level,
+        event(&device.id, "C-1", "e-7", household("H-7", "7栋707")),
+    ]);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("unsupported_schema_version", "schema_version"),
+            rejected("unknown_event_type", "payload.type"),
+            rejected("missing_schema_version", "schema_version"),
+            rejected("malformed_event", "event"),
+            rejected("missing_schema_version", "schema_version"),
+            rejected("out_of_range", "payload.level"),
+            accepted(),
+        ]
+    );
+    let results = answer["results"].as_array().unwrap();
+    assert!(
+        results[1]["reason"]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("schema version 3"),
+        "{answer}"
+    );
+    assert!(
+        results[2]["reason"]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("parcel_received"),
+        "{answer}"
+    );
+    assert_eq!(
+        results[1]["event_id"], "e-2",
+        "the answer names the rejected event"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM households"), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM rejected_events"), 6);
+}
+
+#[tokio::test]
+async fn a_wrong_or_used_enrolment_code_is_refused() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let (code, _) = add_device(&db, "C-1", "kiosk-1");
+    // Typed as a person might: lower case, spaces instead of dashes.
+    let typed = code.to_lowercase().replace('-', " ");
+    assert_eq!(enrol(&server, &typed).await.status(), 200);
+    assert_error(
+        &read_answer(enrol(&server, &code).await).await,
+        401,
+        "unknown_code",
+        Some("code"),
+    );
+    assert_error(
+        &read_answer(enrol(&server, "ABCD-EFGH-JKMN").await).await,
+        401,
+        "unknown_code",
+        Some("code"),
+    );
+    for garbage in [
+        "",
+        "abc",
+        "ABCD-EFGH-JKMN-P",
+        "登记码登记码登记码登记码",
+        "'; DROP TABLE devices; --",
+    ] {
+        assert_error(
+            &read_answer(enrol(&server, garbage).await).await,
+            400,
+            "invalid_code",
+            Some("code"),
+        );
+    }
+    // A device revoked before it enrolled cannot enrol with its code.
+    let (code, id) = add_device(&db, "C-1", "kiosk-2");
+    db.run(move |pool| async move { admin::device_revoke(&pool, &id).await.expect("revoked") });
+    assert_error(
+        &read_answer(enrol(&server, &code).await).await,
+        401,
+        "unknown_code",
+        Some("code"),
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM devices WHERE credential_hash IS NOT NULL"
+        ),
+        1
+    );
+}
+
+/// Content serde reads but PostgreSQL cannot store: a NUL character, a date before
+/// 4713 BC. Each must be rejected on its own like any unreadable event; today the
+/// whole batch fails with 503 instead, and since the device resends the same batch,
+/// that one event holds its queue up for good.
+#[tokio::test]
+async fn an_event_postgresql_cannot_store_is_rejected_alone() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let mut ancient = event(&device.id, "C-1", "e-ancient", household("H-3", "3栋303"));
+    ancient["occurred_at"] = json!("-200000-01-01T00:00:00");
+    let unstorable = vec![
+        event(&device.id, "C-1", "e-nul", household("H-2", "2栋\u{0}202")),
+        event(&device.id, "C-1", "e-\u{0}", household("H-2", "2栋202")),
+        ancient,
+        event(
+            &device.id,
+            "C-1",
+            "e-date",
+            EventPayload::AttendanceRecorded {
+                programme_code: "ASC".into(),
+                session_date: chrono::NaiveDate::from_ymd_opt(-5000, 1, 1).unwrap(),
+                resident_id_number: "11010519491231002X".into(),
+                kind: linli_core::outbox::AttendanceEventKind::CheckIn,
+                at: at(),
+                picked_up_by: None,
+                left_alone: false,
+            },
+        ),
+    ];
+    for (index, bad) in unstorable.into_iter().enumerate() {
+        let good = event(
+            &device.id,
+            "C-1",
+            &format!("good-{index}"),
+            household(&format!("H-good-{index}"), "1栋101"),
+        );
+        let (status, answer) = push(&server, &device, &batch(vec![good, bad])).await;
+        assert_eq!(status, 200, "case {index}: {answer}");
+        let results = outcomes(&answer);
+        assert_eq!(results[0], accepted(), "case {index}: {answer}");
+        assert_eq!(results[1].0, "rejected", "case {index}: {answer}");
+    }
+}
+
+/// Minutes and seat totals are u32 on the wire and `integer` in PostgreSQL; a value
+/// beyond i32 is today stored wrapped (4294967295 minutes become -1) and accepted.
+#[tokio::test]
+async fn a_number_beyond_the_column_is_rejected_not_wrapped() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let shift = event(
+        &device.id,
+        "C-1",
+        "e-1",
+        EventPayload::ShiftRecorded {
+            shift_id: "S-1".into(),
+            volunteer_id_number: "11010519491231002X".into(),
+            activity: "长者探访".into(),
+            clock_in: at(),
+            clock_out: None,
+            minutes: u32::MAX,
+            status: "pending".into(),
+        },
+    );
+    let (status, answer) = push(&server, &device, &batch(vec![shift])).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(outcomes(&answer)[0].0, "rejected", "{answer}");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM shifts WHERE minutes < 0"),
+        0
+    );
+}
+
+fn roll_call(
+    kind: linli_core::outbox::AttendanceEventKind,
+    at: &str,
+    by: Option<&str>,
+) -> EventPayload {
+    EventPayload::AttendanceRecorded {
+        programme_code: "ASC".into(),
+        session_date: chrono::NaiveDate::from_ymd_opt(2026, 9, 7).unwrap(),
+        resident_id_number: "11010519491231002X".into(),
+        kind,
+        at: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").unwrap(),
+        picked_up_by: by.map(str::to_string),
+        left_alone: false,
+    }
+}
+
+/// Roll call is written a batch at a time, merged per child and session: the result
+/// must be what applying each event in order would leave, across batches too.
+#[tokio::test]
+async fn roll_call_in_one_batch_or_many_leaves_what_each_event_in_order_would() {
+    use linli_core::outbox::AttendanceEventKind::{CheckIn, CheckOut};
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let events = vec![
+        event(
+            &device.id,
+            "C-1",
+            "a-1",
+            roll_call(CheckIn, "2026-09-07 16:30", None),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "a-2",
+            roll_call(CheckOut, "2026-09-07 18:00", Some("李四 (母亲)")),
+        ),
+        // Back after leaving, then the grandmother collects: the last of each counts.
+        event(
+            &device.id,
+            "C-1",
+            "a-3",
+            roll_call(CheckIn, "2026-09-07 18:10", None),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "a-4",
+            roll_call(CheckOut, "2026-09-07 18:40", Some("王五 (祖母)")),
+        ),
+    ];
+    let (status, answer) = push(&server, &device, &batch(events)).await;
+    assert_eq!(status, 200, "{answer}");
+    let row = "SELECT to_char(checked_in_at, 'HH24:MI') || ' ' || to_char(checked_out_at, 'HH24:MI') || ' ' || picked_up_by FROM attendance";
+    assert_eq!(text(&db, row), "18:10 18:40 王五 (祖母)");
+    // A later batch with only an arrival (a correction) keeps the departure it lacks.
+    let later = vec![event(
+        &device.id,
+        "C-1",
+        "a-5",
+        roll_call(CheckIn, "2026-09-07 16:45", None),
+    )];
+    let (status, answer) = push(&server, &device, &batch(later)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(text(&db, row), "16:45 18:40 王五 (祖母)");
+    assert_eq!(count(&db, "SELECT count(*) FROM attendance"), 1);
+}

@@ -1,0 +1,1302 @@
+//! District reports, exports and the demo, checked the way a district auditor would:
+//! the data arrives as devices send it (enrolled over HTTP, events pushed to
+//! /v1/events), then the figures and fields are compared with what was sent.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use clap::Parser;
+use deadpool_postgres::Pool;
+use linli_core::identity::{check_character, mask_id_number, mask_phone};
+use linli_core::outbox::{AttendanceEventKind, EventPayload, OutboxEvent, PROTOCOL_VERSION};
+use linli_core::sync::{
+    ChangeBody, EnrolRequest, EnrolResponse, Outcome, PullResponse, PushRequest, PushResponse,
+    PushedEvent,
+};
+use linli_district::admin::{self, AdminError};
+use linli_district::export::{self, ExportKind, ExportRequest, Format};
+use linli_district::report;
+use linli_district::testing::{TestDb, TestServer};
+use serde_json::{json, Value};
+
+const CENTRE_A: &str = "440306-XA-T1";
+const CENTRE_B: &str = "440306-XA-T2";
+const CENTRE_A_NAME: &str = "宝安区新安街道测试一社区服务中心";
+
+/// A valid ID number (GB 11643) from its first 17 digits.
+fn id(first17: &str) -> String {
+    format!("{first17}{}", check_character(first17).expect("17 digits"))
+}
+
+fn at(text: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").expect("a timestamp")
+}
+
+fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")
+}
+
+/// A device enrolled through the real API, pushing events as a kiosk does.
+struct Device {
+    http: reqwest::Client,
+    base: String,
+    id: String,
+    credential: String,
+    centre: String,
+    seq: i64,
+}
+
+impl Device {
+    async fn enrol(pool: &Pool, server: &TestServer, centre: &str, name: &str) -> Device {
+        let added = admin::device_add(pool, centre, name)
+            .await
+            .expect("device added");
+        let http = reqwest::Client::new();
+        let response: EnrolResponse = http
+            .post(format!("{}/v1/enrol", server.url()))
+            .json(&EnrolRequest {
+                code: added["code"].as_str().unwrap().to_string(),
+                centre_code: None,
+            })
+            .send()
+            .await
+            .expect("enrol answers")
+            .error_for_status()
+            .expect("enrolled")
+            .json()
+            .await
+            .expect("an enrol response");
+        Device {
+            http,
+            base: server.url(),
+            id: response.device_id,
+            credential: response.credential,
+            centre: centre.to_string(),
+            seq: 0,
+        }
+    }
+
+    /// Pushes events in one batch and insists every one is accepted.
+    async fn push(&mut self, events: Vec<(&str, EventPayload)>) {
+        let mut pushed = Vec::new();
+        for (when, payload) in events {
+            self.seq += 1;
+            let event = OutboxEvent {
+                schema_version: PROTOCOL_VERSION,
+                event_id: uuid::Uuid::now_v7().to_string(),
+                device_id: self.id.clone(),
+                centre_code: self.centre.clone(),
+                occurred_at: at(when),
+                payload,
+            };
+            pushed.push(PushedEvent {
+                seq: self.seq,
+                event: serde_json::to_value(&event).unwrap(),
+            });
+        }
+        let response: PushResponse = self
+            .http
+            .post(format!("{}/v1/events", self.base))
+            .bearer_auth(&self.credential)
+            .json(&PushRequest {
+                protocol_version: PROTOCOL_VERSION,
+                sent_at: at("2026-11-30T20:00:00"),
+                events: pushed,
+            })
+            .send()
+            .await
+            .expect("push answers")
+            .error_for_status()
+            .expect("push succeeds")
+            .json()
+            .await
+            .expect("a push response");
+        for result in response.results {
+            assert_eq!(result.outcome, Outcome::Accepted, "{result:?}");
+        }
+    }
+
+    async fn pull_all(&self) -> Vec<ChangeBody> {
+        let mut after = 0;
+        let mut changes = Vec::new();
+        loop {
+            let page: PullResponse = self
+                .http
+                .get(format!("{}/v1/changes?after={after}", self.base))
+                .bearer_auth(&self.credential)
+                .send()
+                .await
+                .expect("pull answers")
+                .error_for_status()
+                .expect("pull succeeds")
+                .json()
+                .await
+                .expect("a pull response");
+            changes.extend(page.changes.into_iter().map(|c| c.change));
+            after = page.next_cursor;
+            if !page.more {
+                return changes;
+            }
+        }
+    }
+}
+
+fn enrolment(id: &str, programme: &str, resident: &str, status: &str) -> EventPayload {
+    EventPayload::EnrolmentChanged {
+        enrolment_id: id.into(),
+        programme_code: programme.into(),
+        resident_id_number: resident.into(),
+        status: status.into(),
+        priority_sort_key: format!("1|{id}"),
+        offer_deadline: None,
+        reason: None,
+    }
+}
+
+fn attendance(
+    programme: &str,
+    day: &str,
+    resident: &str,
+    kind: AttendanceEventKind,
+    when: &str,
+) -> EventPayload {
+    EventPayload::AttendanceRecorded {
+        programme_code: programme.into(),
+        session_date: date(day),
+        resident_id_number: resident.into(),
+        kind,
+        at: at(when),
+        picked_up_by: None,
+        left_alone: false,
+    }
+}
+
+fn shift(
+    id: &str,
+    volunteer: &str,
+    activity: &str,
+    clock_in: &str,
+    minutes: u32,
+    status: &str,
+) -> EventPayload {
+    EventPayload::ShiftRecorded {
+        shift_id: id.into(),
+        volunteer_id_number: volunteer.into(),
+        activity: activity.into(),
+        clock_in: at(clock_in),
+        clock_out: Some(at(clock_in) + chrono::Duration::minutes(i64::from(minutes))),
+        minutes,
+        status: status.into(),
+    }
+}
+
+fn review(id: &str, status: &str) -> EventPayload {
+    EventPayload::ShiftReviewed {
+        shift_id: id.into(),
+        status: status.into(),
+        reviewer: "S002".into(),
+        note: None,
+        confirmed_clock_out: None,
+        minutes: 0,
+    }
+}
+
+fn rating(id: &str, programme: &str, level: u8) -> EventPayload {
+    EventPayload::RatingSubmitted {
+        rating_id: id.into(),
+        service_ref: format!("{programme}:{id}"),
+        programme_code: programme.into(),
+        level,
+        reason_tags: if level <= 2 {
+            vec!["waiting_time".into()]
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn follow_up(id: &str, status: &str, due: &str) -> EventPayload {
+    EventPayload::FollowUpChanged {
+        rating_id: id.into(),
+        status: status.into(),
+        due: date(due),
+        by: None,
+        note: None,
+    }
+}
+
+/// The people of the seeded centre.
+struct People {
+    child1: String,
+    child2: String,
+    volunteer: String,
+    volunteer_phone: String,
+}
+
+/// Two centres; centre A has a month (November 2026) of everything a report counts,
+/// with records just outside the month that must not count; centre B a little of its
+/// own that must not leak into A's figures.
+async fn seed(pool: &Pool, server: &TestServer) -> People {
+    admin::centre_add(pool, CENTRE_A, CENTRE_A_NAME, "440306", "440306005009")
+        .await
+        .unwrap();
+    admin::centre_add(
+        pool,
+        CENTRE_B,
+        "宝安区新安街道测试二社区服务中心",
+        "440306",
+        "",
+    )
+    .await
+    .unwrap();
+    // A published programme with no activity in the month still has its line.
+    let calligraphy = linli_core::demo::programmes(date("2026-11-23"))
+        .into_iter()
+        .find(|p| p.code == "calligraphy")
+        .unwrap();
+    admin::publish_programme(
+        pool,
+        CENTRE_A,
+        &serde_json::to_string(&calligraphy).unwrap(),
+    )
+    .await
+    .unwrap();
+    let people = People {
+        child1: id("44030620160304001"),
+        child2: id("44030620170511002"),
+        // Male (odd 17th digit), born 1985-06-15.
+        volunteer: id("44030619850615003"),
+        volunteer_phone: "13800138000".into(),
+    };
+    let mut a = Device::enrol(pool, server, CENTRE_A, "front desk").await;
+    a.push(vec![
+        (
+            "2026-10-01T09:00:00",
+            EventPayload::HouseholdRegistered {
+                household_code: "T1-0001".into(),
+                address: "海富花园1栋101".into(),
+                community_code: "440306005009".into(),
+            },
+        ),
+        (
+            "2026-10-01T09:00:01",
+            EventPayload::ResidentRegistered {
+                household_code: "T1-0001".into(),
+                id_number: people.child1.clone(),
+                name: "陈一".into(),
+                phone: None,
+                tags: vec![],
+            },
+        ),
+        (
+            "2026-10-01T09:00:02",
+            EventPayload::ResidentRegistered {
+                household_code: "T1-0001".into(),
+                id_number: people.child2.clone(),
+                name: "陈二".into(),
+                phone: None,
+                tags: vec!["low_income".into()],
+            },
+        ),
+        (
+            "2026-10-01T09:00:03",
+            EventPayload::ResidentRegistered {
+                household_code: "T1-0001".into(),
+                id_number: people.volunteer.clone(),
+                name: "陈志强".into(),
+                phone: Some(people.volunteer_phone.clone()),
+                tags: vec![],
+            },
+        ),
+        (
+            "2026-10-01T09:05:00",
+            EventPayload::VolunteerRegistered {
+                volunteer_id_number: people.volunteer.clone(),
+                skills: vec!["陪伴".into(), "辅导".into()],
+            },
+        ),
+        // Enrolments: October's does not count in November; E3 was confirmed then
+        // cancelled and counts once, as cancelled.
+        (
+            "2026-10-30T10:00:00",
+            enrolment("E0", "after-school", &people.child1, "confirmed"),
+        ),
+        (
+            "2026-11-03T10:00:00",
+            enrolment("E1", "lunch-care", &people.child1, "confirmed"),
+        ),
+        (
+            "2026-11-04T10:00:00",
+            enrolment("E2", "lunch-care", &people.child2, "waitlisted"),
+        ),
+        (
+            "2026-11-05T10:00:00",
+            enrolment("E3", "after-school", &people.child2, "confirmed"),
+        ),
+        (
+            "2026-11-06T10:00:00",
+            enrolment("E3", "after-school", &people.child2, "cancelled"),
+        ),
+        // Attendance: three person-days on two days in November, one in October.
+        (
+            "2026-10-31T11:50:00",
+            attendance(
+                "lunch-care",
+                "2026-10-31",
+                &people.child1,
+                AttendanceEventKind::CheckIn,
+                "2026-10-31T11:50:00",
+            ),
+        ),
+        (
+            "2026-11-03T11:50:00",
+            attendance(
+                "lunch-care",
+                "2026-11-03",
+                &people.child1,
+                AttendanceEventKind::CheckIn,
+                "2026-11-03T11:50:00",
+            ),
+        ),
+        (
+            "2026-11-03T14:00:00",
+            attendance(
+                "lunch-care",
+                "2026-11-03",
+                &people.child1,
+                AttendanceEventKind::CheckOut,
+                "2026-11-03T14:00:00",
+            ),
+        ),
+        (
+            "2026-11-04T11:50:00",
+            attendance(
+                "lunch-care",
+                "2026-11-04",
+                &people.child1,
+                AttendanceEventKind::CheckIn,
+                "2026-11-04T11:50:00",
+            ),
+        ),
+        (
+            "2026-11-04T11:52:00",
+            attendance(
+                "lunch-care",
+                "2026-11-04",
+                &people.child2,
+                AttendanceEventKind::CheckIn,
+                "2026-11-04T11:52:00",
+            ),
+        ),
+        // Shifts: S1 approved 60; S2 approved 90 then corrected twice (the latest,
+        // 120, counts); S3 declined; S4 pending; S0 approved but in October.
+        (
+            "2026-10-20T11:00:00",
+            shift(
+                "S0",
+                &people.volunteer,
+                "长者探访",
+                "2026-10-20T09:00:00",
+                100,
+                "pending",
+            ),
+        ),
+        ("2026-10-21T09:00:00", review("S0", "approved")),
+        (
+            "2026-11-05T11:00:00",
+            shift(
+                "S1",
+                &people.volunteer,
+                "长者探访",
+                "2026-11-05T09:00:00",
+                60,
+                "pending",
+            ),
+        ),
+        (
+            "2026-11-06T11:00:00",
+            shift(
+                "S2",
+                &people.volunteer,
+                "四点半学校辅导",
+                "2026-11-06T09:30:00",
+                90,
+                "pending",
+            ),
+        ),
+        (
+            "2026-11-07T11:00:00",
+            shift(
+                "S3",
+                &people.volunteer,
+                "社区环境整治",
+                "2026-11-07T09:00:00",
+                45,
+                "pending",
+            ),
+        ),
+        (
+            "2026-11-08T11:00:00",
+            shift(
+                "S4",
+                &people.volunteer,
+                "助餐送餐",
+                "2026-11-08T09:00:00",
+                30,
+                "pending",
+            ),
+        ),
+        ("2026-11-09T09:00:00", review("S1", "approved")),
+        ("2026-11-09T09:01:00", review("S2", "approved")),
+        ("2026-11-09T09:02:00", review("S3", "declined")),
+        (
+            "2026-11-10T09:00:00",
+            EventPayload::ShiftCorrected {
+                correction_id: "C1".into(),
+                shift_id: "S2".into(),
+                volunteer_id_number: people.volunteer.clone(),
+                corrected_minutes: 100,
+                reason: "签退时间记错".into(),
+                by: "S002".into(),
+            },
+        ),
+        (
+            "2026-11-11T09:00:00",
+            EventPayload::ShiftCorrected {
+                correction_id: "C2".into(),
+                shift_id: "S2".into(),
+                volunteer_id_number: people.volunteer.clone(),
+                corrected_minutes: 120,
+                reason: "按活动签到表更正".into(),
+                by: "S003".into(),
+            },
+        ),
+        // Ratings: R2's follow-up is open past its due date (overdue); R3's is closed;
+        // R4's is open but not yet due; R0 is October's.
+        ("2026-10-15T15:00:00", rating("R0", "lunch-care", 4)),
+        ("2026-11-03T15:00:00", rating("R1", "lunch-care", 5)),
+        ("2026-11-04T15:00:00", rating("R2", "lunch-care", 2)),
+        ("2026-11-04T15:00:01", follow_up("R2", "open", "2026-11-10")),
+        ("2026-11-05T15:00:00", rating("R3", "lunch-care", 1)),
+        ("2026-11-05T15:00:01", follow_up("R3", "open", "2026-11-10")),
+        (
+            "2026-11-09T15:00:00",
+            follow_up("R3", "closed", "2026-11-10"),
+        ),
+        ("2026-11-20T15:00:00", rating("R4", "lunch-care", 2)),
+        ("2026-11-20T15:00:01", follow_up("R4", "open", "2026-12-04")),
+        // Filings and ledgers: B1 filed in November, B2 submitted in October.
+        (
+            "2026-10-15T10:00:00",
+            EventPayload::FilingChanged {
+                business_code: "B2".into(),
+                status: "submitted".into(),
+                filing_number: None,
+                by: "S003".into(),
+            },
+        ),
+        (
+            "2026-11-02T10:00:00",
+            EventPayload::FilingChanged {
+                business_code: "B1".into(),
+                status: "filed".into(),
+                filing_number: Some("BA-440306-2026-001".into()),
+                by: "S003".into(),
+            },
+        ),
+        (
+            "2026-11-02T10:00:01",
+            EventPayload::LedgerRecorded {
+                business_code: "B1".into(),
+                month: "2026-10".into(),
+                revenue_fen: 5_000,
+                cost_fen: 1_000,
+            },
+        ),
+        (
+            "2026-11-30T18:00:00",
+            EventPayload::LedgerRecorded {
+                business_code: "B1".into(),
+                month: "2026-11".into(),
+                revenue_fen: 100_000,
+                cost_fen: 40_000,
+            },
+        ),
+        (
+            "2026-11-30T18:00:01",
+            EventPayload::LedgerRecorded {
+                business_code: "B2".into(),
+                month: "2026-11".into(),
+                revenue_fen: 20_000,
+                cost_fen: 25_000,
+            },
+        ),
+    ])
+    .await;
+
+    let mut b = Device::enrol(pool, server, CENTRE_B, "front desk").await;
+    let other = id("44030619700101005");
+    b.push(vec![
+        (
+            "2026-11-01T09:00:00",
+            EventPayload::HouseholdRegistered {
+                household_code: "T2-0001".into(),
+                address: "富华小区2栋202".into(),
+                community_code: "".into(),
+            },
+        ),
+        (
+            "2026-11-01T09:00:01",
+            EventPayload::ResidentRegistered {
+                household_code: "T2-0001".into(),
+                id_number: other.clone(),
+                name: "林二".into(),
+                phone: Some("13900139000".into()),
+                tags: vec![],
+            },
+        ),
+        (
+            "2026-11-03T10:00:00",
+            enrolment("E1", "lunch-care", &other, "confirmed"),
+        ),
+        (
+            "2026-11-05T11:00:00",
+            shift(
+                "S1",
+                &other,
+                "长者探访",
+                "2026-11-05T09:00:00",
+                30,
+                "pending",
+            ),
+        ),
+        ("2026-11-06T09:00:00", review("S1", "approved")),
+    ])
+    .await;
+    people
+}
+
+fn programme<'a>(centre: &'a Value, code: &str) -> &'a Value {
+    centre["programmes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["programme_code"] == code)
+        .unwrap_or_else(|| panic!("programme {code} in the report"))
+}
+
+#[tokio::test]
+async fn the_monthly_report_counts_what_the_centres_recorded() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    seed(&pool, &server).await;
+
+    let today = date("2026-12-01");
+    let report = report::monthly(&pool, "2026-11", None, today)
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(report["month"], "2026-11");
+    let centres = report["centres"].as_array().unwrap();
+    assert_eq!(centres.len(), 2);
+    let a = &centres[0];
+    assert_eq!(a["centre_code"], CENTRE_A);
+
+    let lunch = programme(a, "lunch-care");
+    assert_eq!(lunch["enrolments"]["confirmed"], 1);
+    assert_eq!(lunch["enrolments"]["waitlisted"], 1);
+    assert_eq!(lunch["enrolments"]["total"], 2);
+    assert_eq!(lunch["attendance_days"], 3);
+    assert_eq!(lunch["session_days"], 2);
+    assert_eq!(
+        lunch["ratings"],
+        json!({"1": 1, "2": 2, "3": 0, "4": 0, "5": 1, "total": 4, "follow_ups_overdue": 1})
+    );
+    let after_school = programme(a, "after-school");
+    assert_eq!(after_school["enrolments"]["cancelled"], 1);
+    assert_eq!(
+        after_school["enrolments"]["confirmed"], 0,
+        "October's sign-up is not November's"
+    );
+    let calligraphy = programme(a, "calligraphy");
+    assert_eq!(calligraphy["programme_name"], "长者书法班");
+    assert_eq!(calligraphy["enrolments"]["total"], 0);
+
+    assert_eq!(a["enrolments"]["total"], 3);
+    assert_eq!(
+        a["volunteer_hours"],
+        json!({"approved_shifts": 2, "volunteers": 1, "minutes": 180, "hours": 3.0}),
+        "S1 60 + S2 corrected to 120; declined, pending and October's shifts do not count"
+    );
+    assert_eq!(a["filings"]["by_status"]["filed"], 1);
+    assert_eq!(a["filings"]["by_status"]["submitted"], 1);
+    assert_eq!(a["filings"]["total"], 2);
+    assert_eq!(a["filings"]["changed_in_month"]["filed"], 1);
+    assert_eq!(a["filings"]["changed_in_month"]["submitted"], 0);
+    assert_eq!(
+        a["ledgers"],
+        json!({"businesses": 2, "revenue_fen": 120_000, "cost_fen": 65_000, "profit_fen": 55_000})
+    );
+
+    let b = &centres[1];
+    assert_eq!(b["centre_code"], CENTRE_B);
+    assert_eq!(b["volunteer_hours"]["minutes"], 30);
+    assert_eq!(programme(b, "lunch-care")["enrolments"]["confirmed"], 1);
+
+    // The overdue count moves with the day it is judged on.
+    let earlier = report::monthly(&pool, "2026-11", Some(CENTRE_A), date("2026-11-10"))
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(
+        earlier["centres"].as_array().unwrap().len(),
+        1,
+        "--centre keeps one centre"
+    );
+    assert_eq!(
+        programme(&earlier["centres"][0], "lunch-care")["ratings"]["follow_ups_overdue"],
+        0
+    );
+
+    // October: the other side of the boundary.
+    let october = report::monthly(&pool, "2026-10", Some(CENTRE_A), today)
+        .await
+        .unwrap()
+        .to_json();
+    let oct = &october["centres"][0];
+    assert_eq!(oct["volunteer_hours"]["minutes"], 100);
+    assert_eq!(programme(oct, "after-school")["enrolments"]["confirmed"], 1);
+    assert_eq!(programme(oct, "lunch-care")["attendance_days"], 1);
+    assert_eq!(oct["ledgers"]["revenue_fen"], 5_000);
+
+    // CSV: a line per programme and the centre's own line with the centre-wide figures.
+    let csv_text = report::monthly(&pool, "2026-11", Some(CENTRE_A), today)
+        .await
+        .unwrap()
+        .to_csv();
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let column = |row: &csv::StringRecord, name: &str| -> String {
+        let i = header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"));
+        row[i].to_string()
+    };
+    let total = rows
+        .iter()
+        .find(|r| column(r, "programme_code").is_empty())
+        .unwrap();
+    assert_eq!(column(total, "volunteer_minutes"), "180");
+    assert_eq!(column(total, "ledger_profit_fen"), "55000");
+    assert_eq!(column(total, "follow_ups_overdue"), "1");
+    assert_eq!(column(total, "month"), "2026-11");
+    let lunch = rows
+        .iter()
+        .find(|r| column(r, "programme_code") == "lunch-care")
+        .unwrap();
+    assert_eq!(column(lunch, "attendance_days"), "3");
+    assert_eq!(column(lunch, "ratings_2"), "2");
+    assert_eq!(
+        column(lunch, "volunteer_minutes"),
+        "",
+        "hours belong to the centre's line"
+    );
+}
+
+fn refused_field(result: Result<Value, AdminError>) -> String {
+    match result {
+        Err(AdminError::Refused(error)) => {
+            assert!(!error.message.zh.is_empty() && !error.message.en.is_empty());
+            error.field
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn request(kind: ExportKind) -> ExportRequest<'static> {
+    ExportRequest {
+        kind,
+        format: Format::Json,
+        centre: None,
+        from: None,
+        to: None,
+        unmasked: false,
+        by: None,
+    }
+}
+
+async fn exports_logged(pool: &Pool) -> Vec<(String, Option<String>, bool, i32)> {
+    let client = pool.get().await.unwrap();
+    client
+        .query(
+            "SELECT kind, exported_by, unmasked, row_count FROM exports_log ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_by_field_and_changes_nothing() {
+    let db = TestDb::create();
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    admin::centre_add(&pool, CENTRE_A, CENTRE_A_NAME, "440306", "")
+        .await
+        .unwrap();
+    for month in ["2026-13", "11/2026", "", "2026"] {
+        assert_eq!(
+            refused_field(report::report(&pool, month, None, Format::Json).await),
+            "month"
+        );
+    }
+    assert_eq!(
+        refused_field(report::report(&pool, "2026-11", Some("NO-SUCH"), Format::Json).await),
+        "centre"
+    );
+    let cases: Vec<(ExportRequest, &str)> = vec![
+        (
+            ExportRequest {
+                from: Some("2026-02-30"),
+                ..request(ExportKind::VolunteerRecords)
+            },
+            "from",
+        ),
+        (
+            ExportRequest {
+                to: Some("yesterday"),
+                ..request(ExportKind::Enrolments)
+            },
+            "to",
+        ),
+        (
+            ExportRequest {
+                from: Some("2026-11-30"),
+                to: Some("2026-11-01"),
+                ..request(ExportKind::VolunteerRecords)
+            },
+            "to",
+        ),
+        (
+            ExportRequest {
+                unmasked: true,
+                ..request(ExportKind::VolunteerRecords)
+            },
+            "by",
+        ),
+        (
+            ExportRequest {
+                unmasked: true,
+                by: Some("  "),
+                ..request(ExportKind::Households)
+            },
+            "by",
+        ),
+        (
+            ExportRequest {
+                centre: Some("NO-SUCH"),
+                ..request(ExportKind::Households)
+            },
+            "centre",
+        ),
+    ];
+    for (bad, field) in cases {
+        assert_eq!(
+            refused_field(export::export(&pool, &bad).await),
+            field,
+            "{bad:?}"
+        );
+    }
+    assert!(
+        exports_logged(&pool).await.is_empty(),
+        "a refused export leaves no trace but its error"
+    );
+}
+
+fn object_keys(value: &Value) -> Vec<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn exports_use_the_kiosks_keys_mask_by_default_and_log_who_asked() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    let people = seed(&pool, &server).await;
+
+    let households = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            ..request(ExportKind::Households)
+        },
+    )
+    .await
+    .unwrap();
+    let rows = households.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    // The kiosk's keys (src/usecase/export.rs), plus the centre the district adds.
+    let mut keys = object_keys(&rows[0]);
+    keys.sort();
+    let mut expected = vec![
+        "centre_code",
+        "household_code",
+        "address",
+        "name",
+        "id_number",
+        "phone",
+        "tags",
+        "community_code",
+    ];
+    expected.sort();
+    assert_eq!(keys, expected);
+    let volunteer = rows.iter().find(|r| r["name"] == "陈志强").unwrap();
+    assert_eq!(volunteer["household_code"], "T1-0001");
+    assert_eq!(volunteer["id_number"], mask_id_number(&people.volunteer));
+    assert_eq!(volunteer["phone"], mask_phone(&people.volunteer_phone));
+    assert_eq!(volunteer["phone"], "138****8000");
+    let child2 = rows.iter().find(|r| r["name"] == "陈二").unwrap();
+    assert_eq!(child2["tags"], json!(["low_income"]));
+    assert!(
+        !households.to_string().contains(&people.volunteer),
+        "no full ID number by default"
+    );
+
+    let hours = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            ..request(ExportKind::VolunteerHours)
+        },
+    )
+    .await
+    .unwrap();
+    let s2 = hours
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["shift_id"] == "S2")
+        .unwrap();
+    assert_eq!(s2["minutes"], 90, "the shift as clocked");
+    assert_eq!(
+        s2["corrected_minutes"], 120,
+        "and the latest correction beside it"
+    );
+    assert_eq!(s2["reviewer"], "S002");
+    assert_eq!(s2["clock_in"], "2026-11-06T09:30:00");
+
+    let enrolments = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            ..request(ExportKind::Enrolments)
+        },
+    )
+    .await
+    .unwrap();
+    let e2 = enrolments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "E2")
+        .unwrap();
+    assert_eq!(e2["code"], "lunch-care");
+    assert_eq!(e2["status"], "waitlisted");
+    assert_eq!(e2["position"], 1);
+    assert_eq!(e2["id_number"], mask_id_number(&people.child2));
+
+    let ratings = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            ..request(ExportKind::Ratings)
+        },
+    )
+    .await
+    .unwrap();
+    let r2 = ratings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "R2")
+        .unwrap();
+    assert_eq!(r2["follow_up_status"], "open");
+    assert_eq!(r2["follow_up_due"], "2026-11-10");
+    assert_eq!(r2["reason_tags"], json!(["waiting_time"]));
+
+    let filings = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            ..request(ExportKind::Filings)
+        },
+    )
+    .await
+    .unwrap();
+    let b1 = filings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "B1")
+        .unwrap();
+    assert_eq!(b1["filing_number"], "BA-440306-2026-001");
+    assert_eq!(b1["ledger_months"], 2);
+    assert_eq!(b1["public_service_fund_fen"], 64_000);
+
+    let attendance = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            from: Some("2026-11-01"),
+            ..request(ExportKind::Attendance)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        attendance.as_array().unwrap().len(),
+        3,
+        "October's session is before --from"
+    );
+
+    // CSV: the same keys as the header, masked values, lists joined with ';'.
+    let csv_value = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            format: Format::Csv,
+            ..request(ExportKind::Households)
+        },
+    )
+    .await
+    .unwrap();
+    let csv_text = csv_value.as_str().expect("CSV is one string");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec![
+            "centre_code",
+            "household_code",
+            "address",
+            "name",
+            "id_number",
+            "phone",
+            "tags",
+            "community_code"
+        ]
+    );
+    assert!(!csv_text.contains(&people.volunteer));
+    assert!(csv_text.contains(&mask_id_number(&people.volunteer)));
+
+    // Full values only when asked for by name, and that is logged.
+    let full = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            unmasked: true,
+            by: Some("区民政局 张审计"),
+            ..request(ExportKind::Households)
+        },
+    )
+    .await
+    .unwrap();
+    let volunteer = full
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "陈志强")
+        .unwrap();
+    assert_eq!(volunteer["id_number"], people.volunteer.as_str());
+    assert_eq!(volunteer["phone"], people.volunteer_phone.as_str());
+
+    let log = exports_logged(&pool).await;
+    assert_eq!(log.len(), 8, "every export is logged, masked or not");
+    assert_eq!(log[0], ("households".to_string(), None, false, 3));
+    assert_eq!(
+        log[7],
+        (
+            "households".to_string(),
+            Some("区民政局 张审计".to_string()),
+            true,
+            3
+        )
+    );
+}
+
+#[tokio::test]
+async fn volunteer_records_carry_the_national_fields() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    let people = seed(&pool, &server).await;
+
+    let november = ExportRequest {
+        centre: Some(CENTRE_A),
+        from: Some("2026-11-01"),
+        to: Some("2026-11-30"),
+        ..request(ExportKind::VolunteerRecords)
+    };
+    let records = export::export(&pool, &november).await.unwrap();
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 2, "approved shifts only: S1 and S2");
+    for key in [
+        "name",
+        "sex",
+        "birth_date",
+        "id_number",
+        "area",
+        "contact",
+        "skills",
+        "service_category",
+        "activity",
+        "date",
+        "place",
+        "content",
+        "hours",
+        "organiser",
+        "person_in_charge",
+    ] {
+        assert!(
+            records[0].get(key).is_some(),
+            "the national record names {key}"
+        );
+    }
+    let s1 = &records[0];
+    assert_eq!(s1["record_id"], "S1");
+    assert_eq!(s1["name"], "陈志强");
+    assert_eq!(s1["sex"], "男");
+    assert_eq!(s1["birth_date"], "1985-06-15");
+    assert_eq!(s1["id_number"], mask_id_number(&people.volunteer));
+    assert_eq!(s1["contact"], "138****8000");
+    assert_eq!(s1["area"], "440306005009");
+    assert_eq!(s1["skills"], json!(["陪伴", "辅导"]));
+    assert_eq!(s1["activity"], "长者探访");
+    assert_eq!(s1["content"], "长者探访");
+    assert_eq!(s1["date"], "2026-11-05");
+    assert_eq!(s1["place"], CENTRE_A_NAME);
+    assert_eq!(s1["organiser"], CENTRE_A_NAME);
+    assert_eq!(s1["person_in_charge"], "S002");
+    assert_eq!(s1["hours"], 1.0);
+    let s2 = &records[1];
+    assert_eq!(s2["record_id"], "S2");
+    assert_eq!(
+        s2["minutes"], 120,
+        "the latest correction replaces the clocked 90"
+    );
+    assert_eq!(s2["hours"], 2.0);
+
+    // Without a range, October's approved shift is there too.
+    let all = export::export(
+        &pool,
+        &ExportRequest {
+            centre: Some(CENTRE_A),
+            ..request(ExportKind::VolunteerRecords)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 3);
+
+    // Filing with the national system needs the full ID number and phone.
+    let full = export::export(
+        &pool,
+        &ExportRequest {
+            unmasked: true,
+            by: Some("S003"),
+            format: Format::Csv,
+            ..november.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let text = full.as_str().unwrap();
+    assert!(text.contains(&people.volunteer));
+    assert!(text.contains(&people.volunteer_phone));
+    assert!(text.contains("陪伴;辅导"));
+    let log = exports_logged(&pool).await;
+    assert_eq!(
+        log.last().unwrap(),
+        &(
+            "volunteer-records".to_string(),
+            Some("S003".to_string()),
+            true,
+            2
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_demo_is_the_kiosks_centre_and_seeds_once() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    let now = at("2026-11-23T09:00:00");
+    let kiosk = linli_core::demo::demo_people(now.date());
+
+    let first = linli_district::demo::seed_at(&pool, now).await.unwrap();
+    assert_eq!(first["already_seeded"], false);
+    assert_eq!(first["centre"], "440306-XA-HF");
+    assert_eq!(first["summary"]["households"], 300);
+    assert_eq!(first["summary"]["residents"], kiosk.len() as i64);
+    assert_eq!(first["summary"]["programmes"], 4);
+
+    let counts = |pool: Pool| async move {
+        let client = pool.get().await.unwrap();
+        let row = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM households), (SELECT count(*) FROM residents),
+                        (SELECT count(*) FROM programmes), (SELECT count(*) FROM published),
+                        (SELECT count(*) FROM changes), (SELECT count(*) FROM centres)",
+                &[],
+            )
+            .await
+            .unwrap();
+        (0..6).map(|i| row.get::<_, i64>(i)).collect::<Vec<_>>()
+    };
+    let before = counts(pool.clone()).await;
+    let again = linli_district::demo::seed_at(&pool, now).await.unwrap();
+    assert_eq!(again["already_seeded"], true);
+    assert_eq!(counts(pool.clone()).await, before);
+    // Another day makes other birth dates for the same households: still nothing added.
+    let later = linli_district::demo::seed_at(&pool, now + chrono::Duration::days(40))
+        .await
+        .unwrap();
+    assert_eq!(later["already_seeded"], true);
+    assert_eq!(counts(pool.clone()).await, before);
+
+    // The centre as the kiosk's demo has it.
+    let client = pool.get().await.unwrap();
+    let centre = client
+        .query_one(
+            "SELECT name, district_code, community_code FROM centres WHERE code = '440306-XA-HF'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(centre.get::<_, String>(0), "宝安区新安街道海富社区服务中心");
+    assert_eq!(centre.get::<_, String>(1), "440306");
+    assert_eq!(centre.get::<_, String>(2), "440306005003");
+
+    // A kiosk enrolled at the demo centre pulls the same people, programmes, calendar
+    // and categories its own `linli demo` made.
+    let device = Device::enrol(&pool, &server, "440306-XA-HF", "demo kiosk").await;
+    let changes = device.pull_all().await;
+    let mut registry = std::collections::BTreeMap::new();
+    let mut programmes = Vec::new();
+    let (mut calendars, mut categories) = (0, 0);
+    for change in changes {
+        match change {
+            ChangeBody::HouseholdKnown(household) => {
+                registry.insert(household.household_code.clone(), household);
+            }
+            ChangeBody::ProgrammePublished { programme } => programmes.push(*programme),
+            ChangeBody::CalendarPublished { calendar } => {
+                assert_eq!(calendar, linli_core::demo::demo_calendar(now.date()));
+                calendars += 1;
+            }
+            ChangeBody::CategoriesPublished { categories: list } => {
+                assert_eq!(list, linli_core::business::standard_categories());
+                categories += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((calendars, categories), (1, 1));
+    assert_eq!(programmes, linli_core::demo::programmes(now.date()));
+    assert_eq!(registry.len(), 300);
+    for person in &kiosk {
+        let household = &registry[&person.household_code];
+        assert_eq!(household.centre_code, "440306-XA-HF");
+        assert_eq!(household.address, person.address);
+        let member = household
+            .members
+            .iter()
+            .find(|m| m.id_number == person.id_number.as_str())
+            .unwrap_or_else(|| panic!("{} in {}", person.name, person.household_code));
+        assert_eq!(member.name, person.name);
+        assert_eq!(
+            member.phone.as_deref(),
+            person.phone.as_ref().map(|p| p.as_str())
+        );
+        let tags: Vec<&str> = person.tags.iter().map(|t| t.as_str()).collect();
+        assert_eq!(member.tags, tags);
+    }
+    let members: usize = registry.values().map(|h| h.members.len()).sum();
+    assert_eq!(members, kiosk.len());
+}
+
+#[test]
+fn the_commands_parse_as_documented() {
+    use linli_district::cli::{Admin, Cli, Command};
+    let parse = |args: &[&str]| {
+        let mut all = vec!["linli-district", "--database-url", "postgres://x"];
+        all.extend_from_slice(args);
+        match Cli::try_parse_from(all)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+        {
+            Command::Admin { action } => action,
+            other => panic!("{other:?}"),
+        }
+    };
+    for kind in [
+        "enrolments",
+        "attendance",
+        "volunteer-hours",
+        "filings",
+        "ratings",
+        "households",
+    ] {
+        for format in ["json", "csv"] {
+            assert!(matches!(
+                parse(&["admin", "export", kind, "--format", format, "--centre", "C"]),
+                Admin::Export {
+                    unmasked: false,
+                    ..
+                }
+            ));
+        }
+    }
+    assert!(matches!(
+        parse(&[
+            "admin",
+            "export",
+            "volunteer-records",
+            "--format",
+            "csv",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--unmasked",
+            "--by",
+            "S003",
+        ]),
+        Admin::Export {
+            what: ExportKind::VolunteerRecords,
+            format: Format::Csv,
+            unmasked: true,
+            ..
+        }
+    ));
+    assert!(matches!(
+        parse(&["admin", "report", "--month", "2026-11", "--centre", "C", "--format", "csv"]),
+        Admin::Report {
+            format: Format::Csv,
+            ..
+        }
+    ));
+    assert!(matches!(parse(&["admin", "demo"]), Admin::Demo));
+    assert!(Cli::try_parse_from([
+        "linli-district",
+        "admin",
+        "export",
+        "volunteer-records",
+        "--format",
+        "xml"
+    ])
+    .is_err());
+}

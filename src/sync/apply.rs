@@ -1,0 +1,239 @@
+//! The local side of pull: one page of the district's changes, its seat grants and
+//! the new cursor, applied in one local transaction. If the process dies before it
+//! commits, the same page is asked for again; after, the cursor has moved with it.
+//!
+//! Nothing applied here goes back into the outbox as the district's own news (that
+//! would echo forever); only what this device decides in response does: an offer it
+//! passes on, or seats it gives back.
+
+use chrono::NaiveDate;
+use linli_core::identity::IdNumber;
+use linli_core::outbox::EventPayload;
+use linli_core::sync::{ChangeBody, PullResponse, RegistryHousehold, SeatGrant};
+use serde_json::json;
+
+use crate::clock;
+use crate::store::{set_setting, Actor, AppError, Store, Tx};
+use crate::usecase::{demo, enrolment, households, load};
+
+/// Applies a page; returns how many changes it held.
+pub fn page(store: &mut Store, page: PullResponse) -> Result<usize, AppError> {
+    let now = clock::now();
+    store.write(&Actor::system(), now, |tx| {
+        for change in &page.changes {
+            change_one(tx, &change.change)?;
+        }
+        for grant in &page.grants {
+            seats(tx, grant)?;
+        }
+        set_setting(tx, "district_cursor", &page.next_cursor.to_string())?;
+        Ok(page.changes.len())
+    })
+}
+
+fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
+    match change {
+        ChangeBody::ProgrammePublished { programme } => {
+            tx.execute(
+                "INSERT INTO seat_grants (programme_code) VALUES (?1) ON CONFLICT DO NOTHING",
+                [&programme.code],
+            )?;
+            // The district publishes the whole programme's capacity; this device
+            // confirms only within its own grant (invariant 2), which may be none yet.
+            tx.take_cached_roster(&programme.code);
+            demo::publish_programme(tx, programme)?;
+            let grant = effective_capacity(tx, &programme.code)?;
+            store_capacity(tx, &programme.code, grant)?;
+        }
+        ChangeBody::RulesPublished { rules } => {
+            published(tx, "eligibility_rules", &rules.id, rules.version, rules)?;
+        }
+        ChangeBody::PolicyPublished { policy } => {
+            published(tx, "waitlist_policy", &policy.id, policy.version, policy)?;
+        }
+        ChangeBody::CalendarPublished { calendar } => {
+            demo::publish_calendar(tx, calendar.clone())?;
+        }
+        ChangeBody::CategoriesPublished { categories } => {
+            let version: i64 = tx.query_row(
+                "SELECT coalesce(max(version), 0) + 1 FROM published WHERE kind = 'business_categories'",
+                [],
+                |r| r.get(0),
+            )?;
+            published(
+                tx,
+                "business_categories",
+                "categories",
+                version as u32,
+                categories,
+            )?;
+        }
+        ChangeBody::HouseholdKnown(household) => registry(tx, household)?,
+        ChangeBody::OfferMade {
+            enrolment_id,
+            programme_code,
+            offer_deadline,
+            ..
+        } => offer(tx, enrolment_id, programme_code, *offer_deadline)?,
+    }
+    Ok(())
+}
+
+fn published<T: serde::Serialize>(
+    tx: &Tx<'_>,
+    kind: &str,
+    id: &str,
+    version: u32,
+    doc: &T,
+) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO published (kind, id, version, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        (kind, id, version, serde_json::to_string(doc).expect("documents serialise")),
+    )?;
+    Ok(())
+}
+
+/// A household as the district's registry knows it (一次采集、多次使用): registered at
+/// another centre, a family is known here without collecting it again.
+fn registry(tx: &mut Tx<'_>, household: &RegistryHousehold) -> Result<(), AppError> {
+    let at = clock::to_db(tx.now);
+    tx.prepare_cached(
+        "INSERT INTO households (code, address, community_code, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(code) DO UPDATE SET address = excluded.address, community_code = excluded.community_code",
+    )?
+    .execute((
+        &household.household_code,
+        &household.address,
+        &household.community_code,
+        &at,
+    ))?;
+    for member in &household.members {
+        // The district checked the number when it accepted it; one that no longer
+        // reads is skipped rather than stopping every later change.
+        let Ok(id) = IdNumber::parse(&member.id_number, NaiveDate::MAX) else {
+            continue;
+        };
+        tx.prepare_cached(
+            "INSERT INTO residents (id_number, household_code, name, phone, birth_date, sex, tags, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+             ON CONFLICT(id_number) DO UPDATE SET household_code = excluded.household_code,
+                 name = excluded.name, phone = excluded.phone, tags = excluded.tags,
+                 updated_at = excluded.updated_at",
+        )?
+        .execute((
+            id.as_str(),
+            &household.household_code,
+            &member.name,
+            &member.phone,
+            id.birth_date().to_string(),
+            households::sex_to_db(id.sex()),
+            member.tags.join(";"),
+            &at,
+        ))?;
+    }
+    Ok(())
+}
+
+/// Seats this device may hold in a district-managed programme, as it knows them now.
+pub fn effective_capacity(tx: &Tx<'_>, programme_code: &str) -> Result<u32, AppError> {
+    Ok(super::outbox::grant(tx, programme_code)?
+        .map(|(granted, offer_seats, released, _)| (granted + offer_seats - released).max(0) as u32)
+        .unwrap_or(0))
+}
+
+/// Keeps the stored capacity equal to the grant, for the schema's capacity trigger
+/// and for screens showing free seats.
+fn store_capacity(tx: &Tx<'_>, programme_code: &str, capacity: u32) -> Result<(), AppError> {
+    tx.execute(
+        "UPDATE programmes SET capacity = ?2, body = json_set(body, '$.capacity', ?2) WHERE code = ?1",
+        (programme_code, capacity),
+    )?;
+    Ok(())
+}
+
+/// The district gave a seat to someone waiting here. The seat came with the offer;
+/// if they stopped waiting meanwhile (cancelled offline), it goes straight back.
+fn offer(
+    tx: &mut Tx<'_>,
+    enrolment_id: &str,
+    programme_code: &str,
+    deadline: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO seat_grants (programme_code) VALUES (?1) ON CONFLICT DO NOTHING",
+        [programme_code],
+    )?;
+    tx.execute(
+        "UPDATE seat_grants SET offer_seats = offer_seats + 1 WHERE programme_code = ?1",
+        [programme_code],
+    )?;
+    let Some(programme) = load::programme(tx, programme_code)? else {
+        return Ok(());
+    };
+    let mut roster = enrolment::load_roster(tx, &programme)?;
+    roster.capacity = effective_capacity(tx, programme_code)?;
+    let now = tx.now;
+    let outcome = match roster.offer_to(enrolment_id, deadline, now) {
+        Ok(offer) => {
+            json!({"offered": linli_core::identity::mask_id_number(&offer.resident), "deadline": clock::to_db(deadline)})
+        }
+        Err(_) => {
+            let free = roster.capacity.saturating_sub(roster.held());
+            roster.release_free_seats(free.saturating_sub(1));
+            json!({"returned": true})
+        }
+    };
+    store_capacity(tx, programme_code, roster.capacity)?;
+    enrolment::save_roster(tx, roster)?;
+    tx.audit("district_offer", enrolment_id, outcome);
+    Ok(())
+}
+
+/// This device's seats in one programme: the district's running total, and how many
+/// free seats it may keep; any beyond that go back at once.
+fn seats(tx: &mut Tx<'_>, grant: &SeatGrant) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO seat_grants (programme_code) VALUES (?1) ON CONFLICT DO NOTHING",
+        [&grant.programme_code],
+    )?;
+    // A reply overtaken by a newer one must not shrink the grant: it only grows.
+    tx.execute(
+        "UPDATE seat_grants SET granted = max(granted, ?2), keep_free = ?3 WHERE programme_code = ?1",
+        (&grant.programme_code, grant.granted_total, grant.keep_free),
+    )?;
+    let Some(programme) = load::programme(tx, &grant.programme_code)? else {
+        return Ok(());
+    };
+    let mut roster = enrolment::load_roster(tx, &programme)?;
+    roster.capacity = effective_capacity(tx, &grant.programme_code)?;
+    roster.release_free_seats(grant.keep_free);
+    store_capacity(tx, &grant.programme_code, roster.capacity)?;
+    enrolment::save_roster(tx, roster)?;
+    Ok(())
+}
+
+/// Records seats a roster gave back: the running total, the stored capacity, and the
+/// event that tells the district (in this same transaction, invariant 4).
+pub fn record_release(
+    tx: &mut Tx<'_>,
+    programme_code: &str,
+    count: u32,
+    capacity: u32,
+) -> Result<(), AppError> {
+    tx.execute(
+        "UPDATE seat_grants SET released = released + ?2 WHERE programme_code = ?1",
+        (programme_code, count),
+    )?;
+    let released_total: i64 = tx.query_row(
+        "SELECT released FROM seat_grants WHERE programme_code = ?1",
+        [programme_code],
+        |r| r.get(0),
+    )?;
+    store_capacity(tx, programme_code, capacity)?;
+    tx.emit(EventPayload::SeatsReleased {
+        programme_code: programme_code.to_string(),
+        count,
+        released_total: released_total as u32,
+    });
+    Ok(())
+}

@@ -1,0 +1,496 @@
+//! The kiosk and the district end to end (issue 5, invariant 4): a real district server
+//! on 127.0.0.1:0 with its own PostgreSQL database, the `linli` binary as a user runs
+//! it, and faults injected on the wire and in the processes. Nothing is lost, nothing
+//! is applied twice.
+
+mod common;
+#[path = "common/proxy.rs"]
+mod proxy;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use common::{command, json, linli, ok, TODAY};
+use linli_district::admin;
+use linli_district::testing::{TestDb, TestServer};
+use proxy::{Fault, Proxy};
+use serde_json::Value;
+
+const CENTRE: &str = "440306-XA-HF";
+
+struct District {
+    // Dropped in this order: the server before its database.
+    server: TestServer,
+    db: TestDb,
+}
+
+impl District {
+    fn start() -> District {
+        let db = TestDb::create();
+        let server = TestServer::start(&db.url);
+        let district = District { server, db };
+        district.centre(CENTRE, "宝安区新安街道海富社区服务中心");
+        district
+    }
+
+    fn url(&self) -> String {
+        self.server.url()
+    }
+
+    fn centre(&self, code: &str, name: &str) {
+        let (code, name) = (code.to_string(), name.to_string());
+        self.db.run(move |pool| async move {
+            admin::centre_add(&pool, &code, &name, "440306", "440306005003")
+                .await
+                .unwrap();
+        });
+    }
+
+    fn device_code(&self, centre: &str, name: &str) -> String {
+        let (centre, name) = (centre.to_string(), name.to_string());
+        let added = self.db.run(move |pool| async move {
+            admin::device_add(&pool, &centre, &name).await.unwrap()
+        });
+        added["code"].as_str().unwrap().to_string()
+    }
+
+    fn number(&self, sql: &str) -> i64 {
+        let sql = sql.to_string();
+        self.db.run(move |pool| async move {
+            let client = pool.get().await.unwrap();
+            client.query_one(&sql, &[]).await.unwrap().get::<_, i64>(0)
+        })
+    }
+}
+
+fn local(data: &Path, sql: &str) -> i64 {
+    common::count(data, sql)
+}
+
+/// A demo kiosk enrolled with the district as device `name`.
+fn enrolled_demo_kiosk(district: &District, url: &str, name: &str) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    ok(data.path(), &["demo"]);
+    let code = district.device_code(CENTRE, name);
+    let enrolled = ok(data.path(), &["enrol", "--district", url, "--code", &code]);
+    assert_eq!(enrolled["centre"], CENTRE);
+    data
+}
+
+fn sync_once(data: &Path) -> (bool, Value) {
+    let out = linli(data, &["sync", "--once"]);
+    (out.status.success(), json(&out))
+}
+
+/// Every event this device ever wrote is at the district exactly once.
+fn assert_all_delivered_once(district: &District, data: &Path) {
+    let written = local(data, "SELECT count(*) FROM outbox");
+    assert_eq!(
+        local(data, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
+        0
+    );
+    assert_eq!(district.number("SELECT count(*) FROM events"), written);
+    assert_eq!(
+        district.number("SELECT count(DISTINCT (device_id, event_id)) FROM events"),
+        written
+    );
+}
+
+#[test]
+fn a_demo_kiosk_enrols_and_its_outbox_reaches_the_district_once() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    let mode = std::fs::metadata(data.path().join("district.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the credential is the kiosk user's alone"
+    );
+    let written = local(data.path(), "SELECT count(*) FROM outbox");
+    assert!(written > 1_000, "the demo wrote {written} events");
+
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_eq!(report["pushed"], written);
+    assert_eq!(report["pending"], 0);
+    assert_all_delivered_once(&district, data.path());
+    // The registry the kiosk collected is the district's now.
+    assert_eq!(
+        district.number("SELECT count(*) FROM households"),
+        local(data.path(), "SELECT count(*) FROM households")
+    );
+
+    // A second round has nothing to push, and changes nothing at the district.
+    let (success, again) = sync_once(data.path());
+    assert!(success, "{again}");
+    assert_eq!(again["pushed"], 0);
+    assert_all_delivered_once(&district, data.path());
+
+    let doctor = json(&linli(data.path(), &["doctor"]));
+    assert_eq!(doctor["sync"]["enrolled"], true);
+    assert_eq!(doctor["sync"]["pending"], 0);
+    assert!(doctor["sync"]["last_success"].is_string(), "{doctor}");
+
+    // A second enrolment of the same data directory is refused, changing nothing.
+    let code = district.device_code(CENTRE, "kiosk-1b");
+    let refused = common::refused(
+        data.path(),
+        &["enrol", "--district", &district.url(), "--code", &code],
+    );
+    assert_eq!(refused["code"], "already_enrolled");
+}
+
+#[test]
+fn a_reply_lost_after_the_district_committed_is_sent_again_and_applied_once() {
+    let district = District::start();
+    let proxy = Proxy::start(district.server.address);
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    // From now on the kiosk talks to the district through the faulty wire.
+    rewrite_district_url(data.path(), &proxy.url());
+    proxy.set(Fault::DropReply);
+    let (success, report) = sync_once(data.path());
+    assert!(!success);
+    assert_eq!(report["code"], "district_unreachable", "{report}");
+    assert!(proxy.dropped.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    let written = local(data.path(), "SELECT count(*) FROM outbox");
+    let applied = district.number("SELECT count(*) FROM events");
+    assert!(applied > 0, "the district committed the first batch");
+    assert_eq!(
+        local(
+            data.path(),
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+        ),
+        written,
+        "without an answer nothing counts as sent"
+    );
+
+    proxy.set(Fault::None);
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_eq!(
+        report["pushed"], written,
+        "accepted or duplicate, every one answered"
+    );
+    assert_all_delivered_once(&district, data.path());
+}
+
+#[test]
+fn a_district_that_fails_hangs_or_refuses_connections_loses_nothing() {
+    let district = District::start();
+    let proxy = Proxy::start(district.server.address);
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    rewrite_district_url(data.path(), &proxy.url());
+    for fault in [Fault::Unavailable, Fault::Hang, Fault::Refuse] {
+        proxy.set(fault);
+        let started = std::time::Instant::now();
+        let out = command(data.path(), &["sync", "--once"])
+            .env("LINLI_SYNC_TIMEOUT_SECS", "2")
+            .output()
+            .unwrap();
+        let report = json(&out);
+        assert!(!out.status.success(), "{fault:?}: {report}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{fault:?} took too long"
+        );
+        if fault == Fault::Unavailable {
+            assert!(
+                report["reasons"][0].as_str().unwrap().contains("503"),
+                "{report}"
+            );
+        }
+        let doctor = json(&linli(data.path(), &["doctor"]));
+        assert!(
+            doctor["sync"]["last_error"].is_string(),
+            "{fault:?}: {doctor}"
+        );
+    }
+    assert_eq!(district.number("SELECT count(*) FROM events"), 0);
+    proxy.set(Fault::None);
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_all_delivered_once(&district, data.path());
+    let doctor = json(&linli(data.path(), &["doctor"]));
+    assert!(doctor["sync"]["last_error"].is_null(), "{doctor}");
+}
+
+#[test]
+fn killing_the_kiosk_between_commit_and_upload_and_during_uploads_loses_and_doubles_nothing() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    for round in 0..6u64 {
+        // A committed action whose process dies before any upload: the commit is the
+        // outbox row, so the next uploader finds it.
+        if round == 2 {
+            sign_up_a_child(data.path(), false);
+        }
+        let mut uploader = command(data.path(), &["sync"]).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(150 + round * 120));
+        // SIGKILL: no chance to finish a batch or record anything.
+        uploader.kill().unwrap();
+        uploader.wait().unwrap();
+    }
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_all_delivered_once(&district, data.path());
+    assert_eq!(
+        district.number(
+            "SELECT count(*) FROM events WHERE kind = 'enrolment_changed' AND body->'payload'->>'programme_code' = 'after-school'"
+        ),
+        local(data.path(), "SELECT count(*) FROM outbox WHERE kind = 'enrolment_changed' AND body LIKE '%\"after-school\"%'")
+    );
+}
+
+#[test]
+fn two_processes_uploading_one_queue_apply_each_event_once() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    let first = command(data.path(), &["sync", "--once"]).spawn().unwrap();
+    let second = command(data.path(), &["sync", "--once"]).spawn().unwrap();
+    for mut child in [first, second] {
+        assert!(child.wait().unwrap().success());
+    }
+    assert_all_delivered_once(&district, data.path());
+}
+
+#[test]
+fn a_rejected_event_is_parked_for_staff_and_the_queue_goes_on() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    // One event claims another centre (as a tampered or buggy row would).
+    let conn = rusqlite::Connection::open(data.path().join("linli.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE outbox SET body = json_set(body, '$.centre_code', 'ELSEWHERE')
+         WHERE seq = (SELECT min(seq) FROM outbox WHERE kind = 'rating_submitted')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let written = local(data.path(), "SELECT count(*) FROM outbox");
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_eq!(report["rejected"], 1);
+    assert_eq!(report["pushed"], written - 1);
+    assert_eq!(
+        report["pending"], 0,
+        "the rejected event does not block the rest"
+    );
+    assert_eq!(district.number("SELECT count(*) FROM events"), written - 1);
+    let doctor = json(&linli(data.path(), &["doctor"]));
+    let parked = doctor["sync"]["parked"].as_array().unwrap();
+    assert_eq!(parked.len(), 1, "{doctor}");
+    assert_eq!(parked[0]["kind"], "rating_submitted");
+    assert_eq!(parked[0]["reason"]["code"], "wrong_centre");
+    assert_eq!(district.number("SELECT count(*) FROM rejected_events"), 1);
+    // Parked is not resent: the next round has nothing to do.
+    let (_, again) = sync_once(data.path());
+    assert_eq!(again["pushed"], 0);
+    assert_eq!(again["rejected"], 0);
+}
+
+#[test]
+fn a_device_whose_clock_is_days_off_still_syncs_and_the_district_notes_the_skew() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_all_delivered_once(&district, data.path());
+    // The kiosk runs at TODAY (LINLI_NOW); the district on the real clock.
+    let kiosk = chrono::NaiveDateTime::parse_from_str(TODAY, "%Y-%m-%dT%H:%M:%S").unwrap();
+    let district_now = chrono::Utc::now().naive_utc() + chrono::Duration::hours(8);
+    let expected = (kiosk - district_now).num_seconds();
+    let skew = district.number("SELECT clock_skew_seconds FROM devices");
+    assert!(
+        (skew - expected).abs() < 300,
+        "skew {skew}, expected about {expected}"
+    );
+}
+
+#[test]
+fn a_revoked_device_is_refused_and_keeps_everything_it_recorded() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    let device = ok(data.path(), &["doctor"]);
+    assert_eq!(device["sync"]["enrolled"], true);
+    district.db.run(|pool| async move {
+        let client = pool.get().await.unwrap();
+        client
+            .execute("UPDATE devices SET revoked_at = now()", &[])
+            .await
+            .unwrap();
+    });
+    let (success, report) = sync_once(data.path());
+    assert!(!success);
+    assert_eq!(report["code"], "district_refused", "{report}");
+    assert!(
+        report["reasons"][0].as_str().unwrap().contains("401"),
+        "{report}"
+    );
+    assert_eq!(
+        local(
+            data.path(),
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+        ),
+        local(data.path(), "SELECT count(*) FROM outbox")
+    );
+}
+
+#[test]
+fn a_household_registered_at_one_centre_is_known_at_another() {
+    let district = District::start();
+    district.centre("440306-XA-XY", "宝安区新安街道兴业社区服务中心");
+    let first = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    assert!(sync_once(first.path()).0);
+    // A brand-new kiosk at the other centre takes its identity from the district.
+    let second = tempfile::tempdir().unwrap();
+    let code = district.device_code("440306-XA-XY", "kiosk-a");
+    let enrolled = ok(
+        second.path(),
+        &["enrol", "--district", &district.url(), "--code", &code],
+    );
+    assert_eq!(enrolled["centre"], "440306-XA-XY");
+    let (success, report) = sync_once(second.path());
+    assert!(success, "{report}");
+    let households = local(first.path(), "SELECT count(*) FROM households");
+    assert_eq!(
+        local(second.path(), "SELECT count(*) FROM households"),
+        households
+    );
+    assert_eq!(
+        local(second.path(), "SELECT count(*) FROM residents"),
+        local(first.path(), "SELECT count(*) FROM residents")
+    );
+    // Known, not collected again: the second kiosk sends none of it back.
+    assert_eq!(
+        local(
+            second.path(),
+            "SELECT count(*) FROM outbox WHERE kind LIKE '%registered'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_code_for_another_centre_is_refused_before_it_is_used_up() {
+    let district = District::start();
+    district.centre("440306-XA-XY", "宝安区新安街道兴业社区服务中心");
+    let data = tempfile::tempdir().unwrap();
+    ok(data.path(), &["demo"]);
+    let code = district.device_code("440306-XA-XY", "kiosk-a");
+    let refused = common::refused(
+        data.path(),
+        &["enrol", "--district", &district.url(), "--code", &code],
+    );
+    assert_eq!(refused["code"], "wrong_centre", "{refused}");
+    assert!(!data.path().join("district.json").exists());
+    // The same code still works for a device of that centre.
+    let fresh = tempfile::tempdir().unwrap();
+    ok(
+        fresh.path(),
+        &["enrol", "--district", &district.url(), "--code", &code],
+    );
+}
+
+#[test]
+fn a_demo_kiosk_at_the_district_demo_centre_keeps_its_seats_and_a_second_kiosk_gets_only_the_rest()
+{
+    let district = District::start();
+    district.db.run(|pool| async move {
+        linli_district::demo::seed(&pool).await.unwrap();
+    });
+    let first = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    let (success, report) = sync_once(first.path());
+    assert!(success, "{report}");
+    // Seats the demo confirmed before enrolment are people's: the district counts
+    // them as this kiosk's grant instead of giving them out again.
+    let held = local(
+        first.path(),
+        "SELECT count(*) FROM enrolments WHERE programme_code = 'after-school' AND status IN ('confirmed', 'offered')",
+    );
+    assert!(held > 0);
+    let capacity =
+        district.number("SELECT capacity::bigint FROM programmes WHERE code = 'after-school'");
+    let outstanding = district.number(
+        "SELECT sum(granted + offer_seats - released)::bigint FROM seat_grants WHERE programme_code = 'after-school'",
+    );
+    assert!(
+        outstanding >= held && outstanding <= capacity,
+        "held {held}, outstanding {outstanding}, capacity {capacity}"
+    );
+
+    let second = tempfile::tempdir().unwrap();
+    let code = district.device_code(CENTRE, "kiosk-2");
+    ok(
+        second.path(),
+        &["enrol", "--district", &district.url(), "--code", &code],
+    );
+    assert!(sync_once(second.path()).0);
+    assert!(sync_once(first.path()).0);
+    assert!(sync_once(second.path()).0);
+    let grant = |data: &Path| {
+        local(
+            data,
+            "SELECT capacity FROM programmes WHERE code = 'after-school'",
+        )
+    };
+    assert!(
+        grant(first.path()) + grant(second.path()) <= capacity,
+        "grants {} + {} exceed capacity {capacity}",
+        grant(first.path()),
+        grant(second.path())
+    );
+    assert!(grant(first.path()) >= held, "nobody loses a seat they hold");
+
+    // Slips now carry the number the district gave the kiosk.
+    sign_up_a_child(second.path(), true);
+    let serial: String = rusqlite::Connection::open(second.path().join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT serial FROM slips ORDER BY rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(serial.starts_with("D002-"), "{serial}");
+}
+
+fn rewrite_district_url(data: &Path, url: &str) {
+    let path = data.join("district.json");
+    let mut credential: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    credential["district_url"] = Value::String(url.to_string());
+    std::fs::write(&path, credential.to_string()).unwrap();
+}
+
+/// Signs up the first demo child after-school takes (a refusal changes nothing, so
+/// trying candidates in turn is safe); returns their ID number.
+fn sign_up_a_child(data: &Path, print: bool) -> String {
+    let conn = rusqlite::Connection::open(data.join("linli.sqlite")).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT id_number FROM residents
+             WHERE id_number NOT IN (SELECT resident FROM enrolments)
+             ORDER BY birth_date DESC",
+        )
+        .unwrap();
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for id in ids {
+        let mut args = vec!["signup", "--resident", &id, "--programme", "after-school"];
+        if !print {
+            args.insert(0, "--no-print");
+        }
+        let out = linli(data, &args);
+        if out.status.success() {
+            return id;
+        }
+    }
+    panic!("no demo resident can sign up for after-school");
+}
