@@ -494,3 +494,38 @@ fn sign_up_a_child(data: &Path, print: bool) -> String {
     }
     panic!("no demo resident can sign up for after-school");
 }
+
+#[test]
+fn the_background_sync_drains_the_queue_when_the_network_returns_without_a_new_write() {
+    let district = District::start();
+    let proxy = Proxy::start(district.server.address);
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    rewrite_district_url(data.path(), &proxy.url());
+    proxy.set(Fault::Refuse);
+    let mut syncing = command(data.path(), &["sync"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(district.number("SELECT count(*) FROM events"), 0);
+    // The network comes back; nothing new is written on the kiosk.
+    proxy.set(Fault::None);
+    let written = local(data.path(), "SELECT count(*) FROM outbox");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    // Drained: at the district, and answered for on the kiosk.
+    while district.number("SELECT count(*) FROM events") < written
+        || local(
+            data.path(),
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+        ) > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the queue was not drained after the network returned"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    syncing.kill().unwrap();
+    syncing.wait().unwrap();
+    assert_all_delivered_once(&district, data.path());
+}

@@ -328,10 +328,26 @@ pub fn demo_calendar(today: NaiveDate) -> Calendar {
         .iter()
         .any(|t| t.first_day <= today && today <= t.last_day)
     {
+        // Fitted into the holiday it falls in: terms may not overlap, so a demo run
+        // in the school holidays would otherwise be refused its own calendar.
+        let after_previous = calendar
+            .school_terms
+            .iter()
+            .filter(|t| t.last_day < today)
+            .map(|t| t.last_day + Duration::days(1))
+            .max();
+        let before_next = calendar
+            .school_terms
+            .iter()
+            .filter(|t| t.first_day > today)
+            .map(|t| t.first_day - Duration::days(1))
+            .min();
+        let first_day = (today - Duration::days(60)).max(after_previous.unwrap_or(NaiveDate::MIN));
+        let last_day = (today + Duration::days(120)).min(before_next.unwrap_or(NaiveDate::MAX));
         calendar.school_terms.push(SchoolTerm {
             name: Text::new("演示学期", "demo term"),
-            first_day: today - Duration::days(60),
-            last_day: today + Duration::days(120),
+            first_day,
+            last_day,
         });
     }
     calendar
@@ -587,8 +603,16 @@ mod tests {
 
     #[test]
     fn demo_programmes_and_calendar_are_valid() {
-        // In term time, and in a year the built-in calendar has no terms for.
-        for today in [date(2026, 11, 23), date(2026, 4, 15), date(2031, 2, 1)] {
+        // In term time, in the summer and winter holidays (the demo term must fit
+        // between the real ones), and in a year the built-in calendar has no terms for.
+        for today in [
+            date(2026, 11, 23),
+            date(2026, 4, 15),
+            date(2026, 7, 20),
+            date(2026, 2, 10),
+            date(2027, 2, 15),
+            date(2031, 2, 1),
+        ] {
             let calendar = demo_calendar(today);
             calendar.validate().unwrap();
             assert!(calendar.school_terms.iter().any(|t| t.contains(today)));
