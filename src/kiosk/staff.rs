@@ -147,14 +147,10 @@ struct SyncSummary {
 impl SyncSummary {
     fn read(store: &crate::store::Store) -> Result<SyncSummary, AppError> {
         let conn = store.conn();
-        let count =
-            |sql: &str| -> Result<i32, rusqlite::Error> { conn.query_row(sql, [], |r| r.get(0)) };
         Ok(SyncSummary {
             enrolled: store.setting("district_url")?.is_some(),
-            pending: count(
-                "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL",
-            )?,
-            parked: count("SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL")?,
+            pending: crate::sync::outbox::pending_count(conn)? as i32,
+            parked: crate::sync::outbox::parked_count(conn)? as i32,
             last_success: store
                 .setting("sync_last_success")?
                 .and_then(|t| crate::clock::from_db(&t))

@@ -173,14 +173,7 @@ pub fn round(store: &mut Store, data_dir: &Path) -> Result<RoundReport, AppError
     let credential = credential::load(data_dir)?.ok_or_else(not_enrolled)?;
     let district = District::new(&credential.district_url, Some(&credential.credential))
         .map_err(|e| unreachable_district(&e))?;
-    let result = round_with(store, &district);
-    let now = crate::clock::now();
-    // Status is written whatever happened, so doctor and the kiosk show the truth.
-    let status = match &result {
-        Ok(_) => (Some(crate::clock::to_db(now)), None),
-        Err(error) => (None, Some(error.to_string())),
-    };
-    outbox::record_status(store, now, status.0.as_deref(), status.1.as_deref())?;
+    let result = round_recorded(store, &district);
     result.map_err(|e| match e {
         RoundError::Http(HttpError::Refused { status, body }) => Refused::new(
             "district_refused",
@@ -211,6 +204,19 @@ impl From<rusqlite::Error> for RoundError {
     fn from(error: rusqlite::Error) -> Self {
         RoundError::App(error.into())
     }
+}
+
+/// A round whose outcome is written to the sync status (last attempt, success or
+/// error) whatever happened, so `doctor` and the kiosk show the truth.
+pub fn round_recorded(store: &mut Store, district: &District) -> Result<RoundReport, RoundError> {
+    let result = round_with(store, district);
+    let now = crate::clock::now();
+    let (success, error) = match &result {
+        Ok(_) => (Some(crate::clock::to_db(now)), None),
+        Err(error) => (None, Some(error.to_string())),
+    };
+    outbox::record_status(store, now, success.as_deref(), error.as_deref())?;
+    result
 }
 
 pub fn round_with(store: &mut Store, district: &District) -> Result<RoundReport, RoundError> {

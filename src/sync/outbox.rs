@@ -82,6 +82,14 @@ pub fn pending_count(conn: &Connection) -> Result<i64, rusqlite::Error> {
     )
 }
 
+pub fn parked_count(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.query_row(
+        "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// Parked events for staff: what they were and why the district refused them.
 pub fn parked(conn: &Connection) -> Result<Vec<Value>, rusqlite::Error> {
     let mut stmt = conn.prepare(

@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use super::credential::{self, Credential};
 use super::http::District;
-use super::{outbox, round_with, RoundError};
-use crate::clock;
+use super::{outbox, round_recorded, RoundError};
 use crate::store::Store;
 
 /// Between successful rounds: how soon the district's news (an offer, a new
@@ -101,23 +100,17 @@ fn run(
         }
         let outcome = match (store.as_mut(), district.as_ref()) {
             (Some(store), Some((_, district))) => {
-                let result = round_with(store, district);
-                let now = clock::now();
-                let (success, error) = match &result {
-                    Ok(_) => (Some(clock::to_db(now)), None),
-                    Err(e) => (None, Some(e.to_string())),
-                };
-                let _ = outbox::record_status(store, now, success.as_deref(), error.as_deref());
+                let result = round_recorded(store, district);
+                let error = result.as_ref().err().map(ToString::to_string);
+                let success = store.setting("sync_last_success").ok().flatten();
                 let pending = outbox::pending_count(store.conn()).unwrap_or(0);
-                let parked = outbox::parked(store.conn()).map(|p| p.len()).unwrap_or(0);
+                let parked = outbox::parked_count(store.conn()).unwrap_or(0) as usize;
                 publish(&shared, &on_state, |s| {
                     s.enrolled = true;
                     s.online = result.is_ok();
                     s.pending = pending;
                     s.parked = parked;
-                    if let Some(success) = &success {
-                        s.last_success = Some(success.clone());
-                    }
+                    s.last_success = success.clone();
                     s.last_error = error.clone();
                 });
                 result.map(|_| ())
