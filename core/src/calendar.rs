@@ -6,7 +6,7 @@
 //! programmes (四点半学校, 学生午托) must read the published schedule. The district
 //! publishes it as data; [`china_2026`] is the built-in copy for 2026.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,69 @@ pub struct Calendar {
     pub holidays: BTreeMap<NaiveDate, Text>,
     pub make_up_workdays: BTreeMap<NaiveDate, Text>,
     pub school_terms: Vec<SchoolTerm>,
+    /// The years whose State Council holiday notice this calendar carries. A year not
+    /// listed is unknown, not "a year without holidays": its answers are provisional.
+    /// Calendars published before this field existed list none; their years are then
+    /// the years their holidays fall in.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub published_years: BTreeSet<i32>,
+}
+
+/// How long before the published schedule runs out staff are warned that the next
+/// year's holidays and make-up days are missing. The State Council's notice usually
+/// comes in November; two months leaves time to chase the district for it.
+pub const UNPUBLISHED_WARNING_DAYS: i64 = 60;
+
+/// Whether the calendar can answer for the coming days.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CalendarCoverage {
+    /// Published well beyond the warning window.
+    Published { through: NaiveDate },
+    /// Published through `through`, which is at most [`UNPUBLISHED_WARNING_DAYS`]
+    /// away: next year's schedule is missing.
+    EndingSoon { through: NaiveDate },
+    /// Today is past the published schedule (or none was ever published): school-day
+    /// and working-day answers follow the plain weekday rule and may be wrong.
+    Provisional { through: Option<NaiveDate> },
+}
+
+impl CalendarCoverage {
+    /// The warning staff see (doctor, the staff home, the district), or none.
+    pub fn warning(&self) -> Option<Text> {
+        match self {
+            CalendarCoverage::Published { .. } => None,
+            CalendarCoverage::EndingSoon { through } => {
+                let next = through.year() + 1;
+                Some(Text::new(
+                    format!(
+                        "节假日安排只发布到{}：{next}年的放假和调休上班日尚未发布，请联系区级后台发布",
+                        date_zh(*through)
+                    ),
+                    format!(
+                        "The holiday schedule is published only to {}: the {next} holidays and make-up working days are not published yet. Ask the district to publish them",
+                        date_en(*through)
+                    ),
+                ))
+            }
+            CalendarCoverage::Provisional { through } => Some(match through {
+                Some(through) => Text::new(
+                    format!(
+                        "节假日安排只发布到{}，之后的上课日和工作日是暂定的（按周一至周五推算，未计节假日和调休），请联系区级后台发布",
+                        date_zh(*through)
+                    ),
+                    format!(
+                        "The holiday schedule is published only to {}: later school days and working days are provisional (Monday to Friday, without holidays or make-up days). Ask the district to publish the schedule",
+                        date_en(*through)
+                    ),
+                ),
+                None => Text::new(
+                    "尚未发布节假日安排，上课日和工作日是暂定的（按周一至周五推算），请联系区级后台发布",
+                    "No holiday schedule is published: school days and working days are provisional (Monday to Friday). Ask the district to publish the schedule",
+                ),
+            }),
+        }
+    }
 }
 
 fn is_weekend(date: NaiveDate) -> bool {
@@ -58,6 +121,63 @@ fn date_en(date: NaiveDate) -> String {
 }
 
 impl Calendar {
+    /// The years whose holiday notice this calendar carries (see `published_years`).
+    pub fn years_published(&self) -> BTreeSet<i32> {
+        if !self.published_years.is_empty() {
+            return self.published_years.clone();
+        }
+        self.holidays
+            .keys()
+            .chain(self.make_up_workdays.keys())
+            .map(|date| date.year())
+            .collect()
+    }
+
+    /// The last day of the unbroken run of published years that holds the earliest
+    /// one: a gap year is as unknown as a year after the end.
+    pub fn published_through(&self) -> Option<NaiveDate> {
+        let years = self.years_published();
+        let mut last = *years.iter().next()?;
+        while years.contains(&(last + 1)) {
+            last += 1;
+        }
+        NaiveDate::from_ymd_opt(last, 12, 31)
+    }
+
+    /// Whether what this calendar says about `date` is a guess: its year's holidays
+    /// and make-up days were never published.
+    pub fn is_provisional(&self, date: NaiveDate) -> bool {
+        !self.years_published().contains(&date.year())
+    }
+
+    /// The first day of `from..=to` the calendar cannot yet answer for, if any.
+    pub fn first_provisional_day(&self, from: NaiveDate, to: NaiveDate) -> Option<NaiveDate> {
+        let years = self.years_published();
+        (from.year()..=to.year())
+            .find(|year| !years.contains(year))
+            .map(|year| {
+                NaiveDate::from_ymd_opt(year, 1, 1)
+                    .expect("1 January exists")
+                    .max(from)
+            })
+    }
+
+    /// Whether staff must be told the schedule runs out (or has run out) by `today`.
+    pub fn coverage(&self, today: NaiveDate) -> CalendarCoverage {
+        match self.published_through() {
+            Some(through) if self.is_provisional(today) || today > through => {
+                CalendarCoverage::Provisional {
+                    through: Some(through),
+                }
+            }
+            Some(through) if (through - today).num_days() <= UNPUBLISHED_WARNING_DAYS => {
+                CalendarCoverage::EndingSoon { through }
+            }
+            Some(through) => CalendarCoverage::Published { through },
+            None => CalendarCoverage::Provisional { through: None },
+        }
+    }
+
     /// Whether the schedule says anything special about `date`.
     pub fn day_kind(&self, date: NaiveDate) -> Option<DayKind> {
         if self.make_up_workdays.contains_key(&date) {
@@ -207,6 +327,12 @@ impl Calendar {
     /// a date it names replaces whatever this calendar said about that date, and its
     /// terms replace any of ours they overlap (a corrected term date).
     pub fn merge(&mut self, other: Calendar) {
+        let years: BTreeSet<i32> = self
+            .years_published()
+            .union(&other.years_published())
+            .copied()
+            .collect();
+        self.published_years = years;
         for (date, name) in other.holidays {
             self.make_up_workdays.remove(&date);
             self.holidays.insert(date, name);
@@ -229,8 +355,8 @@ impl Calendar {
 /// and approximate Shenzhen primary-school terms.
 ///
 /// The autumn term runs into January 2027, whose holidays (元旦 2027) were not part of
-/// this notice: until the district merges the 2027 schedule, 1 Jan 2027 counts as a
-/// school day here.
+/// this notice: until the district merges the 2027 schedule, every day of 2027 is
+/// provisional ([`Calendar::is_provisional`]) and screens say so.
 pub fn china_2026() -> Calendar {
     let date =
         |month: u32, day: u32| NaiveDate::from_ymd_opt(2026, month, day).expect("valid 2026 date");
@@ -266,6 +392,7 @@ pub fn china_2026() -> Calendar {
             ),
         );
     }
+    calendar.published_years = BTreeSet::from([2026]);
     calendar.school_terms = vec![
         SchoolTerm {
             name: Text::new(
@@ -429,6 +556,69 @@ mod tests {
         assert!(!calendar.is_working_day(date(2026, 10, 10)));
         assert_eq!(calendar.school_terms.len(), 2);
         assert!(calendar.is_school_day(date(2027, 1, 27)));
+    }
+
+    #[test]
+    fn only_published_years_answer_for_sure() {
+        let calendar = china_2026();
+        assert_eq!(calendar.published_through(), Some(date(2026, 12, 31)));
+        assert!(!calendar.is_provisional(date(2026, 12, 31)));
+        // 元旦 2027 and the 2027 Spring Festival are not in the 2026 notice.
+        assert!(calendar.is_provisional(date(2027, 1, 1)));
+        assert!(calendar.is_provisional(date(2027, 2, 8)));
+        assert_eq!(
+            calendar.first_provisional_day(date(2026, 11, 1), date(2027, 3, 1)),
+            Some(date(2027, 1, 1))
+        );
+        assert_eq!(
+            calendar.first_provisional_day(date(2026, 3, 1), date(2026, 7, 1)),
+            None
+        );
+    }
+
+    #[test]
+    fn staff_are_warned_sixty_days_before_the_schedule_runs_out() {
+        let calendar = china_2026();
+        assert_eq!(
+            calendar.coverage(date(2026, 10, 31)),
+            CalendarCoverage::Published {
+                through: date(2026, 12, 31)
+            }
+        );
+        assert!(calendar.coverage(date(2026, 10, 31)).warning().is_none());
+        let soon = calendar.coverage(date(2026, 11, 1));
+        assert_eq!(
+            soon,
+            CalendarCoverage::EndingSoon {
+                through: date(2026, 12, 31)
+            }
+        );
+        assert!(soon.warning().unwrap().zh.contains("2027年的放假和调休上班日尚未发布"));
+        let past = calendar.coverage(date(2027, 1, 1));
+        assert!(matches!(past, CalendarCoverage::Provisional { .. }));
+        assert!(past.warning().unwrap().en.contains("provisional"));
+        assert!(matches!(
+            Calendar::default().coverage(date(2026, 5, 1)),
+            CalendarCoverage::Provisional { through: None }
+        ));
+        // Merging the next year's notice moves the end.
+        let mut merged = calendar.clone();
+        let mut next = Calendar::default();
+        next.holidays
+            .insert(date(2027, 1, 1), Text::new("元旦", "New Year's Day"));
+        merged.merge(next);
+        assert_eq!(merged.published_through(), Some(date(2027, 12, 31)));
+        assert!(merged.coverage(date(2026, 12, 1)).warning().is_none());
+    }
+
+    #[test]
+    fn a_calendar_published_before_years_were_listed_reads_its_holidays_years() {
+        let mut calendar = china_2026();
+        calendar.published_years.clear();
+        let json = serde_json::to_string(&calendar).unwrap();
+        assert!(!json.contains("published_years"));
+        let read: Calendar = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.published_through(), Some(date(2026, 12, 31)));
     }
 
     #[test]
