@@ -67,7 +67,7 @@ fn child(dir: &Path) {
     let surface = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Offscreen(surface.clone()))).unwrap();
     let mut store = Store::open_in(dir).unwrap();
-    let summary = attract::load_summary(&mut store).unwrap();
+    let summary = attract::load_summary(&mut store, true, linli::clock::now()).unwrap();
     let window = AppWindow::new().unwrap();
     attract::show(&window, &summary);
     window

@@ -40,7 +40,7 @@ fn main() {
     let mut store = Store::open_in(dir.path()).unwrap();
     let now = linli::clock::now();
     demo::seed(&mut store, now).unwrap();
-    linli::sync::enrol(&mut store, dir.path(), &server.url(), &code, now).unwrap();
+    linli::sync::enrol(&mut store, dir.path(), &server.url(), &code, true, now).unwrap();
     linli::sync::round(&mut store, dir.path()).unwrap();
 
     // A week of a busy centre's days, offline: children checked in and out of the

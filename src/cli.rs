@@ -33,6 +33,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_print: bool,
 
+    /// Running the kiosk: give an empty data directory the demo centre first (what
+    /// `bin/run` does). A directory with a real centre is left alone.
+    #[arg(long)]
+    pub demo: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -136,6 +141,10 @@ pub enum Command {
         /// The one-time enrolment code (`linli-district admin device add` prints it).
         #[arg(long)]
         code: String,
+        /// Enrol a demo or training data directory with a district's training set-up
+        /// (refused otherwise: demo data never reaches a real registry).
+        #[arg(long)]
+        training: bool,
     },
     /// Sync with the district: push the outbox, pull what the district publishes.
     /// With --once one round, printing {"pushed", "pulled", "pending"}; without, it
@@ -244,7 +253,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = data_dir::resolve(cli.data_dir.clone());
     match cli.command {
-        None => crate::kiosk::run(&data_dir),
+        None => crate::kiosk::run(&data_dir, cli.demo),
         Some(command) => {
             let printing = if cli.no_print {
                 Printing::Skip
@@ -404,9 +413,11 @@ fn dispatch(
     let now = clock::now();
     match command {
         Command::Demo => usecase::demo::seed(store, now),
-        Command::Enrol { district, code } => {
-            crate::sync::enrol(store, data_dir, &district, &code, now)
-        }
+        Command::Enrol {
+            district,
+            code,
+            training,
+        } => crate::sync::enrol(store, data_dir, &district, &code, training, now),
         Command::Sync { .. } => crate::sync::round(store, data_dir).map(|report| report.to_json()),
         Command::Import {
             what: ImportWhat::Households { file, staff },

@@ -3,25 +3,89 @@
 //! Core takes time as an argument (invariant 9); this is where it comes from. Centres
 //! run on Beijing time, which has had no daylight saving since 1991, so a fixed
 //! +08:00 offset is exact and spares a time-zone database on the device.
-//! `LINLI_NOW` pins the clock for training sessions and tests that must see
-//! a given day (for example an offer deadline passing).
+//!
+//! `LINLI_NOW` pins the clock for training on the demo centre. A pinned clock on a real
+//! centre would date sign-ups, offers and slips wrongly and could be used to reopen a
+//! lapsed offer, so it is honoured only once the data directory is known to be a demo
+//! or training one that is not enrolled with a district ([`allow_pinning`], decided by
+//! the store when it opens); `doctor` says when it was ignored. The test suite has a
+//! clock of its own, `LINLI_TEST_NOW`, which only debug builds read: the release
+//! binary a centre runs never looks at it.
+
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 
 pub const ENV_NOW: &str = "LINLI_NOW";
+pub const ENV_TEST_NOW: &str = "LINLI_TEST_NOW";
+
+const UNDECIDED: u8 = 0;
+const HONOURED: u8 = 1;
+const IGNORED: u8 = 2;
+
+/// Until a store has said what kind of data directory this is, a pinned clock is
+/// not honoured: safer to run on the real time than on a made-up one.
+static PINNING: AtomicU8 = AtomicU8::new(UNDECIDED);
 
 pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
 }
 
-/// Local wall-clock time in Asia/Shanghai, or the time pinned by `LINLI_NOW`.
+/// Whether `LINLI_NOW` may pin the clock from now on in this process.
+pub fn allow_pinning(allowed: bool) {
+    PINNING.store(if allowed { HONOURED } else { IGNORED }, Ordering::SeqCst);
+}
+
+/// Local wall-clock time in Asia/Shanghai, or the time pinned for training or tests.
 pub fn now() -> NaiveDateTime {
-    if let Ok(pinned) = std::env::var(ENV_NOW) {
-        if let Some(t) = parse_local(&pinned) {
-            return t;
+    if let Some(pinned) = test_pinned() {
+        return pinned;
+    }
+    if PINNING.load(Ordering::SeqCst) == HONOURED {
+        if let Some(pinned) = requested_pin() {
+            return pinned;
         }
     }
+    real_now()
+}
+
+/// The machine's own time in Asia/Shanghai, whatever is pinned.
+pub fn real_now() -> NaiveDateTime {
     Utc::now().with_timezone(&shanghai()).naive_local()
+}
+
+fn test_pinned() -> Option<NaiveDateTime> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    std::env::var(ENV_TEST_NOW)
+        .ok()
+        .and_then(|text| parse_local(&text))
+}
+
+fn requested_pin() -> Option<NaiveDateTime> {
+    std::env::var(ENV_NOW)
+        .ok()
+        .and_then(|text| parse_local(&text))
+}
+
+/// What `doctor` says about the clock: the time in use, and whether a pinned time
+/// was asked for and honoured.
+pub fn report() -> serde_json::Value {
+    let requested = std::env::var(ENV_NOW).ok();
+    let honoured = requested.is_some() && PINNING.load(Ordering::SeqCst) == HONOURED;
+    let note = match (&requested, honoured) {
+        (Some(_), false) => Some(
+            "LINLI_NOW 已设置但未采用：只有未登记到区级后台的演示或培训数据才可固定时间 / LINLI_NOW is set but ignored: only a demo or training data directory that is not enrolled with a district may pin the clock",
+        ),
+        _ => None,
+    };
+    serde_json::json!({
+        "now": to_db(now()),
+        "pinned_requested": requested,
+        "pinned_honoured": honoured,
+        "note": note,
+    })
 }
 
 /// Accepts `2026-11-28T09:30:00`, `2026-11-28 09:30` or an RFC 3339 instant.

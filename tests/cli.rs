@@ -545,3 +545,107 @@ fn a_read_only_data_directory_exits_with_a_clear_message() {
         .unwrap()
         .contains("not writable"));
 }
+
+#[test]
+fn demo_staff_pins_differ_from_one_install_to_the_next() {
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = ok(one.path(), &["demo"]);
+    let second = ok(two.path(), &["demo"]);
+    let pins = |demo: &serde_json::Value| -> Vec<String> {
+        ["S001", "S002", "S003", "S004"]
+            .iter()
+            .map(|code| demo_pin(demo, code))
+            .collect()
+    };
+    assert_ne!(
+        pins(&first),
+        pins(&second),
+        "knowing one install's demo PINs must not open another"
+    );
+    // The people are the same demo everywhere (the district seeds the same ones).
+    assert_eq!(first["summary"], second["summary"]);
+}
+
+#[test]
+fn the_demo_is_refused_on_an_enrolled_device_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // An enrolled device: its credential is there (written first, before the database).
+    std::fs::write(
+        dir.path().join("district.json"),
+        r#"{"district_url":"https://district.example","device_id":"0190a1b2-0000-7000-8000-000000000001","credential":"x","device_number":1,"centre_code":"440306-XA-XX"}"#,
+    )
+    .unwrap();
+    let answer = refused(dir.path(), &["demo"]);
+    assert_eq!(answer["code"], "not_a_demo_directory", "{answer}");
+    assert!(
+        answer["reasons"][0].as_str().unwrap().contains("已登记"),
+        "{answer}"
+    );
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM households"), 0);
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM staff"), 0);
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM outbox"), 0);
+}
+
+#[test]
+fn a_pinned_clock_holds_only_on_demo_data_and_doctor_says_when_it_is_ignored() {
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        let out = common::command(dir, args)
+            .env_remove("LINLI_TEST_NOW")
+            .env("LINLI_NOW", "2026-10-03T10:00:00")
+            .output()
+            .unwrap();
+        json(&out)
+    };
+    let demo = tempfile::tempdir().unwrap();
+    let seeded = run(demo.path(), &["demo"]);
+    assert_eq!(seeded["already_seeded"], false, "{seeded}");
+    let doctor = run(demo.path(), &["doctor"]);
+    assert_eq!(doctor["clock"]["now"], "2026-10-03T10:00:00", "{doctor}");
+    assert_eq!(doctor["clock"]["pinned_honoured"], true);
+    assert_eq!(doctor["data_kind"], "demo");
+
+    // The same request on an enrolled device is ignored, and doctor says so.
+    std::fs::write(
+        demo.path().join("district.json"),
+        r#"{"district_url":"https://district.example","device_id":"0190a1b2-0000-7000-8000-000000000001","credential":"x","device_number":1,"centre_code":"440306-XA-HF"}"#,
+    )
+    .unwrap();
+    let doctor = run(demo.path(), &["doctor"]);
+    assert_eq!(doctor["clock"]["pinned_honoured"], false, "{doctor}");
+    assert_ne!(doctor["clock"]["now"], "2026-10-03T10:00:00");
+    assert!(
+        doctor["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "pinned_clock_ignored"),
+        "{doctor}"
+    );
+}
+
+#[test]
+fn doctor_warns_from_sixty_days_before_the_calendar_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |now: &str, args: &[&str]| {
+        json(
+            &common::command(dir.path(), args)
+                .env("LINLI_TEST_NOW", now)
+                .output()
+                .unwrap(),
+        )
+    };
+    at("2026-10-20T09:00:00", &["demo"]);
+    let calm = at("2026-10-31T09:00:00", &["doctor"]);
+    assert_eq!(calm["calendar"]["coverage"]["state"], "published", "{calm}");
+    let soon = at("2026-11-01T09:00:00", &["doctor"]);
+    assert_eq!(soon["calendar"]["coverage"]["state"], "ending_soon");
+    assert!(soon["warnings"][0]["message"]["zh"]
+        .as_str()
+        .unwrap()
+        .contains("2027年的放假和调休上班日尚未发布"));
+    let past = at("2027-01-01T09:00:00", &["doctor"]);
+    assert_eq!(
+        past["calendar"]["coverage"]["state"], "provisional",
+        "{past}"
+    );
+}

@@ -26,7 +26,7 @@ fn kiosk() -> AppWindow {
         &attract::AttractSummary {
             centre_name: "海富社区服务中心".into(),
             today: sessions,
-            demo_seeded_now: false,
+            ..Default::default()
         },
     );
     window.show().unwrap();
@@ -239,5 +239,49 @@ fn text_has_at_least_4_5_to_1_contrast_and_targets_are_9_mm() {
         theme.get_touch_target() >= 53.0,
         "{}",
         theme.get_touch_target()
+    );
+}
+
+#[test]
+fn demo_data_says_so_on_every_screen_and_a_device_not_set_up_cannot_start() {
+    let window = kiosk();
+    assert!(!shows(&window, "演示数据"), "real data has no demo strip");
+    attract::show(
+        &window,
+        &attract::AttractSummary {
+            centre_name: "宝安区新安街道海富社区服务中心".into(),
+            demo: true,
+            ..Default::default()
+        },
+    );
+    for screen in [
+        Screen::Attract,
+        Screen::Identify,
+        Screen::StaffSignIn,
+        Screen::Programmes,
+    ] {
+        window.global::<Session>().set_screen(screen);
+        assert!(shows(&window, "演示数据"), "no demo strip on {screen:?}");
+    }
+    window.global::<Session>().set_screen(Screen::Attract);
+    attract::show(
+        &window,
+        &attract::AttractSummary {
+            not_set_up: true,
+            ..Default::default()
+        },
+    );
+    let start = ElementHandle::find_by_accessible_label(&window, "点此开始")
+        .next()
+        .unwrap();
+    start.invoke_accessible_default_action();
+    assert_eq!(
+        window.global::<Session>().get_screen(),
+        Screen::Attract,
+        "nothing to start on a device without a centre"
+    );
+    assert_eq!(
+        window.global::<KioskAdapter>().get_state(),
+        linli::kiosk::LoadState::NotSetUp
     );
 }

@@ -146,6 +146,11 @@ fn paper_out_keeps_the_slip_and_it_prints_once_paper_is_back() {
         !text.contains(&child),
         "the slip never carries the full ID number"
     );
+    assert_eq!(
+        text.matches("演示 DEMO").count(),
+        2,
+        "a slip from the demo centre says so, top and bottom: {text}"
+    );
 
     // Running the queue again prints nothing more.
     let run = ok(dir.path(), &["print-queue", "run"]);
@@ -335,7 +340,7 @@ fn a_volunteer_takes_home_a_record_and_staff_print_a_certificate() {
         .unwrap();
     let at = |time: &str, args: &[&str]| {
         let out = command(dir.path(), args)
-            .env("LINLI_NOW", format!("2026-11-23T{time}"))
+            .env("LINLI_TEST_NOW", format!("2026-11-23T{time}"))
             .output()
             .unwrap();
         let v = json(&out);

@@ -74,7 +74,7 @@ fn window() -> AppWindow {
         &attract::AttractSummary {
             centre_name: "宝安区新安街道海富社区服务中心".into(),
             today: sessions,
-            demo_seeded_now: false,
+            ..Default::default()
         },
     );
     window

@@ -337,3 +337,154 @@ fn the_write_ahead_log_is_folded_in_only_when_asked_or_past_the_safety_net() {
         (0..100).any(|_| worker.call(|store| store.commits_since_checkpoint()) == Some(0));
     assert!(idle_checkpoint, "the idle store thread checkpoints");
 }
+
+/// The dates a demo must seed on: the first, second and last day of every month of
+/// 2026 and 2027, 29 February 2028, and the day before, of and after every holiday
+/// and make-up working day of the built-in calendar. Each one failed for some
+/// earlier piece of the demo (a ledger month not over, a term outside the calendar).
+fn demo_dates() -> Vec<chrono::NaiveDate> {
+    use chrono::{Datelike, Duration, NaiveDate};
+    let mut dates = std::collections::BTreeSet::new();
+    for year in [2026, 2027] {
+        for month in 1..=12 {
+            let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap();
+            let next = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap()
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1).unwrap()
+            };
+            dates.insert(first);
+            dates.insert(first + Duration::days(1));
+            dates.insert(next - Duration::days(1));
+        }
+    }
+    dates.insert(NaiveDate::from_ymd_opt(2028, 2, 29).unwrap());
+    let calendar = linli_core::calendar::china_2026();
+    for day in calendar
+        .holidays
+        .keys()
+        .chain(calendar.make_up_workdays.keys())
+    {
+        for offset in -1..=1 {
+            dates.insert(*day + Duration::days(offset));
+        }
+    }
+    assert!(dates.iter().any(|d| d.month() == 2 && d.day() == 29));
+    dates.into_iter().collect()
+}
+
+#[test]
+fn the_demo_seeds_and_the_kiosk_starts_on_every_date() {
+    let dates = demo_dates();
+    // Two threads for the two cores; each date gets a directory of its own.
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let halves: Vec<Vec<chrono::NaiveDate>> = vec![
+            dates.iter().copied().step_by(2).collect(),
+            dates.iter().copied().skip(1).step_by(2).collect(),
+        ];
+        let workers: Vec<_> = halves
+            .into_iter()
+            .map(|mine| {
+                scope.spawn(move || {
+                    let mut failed = Vec::new();
+                    for date in mine {
+                        let now = date.and_hms_opt(9, 0, 0).unwrap();
+                        let dir = tempfile::tempdir().unwrap();
+                        let mut store = Store::open_in(dir.path()).unwrap();
+                        let outcome = linli::kiosk::attract::load_summary(&mut store, true, now)
+                            .map_err(|e| e.to_string())
+                            .and_then(|summary| {
+                                let seeded = linli::usecase::demo::seed(&mut store, now)
+                                    .map_err(|e| e.to_string())?;
+                                let count =
+                                    |what: &str| seeded["summary"][what].as_i64().unwrap_or(0);
+                                if !summary.demo_seeded_now || !summary.demo {
+                                    return Err("the kiosk did not start on the demo".into());
+                                }
+                                if count("households") == 0 || count("enrolments") == 0 {
+                                    return Err(format!("an empty demo: {seeded}"));
+                                }
+                                Ok(())
+                            });
+                        if let Err(e) = outcome {
+                            failed.push(format!("{date}: {e}"));
+                        }
+                    }
+                    failed
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    assert!(failures.is_empty(), "the demo failed on {failures:#?}");
+}
+
+#[test]
+fn a_demo_seed_that_fails_half_way_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(linli::store::DATABASE_FILE);
+    {
+        let mut store = Store::open(&path).unwrap();
+        // A fault late in the seed: the first rating cannot be written.
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TRIGGER no_ratings BEFORE INSERT ON ratings
+                 BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;",
+            )
+            .unwrap();
+        let error = linli::usecase::demo::seed(&mut store, now()).unwrap_err();
+        assert!(error.to_string().contains("disk trouble"), "{error}");
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for table in [
+        "households",
+        "residents",
+        "programmes",
+        "enrolments",
+        "staff",
+        "outbox",
+        "audit_log",
+        "businesses",
+    ] {
+        let rows: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "{table} kept {rows} rows of a failed seed");
+    }
+    let settings: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM settings WHERE key IN ('centre_code', 'data_kind', 'demo_seeded_on')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(settings, 0);
+    drop(conn);
+    // And the directory takes the demo afterwards, as if nothing had happened.
+    let mut store = Store::open(&path).unwrap();
+    store
+        .conn()
+        .execute_batch("DROP TRIGGER no_ratings")
+        .unwrap();
+    let seeded = linli::usecase::demo::seed(&mut store, now()).unwrap();
+    assert_eq!(seeded["already_seeded"], false);
+}
+
+#[test]
+fn the_kiosk_never_seeds_the_demo_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let summary = linli::kiosk::attract::load_summary(&mut store, false, now()).unwrap();
+    assert!(summary.not_set_up);
+    assert!(!summary.demo_seeded_now);
+    let households: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(households, 0, "a device not asked for the demo holds none");
+    assert_eq!(store.setting("centre_code").unwrap(), None);
+}

@@ -73,7 +73,11 @@ fn enrolled_demo_kiosk(district: &District, url: &str, name: &str) -> tempfile::
     let data = tempfile::tempdir().unwrap();
     ok(data.path(), &["demo"]);
     let code = district.device_code(CENTRE, name);
-    let enrolled = ok(data.path(), &["enrol", "--district", url, "--code", &code]);
+    // The district's training set-up takes the demo; a real one never would.
+    let enrolled = ok(
+        data.path(),
+        &["enrol", "--district", url, "--code", &code, "--training"],
+    );
     assert_eq!(enrolled["centre"], CENTRE);
     data
 }
@@ -299,7 +303,7 @@ fn a_device_whose_clock_is_days_off_still_syncs_and_the_district_notes_the_skew(
     let (success, report) = sync_once(data.path());
     assert!(success, "{report}");
     assert_all_delivered_once(&district, data.path());
-    // The kiosk runs at TODAY (LINLI_NOW); the district on the real clock.
+    // The kiosk runs at TODAY (the test clock); the district on the real clock.
     let kiosk = chrono::NaiveDateTime::parse_from_str(TODAY, "%Y-%m-%dT%H:%M:%S").unwrap();
     let district_now = chrono::Utc::now().naive_utc() + chrono::Duration::hours(8);
     let expected = (kiosk - district_now).num_seconds();
@@ -383,7 +387,14 @@ fn a_code_for_another_centre_is_refused_before_it_is_used_up() {
     let code = district.device_code("440306-XA-XY", "kiosk-a");
     let refused = common::refused(
         data.path(),
-        &["enrol", "--district", &district.url(), "--code", &code],
+        &[
+            "enrol",
+            "--district",
+            &district.url(),
+            "--code",
+            &code,
+            "--training",
+        ],
     );
     assert_eq!(refused["code"], "wrong_centre", "{refused}");
     assert!(!data.path().join("district.json").exists());

@@ -145,7 +145,7 @@ fn run(seed: u64, steps: usize) {
                 .unwrap()
                 .to_string()
         });
-        linli::sync::enrol(&mut store, dir.path(), &server.url(), &code, now()).unwrap();
+        linli::sync::enrol(&mut store, dir.path(), &server.url(), &code, false, now()).unwrap();
         devices.push(Device {
             dir,
             store,

@@ -112,6 +112,10 @@ pub struct Receipt {
     /// One line telling the reader how their data is handled.
     pub privacy_note: String,
     pub reprint: bool,
+    /// Issued on practice data (the demo centre, a training copy): printed with a
+    /// 演示/DEMO mark so nobody takes it for a real place or record (invariant 11).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
 }
 
 impl Receipt {
@@ -279,6 +283,7 @@ mod tests {
             qr_payload: "https://v.example/r/R-0001".into(),
             privacy_note: "个人信息已脱敏".into(),
             reprint: false,
+            demo: false,
         }
     }
 

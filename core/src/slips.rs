@@ -467,6 +467,7 @@ fn slip(stamp: &SlipStamp, kind: ReceiptKind, body: Vec<BodyLine>) -> Receipt {
         qr_payload: qr_payload(&stamp.serial, &stamp.verification_code),
         privacy_note: PRIVACY_NOTE.to_string(),
         reprint: false,
+        demo: false,
     }
 }
 

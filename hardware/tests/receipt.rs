@@ -41,6 +41,21 @@ fn waitlist_slip() -> Receipt {
         qr_payload: "https://linli.example/v/XFL-20260302-0042?c=7KQ2M9".into(),
         privacy_note: "个人信息已脱敏处理 Personal data masked".into(),
         reprint: false,
+        demo: false,
+    }
+}
+
+#[test]
+fn a_demo_slip_says_so_under_the_title_and_above_the_footer() {
+    let demo = Receipt {
+        demo: true,
+        ..waitlist_slip()
+    };
+    for paper in [Paper::Mm58, Paper::Mm80] {
+        let text = slip_text(&render_to_vec(&demo, paper).unwrap()).unwrap();
+        assert_eq!(text.matches("演示 DEMO").count(), 2, "{text}");
+        let plain = slip_text(&render_to_vec(&waitlist_slip(), paper).unwrap()).unwrap();
+        assert!(!plain.contains("演示"), "{plain}");
     }
 }
 

@@ -5,8 +5,9 @@ use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{AppWindow, KioskAdapter, LoadState, SessionRow};
+use crate::store::data_kind::DataKind;
 use crate::store::{AppError, Store};
-use crate::{clock, usecase};
+use crate::{data_dir, usecase};
 
 /// What the attract screen shows, read on the store thread.
 #[derive(Debug, Clone, Default)]
@@ -15,17 +16,33 @@ pub struct AttractSummary {
     /// Today's sessions in start-time order: name in both languages, "16:30–18:00".
     pub today: Vec<(Text, String)>,
     pub demo_seeded_now: bool,
+    /// The data directory holds practice data (demo or training): every screen says so.
+    pub demo: bool,
+    /// No centre yet and the demo was not asked for: nothing to offer residents.
+    pub not_set_up: bool,
 }
 
-pub fn load_summary(store: &mut Store) -> Result<AttractSummary, AppError> {
-    // A device that has never been enrolled with the district runs on the demo
-    // centre, so a fresh checkout shows something real.
+/// Reads the attract screen's summary; with `seed_demo` (`linli --demo`, which
+/// `bin/run` passes) an empty data directory is given the demo centre first. Nothing
+/// else ever seeds it (invariant 11): a device that is neither set up nor asked for
+/// the demo says so and waits for a technician.
+pub fn load_summary(
+    store: &mut Store,
+    seed_demo: bool,
+    now: chrono::NaiveDateTime,
+) -> Result<AttractSummary, AppError> {
     let mut demo_seeded_now = false;
-    if store.setting("centre_code")?.is_none() {
-        usecase::demo::seed(store, clock::now())?;
+    let fresh = store.data_kind()? == DataKind::Fresh && !data_dir::is_enrolled(store.data_dir());
+    if fresh && seed_demo {
+        usecase::demo::seed(store, now)?;
         demo_seeded_now = true;
+    } else if fresh {
+        return Ok(AttractSummary {
+            not_set_up: true,
+            ..AttractSummary::default()
+        });
     }
-    let today = clock::now().date();
+    let today = now.date();
     let calendar = usecase::load::calendar(store.conn())?;
     let mut sessions: Vec<_> = usecase::load::all_programmes(store.conn())?
         .into_iter()
@@ -46,6 +63,8 @@ pub fn load_summary(store: &mut Store) -> Result<AttractSummary, AppError> {
             })
             .collect(),
         demo_seeded_now,
+        demo: store.data_kind()?.is_practice(),
+        not_set_up: false,
     })
 }
 
@@ -53,8 +72,11 @@ pub fn load_summary(store: &mut Store) -> Result<AttractSummary, AppError> {
 pub fn show(window: &AppWindow, summary: &AttractSummary) {
     let adapter = window.global::<KioskAdapter>();
     adapter.set_centre_name(summary.centre_name.as_str().into());
+    adapter.set_demo(summary.demo);
     set_sessions(window, &summary.today);
-    adapter.set_state(if summary.demo_seeded_now {
+    adapter.set_state(if summary.not_set_up {
+        LoadState::NotSetUp
+    } else if summary.demo_seeded_now {
         LoadState::DemoLoaded
     } else {
         LoadState::Ready

@@ -26,7 +26,9 @@ use linli_hardware::gpio::Beep;
 
 slint::include_modules!();
 
-pub fn run(data_dir: &Path) -> ExitCode {
+/// Runs the kiosk on `data_dir`; `seed_demo` (`linli --demo`) gives an empty data
+/// directory the demo centre first.
+pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
     let store = match Store::open_in(data_dir) {
         Ok(store) => store,
         Err(e) => {
@@ -53,22 +55,25 @@ pub fn run(data_dir: &Path) -> ExitCode {
     attract::set_date(&window, clock::now().date());
     let weak = window.as_weak();
     let sessions = shared_sessions.clone();
-    worker.run(attract::load_summary, move |result| {
-        let _ = slint::invoke_from_event_loop(move || {
-            let Some(window) = weak.upgrade() else { return };
-            match result {
-                Ok(summary) => {
-                    *sessions.lock().expect("sessions lock") = summary.today.clone();
-                    attract::show(&window, &summary);
+    worker.run(
+        move |store| attract::load_summary(store, seed_demo, clock::now()),
+        move |result| {
+            let _ = slint::invoke_from_event_loop(move || {
+                let Some(window) = weak.upgrade() else { return };
+                match result {
+                    Ok(summary) => {
+                        *sessions.lock().expect("sessions lock") = summary.today.clone();
+                        attract::show(&window, &summary);
+                    }
+                    Err(e) => {
+                        let adapter = window.global::<KioskAdapter>();
+                        adapter.set_problem(e.to_string().into());
+                        adapter.set_state(LoadState::Failed);
+                    }
                 }
-                Err(e) => {
-                    let adapter = window.global::<KioskAdapter>();
-                    adapter.set_problem(e.to_string().into());
-                    adapter.set_state(LoadState::Failed);
-                }
-            }
-        });
-    });
+            });
+        },
+    );
 
     if let Some(problem) = &devices.problem {
         eprintln!("linli: {problem}");

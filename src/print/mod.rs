@@ -123,7 +123,9 @@ pub fn issue(
         serial: next_serial(tx)?,
         verification_code: verification_code(),
     };
-    let receipt = linli_hardware::receipt::make_printable(build(&stamp));
+    let mut receipt = build(&stamp);
+    receipt.demo = crate::store::data_kind::data_kind(tx)?.is_practice();
+    let receipt = linli_hardware::receipt::make_printable(receipt);
     if let Err(error) = linli_hardware::receipt::check(&receipt) {
         // Every text on a slip comes from Linli or has been made printable above, so
         // this is a bug in a slip constructor, not a resident's mistake.

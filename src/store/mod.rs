@@ -7,6 +7,7 @@
 //! which is what lets a receipt be printed right after (invariant 1); the figures
 //! behind that choice are in docs/benchmarks.md.
 
+pub mod data_kind;
 pub mod migrations;
 pub mod worker;
 
@@ -172,14 +173,26 @@ pub struct Tx<'a> {
     pub now: NaiveDateTime,
     pub actor: Actor,
     device: DeviceInfo,
-    events: Vec<EventPayload>,
-    audits: Vec<(String, String, serde_json::Value)>,
+    /// Each event and audit record keeps the time and actor of the moment it was
+    /// queued: a use-case normally has one of each, but the demo seed moves `now`
+    /// through weeks of made-up activity inside its single transaction.
+    events: Vec<(EventPayload, NaiveDateTime)>,
+    audits: Vec<PendingAudit>,
+    savepoints: u32,
     rosters: HashMap<String, Roster>,
     /// Rosters taken out of the cache in this transaction: if it rolls back they are
     /// not put back, because their in-memory state may hold the undone changes.
     rosters_taken: Vec<String>,
     /// Slips this transaction issued, for the interface to print and wait on.
     pub issued: Vec<crate::print::IssuedSlip>,
+}
+
+struct PendingAudit {
+    at: NaiveDateTime,
+    actor: Actor,
+    action: String,
+    subject: String,
+    detail: serde_json::Value,
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -192,18 +205,59 @@ impl<'a> std::ops::Deref for Tx<'a> {
 impl Tx<'_> {
     /// Queues an event for the district; it is written with this transaction.
     pub fn emit(&mut self, payload: EventPayload) {
-        self.events.push(payload);
+        self.events.push((payload, self.now));
     }
 
     /// Queues an audit record naming what was done to whom; `subject` must already
     /// be masked if it is personal data, because the audit log is read by staff.
     pub fn audit(&mut self, action: &str, subject: &str, detail: serde_json::Value) {
-        self.audits
-            .push((action.to_string(), subject.to_string(), detail));
+        self.audits.push(PendingAudit {
+            at: self.now,
+            actor: self.actor.clone(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail,
+        });
     }
 
     pub fn device(&self) -> &DeviceInfo {
         &self.device
+    }
+
+    /// The centre this transaction's events name, once a use-case (the demo seed, an
+    /// enrolment) has written it into the settings.
+    pub fn set_centre_code(&mut self, centre_code: &str) {
+        self.device.centre_code = centre_code.to_string();
+    }
+
+    /// Runs `f` so that, if it fails, everything it wrote, queued or issued is undone
+    /// while the rest of the transaction goes on (an SQL savepoint): for a batch in
+    /// which one refusal is expected and must leave nothing behind.
+    pub fn attempt<T>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.savepoints += 1;
+        let name = format!("attempt_{}", self.savepoints);
+        let (events, audits, issued) = (self.events.len(), self.audits.len(), self.issued.len());
+        self.tx.execute_batch(&format!("SAVEPOINT {name}"))?;
+        match f(self) {
+            Ok(out) => {
+                self.tx.execute_batch(&format!("RELEASE {name}"))?;
+                Ok(out)
+            }
+            Err(error) => {
+                self.tx
+                    .execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+                self.events.truncate(events);
+                self.audits.truncate(audits);
+                self.issued.truncate(issued);
+                // A roster changed in memory by the failed attempt may not match the
+                // database any more: load them afresh.
+                self.rosters.clear();
+                Err(error)
+            }
+        }
     }
 
     /// The committed roster of a programme, if this connection holds it.
@@ -219,13 +273,13 @@ impl Tx<'_> {
     }
 
     fn flush(&mut self) -> Result<(), rusqlite::Error> {
-        let at = clock::to_db(self.now);
-        for payload in self.events.drain(..) {
+        for (payload, occurred_at) in self.events.drain(..) {
+            let at = clock::to_db(occurred_at);
             let event = OutboxEvent::new(
                 uuid::Uuid::now_v7().to_string(),
                 self.device.device_id.clone(),
                 self.device.centre_code.clone(),
-                self.now,
+                occurred_at,
                 payload,
             );
             let body = serde_json::to_string(&event).expect("outbox events serialise");
@@ -237,13 +291,18 @@ impl Tx<'_> {
                 )?
                 .execute((&event.event_id, event.kind(), &body, &at))?;
         }
-        for (action, subject, detail) in self.audits.drain(..) {
+        for audit in self.audits.drain(..) {
             self.tx.prepare_cached(
                 "INSERT INTO audit_log (at, device_id, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(
-                (&at, &self.device.device_id, &self.actor.0, &action, &subject, detail.to_string()),
-            )?;
+            .execute((
+                clock::to_db(audit.at),
+                &self.device.device_id,
+                &audit.actor.0,
+                &audit.action,
+                &audit.subject,
+                audit.detail.to_string(),
+            ))?;
         }
         Ok(())
     }
@@ -257,10 +316,13 @@ impl Store {
     }
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        create_private_file(path)?;
         let mut conn = open_connection(path)?;
         migrate(&mut conn, path)?;
         let device = ensure_device(&conn)?;
         let data_version = data_version(&conn)?;
+        // Decided here because this is where the kind of data directory is first known.
+        data_kind::settle_clock(&conn, path.parent().unwrap_or(Path::new(".")))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -273,6 +335,15 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The data directory the database lives in (credential, spool, device file).
+    pub fn data_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    pub fn data_kind(&self) -> Result<data_kind::DataKind, StoreError> {
+        Ok(data_kind::data_kind(&self.conn)?)
     }
 
     pub fn device(&self) -> &DeviceInfo {
@@ -334,6 +405,7 @@ impl Store {
             device: self.device.clone(),
             events: Vec::new(),
             audits: Vec::new(),
+            savepoints: 0,
             rosters: std::mem::take(&mut self.rosters),
             rosters_taken: Vec::new(),
             issued: Vec::new(),
@@ -417,13 +489,54 @@ fn ensure_writable_dir(dir: &Path) -> Result<(), StoreError> {
         path: dir.to_path_buf(),
         detail: e.to_string(),
     };
-    std::fs::create_dir_all(dir).map_err(not_writable)?;
+    create_private_dir(dir).map_err(not_writable)?;
     // SQLite in WAL mode must create -wal and -shm files beside the database, so a
     // directory we can read but not write would fail later with an obscure message.
     let probe = dir.join(".linli-write-probe");
     std::fs::write(&probe, b"").map_err(not_writable)?;
     std::fs::remove_file(&probe).map_err(not_writable)?;
     Ok(())
+}
+
+/// Creates `dir` (and its parents) readable by the kiosk's user only, whatever the
+/// umask: it holds residents' personal data. An existing directory is left as it is,
+/// since it may be one the operator chose and shares with other things.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Creates the database file 0600 before SQLite opens it, so that it, and the -wal
+/// and -shm files SQLite gives the same mode, are the kiosk user's alone whatever the
+/// umask. An existing file keeps its mode.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if path.exists() {
+        return Ok(());
+    }
+    let not_writable = |e: std::io::Error| StoreError::NotWritable {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(not_writable),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(not_writable(e)),
+    }
 }
 
 /// Opens a connection with the settings every Linli connection uses.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::StoreError;
 
-pub const FILE: &str = "district.json";
+pub const FILE: &str = crate::data_dir::CREDENTIAL_FILE;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credential {

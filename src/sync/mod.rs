@@ -8,6 +8,7 @@
 //! travel twice but never apply twice. A rejected event is parked with its reason and
 //! the queue goes on.
 
+pub mod address;
 pub mod apply;
 pub mod credential;
 pub mod http;
@@ -85,6 +86,7 @@ pub fn enrol(
     data_dir: &Path,
     district_url: &str,
     code: &str,
+    training: bool,
     now: NaiveDateTime,
 ) -> Result<Value, AppError> {
     if let Some(existing) = credential::load(data_dir)? {
@@ -94,6 +96,21 @@ pub fn enrol(
             vec![Text::new(
                 format!("已登记到{}（终端编号{}）；如需重新登记，请技术人员先移除登记文件", existing.district_url, existing.device_id),
                 format!("enrolled with {} as device {}; a technician must remove the enrolment file before enrolling again", existing.district_url, existing.device_id),
+            )],
+        )
+        .into());
+    }
+    address::check(district_url)?;
+    if store.data_kind()?.is_practice() && !training {
+        return Err(Refused::new(
+            "practice_data",
+            Text::new(
+                "演示数据不能登记到区级后台",
+                "demo data cannot be enrolled with a district",
+            ),
+            vec![Text::new(
+                "本数据目录是演示或培训数据，登记后会把虚构的居民送进区级登记册。请为真实中心另选一个空数据目录；只有区里的培训环境可用 --training 登记演示数据",
+                "this data directory holds demo or training data; enrolling it would put made-up residents in the district's registry. Use an empty data directory for a real centre; only a district's training set-up takes demo data, with --training",
             )],
         )
         .into());
@@ -171,6 +188,7 @@ pub fn enrol(
 /// One round: push everything pending, then pull until the district has nothing more.
 pub fn round(store: &mut Store, data_dir: &Path) -> Result<RoundReport, AppError> {
     let credential = credential::load(data_dir)?.ok_or_else(not_enrolled)?;
+    address::check(&credential.district_url)?;
     let district = District::new(&credential.district_url, Some(&credential.credential))
         .map_err(|e| unreachable_district(&e))?;
     let result = round_recorded(store, &district);

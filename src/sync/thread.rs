@@ -91,8 +91,13 @@ fn run(
             continue;
         };
         if district.as_ref().map(|(c, _)| c) != Some(&credential) {
-            district = District::new(&credential.district_url, Some(&credential.credential))
+            // An address that is not https (a hand-edited credential file) is never
+            // contacted: the round below fails with the reason until it is mended.
+            district = super::address::check(&credential.district_url)
                 .ok()
+                .and_then(|()| {
+                    District::new(&credential.district_url, Some(&credential.credential)).ok()
+                })
                 .map(|d| (credential.clone(), d));
         }
         if store.is_none() {

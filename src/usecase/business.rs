@@ -14,7 +14,7 @@ use super::households::ResidentRow;
 use super::load;
 use crate::clock;
 use crate::print::{self, Printing};
-use crate::store::{Actor, AppError, Store, Tx};
+use crate::store::{Actor, AppError, Tx};
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
@@ -195,12 +195,32 @@ fn month_before(date: NaiveDate, months_back: u32) -> String {
     format!("{year:04}-{month:02}")
 }
 
-/// Two filed businesses with three months of accounts, for the demo centre.
-pub fn seed_demo_businesses(
-    store: &mut Store,
-    people: &[ResidentRow],
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
+/// When the demo records a month's accounts: a few days after the month ended, as
+/// an operator would, but never later than now (the first of a month is also a day
+/// the demo must seed on).
+fn demo_ledger_day(month_start_after: NaiveDate, now: NaiveDateTime) -> NaiveDateTime {
+    let typical = month_start_after
+        .and_hms_opt(10, 0, 0)
+        .expect("10:00 exists")
+        + Duration::days(2);
+    typical.min(now)
+}
+
+/// The first day of the month after "YYYY-MM".
+fn first_of_next_month(month: &str) -> NaiveDate {
+    let start = linli_core::business::parse_month(month).expect("the demo's months are valid");
+    let (year, month) = if start.month() == 12 {
+        (start.year() + 1, 1)
+    } else {
+        (start.year(), start.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(year, month, 1).expect("the first of a month exists")
+}
+
+/// Two filed businesses with three months of accounts, for the demo centre, inside
+/// the demo's one transaction (`tx.now` is moved to each step's time and back).
+pub fn seed_demo_businesses(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppError> {
+    let now = tx.now;
     let today = now.date();
     let adults: Vec<&ResidentRow> = people
         .iter()
@@ -249,36 +269,34 @@ pub fn seed_demo_businesses(
                 .collect::<Result<_, _>>()?,
         },
     ];
-    let workstation = Actor::staff("S003");
+    let actor = std::mem::replace(&mut tx.actor, Actor::staff("S003"));
     for (i, business) in businesses.into_iter().enumerate() {
         let code = business.code.clone();
-        store.write(&workstation, now - Duration::days(120), |tx| {
-            register_business(tx, business)?;
-            act_on_filing(tx, &code, FilingAction::Submit, Printing::Skip)
-        })?;
-        store.write(&workstation, now - Duration::days(110), |tx| {
-            act_on_filing(
-                tx,
-                &code,
-                FilingAction::File {
-                    filing_number: String::new(),
-                },
-                Printing::Skip,
-            )
-        })?;
+        tx.now = now - Duration::days(120);
+        register_business(tx, business)?;
+        act_on_filing(tx, &code, FilingAction::Submit, Printing::Skip)?;
+        tx.now = now - Duration::days(110);
+        act_on_filing(
+            tx,
+            &code,
+            FilingAction::File {
+                filing_number: String::new(),
+            },
+            Printing::Skip,
+        )?;
         for back in (1..=3u32).rev() {
+            let month = month_before(today, back);
+            tx.now = demo_ledger_day(first_of_next_month(&month), now);
             let input = LedgerInput {
-                month: month_before(today, back),
+                month,
                 revenue_fen: 1_200_000 + 150_000 * i64::from(back) + 400_000 * i as i64,
                 cost_fen: 900_000 + 50_000 * i64::from(back),
                 distributed_fen: 0,
             };
-            store.write(
-                &workstation,
-                now - Duration::days(i64::from(back) * 30 - 27),
-                |tx| record_month(tx, &code, &input, Printing::Skip),
-            )?;
+            record_month(tx, &code, &input, Printing::Skip)?;
         }
     }
+    tx.now = now;
+    tx.actor = actor;
     Ok(())
 }

@@ -20,7 +20,9 @@ use serde_json::{json, Value};
 use super::demo_people;
 use super::households::{register_rows, ResidentRow};
 use super::{business, enrolment, services, staff};
-use crate::store::{set_setting, Actor, AppError, Store, Tx};
+use crate::store::data_kind::{self, DataKind};
+use crate::store::{set_setting, Actor, AppError, Refused, Store, Tx};
+use rusqlite::OptionalExtension;
 
 pub use linli_core::demo::{
     demo_calendar, programmes, CENTRE_CODE, CENTRE_NAME, COMMUNITY_CODE, DISTRICT_CODE,
@@ -32,7 +34,46 @@ pub const DEMO_CARD_PREFIX: &str = "8800";
 /// The kiosk PIN of every demo resident with a phone.
 pub const DEMO_RESIDENT_PIN: &str = "246810";
 
+fn not_a_demo_directory(why: Text) -> AppError {
+    Refused::new(
+        "not_a_demo_directory",
+        Text::new(
+            "此数据目录不能放演示数据",
+            "this data directory cannot take the demo",
+        ),
+        vec![
+            why,
+            Text::new(
+                "演示数据与真实数据不能混在一起：请用 --data-dir 另选一个空目录运行 linli demo",
+                "demo and real data never mix: run `linli demo` with --data-dir naming an empty directory",
+            ),
+        ],
+    )
+    .into()
+}
+
+/// Refuses a data directory that holds a real centre or is enrolled with a district:
+/// the demo's made-up people must never reach a real registry (invariant 11).
+fn check_may_seed(store: &Store) -> Result<(), AppError> {
+    if crate::data_dir::is_enrolled(store.data_dir()) && store.setting("demo_seeded_on")?.is_none()
+    {
+        return Err(not_a_demo_directory(Text::new(
+            "本终端已登记到区级后台",
+            "this device is enrolled with a district",
+        )));
+    }
+    if store.data_kind()? == DataKind::Real {
+        let centre = store.setting("centre_name")?.unwrap_or_default();
+        return Err(not_a_demo_directory(Text::new(
+            format!("这里已有真实服务中心的数据{centre}"),
+            format!("it already holds a real centre's records {centre}"),
+        )));
+    }
+    Ok(())
+}
+
 pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
+    check_may_seed(store)?;
     if let Some(seeded_on) = store.setting("demo_seeded_on")? {
         return Ok(json!({
             "already_seeded": true,
@@ -42,58 +83,12 @@ pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
         }));
     }
     let today = now.date();
-    // The staff PINs are drawn from the same generator after the people, so the kiosk
-    // keeps hold of it rather than calling `demo_people`.
-    let mut rng = DemoRandom::new(SEED);
-    let people = demo_people::households(today, HOUSEHOLDS, &mut rng);
-    let actor = Actor::system();
-    // The registry, programmes and staff land in one transaction: a demo is either
-    // there or not, never half there.
-    let pins = store.write(&actor, now - Duration::days(30), |tx| {
-        for (key, value) in [
-            ("centre_code", CENTRE_CODE),
-            ("centre_name", CENTRE_NAME),
-            ("community_code", COMMUNITY_CODE),
-            ("district_code", DISTRICT_CODE),
-        ] {
-            set_setting(tx, key, value)?;
-        }
-        publish_calendar(tx, demo_calendar(today))?;
-        register_rows(tx, &people, COMMUNITY_CODE)?;
-        for programme in programmes(today) {
-            publish_programme(tx, &programme)?;
-        }
-        let pins = create_staff(tx, &mut rng)?;
-        // Every demo resident with a phone can sign in at the kiosk with one PIN, so a
-        // visitor can try it; a real centre's staff set each resident's own at the desk.
-        let hash = super::staff::hash_pin(DEMO_RESIDENT_PIN);
-        for (index, person) in people.iter().enumerate() {
-            if person.phone.is_some() {
-                super::residents::set_pin_in(tx, person.id_number.as_str(), &hash)?;
-            }
-            // Everyone has a community card; its number is made up for the demo.
-            let card = format!("{DEMO_CARD_PREFIX}{index:06}");
-            super::residents::issue_card_in(tx, person.id_number.as_str(), &card)?;
-        }
-        tx.audit(
-            "demo_seeded",
-            CENTRE_CODE,
-            json!({"residents": people.len()}),
-        );
-        Ok(pins)
-    })?;
+    let people = demo_people::households(today, HOUSEHOLDS, &mut DemoRandom::new(SEED));
+    // One transaction for the whole demo: a seed that fails on some date leaves the
+    // directory as empty as it found it, never half a centre. Each step moves `now`
+    // to when it happened in the demo's made-up past.
+    let pins = store.write(&Actor::system(), now, |tx| seed_in(tx, &people, now))?;
     store.refresh_device()?;
-
-    sign_up_demo_residents(store, &people, now)?;
-    seed_attendance(store, &people, now)?;
-    seed_volunteers(store, &people, now)?;
-    seed_ratings(store, now)?;
-    business::seed_demo_businesses(store, &people, now)?;
-
-    store.write(&actor, now, |tx| {
-        set_setting(tx, "demo_seeded_on", &today.to_string())?;
-        Ok(())
-    })?;
     Ok(json!({
         "already_seeded": false,
         "centre": CENTRE_NAME,
@@ -102,6 +97,76 @@ pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
         "resident_pin": DEMO_RESIDENT_PIN,
         "note": "演示工作人员密码只显示这一次，请记下；演示居民在自助机上用手机号和 resident_pin 登录 / The demo staff PINs are shown only this once: note them. Demo residents sign in at the kiosk with their phone number and resident_pin",
     }))
+}
+
+fn seed_in(
+    tx: &mut Tx<'_>,
+    people: &[ResidentRow],
+    now: NaiveDateTime,
+) -> Result<Vec<Value>, AppError> {
+    let today = now.date();
+    tx.now = now - Duration::days(30);
+    for (key, value) in [
+        (data_kind::SETTING, DataKind::Demo.as_str()),
+        ("centre_code", CENTRE_CODE),
+        ("centre_name", CENTRE_NAME),
+        ("community_code", COMMUNITY_CODE),
+        ("district_code", DISTRICT_CODE),
+    ] {
+        set_setting(tx, key, value)?;
+    }
+    tx.set_centre_code(CENTRE_CODE);
+    publish_calendar(tx, demo_calendar(today))?;
+    register_rows(tx, people, COMMUNITY_CODE)?;
+    for programme in programmes(today) {
+        publish_programme(tx, &programme)?;
+    }
+    let pins = create_staff(tx)?;
+    // Every demo resident with a phone can sign in at the kiosk with one PIN, so a
+    // visitor can try it; a real centre's staff set each resident's own at the desk.
+    // One PIN per phone: where a household shares a number, its first member holds it.
+    let hash = super::staff::hash_pin(DEMO_RESIDENT_PIN);
+    let mut phones_with_pin = std::collections::HashSet::new();
+    for (index, person) in people.iter().enumerate() {
+        if let Some(phone) = &person.phone {
+            if phones_with_pin.insert(phone.as_str().to_string()) {
+                super::residents::set_pin_in(tx, person.id_number.as_str(), &hash)?;
+            }
+        }
+        // Everyone has a community card; its number is made up for the demo.
+        let card = format!("{DEMO_CARD_PREFIX}{index:06}");
+        super::residents::issue_card_in(tx, person.id_number.as_str(), &card)?;
+    }
+    tx.audit(
+        "demo_seeded",
+        CENTRE_CODE,
+        json!({"residents": people.len()}),
+    );
+    tx.now = now;
+    sign_up_demo_residents(tx, people)?;
+    seed_attendance(tx, people)?;
+    seed_volunteers(tx, people)?;
+    seed_ratings(tx)?;
+    business::seed_demo_businesses(tx, people)?;
+    tx.now = now;
+    tx.actor = Actor::system();
+    set_setting(tx, "demo_seeded_on", &today.to_string())?;
+    Ok(pins)
+}
+
+/// Runs `f` as `actor` at `at`, then puts the transaction's time and actor back.
+fn as_at<T>(
+    tx: &mut Tx<'_>,
+    actor: Actor,
+    at: NaiveDateTime,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let (now, previous) = (tx.now, std::mem::replace(&mut tx.actor, actor));
+    tx.now = at;
+    let out = f(tx);
+    tx.now = now;
+    tx.actor = previous;
+    out
 }
 
 fn summary(store: &Store) -> Result<Value, AppError> {
@@ -187,7 +252,7 @@ pub fn publish_programme(tx: &mut Tx<'_>, programme: &Programme) -> Result<(), A
     Ok(())
 }
 
-fn create_staff(tx: &mut Tx<'_>, rng: &mut DemoRandom) -> Result<Vec<Value>, AppError> {
+fn create_staff(tx: &mut Tx<'_>) -> Result<Vec<Value>, AppError> {
     let members = [
         ("S001", "王敏", vec![Role::FrontDesk]),
         ("S002", "李娜", vec![Role::SocialWorker]),
@@ -201,18 +266,25 @@ fn create_staff(tx: &mut Tx<'_>, rng: &mut DemoRandom) -> Result<Vec<Value>, App
             name: name.into(),
             roles,
         };
-        // A PIN that passes the policy: drawn until it does (no repeats or straight runs).
-        let pin = loop {
-            let candidate = format!("{:06}", rng.next_u64() % 1_000_000);
-            if linli_core::staff::validate_pin(&candidate).is_ok() {
-                break candidate;
-            }
-        };
+        // Drawn from the operating system for each install, so knowing the demo's
+        // source code (or another centre's demo) tells nobody this kiosk's staff PINs.
+        let pin = random_pin();
         if staff::create_staff_in(tx, &member, &pin)? {
             out.push(json!({"code": code, "name": name, "roles": member.roles, "pin": pin}));
         }
     }
     Ok(out)
+}
+
+/// A random six-digit PIN that passes the policy (no repeats or straight runs).
+pub fn random_pin() -> String {
+    loop {
+        // A v4 UUID carries 122 bits from the operating system's random source.
+        let candidate = format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000);
+        if linli_core::staff::validate_pin(&candidate).is_ok() {
+            return candidate;
+        }
+    }
 }
 
 fn age(row: &ResidentRow, today: NaiveDate) -> u32 {
@@ -221,11 +293,8 @@ fn age(row: &ResidentRow, today: NaiveDate) -> u32 {
 
 /// Sign-ups spread over the past weeks, through the real sign-up use-case, so the
 /// rosters hold confirmed seats, a waiting list in policy order and an open offer.
-fn sign_up_demo_residents(
-    store: &mut Store,
-    people: &[ResidentRow],
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
+fn sign_up_demo_residents(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppError> {
+    let now = tx.now;
     let today = now.date();
     let children: Vec<&ResidentRow> = people
         .iter()
@@ -233,15 +302,12 @@ fn sign_up_demo_residents(
         .collect();
     let elderly: Vec<&ResidentRow> = people.iter().filter(|p| age(p, today) >= 60).collect();
     // Some children were left unplaced last term and get credit in the lunch-care queue.
-    store.write(&Actor::system(), now, |tx| {
-        for child in children.iter().step_by(9).take(3) {
-            tx.execute(
-                "INSERT OR IGNORE INTO unplaced_last_term (programme_kind, resident) VALUES ('lunch_care', ?1)",
-                [child.id_number.as_str()],
-            )?;
-        }
-        Ok(())
-    })?;
+    for child in children.iter().step_by(9).take(3) {
+        tx.execute(
+            "INSERT OR IGNORE INTO unplaced_last_term (programme_kind, resident) VALUES ('lunch_care', ?1)",
+            [child.id_number.as_str()],
+        )?;
+    }
     let mut plan: Vec<(&ResidentRow, &str)> = Vec::new();
     for (i, child) in children.iter().enumerate() {
         // Fewer applications than seats in 四点半学校, so a new sign-up is confirmed;
@@ -266,38 +332,30 @@ fn sign_up_demo_residents(
         // Spread over three weeks of opening hours (08:00–19:59), in order.
         let day = start + Duration::days((i * 21 / plan.len().max(1)) as i64);
         let at = services::at(day, 8 + (i % 12) as u32, (i * 7 % 60) as u32);
-        // Refusals (an ineligible child, an overlap) are part of a real centre's day.
-        let _ = store.write(&Actor::staff("S001"), at, |tx| {
-            enrolment::signup_in(tx, person.id_number.as_str(), code)
+        // Refusals (an ineligible child, an overlap) are part of a real centre's day;
+        // each is undone alone, the rest of the seed goes on.
+        let _ = as_at(tx, Actor::staff("S001"), at, |tx| {
+            tx.attempt(|tx| enrolment::signup_in(tx, person.id_number.as_str(), code))
         });
     }
     // A cancellation frees a lunch-care seat, which is offered to the head of the list.
-    let confirmed: Option<String> = store
-        .conn()
+    let confirmed: Option<String> = tx
         .query_row(
             "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'confirmed' ORDER BY created_at LIMIT 1",
             [],
             |r| r.get(0),
         )
-        .ok();
+        .optional()?;
     if let Some(resident) = confirmed {
-        enrolment::cancel(
-            store,
-            &Actor::staff("S001"),
-            now - Duration::hours(5),
-            &resident,
-            "lunch-care",
-            crate::print::Printing::Skip,
-        )?;
+        as_at(tx, Actor::staff("S001"), now - Duration::hours(5), |tx| {
+            enrolment::cancel_in(tx, &resident, "lunch-care", crate::print::Printing::Skip)
+        })?;
     }
     Ok(())
 }
 
-fn seed_attendance(
-    store: &mut Store,
-    people: &[ResidentRow],
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
+fn seed_attendance(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppError> {
+    let now = tx.now;
     let today = now.date();
     let calendar = demo_calendar(today);
     let after_school = programmes(today)
@@ -305,14 +363,14 @@ fn seed_attendance(
         .find(|p| p.code == "after-school")
         .expect("the demo has an after-school programme");
     let confirmed: Vec<String> = {
-        let mut stmt = store.conn().prepare(
+        let mut stmt = tx.prepare(
             "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident",
         )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
     // Every child on the roster gets a pickup list: their household's adults.
-    store.write(&Actor::staff("S001"), now - Duration::days(20), |tx| {
+    as_at(tx, Actor::staff("S001"), now - Duration::days(20), |tx| {
         for child in &confirmed {
             let Some(row) = people.iter().find(|p| p.id_number.as_str() == child) else {
                 continue;
@@ -363,11 +421,11 @@ fn seed_attendance(
             else {
                 continue;
             };
-            store.write(&Actor::staff("S001"), services::at(day, 16, 35), |tx| {
+            as_at(tx, Actor::staff("S001"), services::at(day, 16, 35), |tx| {
                 services::check_in(tx, "after-school", child)
             })?;
             let collector = Collector::IdNumber(adult.id_number.as_str().to_string());
-            store.write(&Actor::staff("S001"), services::at(day, 17, 55), |tx| {
+            as_at(tx, Actor::staff("S001"), services::at(day, 17, 55), |tx| {
                 services::check_out(tx, "after-school", child, Some(&collector))
             })?;
         }
@@ -375,11 +433,8 @@ fn seed_attendance(
     Ok(())
 }
 
-fn seed_volunteers(
-    store: &mut Store,
-    people: &[ResidentRow],
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
+fn seed_volunteers(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppError> {
+    let now = tx.now;
     let today = now.date();
     let volunteers: Vec<&ResidentRow> = people
         .iter()
@@ -388,7 +443,7 @@ fn seed_volunteers(
         .take(6)
         .collect();
     let activities = ["长者探访", "四点半学校辅导", "社区环境整治", "助餐送餐"];
-    store.write(&Actor::staff("S002"), now - Duration::days(15), |tx| {
+    as_at(tx, Actor::staff("S002"), now - Duration::days(15), |tx| {
         for v in &volunteers {
             services::register_volunteer(tx, v.id_number.as_str(), "陪伴;辅导")?;
         }
@@ -399,21 +454,25 @@ fn seed_volunteers(
         for week in 0..2i64 {
             let day = today - Duration::days(14 - week * 7 + n as i64 % 3);
             let activity = activities[(n + week as usize) % activities.len()];
-            store.write(&Actor::kiosk(), services::at(day, 9, 2 + n as u32), |tx| {
-                services::clock_in_volunteer(tx, id, activity)
-            })?;
+            as_at(
+                tx,
+                Actor::kiosk(),
+                services::at(day, 9, 2 + n as u32),
+                |tx| services::clock_in_volunteer(tx, id, activity),
+            )?;
             // The last volunteer forgets to clock out the second week: the shift waits for a social worker.
             if n == volunteers.len() - 1 && week == 1 {
                 continue;
             }
-            let shift = store.write(
-                &Actor::kiosk(),
+            let shift = as_at(
+                tx,
+                Actor::kiosk(),
                 services::at(day, 11, 40 + n as u32),
                 |tx| services::clock_out_volunteer(tx, id, crate::print::Printing::Skip),
             )?;
             if week == 0 {
                 let decline = (n == 2).then_some("签到时间与活动记录不符，请与社工核对");
-                store.write(&Actor::staff("S002"), now - Duration::days(3), |tx| {
+                as_at(tx, Actor::staff("S002"), now - Duration::days(3), |tx| {
                     services::review_shift(tx, &shift.id, "S002", decline)
                 })?;
             }
@@ -422,16 +481,17 @@ fn seed_volunteers(
     // Today's clock-ins after the forgotten shift close it into "needs confirmation".
     if let Some(last) = volunteers.last() {
         let id = last.id_number.as_str();
-        store.write(&Actor::kiosk(), now - Duration::hours(1), |tx| {
+        as_at(tx, Actor::kiosk(), now - Duration::hours(1), |tx| {
             services::clock_in_volunteer(tx, id, "长者探访")
         })?;
     }
     Ok(())
 }
 
-fn seed_ratings(store: &mut Store, now: NaiveDateTime) -> Result<(), AppError> {
+fn seed_ratings(tx: &mut Tx<'_>) -> Result<(), AppError> {
+    let now = tx.now;
     let services_used: Vec<(String, String)> = {
-        let mut stmt = store.conn().prepare(
+        let mut stmt = tx.prepare(
             // A service use is named by programme, date and enrolment, never by ID number.
             "SELECT a.programme_code, a.session_date, e.id
              FROM attendance a JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code
@@ -455,7 +515,7 @@ fn seed_ratings(store: &mut Store, now: NaiveDateTime) -> Result<(), AppError> {
             vec![]
         };
         let comment = (level <= 2).then(|| "接孩子时排队太久".to_string());
-        store.write(&Actor::kiosk(), now - Duration::days(2), |tx| {
+        as_at(tx, Actor::kiosk(), now - Duration::days(2), |tx| {
             services::submit_rating(
                 tx,
                 service,

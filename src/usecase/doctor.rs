@@ -84,7 +84,33 @@ fn inspect(path: &Path) -> Result<Value, rusqlite::Error> {
     } else {
         None
     };
+    let data_dir = path.parent().unwrap_or(Path::new("."));
+    let kind = crate::store::data_kind::settle_clock(&conn, data_dir)?;
+    // Things a technician should act on that do not make the device unhealthy.
+    let mut warnings: Vec<Value> = Vec::new();
+    let calendar = if version >= 2 {
+        let today = crate::clock::now().date();
+        crate::usecase::load::calendar(&conn)
+            .map(|calendar| {
+                let coverage = calendar.coverage(today);
+                if let Some(warning) = coverage.warning() {
+                    warnings.push(json!({"code": "calendar_not_published", "message": warning}));
+                }
+                json!({"coverage": coverage, "warning": coverage.warning()})
+            })
+            .unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    let clock = crate::clock::report();
+    if let Some(note) = clock["note"].as_str() {
+        warnings.push(json!({"code": "pinned_clock_ignored", "message": note}));
+    }
     Ok(json!({
+        "warnings": warnings,
+        "data_kind": kind.as_str(),
+        "clock": clock,
+        "calendar": calendar,
         "database": path.display().to_string(),
         "integrity": if problems.is_empty() { "ok".to_string() } else { "damaged".to_string() },
         "problems": problems,

@@ -547,6 +547,18 @@ pub fn cancel(
     printing: Printing,
 ) -> Result<Value, AppError> {
     store.write(actor, now, |tx| {
+        cancel_in(tx, raw_id, programme_code, printing)
+    })
+}
+
+/// [`cancel`] inside a transaction the caller holds.
+pub fn cancel_in(
+    tx: &mut Tx<'_>,
+    raw_id: &str,
+    programme_code: &str,
+    printing: Printing,
+) -> Result<Value, AppError> {
+    {
         let programme = programme_or_refuse(tx, programme_code)?;
         let resident = resident_or_refuse(tx, raw_id)?;
         let mut roster = load_roster(tx, &programme)?;
@@ -554,7 +566,8 @@ pub fn cancel(
         let outcome = roster
             .cancel(resident.id_number.as_str(), tx.now)
             .map_err(|r| refusal(r, "取消未成功", "cancellation refused"))?;
-        let status_now = roster_status(&roster, &outcome.enrolment_id).unwrap_or(EnrolmentStatus::Cancelled);
+        let status_now =
+            roster_status(&roster, &outcome.enrolment_id).unwrap_or(EnrolmentStatus::Cancelled);
         save_roster(tx, roster)?;
         let offered = match &outcome.offer {
             Some(offer) => describe_offer(tx, offer)?,
@@ -575,7 +588,7 @@ pub fn cancel(
             "offered_to": offered,
             "slips": slips,
         }))
-    })
+    }
 }
 
 fn roster_status(roster: &Roster, enrolment_id: &str) -> Option<EnrolmentStatus> {

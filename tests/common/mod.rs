@@ -22,7 +22,10 @@ pub fn command(data: &Path, args: &[&str]) -> Command {
         .arg("--data-dir")
         .arg(data)
         .args(args)
-        .env("LINLI_NOW", TODAY)
+        // The test suite's own clock (debug builds only): unlike LINLI_NOW it holds on
+        // enrolled and real-centre directories too, which the sync tests need.
+        .env("LINLI_TEST_NOW", TODAY)
+        .env_remove("LINLI_NOW")
         .env_remove("LINLI_STAFF_PIN")
         .env_remove("LINLI_STAFF")
         .env_remove("LINLI_DEVICE_CONFIG");

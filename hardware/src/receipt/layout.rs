@@ -205,6 +205,9 @@ impl Line {
 }
 
 pub(crate) const REPRINT_MARK: &str = "** 重印/REPRINT **";
+/// On slips from practice data, under the title and again above the footer, so a
+/// slip torn in two still says it.
+pub(crate) const DEMO_MARK: &str = "** 演示 DEMO 不作凭证 **";
 
 /// Lays out a checked receipt. Centring is done with spaces rather than ESC a so the
 /// text decoded back from the bytes shows the layout exactly as it prints.
@@ -227,6 +230,9 @@ pub fn layout(receipt: &Receipt, paper: Paper) -> Vec<Line> {
     }
     if receipt.reprint {
         centred(&mut lines, Style::Bold, REPRINT_MARK);
+    }
+    if receipt.demo {
+        centred(&mut lines, Style::Bold, DEMO_MARK);
     }
     let rule = "-".repeat(columns);
     lines.push(Line::new(Style::Normal, rule.clone()));
@@ -252,6 +258,9 @@ pub fn layout(receipt: &Receipt, paper: Paper) -> Vec<Line> {
         }
     }
     lines.push(Line::new(Style::Normal, rule));
+    if receipt.demo {
+        centred(&mut lines, Style::Bold, DEMO_MARK);
+    }
 
     let issued = receipt.issued_at.format("%Y-%m-%d %H:%M").to_string();
     let footer = [
