@@ -250,6 +250,13 @@ pub enum OfferAnswer {
 }
 
 pub fn main() -> ExitCode {
+    // Everything the kiosk creates (database, spool, credential, their temporary
+    // files) holds residents' data or secrets: its user's alone, whatever umask the
+    // shell or the service manager left.
+    // SAFETY: umask only sets the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     let data_dir = data_dir::resolve(cli.data_dir.clone());
     match cli.command {

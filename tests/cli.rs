@@ -649,3 +649,58 @@ fn doctor_warns_from_sixty_days_before_the_calendar_runs_out() {
         "{past}"
     );
 }
+
+#[test]
+fn the_data_directory_and_its_files_are_the_kiosk_users_alone_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("new-data-dir");
+    let shell = format!(
+        "umask 000; exec '{}' --data-dir '{}' demo",
+        env!("CARGO_BIN_EXE_linli"),
+        data.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &shell])
+        .env("LINLI_TEST_NOW", common::TODAY)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    // A slip in the spool too (run with the permissive umask again).
+    let shell = format!(
+        "umask 000; exec '{}' --data-dir '{}' print-test",
+        env!("CARGO_BIN_EXE_linli"),
+        data.display()
+    );
+    let printed = std::process::Command::new("sh")
+        .args(["-c", &shell])
+        .env("LINLI_TEST_NOW", common::TODAY)
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stdout));
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    let mut checked = 0;
+    for entry in walk(&data) {
+        let m = mode(&entry);
+        if entry.is_dir() {
+            assert_eq!(m & 0o077, 0, "{} is {m:o}", entry.display());
+        } else {
+            assert_eq!(m & 0o077, 0, "{} is {m:o}", entry.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "the database, its WAL and a spooled slip");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
