@@ -154,7 +154,14 @@ fn main() {
             .collect();
         let mut people = common::people(today, total);
         people.retain(|p| !demo_ids.contains(p.id_number.as_str()));
-        households::import_rows(&mut store, &Actor::cli(), now, &people, "bench.csv").unwrap();
+        households::import_rows(
+            &mut store,
+            &linli::usecase::demo::demo_actor("S003"),
+            now,
+            &people,
+            "bench.csv",
+        )
+        .unwrap();
         store.checkpoint().unwrap();
     }
     println!("\n## Kiosk ({total} residents besides the demo centre's)\n");

@@ -101,7 +101,14 @@ fn main() {
     let start = Instant::now();
     let rows = households::parse_csv(csv.as_bytes(), today).unwrap();
     let parsed = start.elapsed();
-    households::import_rows(&mut store, &Actor::cli(), now, &rows, "bench.csv").unwrap();
+    households::import_rows(
+        &mut store,
+        &demo::demo_actor("S003"),
+        now,
+        &rows,
+        "bench.csv",
+    )
+    .unwrap();
     let import = start.elapsed();
     println!("| measure | n | result |\n|---|---|---|");
     println!(
@@ -114,7 +121,14 @@ fn main() {
         parsed.as_secs_f64()
     );
     let rest = households::parse_csv(csv_of(second).as_bytes(), today).unwrap();
-    households::import_rows(&mut store, &Actor::cli(), now, &rest, "bench2.csv").unwrap();
+    households::import_rows(
+        &mut store,
+        &demo::demo_actor("S003"),
+        now,
+        &rest,
+        "bench2.csv",
+    )
+    .unwrap();
 
     println!("\n| measure | n | p50 | p99 |\n|---|---|---|---|");
     let conn = store.conn();
@@ -163,7 +177,7 @@ fn main() {
     for child in &children {
         let start = Instant::now();
         store
-            .write(&Actor::cli(), now, |tx| {
+            .write(&Actor::kiosk(), now, |tx| {
                 enrolment::signup_in(tx, child.id_number.as_str(), "after-school")
             })
             .unwrap();

@@ -12,10 +12,10 @@ use serde_json::{json, Value};
 use crate::clock;
 use crate::data_dir;
 use crate::print::{self, Printing};
+use crate::store::actor::credential_required;
 use crate::store::{Actor, AppError, Store};
 use crate::usecase;
-use linli_core::staff::StaffMember;
-use linli_core::Text;
+use linli_core::staff::{Permission, StaffMember};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -85,7 +85,7 @@ pub enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
-    /// Sign a resident up for a programme.
+    /// Sign a resident up for a programme, at the desk for them (staff only; audited).
     Signup {
         /// The resident's ID number (18 characters).
         #[arg(long)]
@@ -93,15 +93,20 @@ pub enum Command {
         /// The programme's code.
         #[arg(long)]
         programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
     },
-    /// Cancel a resident's enrolment; a freed seat is offered to the head of the waiting list.
+    /// Cancel a resident's enrolment; a freed seat is offered to the head of the waiting
+    /// list (staff only; audited).
     Cancel {
         #[arg(long)]
         resident: String,
         #[arg(long)]
         programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
     },
-    /// Accept or decline a seat offered from the waiting list.
+    /// Accept or decline a seat offered from the waiting list (staff only; audited).
     Offer {
         #[arg(value_enum)]
         answer: OfferAnswer,
@@ -109,14 +114,23 @@ pub enum Command {
         resident: String,
         #[arg(long)]
         programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
     },
     /// Print where a resident stands in a programme now: confirmation, waiting-list
-    /// place, offer (with its deadline) or cancellation.
+    /// place, offer (with its deadline) or cancellation (staff only; audited).
     Slip {
         #[arg(long)]
         resident: String,
         #[arg(long)]
         programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// A resident's kiosk PIN and cards, set at the desk (staff only; audited).
+    Resident {
+        #[command(subcommand)]
+        action: ResidentAction,
     },
     /// Export records; ID numbers and phones are masked unless --unmasked with a staff credential.
     Export {
@@ -180,8 +194,36 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ResidentAction {
+    /// Set or reset the resident's six-digit kiosk PIN (the new PIN from
+    /// LINLI_RESIDENT_PIN or --new-pin).
+    SetPin {
+        #[arg(long)]
+        resident: String,
+        #[arg(
+            long = "new-pin",
+            env = "LINLI_RESIDENT_PIN",
+            value_name = "PIN",
+            hide_env_values = true
+        )]
+        new_pin: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Register a community card (the number the card reader reads) for the resident.
+    IssueCard {
+        #[arg(long)]
+        resident: String,
+        #[arg(long)]
+        card: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum VolunteerAction {
-    /// Start a shift.
+    /// Start a shift, at the desk for the volunteer (staff only; audited).
     ClockIn {
         /// The volunteer's ID number.
         #[arg(long)]
@@ -189,11 +231,16 @@ pub enum VolunteerAction {
         /// What they are doing, e.g. "四点半学校辅导".
         #[arg(long)]
         activity: String,
+        #[command(flatten)]
+        staff: StaffCredential,
     },
-    /// End the open shift; prints the clock-out slip (a record, not a certificate).
+    /// End the open shift; prints the clock-out slip (a record, not a certificate)
+    /// (staff only; audited).
     ClockOut {
         #[arg(long)]
         resident: String,
+        #[command(flatten)]
+        staff: StaffCredential,
     },
     /// Print a 志愿服务证明 of approved hours between two dates (staff only; audited).
     Certificate {
@@ -352,6 +399,19 @@ fn signed_in_staff(
     }
 }
 
+/// The signed-in staff member as the actor of a command that needs one; refused
+/// without `--staff` and a PIN. The use-case then checks the member's permission.
+fn staff_actor(
+    store: &mut Store,
+    credential: &StaffCredential,
+    permission: Permission,
+) -> Result<Actor, AppError> {
+    match signed_in_staff(store, credential)? {
+        Some(member) => Ok(Actor::member(&member)),
+        None => Err(credential_required(permission)),
+    }
+}
+
 fn volunteer(
     store: &mut Store,
     now: chrono::NaiveDateTime,
@@ -360,14 +420,20 @@ fn volunteer(
 ) -> Result<Value, AppError> {
     use usecase::services;
     match action {
-        VolunteerAction::ClockIn { resident, activity } => {
-            let shift = store.write(&Actor::cli(), now, |tx| {
+        VolunteerAction::ClockIn {
+            resident,
+            activity,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordVolunteerShifts)?;
+            let shift = store.write(&actor, now, |tx| {
                 services::clock_in_volunteer(tx, &resident, &activity)
             })?;
             Ok(json!({"shift": shift.id, "clock_in": shift.clock_in, "activity": shift.activity}))
         }
-        VolunteerAction::ClockOut { resident } => {
-            let (shift, slips) = store.write_issuing(&Actor::cli(), now, |tx| {
+        VolunteerAction::ClockOut { resident, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RecordVolunteerShifts)?;
+            let (shift, slips) = store.write_issuing(&actor, now, |tx| {
                 services::clock_out_volunteer(tx, &resident, printing)
             })?;
             Ok(json!({
@@ -383,30 +449,35 @@ fn volunteer(
             to,
             staff,
         } => {
-            let Some(member) = signed_in_staff(store, &staff)? else {
-                return Err(usecase::staff::credential_required(Text::new(
-                    "志愿服务证明须由有权限的工作人员出具：请提供 --staff 和密码",
-                    "a volunteer certificate is issued by a staff member with that permission: give --staff and a PIN",
-                )));
-            };
-            linli_core::staff::authorise(
-                &member,
-                linli_core::staff::Permission::ApproveVolunteerHours,
-            )?;
-            if from > to {
-                return Err(crate::store::Refused::new(
-                    "bad_period",
-                    Text::new("日期范围有误", "the period is wrong"),
-                    vec![Text::new(
-                        format!("开始日期 {from} 晚于结束日期 {to}"),
-                        format!("The first day {from} is after the last day {to}"),
-                    )],
-                )
-                .into());
-            }
-            store.write(&Actor::staff(&member.code), now, |tx| {
+            let actor = staff_actor(store, &staff, Permission::ApproveVolunteerHours)?;
+            store.write(&actor, now, |tx| {
                 services::volunteer_certificate(tx, &resident, from..=to, printing)
             })
+        }
+    }
+}
+
+fn resident(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: ResidentAction,
+) -> Result<Value, AppError> {
+    match action {
+        ResidentAction::SetPin {
+            resident,
+            new_pin,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            usecase::residents::set_pin(store, &actor, now, &resident, &new_pin)
+        }
+        ResidentAction::IssueCard {
+            resident,
+            card,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            usecase::residents::issue_card(store, &actor, now, &resident, &card)
         }
     }
 }
@@ -429,31 +500,43 @@ fn dispatch(
         Command::Import {
             what: ImportWhat::Households { file, staff },
         } => {
-            let actor = signed_in_staff(store, &staff)?
-                .map_or_else(Actor::cli, |member| Actor::staff(&member.code));
+            let actor = staff_actor(store, &staff, Permission::ImportHouseholds)?;
             usecase::households::import_file(store, &actor, now, &file)
         }
         Command::Signup {
             resident,
             programme,
-        } => usecase::enrolment::signup(store, &Actor::cli(), now, &resident, &programme, printing),
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            usecase::enrolment::signup(store, &actor, now, &resident, &programme, printing)
+        }
         Command::Cancel {
             resident,
             programme,
-        } => usecase::enrolment::cancel(store, &Actor::cli(), now, &resident, &programme, printing),
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            usecase::enrolment::cancel(store, &actor, now, &resident, &programme, printing)
+        }
         Command::Offer {
             answer,
             resident,
             programme,
-        } => usecase::enrolment::answer_offer(
-            store,
-            &Actor::cli(),
-            now,
-            &resident,
-            &programme,
-            answer == OfferAnswer::Accept,
-            printing,
-        ),
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            usecase::enrolment::answer_offer(
+                store,
+                &actor,
+                now,
+                &resident,
+                &programme,
+                answer == OfferAnswer::Accept,
+                printing,
+            )
+        }
+        Command::Resident { action } => resident(store, now, action),
         Command::Export {
             what,
             format,
@@ -464,10 +547,7 @@ fn dispatch(
                 match signed_in_staff(store, &staff)? {
                     Some(member) => Some(member),
                     None => {
-                        return Err(usecase::staff::credential_required(Text::new(
-                            "显示完整身份证号和手机号须由有权限的工作人员操作：请提供 --staff 和密码",
-                            "showing full ID numbers and phones needs a staff member with that permission: give --staff and a PIN",
-                        )))
+                        return Err(credential_required(Permission::ExportUnmaskedPersonalData))
                     }
                 }
             } else {
@@ -481,33 +561,24 @@ fn dispatch(
         }
         Command::Reprint { serial, staff } => {
             let Some(member) = signed_in_staff(store, &staff)? else {
-                return Err(usecase::staff::credential_required(Text::new(
-                    "补打凭条须由有权限的工作人员操作：请提供 --staff 和密码",
-                    "reprinting a slip needs a staff member with that permission: give --staff and a PIN",
-                )));
+                return Err(credential_required(Permission::ReprintSlips));
             };
             usecase::printing::reprint(store, &member, now, &serial)
         }
         Command::Slip {
             resident,
             programme,
-        } => usecase::enrolment::status_slip(
-            store,
-            &Actor::cli(),
-            now,
-            &resident,
-            &programme,
-            printing,
-        ),
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            usecase::enrolment::status_slip(store, &actor, now, &resident, &programme, printing)
+        }
         Command::Volunteer { action } => volunteer(store, now, action, printing),
         Command::Alerts { action } => match action.unwrap_or(AlertAction::List) {
             AlertAction::List => usecase::alerts::open(store),
             AlertAction::Ack { id, staff } => {
                 let Some(member) = signed_in_staff(store, &staff)? else {
-                    return Err(usecase::staff::credential_required(Text::new(
-                        "处理呼叫须登记是哪位工作人员：请提供 --staff 和密码",
-                        "answering a call records who answered: give --staff and a PIN",
-                    )));
+                    return Err(credential_required(Permission::AnswerCalls));
                 };
                 usecase::alerts::acknowledge(store, &member, now, id)
             }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod data_dir;
 pub mod devices;
 pub mod kiosk;
+pub mod offer_sweep;
 pub mod print;
 pub mod store;
 pub mod sync;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{count, demo_pin, json, linli, ok, refused};
+use common::{as_staff, count, demo_pin, json, linli, ok, refused, staff_ok, staff_refused};
 
 const CSV_HEADER: &str = "household_code,address,name,id_number,phone,tags\n";
 // Valid GB 11643 numbers: a mother, her son aged 9 and an elderly man living alone.
@@ -98,6 +98,10 @@ fn demo_seeds_a_whole_centre_once() {
 #[test]
 fn import_is_all_or_nothing_and_names_line_column_and_reason() {
     let dir = tempfile::tempdir().unwrap();
+    // Staff to import with: the demo centre's manager.
+    let demo = ok(dir.path(), &["demo"]);
+    let residents_before = count(dir.path(), "SELECT count(*) FROM residents");
+    let events_before = count(dir.path(), "SELECT count(*) FROM outbox");
     let bad = dir.path().join("bad.csv");
     let good_line = format!(
         "T-001,海富花园1栋101,张丽,{},13800138000,low_income\n",
@@ -112,7 +116,12 @@ fn import_is_all_or_nothing_and_names_line_column_and_reason() {
         format!("{CSV_HEADER}{good_line}T-001,海富花园1栋101,张小明,{wrong_check},,\nT-002,海富花园2栋202,王大爷,{},12345,Low Income\n", valid_id(&ELDER[..17])),
     )
     .unwrap();
-    let v = refused(dir.path(), &["import", "households", bad.to_str().unwrap()]);
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S003",
+        &["import", "households", bad.to_str().unwrap()],
+    );
     let reasons: Vec<String> = v["reasons"]
         .as_array()
         .unwrap()
@@ -139,27 +148,37 @@ fn import_is_all_or_nothing_and_names_line_column_and_reason() {
     );
     assert_eq!(
         count(dir.path(), "SELECT count(*) FROM residents"),
-        0,
+        residents_before,
         "nothing imported"
     );
-    assert_eq!(count(dir.path(), "SELECT count(*) FROM outbox"), 0);
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM outbox"),
+        events_before
+    );
 
     let good = dir.path().join("good.csv");
     std::fs::write(&good, family_csv()).unwrap();
-    let first = ok(
+    let first = staff_ok(
         dir.path(),
+        &demo,
+        "S003",
         &["import", "households", good.to_str().unwrap()],
     );
     assert_eq!(first["imported"]["residents_created"], 3);
     assert_eq!(first["imported"]["households_created"], 2);
     let events = count(dir.path(), "SELECT count(*) FROM outbox");
-    let second = ok(
+    let second = staff_ok(
         dir.path(),
+        &demo,
+        "S003",
         &["import", "households", good.to_str().unwrap()],
     );
     assert_eq!(second["imported"]["residents_created"], 0);
     assert_eq!(second["imported"]["unchanged"], 3);
-    assert_eq!(count(dir.path(), "SELECT count(*) FROM residents"), 3);
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM residents"),
+        residents_before + 3
+    );
     assert_eq!(
         count(dir.path(), "SELECT count(*) FROM outbox"),
         events,
@@ -170,14 +189,17 @@ fn import_is_all_or_nothing_and_names_line_column_and_reason() {
 #[test]
 fn a_missing_column_is_named() {
     let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
     let file = dir.path().join("x.csv");
     std::fs::write(
         &file,
         "household_code,address,name,id_number,tags\nA,B,C,D,\n",
     )
     .unwrap();
-    let v = refused(
+    let v = staff_refused(
         dir.path(),
+        &demo,
+        "S003",
         &["import", "households", file.to_str().unwrap()],
     );
     assert!(v["reasons"][0].as_str().unwrap().contains("phone"), "{v}");
@@ -186,7 +208,7 @@ fn a_missing_column_is_named() {
 #[test]
 fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat() {
     let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["demo"]);
+    let demo = ok(dir.path(), &["demo"]);
     // Find two children in term age with no enrolment in after-school, fill the rest.
     let enrolments = ok(dir.path(), &["export", "programmes"]);
     let after = enrolments
@@ -222,8 +244,10 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
     let mut confirmed = Vec::new();
     let mut waitlisted = None;
     for id in &candidates {
-        let out = linli(
+        let out = as_staff(
             dir.path(),
+            &demo,
+            "S001",
             &["signup", "--resident", id, "--programme", "after-school"],
         );
         if !out.status.success() {
@@ -250,8 +274,10 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
     assert!(!confirmed.is_empty());
 
     // The same child again is a duplicate, with a reason.
-    let dup = refused(
+    let dup = staff_refused(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "signup",
             "--resident",
@@ -262,8 +288,10 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
     );
     assert_eq!(dup["code"], "duplicate", "{dup}");
 
-    let cancelled = ok(
+    let cancelled = staff_ok(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "cancel",
             "--resident",
@@ -301,8 +329,10 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
             |r| r.get(0),
         )
         .unwrap();
-    let slip = ok(
+    let slip = staff_ok(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "slip",
             "--resident",
@@ -336,13 +366,17 @@ fn an_ineligible_resident_gets_every_reason() {
     let file = dir.path().join("f.csv");
     std::fs::write(&file, family_csv()).unwrap();
     // The centre's settings come from the demo; import our family beside it.
-    ok(dir.path(), &["demo"]);
-    ok(
+    let demo = ok(dir.path(), &["demo"]);
+    staff_ok(
         dir.path(),
+        &demo,
+        "S003",
         &["import", "households", file.to_str().unwrap()],
     );
-    let v = refused(
+    let v = staff_refused(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "signup",
             "--resident",
@@ -362,10 +396,12 @@ fn an_ineligible_resident_gets_every_reason() {
 #[test]
 fn bad_input_is_refused_specifically_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["demo"]);
+    let demo = ok(dir.path(), &["demo"]);
     let before = count(dir.path(), "SELECT count(*) FROM outbox");
-    let v = refused(
+    let v = staff_refused(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "signup",
             "--resident",
@@ -382,8 +418,10 @@ fn bad_input_is_refused_specifically_and_changes_nothing() {
         v["reasons"].to_string().contains("18"),
         "says an ID number has 18 characters: {v}"
     );
-    let v = refused(
+    let v = staff_refused(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "signup",
             "--resident",
@@ -665,7 +703,11 @@ fn the_data_directory_and_its_files_are_the_kiosk_users_alone_whatever_the_umask
         .env("LINLI_TEST_NOW", common::TODAY)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // A slip in the spool too (run with the permissive umask again).
     let shell = format!(
         "umask 000; exec '{}' --data-dir '{}' print-test",
@@ -677,8 +719,13 @@ fn the_data_directory_and_its_files_are_the_kiosk_users_alone_whatever_the_umask
         .env("LINLI_TEST_NOW", common::TODAY)
         .output()
         .unwrap();
-    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stdout));
-    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stdout)
+    );
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "the data directory");
     let mut checked = 0;
     for entry in walk(&data) {
@@ -703,4 +750,292 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         out.push(path);
     }
     out
+}
+
+#[test]
+fn every_desk_command_needs_a_staff_member_allowed_to_do_it_and_names_them_in_the_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+    let child: String = conn
+        .query_row(
+            "SELECT id_number FROM residents WHERE birth_date BETWEEN '2016-01-01' AND '2018-06-30'
+             AND id_number NOT IN (SELECT resident FROM enrolments) ORDER BY id_number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let volunteer: String = conn
+        .query_row(
+            "SELECT id_number FROM volunteers WHERE id_number NOT IN
+             (SELECT volunteer FROM shifts WHERE status = 'open') ORDER BY id_number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let file = dir.path().join("f.csv");
+    std::fs::write(&file, family_csv()).unwrap();
+    let before = count(dir.path(), "SELECT count(*) FROM outbox");
+    let commands: Vec<Vec<&str>> = vec![
+        vec![
+            "signup",
+            "--resident",
+            &child,
+            "--programme",
+            "after-school",
+        ],
+        vec![
+            "cancel",
+            "--resident",
+            &child,
+            "--programme",
+            "after-school",
+        ],
+        vec![
+            "offer",
+            "accept",
+            "--resident",
+            &child,
+            "--programme",
+            "lunch-care",
+        ],
+        vec!["slip", "--resident", &child, "--programme", "after-school"],
+        vec![
+            "volunteer",
+            "clock-in",
+            "--resident",
+            &volunteer,
+            "--activity",
+            "助餐送餐",
+        ],
+        vec!["volunteer", "clock-out", "--resident", &volunteer],
+        vec!["import", "households", file.to_str().unwrap()],
+        vec![
+            "resident",
+            "set-pin",
+            "--resident",
+            &child,
+            "--new-pin",
+            "285714",
+        ],
+        vec![
+            "resident",
+            "issue-card",
+            "--resident",
+            &child,
+            "--card",
+            "88991234",
+        ],
+    ];
+    for args in &commands {
+        let v = refused(dir.path(), args);
+        assert_eq!(v["code"], "staff_credential_required", "{args:?}: {v}");
+    }
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM outbox"),
+        before,
+        "nothing done without a staff member"
+    );
+    // A technician may configure the device but sign nobody up.
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S004",
+        &[
+            "signup",
+            "--resident",
+            &child,
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert_eq!(v["code"], "not_permitted", "{v}");
+    // The front desk imports nobody in bulk: that is the manager's.
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &["import", "households", file.to_str().unwrap()],
+    );
+    assert_eq!(v["code"], "not_permitted", "{v}");
+
+    // Done by the clerk, the sign-up is the clerk's in the audit log.
+    let signed = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "signup",
+            "--resident",
+            &child,
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert_eq!(signed["status"], "confirmed", "{signed}");
+    let masked = linli_core::identity::mask_id_number(&child);
+    assert_eq!(
+        count(
+            dir.path(),
+            &format!("SELECT count(*) FROM audit_log WHERE action = 'signup_confirmed' AND subject = '{masked}' AND actor = 'staff:S001'")
+        ),
+        1
+    );
+    let pin = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "resident",
+            "set-pin",
+            "--resident",
+            &child,
+            "--new-pin",
+            "285714",
+        ],
+    );
+    assert_eq!(pin["pin_set"], true);
+    assert!(!pin.to_string().contains(&child), "masked: {pin}");
+    let card = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "resident",
+            "issue-card",
+            "--resident",
+            &child,
+            "--card",
+            "88991234",
+        ],
+    );
+    assert_eq!(card["card"], "card ****1234", "{card}");
+    for action in ["resident_pin_set", "resident_card_issued"] {
+        assert_eq!(
+            count(
+                dir.path(),
+                &format!("SELECT count(*) FROM audit_log WHERE action = '{action}' AND actor = 'staff:S001'")
+            ),
+            1,
+            "{action}"
+        );
+    }
+}
+
+#[test]
+fn an_import_reads_files_as_excel_saves_them_and_names_the_lines_a_person_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let import = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        as_staff(
+            dir.path(),
+            &demo,
+            "S003",
+            &["import", "households", path.to_str().unwrap()],
+        )
+    };
+    // Windows line endings: the bad phone is on line 3 as Notepad shows it.
+    let crlf = format!(
+        "{}\r\nW-1,海富花园3栋301,李梅,{},13800138001,\r\nW-1,海富花园3栋301,李小兵,{},12345,\r\n",
+        CSV_HEADER.trim_end(),
+        valid_id("44030619800101002"),
+        valid_id("44030620170101001")
+    );
+    let out = import("crlf.csv", crlf.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let reasons = v["reasons"].to_string();
+    assert!(reasons.contains("line 3, column phone"), "{reasons}");
+
+    // GBK, as Excel on Chinese Windows saves "CSV".
+    let good = format!(
+        "{}\r\nW-2,海富花园4栋401,黄秀英,{},13800138002,elderly_60\r\n",
+        CSV_HEADER.trim_end(),
+        valid_id("44030619500101002")
+    );
+    let (gbk, _, _) = encoding_rs::GBK.encode(&good);
+    let out = import("gbk.csv", &gbk);
+    let v = json(&out);
+    assert!(out.status.success(), "{v}");
+    assert_eq!(v["imported"]["residents_created"], 1);
+    let name = count(
+        dir.path(),
+        "SELECT count(*) FROM residents WHERE name = '黄秀英' AND household_code = 'W-2'",
+    );
+    assert_eq!(name, 1, "the name arrived in Chinese, not mojibake");
+
+    // A column named twice is refused by name before any row is read.
+    let twice = format!(
+        "household_code,address,name,id_number,phone,tags,name\nW-3,海富花园5栋501,王芳,{},,,王二\n",
+        valid_id("44030619900101002")
+    );
+    let v = json(&import("twice.csv", twice.as_bytes()));
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("column name: this column appears 2 times"),
+        "{v}"
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM residents WHERE name = '王芳'"
+        ),
+        0
+    );
+
+    // A misspelt column is named.
+    let misspelt = "household_code,address,name,idnumber,phone,tags\nW-4,x,y,z,,\n";
+    let v = json(&import("misspelt.csv", misspelt.as_bytes()));
+    assert!(v["reasons"].to_string().contains("idnumber"), "{v}");
+
+    // A name with an invisible right-to-left override is refused.
+    let sneaky = format!(
+        "{CSV_HEADER}W-5,海富花园6栋601,张\u{202E}三,{},,\n",
+        valid_id("44030619910101002")
+    );
+    let v = json(&import("sneaky.csv", sneaky.as_bytes()));
+    assert!(
+        v["reasons"].to_string().contains("control characters"),
+        "{v}"
+    );
+}
+
+#[test]
+fn an_endless_or_huge_import_is_refused_with_a_sentence_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let out = as_staff(
+        dir.path(),
+        &demo,
+        "S003",
+        &["import", "households", "/dev/zero"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("larger than 16 MB"),
+        "{v}"
+    );
+    // One line without end, small enough to read: named as too long.
+    let path = dir.path().join("one-line.csv");
+    std::fs::write(&path, "x".repeat(100_000)).unwrap();
+    let v = json(&as_staff(
+        dir.path(),
+        &demo,
+        "S003",
+        &["import", "households", path.to_str().unwrap()],
+    ));
+    assert!(v["reasons"][0].as_str().unwrap().contains("line 1"), "{v}");
 }

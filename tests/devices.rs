@@ -118,3 +118,62 @@ fn a_broken_configuration_holds_slips_but_not_the_call_for_help() {
     devices.call_button.as_ref().unwrap().press();
     eventually("the call reaching the staff", || open_calls(&worker) == 1);
 }
+
+#[test]
+fn an_offer_whose_deadline_passes_goes_to_the_next_person_without_anyone_touching_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    linli::usecase::demo::seed(&mut store, linli::clock::now()).unwrap();
+    // The demo's open lunch-care offer, with its deadline moved into the past.
+    let offered: String = store
+        .conn()
+        .query_row(
+            "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'offered'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Through a connection of its own, as time passing looks to the store.
+    rusqlite::Connection::open(store.path())
+        .unwrap()
+        .execute(
+            "UPDATE enrolments SET offer_deadline = '2000-01-01T00:00:00' WHERE status = 'offered'",
+            [],
+        )
+        .unwrap();
+    let worker = StoreWorker::spawn(store);
+    let _sweep = linli::offer_sweep::OfferSweep::spawn(worker.clone(), Duration::from_millis(100));
+    let status = |worker: &StoreWorker, id: String| {
+        worker
+            .call(move |store| {
+                store
+                    .conn()
+                    .query_row(
+                        "SELECT status FROM enrolments WHERE resident = ?1 AND programme_code = 'lunch-care' ORDER BY rowid DESC LIMIT 1",
+                        [&id],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .unwrap()
+            })
+            .unwrap()
+    };
+    eventually("the lapsed offer is handed on", || {
+        status(&worker, offered.clone()) != "offered"
+    });
+    let now_offered = worker
+        .call(|store| {
+            store
+                .conn()
+                .query_row(
+                    "SELECT count(*) FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'offered'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+        })
+        .unwrap();
+    assert_eq!(
+        now_offered, 1,
+        "the seat went to the next person on the list"
+    );
+}

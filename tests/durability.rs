@@ -27,6 +27,9 @@ fn killing_linli_mid_write_loses_nothing_it_reported_and_half_writes_nothing() {
         .output()
         .unwrap();
     assert!(seeded.status.success());
+    let demo: serde_json::Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let pin = demo["staff"][0]["pin"].as_str().unwrap().to_string();
+    assert_eq!(demo["staff"][0]["code"], "S001");
 
     let elders: Vec<String> = {
         let conn = rusqlite::Connection::open(data.join("linli.sqlite")).unwrap();
@@ -51,6 +54,8 @@ fn killing_linli_mid_write_loses_nothing_it_reported_and_half_writes_nothing() {
             .arg("--data-dir")
             .arg(data)
             .args(["signup", "--resident", id, "--programme", "day-care"])
+            .args(["--staff", "S001"])
+            .env("LINLI_STAFF_PIN", &pin)
             .env("LINLI_NOW", TODAY)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

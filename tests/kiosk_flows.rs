@@ -16,6 +16,7 @@ use linli::kiosk::{
 };
 use linli::store::Store;
 use linli::usecase::demo;
+use linli_hardware::reader::Token;
 use slint::{ComponentHandle, Model};
 
 struct Kiosk {
@@ -458,29 +459,48 @@ fn five_wrong_staff_pins_lock_the_keypad_for_five_minutes_whatever_the_number() 
 }
 
 #[test]
-fn a_card_on_the_reader_signs_in_but_never_takes_over_a_session() {
+fn a_card_and_its_pin_sign_in_a_qr_code_never_does_and_neither_takes_over_a_session() {
     let k = kiosk();
     let store = Inline(k.store.clone());
     let (card, name, household) = {
+        // A card whose holder has a kiosk PIN.
         let rows = k.query(
             "SELECT c.token || '|' || r.name || '|' || r.household_code FROM resident_cards c
-             JOIN residents r ON r.id_number = c.id_number ORDER BY c.token LIMIT 1",
+             JOIN residents r ON r.id_number = c.id_number
+             JOIN resident_pins p ON p.id_number = c.id_number ORDER BY c.token LIMIT 1",
         );
         let parts: Vec<String> = rows[0].split('|').map(str::to_string).collect();
         (parts[0].clone(), parts[1].clone(), parts[2].clone())
     };
     let state = linli::kiosk::resident::connect(&k.window, store.clone(), || {});
+    let message = || {
+        k.window
+            .global::<IdentifyAdapter>()
+            .get_message()
+            .to_string()
+    };
 
-    // An unregistered card: told so, on the identify screen, and nothing else happens.
-    resident::present_token(&k.window, &state, &store, "123456789".into());
+    // A QR code carrying the card's number is not the card: it signs nobody in.
+    resident::present_token(&k.window, &state, &store, Token::Code(card.clone()));
     assert_eq!(k.screen(), Screen::Identify);
-    assert!(k
-        .window
-        .global::<IdentifyAdapter>()
-        .get_message()
-        .contains("没有登记"));
+    assert!(message().contains("二维码不能用于登录"), "{}", message());
+    assert!(!k.window.global::<IdentifyAdapter>().get_entering_pin());
 
-    resident::present_token(&k.window, &state, &store, card.clone());
+    // An unregistered card asks for a PIN like any card, and gets the words a wrong
+    // PIN gets: the kiosk never says which cards exist.
+    resident::present_token(&k.window, &state, &store, Token::Card("123456789".into()));
+    assert!(k.window.global::<IdentifyAdapter>().get_entering_pin());
+    assert!(message().contains("请输入6位密码"), "{}", message());
+    k.type_digits(demo::DEMO_RESIDENT_PIN);
+    k.press("确定");
+    assert_eq!(k.screen(), Screen::Identify);
+    assert!(message().contains("卡片或密码不正确"), "{}", message());
+
+    // The holder's card, then their PIN.
+    resident::present_token(&k.window, &state, &store, Token::Card(card.clone()));
+    assert_eq!(k.screen(), Screen::Identify, "a card alone opens nothing");
+    k.type_digits(demo::DEMO_RESIDENT_PIN);
+    k.press("确定");
     assert_eq!(k.screen(), Screen::Members);
     let greeting = k.window.global::<HouseholdAdapter>().get_greeting();
     assert!(greeting.contains(name.as_str()), "{greeting}");
@@ -496,10 +516,18 @@ fn a_card_on_the_reader_signs_in_but_never_takes_over_a_session() {
 
     // Mid-session, another card on the reader changes nothing.
     let other = k.query("SELECT token FROM resident_cards ORDER BY token DESC LIMIT 1");
-    resident::present_token(&k.window, &state, &store, other[0].clone());
+    resident::present_token(&k.window, &state, &store, Token::Card(other[0].clone()));
     assert_eq!(
         k.window.global::<HouseholdAdapter>().get_greeting(),
         greeting
+    );
+    let audited = k.query(
+        "SELECT action || ' ' || subject FROM audit_log WHERE action IN ('code_presented_at_sign_in', 'resident_sign_in_failed') ORDER BY seq",
+    );
+    assert_eq!(audited.len(), 2, "{audited:?}");
+    assert!(
+        audited.iter().all(|a| a.contains("****")),
+        "masked: {audited:?}"
     );
 }
 
@@ -593,4 +621,215 @@ fn a_bad_rating_with_a_reason_opens_a_follow_up_and_each_use_is_rated_once() {
 fn place_in(text: &str) -> u32 {
     let after = &text[text.find('第').unwrap() + '第'.len_utf8()..];
     after[..after.find('位').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn an_unknown_phone_and_a_wrong_pin_read_and_cost_the_same() {
+    let k = kiosk();
+    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let checks = linli::usecase::staff::pin_checks_on_this_thread;
+    let message = || {
+        k.window
+            .global::<IdentifyAdapter>()
+            .get_message()
+            .to_string()
+    };
+
+    let before = checks();
+    k.sign_in("13000000001", "135792");
+    let unknown = message();
+    assert_eq!(
+        checks() - before,
+        1,
+        "an unknown phone costs one argon2 check"
+    );
+    k.press("返回首页");
+
+    let before = checks();
+    k.sign_in(&phone, "135792");
+    let wrong = message();
+    assert_eq!(checks() - before, 1, "a wrong PIN costs one argon2 check");
+    assert_eq!(unknown, wrong, "the same words for both");
+    k.press("返回首页");
+
+    let before = checks();
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    assert_eq!(k.screen(), Screen::Members);
+    assert_eq!(checks() - before, 1, "and a right one, one");
+}
+
+#[test]
+fn five_failures_across_phones_pause_the_kiosk_and_a_restart_does_not_lift_it() {
+    let k = kiosk();
+    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    // Five different phone numbers, none of them an account.
+    for n in 1..=5 {
+        k.sign_in(&format!("1380000000{n}"), "135792");
+        assert_eq!(k.screen(), Screen::Identify);
+        k.press("返回首页");
+    }
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    assert_eq!(k.screen(), Screen::Identify, "the kiosk's keypad is paused");
+    let message = k
+        .window
+        .global::<IdentifyAdapter>()
+        .get_message()
+        .to_string();
+    assert!(message.contains("本机居民登录已暂停"), "{message}");
+
+    k.press("返回首页");
+    // Five wrong staff PINs lock the staff keypad too.
+    for code in ["001", "002", "003", "004", "001"] {
+        k.staff_sign_in(code, "000000");
+        k.press("返回首页");
+    }
+    // A new kiosk process on the same data: both pauses hold.
+    let path = k.store.lock().unwrap().path().to_path_buf();
+    let mut reopened = Store::open(&path).unwrap();
+    let now = linli::clock::now();
+    let code = |error: linli::store::AppError| match error {
+        linli::store::AppError::Refused(refused) => refused.code,
+        other => panic!("{other}"),
+    };
+    let resident =
+        linli::usecase::residents::sign_in(&mut reopened, now, &phone, demo::DEMO_RESIDENT_PIN);
+    assert_eq!(code(resident.unwrap_err()), "keypad_locked");
+    let pin = k.staff_pin("S003");
+    let staff = linli::usecase::staff::authenticate_at_keypad(&mut reopened, "S003", &pin, now);
+    assert_eq!(code(staff.unwrap_err()), "keypad_locked");
+    // The lock lifts after five minutes.
+    let later = now + chrono::Duration::minutes(6);
+    assert!(linli::usecase::residents::sign_in(
+        &mut reopened,
+        later,
+        &phone,
+        demo::DEMO_RESIDENT_PIN
+    )
+    .is_ok());
+}
+
+type Pending = Arc<Mutex<Vec<Box<dyn FnOnce() + Send>>>>;
+
+/// A backend that runs jobs when the test says so, as a busy store thread would.
+#[derive(Clone)]
+struct Deferred {
+    store: Arc<Mutex<Store>>,
+    pending: Pending,
+}
+
+impl linli::kiosk::backend::Backend for Deferred {
+    fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Store) -> T + Send + 'static,
+        on_ui: impl FnOnce(T) + Send + 'static,
+    ) {
+        let store = self.store.clone();
+        self.pending.lock().unwrap().push(Box::new(move || {
+            let result = job(&mut store.lock().unwrap());
+            on_ui(result);
+        }));
+    }
+}
+
+impl Deferred {
+    fn finish(&self) {
+        let jobs: Vec<_> = std::mem::take(&mut *self.pending.lock().unwrap());
+        for job in jobs {
+            job();
+        }
+    }
+}
+
+#[test]
+fn an_answer_that_arrives_after_the_session_ended_never_reaches_the_next_screen() {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    demo::seed(&mut store, linli::clock::now()).unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let backend = Deferred {
+        store: store.clone(),
+        pending: Arc::default(),
+    };
+    let window = AppWindow::new().unwrap();
+    attract::connect(&window, Arc::default());
+    let state = resident::connect(&window, backend.clone(), || {});
+    let staff = linli::kiosk::staff::connect(&window, backend.clone());
+    let weak = window.as_weak();
+    window.global::<Session>().on_wipe(move || {
+        if let Some(window) = weak.upgrade() {
+            linli::kiosk::wipe(&window, &state, &staff);
+        }
+    });
+    window.show().unwrap();
+    let k = Kiosk {
+        window,
+        store,
+        demo: serde_json::Value::Null,
+        _dir: dir,
+    };
+    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    k.press("点此开始");
+    k.type_digits(&phone);
+    k.press("确定");
+    k.type_digits(demo::DEMO_RESIDENT_PIN);
+    k.press("确定");
+    // While the PIN is being checked the confirm key waits.
+    assert!(k.window.global::<IdentifyAdapter>().get_busy());
+    // The resident walks away and the session ends before the answer comes.
+    k.window.global::<Session>().invoke_end();
+    backend.finish();
+    assert_eq!(k.screen(), Screen::Attract, "the late answer is dropped");
+    assert_eq!(k.window.global::<HouseholdAdapter>().get_greeting(), "");
+    assert_eq!(
+        k.window
+            .global::<HouseholdAdapter>()
+            .get_members()
+            .row_count(),
+        0
+    );
+    // A failed answer gives the key back.
+    k.press("点此开始");
+    k.type_digits("13000000001");
+    k.press("确定");
+    k.type_digits("135792");
+    k.press("确定");
+    assert!(k.window.global::<IdentifyAdapter>().get_busy());
+    backend.finish();
+    assert!(!k.window.global::<IdentifyAdapter>().get_busy());
+    assert!(!k
+        .window
+        .global::<IdentifyAdapter>()
+        .get_message()
+        .is_empty());
+}
+
+#[test]
+fn the_rating_list_is_forgotten_with_the_session() {
+    let k = kiosk();
+    let phone = k.query(
+        "SELECT p.phone FROM residents p
+         JOIN resident_pins pin ON pin.id_number = p.id_number
+         JOIN residents c ON c.household_code = p.household_code
+         JOIN attendance a ON a.resident = c.id_number
+         JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code AND e.status = 'confirmed'
+         WHERE a.session_date >= date('now', '-25 days')
+         ORDER BY p.id_number LIMIT 1",
+    );
+    if phone.is_empty() {
+        // On a date with no school days in the demo's last weeks there is nothing to rate.
+        return;
+    }
+    k.sign_in(&phone[0], demo::DEMO_RESIDENT_PIN);
+    k.press("评价服务");
+    assert!(k.window.global::<RatingAdapter>().get_uses().row_count() > 0);
+    k.window.global::<Session>().invoke_end();
+    assert_eq!(k.window.global::<RatingAdapter>().get_uses().row_count(), 0);
+    // Whatever the screen still held in closures is gone too: a submit now rates nothing.
+    let ratings = k.query("SELECT count(*) || '' FROM ratings");
+    let adapter = k.window.global::<RatingAdapter>();
+    adapter.set_chosen(0);
+    adapter.set_level(5);
+    adapter.invoke_submit();
+    assert_eq!(k.query("SELECT count(*) || '' FROM ratings"), ratings);
 }

@@ -100,7 +100,9 @@ fn a_job_whose_sender_died_is_held_in_doubt_until_staff_reprint_it() {
         .and_hms_opt(10, 5, 0)
         .unwrap();
     store
-        .write(&Actor::staff("S001"), now, |tx| print::reprint(tx, &serial))
+        .write(&linli::usecase::demo::demo_actor("S001"), now, |tx| {
+            print::reprint(tx, &serial)
+        })
         .unwrap();
     assert_eq!(
         spooler.run_once().unwrap(),

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{command, count, demo_pin, json, linli, ok, refused};
+use common::{command, count, demo_pin, json, linli, ok, refused, staff_ok};
 use serde_json::Value;
 
 const CUT: [u8; 4] = [0x1D, 0x56, 0x41, 0x01];
@@ -97,14 +97,16 @@ fn the_test_page_prints_to_the_simulator_and_a_reprint_needs_staff() {
 #[test]
 fn paper_out_keeps_the_slip_and_it_prints_once_paper_is_back() {
     let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["demo"]);
+    let demo = ok(dir.path(), &["demo"]);
     let child = free_child(dir.path());
     std::fs::create_dir_all(spool(dir.path())).unwrap();
     std::fs::write(spool(dir.path()).join("PAPER_OUT"), "").unwrap();
 
     let started = Instant::now();
-    let v = ok(
+    let v = staff_ok(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "signup",
             "--resident",
@@ -161,10 +163,12 @@ fn paper_out_keeps_the_slip_and_it_prints_once_paper_is_back() {
 #[test]
 fn no_print_records_the_action_without_a_slip() {
     let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["demo"]);
+    let demo = ok(dir.path(), &["demo"]);
     let child = free_child(dir.path());
-    let v = ok(
+    let v = staff_ok(
         dir.path(),
+        &demo,
+        "S001",
         &[
             "--no-print",
             "signup",
@@ -340,6 +344,8 @@ fn a_volunteer_takes_home_a_record_and_staff_print_a_certificate() {
         .unwrap();
     let at = |time: &str, args: &[&str]| {
         let out = command(dir.path(), args)
+            .args(["--staff", "S001"])
+            .env("LINLI_STAFF_PIN", demo_pin(&demo, "S001"))
             .env("LINLI_TEST_NOW", format!("2026-11-23T{time}"))
             .output()
             .unwrap();

@@ -31,11 +31,11 @@ fn seeded() -> (tempfile::TempDir, Store) {
 }
 
 fn desk() -> Actor {
-    Actor::staff("S001")
+    demo::demo_actor("S001")
 }
 
 fn social_worker() -> Actor {
-    Actor::staff("S002")
+    demo::demo_actor("S002")
 }
 
 /// Where the outbox and the audit log end, to see what one use-case added.
@@ -539,7 +539,7 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     let before = marks(&store);
     let r = refused(
         store.write(&social_worker(), services::at(day, 14, 0), |tx| {
-            services::review_shift(tx, &shift.id, "S002", Some("   "))
+            services::review_shift(tx, &shift.id, Some("   "))
         }),
     );
     assert_eq!(r.code, "required");
@@ -556,7 +556,7 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     // The social worker approves: the 120 minutes now count.
     let approved = store
         .write(&social_worker(), services::at(day, 14, 5), |tx| {
-            services::review_shift(tx, &shift.id, "S002", None)
+            services::review_shift(tx, &shift.id, None)
         })
         .unwrap();
     assert_eq!(approved.approved_minutes(), 120);
@@ -590,7 +590,7 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     let before = marks(&store);
     let r = refused(
         store.write(&social_worker(), services::at(day, 15, 0), |tx| {
-            services::review_shift(tx, &shift.id, "S002", Some("记录有误"))
+            services::review_shift(tx, &shift.id, Some("记录有误"))
         }),
     );
     assert_eq!(r.code, "already_reviewed");
@@ -963,7 +963,7 @@ fn ledger_count(store: &Store, code: &str) -> i64 {
 #[test]
 fn a_business_is_filed_once_and_its_profit_is_never_distributed() {
     let (_dir, mut store) = seeded();
-    let manager = Actor::staff("S003");
+    let manager = demo::demo_actor("S003");
     let t0 = now();
 
     // The demo's two businesses were filed this year as numbers 1 and 2 of the district.
@@ -1357,7 +1357,7 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
     let clock_in = linli::clock::from_db(&clock_in).unwrap();
     let before = marks(&store);
     let r = refused(store.write(&social, now(), |tx| {
-        services::confirm_shift_end(tx, &shift_id, "S002", clock_in + Duration::hours(20), None)
+        services::confirm_shift_end(tx, &shift_id, clock_in + Duration::hours(20), None)
     }));
     assert!(
         zh(&r).contains("小时"),
@@ -1370,7 +1370,6 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
             services::confirm_shift_end(
                 tx,
                 &shift_id,
-                "S002",
                 clock_in + Duration::minutes(150),
                 Some("组织者确认"),
             )
@@ -1392,12 +1391,12 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
     );
     let before = marks(&store);
     refused(store.write(&social, now(), |tx| {
-        services::close_follow_up(tx, &rating_id, "S002", "  ")
+        services::close_follow_up(tx, &rating_id, "  ")
     }));
     assert_nothing_written(&store, before, "closing a follow-up without a note");
     store
         .write(&social, now(), |tx| {
-            services::close_follow_up(tx, &rating_id, "S002", "已电话回访家长，调整接送排队")
+            services::close_follow_up(tx, &rating_id, "已电话回访家长，调整接送排队")
         })
         .unwrap();
     assert_eq!(
@@ -1409,6 +1408,236 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
     );
     assert!(kinds_since(&store, before).contains(&"follow_up_changed".to_string()));
     refused(store.write(&social, now(), |tx| {
-        services::close_follow_up(tx, &rating_id, "S002", "再次")
+        services::close_follow_up(tx, &rating_id, "再次")
     }));
+}
+
+// ---------------------------------------------------------------- permissions
+
+/// Invariant 7: each staff use-case checks the permission itself, whatever screen or
+/// command reached it. Every one below is called with an actor that may not do it and
+/// must refuse in words, writing nothing.
+#[test]
+fn every_staff_use_case_checks_the_permission_itself() {
+    let (_dir, mut store) = seeded();
+    let child = one_string(
+        &store,
+        "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    );
+    let shift = one_string(
+        &store,
+        "SELECT id FROM shifts WHERE status = 'pending' ORDER BY id LIMIT 1",
+    );
+    let rating = one_string(
+        &store,
+        "SELECT rating_id FROM follow_ups WHERE status <> 'closed' LIMIT 1",
+    );
+    let elder = one_string(
+        &store,
+        "SELECT resident FROM enrolments WHERE programme_code = 'day-care' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    );
+    type Case<'a> = (
+        &'a str,
+        Box<dyn Fn(&mut linli::store::Tx<'_>) -> Result<(), AppError> + 'a>,
+    );
+    let cases: Vec<(Actor, Case)> = vec![
+        (
+            social_worker(),
+            (
+                "roll call",
+                Box::new(|tx| services::check_in(tx, "after-school", &child)),
+            ),
+        ),
+        (
+            Actor::kiosk(),
+            (
+                "day-care check-in",
+                Box::new(|tx| services::check_in(tx, "day-care", &elder)),
+            ),
+        ),
+        (
+            social_worker(),
+            (
+                "pickup",
+                Box::new(|tx| {
+                    services::check_out(tx, "after-school", &child, Some(&Collector::Alone))
+                }),
+            ),
+        ),
+        (
+            desk(),
+            (
+                "approve hours",
+                Box::new(|tx| services::review_shift(tx, &shift, None).map(|_| ())),
+            ),
+        ),
+        (
+            Actor::kiosk(),
+            (
+                "approve hours at the kiosk",
+                Box::new(|tx| services::review_shift(tx, &shift, None).map(|_| ())),
+            ),
+        ),
+        (
+            desk(),
+            (
+                "close a follow-up",
+                Box::new(|tx| services::close_follow_up(tx, &rating, "已回访").map(|_| ())),
+            ),
+        ),
+        (
+            desk(),
+            (
+                "register a volunteer",
+                Box::new(|tx| services::register_volunteer(tx, &child, "陪伴").map(|_| ())),
+            ),
+        ),
+        (
+            desk(),
+            (
+                "file a business",
+                Box::new(|tx| {
+                    business::act_on_filing(
+                        tx,
+                        "HF-B01",
+                        FilingAction::Suspend {
+                            reason: "检查".into(),
+                        },
+                        Printing::Skip,
+                    )
+                    .map(|_| ())
+                }),
+            ),
+        ),
+        (
+            social_worker(),
+            (
+                "record a ledger",
+                Box::new(|tx| {
+                    business::record_month(
+                        tx,
+                        "HF-B01",
+                        &ledger("2020-01", 1, 0, 0),
+                        Printing::Skip,
+                    )
+                    .map(|_| ())
+                }),
+            ),
+        ),
+        (
+            Actor::system(),
+            (
+                "a sign-up by nobody in particular",
+                Box::new(|tx| enrolment::signup_in(tx, &child, "calligraphy").map(|_| ())),
+            ),
+        ),
+        (
+            desk(),
+            (
+                "a rating in a resident's name",
+                Box::new(|tx| {
+                    services::submit_rating(
+                        tx,
+                        "after-school:2026-11-20:x",
+                        "after-school",
+                        5,
+                        vec![],
+                        None,
+                    )
+                    .map(|_| ())
+                }),
+            ),
+        ),
+    ];
+    for (actor, (what, case)) in cases {
+        let before = marks(&store);
+        let r = refused(store.write(&actor, now(), |tx| case(tx)));
+        assert!(
+            [
+                "not_permitted",
+                "staff_credential_required",
+                "rating_by_resident_only"
+            ]
+            .contains(&r.code.as_str()),
+            "{what}: {r:?}"
+        );
+        assert!(!zh(&r).is_empty());
+        assert_nothing_written(&store, before, what);
+    }
+}
+
+#[test]
+fn older_unrated_sessions_are_not_hidden_by_rated_ones_and_a_member_who_left_can_rate() {
+    let (_dir, mut store) = seeded();
+    let child = one_string(
+        &store,
+        "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    );
+    let household = one_string(
+        &store,
+        &format!("SELECT household_code FROM residents WHERE id_number = '{child}'"),
+    );
+    let enrolled_at = one_string(
+        &store,
+        &format!("SELECT created_at FROM enrolments WHERE resident = '{child}' AND programme_code = 'after-school' AND status = 'confirmed'"),
+    );
+    // 25 attended sessions after the enrolment, newest first in the list.
+    let first =
+        NaiveDate::parse_from_str(&enrolled_at[..10], "%Y-%m-%d").unwrap() + Duration::days(1);
+    {
+        let conn = rusqlite::Connection::open(store.path()).unwrap();
+        for day in 0..25 {
+            let date = (first + Duration::days(day)).to_string();
+            conn.execute(
+                "INSERT OR IGNORE INTO attendance (programme_code, session_date, resident, checked_in_at, checked_out_at, body)
+                 VALUES ('after-school', ?1, ?2, ?1 || 'T16:30:00', ?1 || 'T17:50:00', '{}')",
+                [&date, &child],
+            )
+            .unwrap();
+        }
+    }
+    let today = first + Duration::days(25);
+    let mine = |store: &Store| -> Vec<services::ServiceUse> {
+        services::unrated_service_uses(store.conn(), &household, today)
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.programme_code == "after-school")
+            .collect()
+    };
+    let listed = mine(&store);
+    assert_eq!(listed.len(), 20, "the list is cut to 20");
+    // The demo may have rated one or two of these days already.
+    let rated_before: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM ratings r JOIN attendance a
+             ON r.service_ref = 'after-school:' || a.session_date || ':' ||
+                (SELECT id FROM enrolments WHERE resident = ?1 AND programme_code = 'after-school' AND status = 'confirmed')
+             WHERE a.resident = ?1 AND a.programme_code = 'after-school' AND a.session_date >= ?2",
+            [&child, &first.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Rate the 20 shown: the 5 older ones must come next.
+    for u in &listed {
+        store
+            .write(&Actor::kiosk(), now(), |tx| {
+                services::submit_rating(tx, &u.service_ref, "after-school", 5, vec![], None)
+            })
+            .unwrap();
+    }
+    let rest = mine(&store);
+    assert_eq!(
+        rest.len() as i64,
+        25 - 20 - rated_before,
+        "the older unrated sessions come next"
+    );
+    assert!(!rest.is_empty());
+    // The child leaves the programme; what they attended can still be rated.
+    store
+        .write(&desk(), now(), |tx| {
+            enrolment::cancel_in(tx, &child, "after-school", Printing::Skip)
+        })
+        .unwrap();
+    assert_eq!(mine(&store).len(), rest.len());
 }

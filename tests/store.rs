@@ -198,7 +198,7 @@ fn the_audit_log_cannot_be_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in(dir.path()).unwrap();
     store
-        .write(&Actor::staff("S001"), now(), |tx| {
+        .write(&linli::usecase::demo::demo_actor("S001"), now(), |tx| {
             tx.audit("something", "subject", json!({}));
             Ok(())
         })

@@ -71,7 +71,7 @@ fn local(data: &Path, sql: &str) -> i64 {
 /// A demo kiosk enrolled with the district as device `name`.
 fn enrolled_demo_kiosk(district: &District, url: &str, name: &str) -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
-    ok(data.path(), &["demo"]);
+    common::seed_demo(data.path());
     let code = district.device_code(CENTRE, name);
     // The district's training set-up takes the demo; a real one never would.
     let enrolled = ok(
@@ -493,13 +493,27 @@ fn sign_up_a_child(data: &Path, print: bool) -> String {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
+    drop(stmt);
+    drop(conn);
+    // As a parent does it at the kiosk: a freshly enrolled kiosk has no staff of its
+    // own until the district sends its accounts.
+    let mut store = linli::store::Store::open_in(data).unwrap();
+    let now = linli::clock::parse_local(TODAY).unwrap();
+    let printing = if print {
+        linli::print::Printing::Queue
+    } else {
+        linli::print::Printing::Skip
+    };
     for id in ids {
-        let mut args = vec!["signup", "--resident", &id, "--programme", "after-school"];
-        if !print {
-            args.insert(0, "--no-print");
-        }
-        let out = linli(data, &args);
-        if out.status.success() {
+        let signed = linli::usecase::enrolment::signup(
+            &mut store,
+            &linli::store::Actor::kiosk(),
+            now,
+            &id,
+            "after-school",
+            printing,
+        );
+        if signed.is_ok() {
             return id;
         }
     }

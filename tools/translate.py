@@ -26,6 +26,8 @@ ENGLISH = {
     "已载入演示中心数据": "Demo centre data loaded",
     "本机尚未设置服务中心，暂不能使用。请技术人员将本机登记到区级后台。": "This kiosk has no centre yet and cannot be used. A technician must enrol it with the district.",
     "演示数据": "Demo data",
+    "请刷居民卡": "Tap your resident card",
+    "节假日安排提醒": "Holiday schedule warning",
     "演示 DEMO · 本机为演示数据，不是真实记录": "DEMO · practice data, not real records",
     "已通知工作人员，请稍候": "Staff are on their way, please wait",
     "无法打开本机数据，请联系工作人员：{0}": "This kiosk cannot open its data; please ask staff: {0}",

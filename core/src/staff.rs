@@ -60,10 +60,15 @@ pub enum Permission {
     ConfigureDevice,
     /// Health checks that show no personal data (disk, printer, sync state).
     RunDiagnostics,
+    /// Clock a volunteer in or out at the desk for them (the kiosk lets volunteers do
+    /// it themselves).
+    RecordVolunteerShifts,
+    /// Answer a resident's call for staff from the kiosk.
+    AnswerCalls,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::RegisterHouseholds,
         Permission::ImportHouseholds,
         Permission::ManageEnrolments,
@@ -83,6 +88,8 @@ impl Permission {
         Permission::ViewAuditLog,
         Permission::ConfigureDevice,
         Permission::RunDiagnostics,
+        Permission::RecordVolunteerShifts,
+        Permission::AnswerCalls,
     ];
 
     /// The action as a phrase that fits "无权…" / "not allowed to …".
@@ -122,6 +129,10 @@ impl Permission {
             Permission::ViewAuditLog => Text::new("查看操作日志", "view the audit log"),
             Permission::ConfigureDevice => Text::new("配置终端设备", "configure the device"),
             Permission::RunDiagnostics => Text::new("运行设备检测", "run device diagnostics"),
+            Permission::RecordVolunteerShifts => {
+                Text::new("代义工签到签退", "clock volunteers in and out")
+            }
+            Permission::AnswerCalls => Text::new("处理呼叫", "answer calls for staff"),
         }
     }
 }
@@ -148,8 +159,10 @@ impl Role {
     /// | role          | may                                                                  |
     /// | ------------- | -------------------------------------------------------------------- |
     /// | front_desk    | register households, enrolments at the counter, roll call, pickup,   |
-    /// |               | meal counts, day-care attendance, waiting-list offers, reprints      |
-    /// | social_worker | approve volunteer hours, follow up bad ratings, run reports          |
+    /// |               | meal counts, day-care attendance, waiting-list offers, reprints,     |
+    /// |               | volunteers' shifts at the desk, calls from the kiosk                 |
+    /// | social_worker | approve volunteer hours, follow up bad ratings, run reports,         |
+    /// |               | volunteers' shifts at the desk, calls from the kiosk                 |
     /// | manager       | everything except configuring the device: it also stands in for the  |
     /// |               | 社区工作站 operator (备案, ledgers), and alone may import in bulk,   |
     /// |               | export unmasked data, manage staff and read the audit log            |
@@ -171,11 +184,17 @@ impl Role {
                     | RecordDayCareAttendance
                     | MakeWaitingListOffers
                     | ReprintSlips
+                    | RecordVolunteerShifts
+                    | AnswerCalls
             ),
             Role::SocialWorker => {
                 matches!(
                     permission,
-                    ApproveVolunteerHours | FollowUpRatings | RunReports
+                    ApproveVolunteerHours
+                        | FollowUpRatings
+                        | RunReports
+                        | RecordVolunteerShifts
+                        | AnswerCalls
                 )
             }
             Role::Manager => permission != ConfigureDevice,

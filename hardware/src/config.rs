@@ -79,6 +79,18 @@ pub struct ReaderSettings {
     /// Unique; every `ReaderEvent` carries it.
     pub name: String,
     pub kind: ReaderKind,
+    pub reads: Reads,
+}
+
+/// What a reader is for. Only a card reader's input signs a resident in: a QR code
+/// can be photographed and printed by anyone, so whatever a code scanner reads is
+/// never taken as a card, even when it happens to be all digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reads {
+    /// Community IC cards (`reads = "cards"`).
+    Cards,
+    /// QR codes and barcodes (`reads = "codes"`, the default).
+    Codes,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,7 +248,7 @@ const PRINTER: Kinds = Kinds {
 
 const READER: Kinds = Kinds {
     what: ("读卡器", "reader"),
-    common: &["name", "kind"],
+    common: &["name", "kind", "reads"],
     kinds: &[
         KindSpec {
             name: "keyboard_wedge",
@@ -525,7 +537,16 @@ fn reader_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> ReaderSet
         },
         _ => ReaderKind::Simulator,
     };
-    ReaderSettings { name, kind }
+    let reads = match p.choice(
+        section,
+        "reads",
+        ("读卡器用途", "what the reader reads"),
+        &["cards", "codes"],
+    ) {
+        Field::Good("cards") => Reads::Cards,
+        _ => Reads::Codes,
+    };
+    ReaderSettings { name, kind, reads }
 }
 
 /// A table in the document and the dotted path that names its fields in errors.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use linli_core::FieldError;
-use linli_hardware::config::{DeviceConfig, GpioSettings, ReaderKind, ReaderSettings};
+use linli_hardware::config::{DeviceConfig, GpioSettings, ReaderKind, ReaderSettings, Reads};
 use linli_hardware::printer::{PrinterConnection, PrinterSettings};
 use linli_hardware::receipt::Paper;
 
@@ -66,6 +66,7 @@ fn the_example_is_a_valid_configuration_of_a_wired_kiosk() {
                         device: PathBuf::from("/dev/input/by-id/usb-IC_Card_Reader-event-kbd"),
                         key_gap: Duration::from_millis(60),
                     },
+                    reads: Reads::Cards,
                 },
                 ReaderSettings {
                     name: "qr".into(),
@@ -73,6 +74,7 @@ fn the_example_is_a_valid_configuration_of_a_wired_kiosk() {
                         device: PathBuf::from("/dev/input/by-id/usb-QR_Scanner-event-kbd"),
                         key_gap: Duration::from_millis(60),
                     },
+                    reads: Reads::Codes,
                 },
             ],
         }
@@ -125,7 +127,7 @@ fn settings_as_written_are_taken() {
         "[printer]\nkind = \"tcp\"\nhost = \"printer.local\"\nport = 9101\ntimeout_ms = 60000\n\
          {GPIO}button_active_low = false\ndebounce_ms = 500\n\
          [[reader]]\nname = \"desk\"\nkind = \"simulator\"\n\
-         [[reader]]\nname = \"card\"\nkind = \"keyboard_wedge\"\ndevice = \"/dev/input/event3\"\nkey_gap_ms = 120\n"
+         [[reader]]\nname = \"card\"\nkind = \"keyboard_wedge\"\nreads = \"cards\"\ndevice = \"/dev/input/event3\"\nkey_gap_ms = 120\n"
     );
     let config = DeviceConfig::parse(&text).unwrap();
     assert_eq!(
@@ -145,6 +147,7 @@ fn settings_as_written_are_taken() {
             ReaderSettings {
                 name: "desk".into(),
                 kind: ReaderKind::Simulator,
+                reads: Reads::Codes,
             },
             ReaderSettings {
                 name: "card".into(),
@@ -152,6 +155,7 @@ fn settings_as_written_are_taken() {
                     device: PathBuf::from("/dev/input/event3"),
                     key_gap: Duration::from_millis(120),
                 },
+                reads: Reads::Cards,
             },
         ]
     );

@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use linli_hardware::config::{ReaderKind, ReaderSettings};
+use linli_hardware::config::{ReaderKind, ReaderSettings, Reads};
 use linli_hardware::reader::{
     open_readers, Key, ReaderEvent, SimulatedReader, Token, WedgeDecoder, MAX_TOKEN_CHARS,
 };
@@ -121,7 +121,7 @@ fn short_bursts_resets_and_overlong_bursts_are_discarded() {
 #[test]
 fn the_simulator_delivers_on_the_readers_channel() {
     let (sender, events) = mpsc::channel();
-    let reader = SimulatedReader::new("desk", sender);
+    let reader = SimulatedReader::new("desk", Reads::Cards, sender);
     reader.present(Token::Card("440306000001".into()));
     assert_eq!(
         events.try_recv(),
@@ -133,10 +133,23 @@ fn the_simulator_delivers_on_the_readers_channel() {
 }
 
 #[test]
+fn a_code_scanner_never_yields_a_card_even_for_digits() {
+    let (sender, events) = mpsc::channel();
+    // A QR code holding a card number, as anyone could print one.
+    SimulatedReader::new("qr", Reads::Codes, sender)
+        .present(Token::classify("440306000001".into()));
+    assert_eq!(
+        events.try_recv().unwrap().token,
+        Token::Code("440306000001".into())
+    );
+}
+
+#[test]
 fn configured_simulators_are_reachable_by_name() {
     let readers = open_readers(&[ReaderSettings {
         name: "desk".into(),
         kind: ReaderKind::Simulator,
+        reads: Reads::Codes,
     }]);
     assert!(readers.simulated("card").is_none());
     readers
@@ -380,6 +393,7 @@ mod evdev {
                 device: "/nonexistent/linli-test-event-kbd".into(),
                 key_gap: ms(60),
             },
+            reads: Reads::Cards,
         }]);
         assert_eq!(readers.disconnected(), vec!["card"]);
         assert!(readers.simulated("card").is_none());

@@ -17,6 +17,9 @@ pub trait KeypadScreen: Send + 'static {
     fn show(&self, window: &AppWindow);
     /// Removes the last refusal once the person types again.
     fn clear_message(window: &AppWindow);
+    /// After a delete: a screen whose entry began elsewhere (a card) forgets it when
+    /// the person goes back past the PIN.
+    fn after_delete(&mut self) {}
 }
 
 /// The handler for a digit key.
@@ -44,6 +47,7 @@ pub fn on_delete<S: KeypadScreen>(
         let Some(window) = weak.upgrade() else { return };
         let mut s = state.lock().expect("keypad lock");
         s.entry().delete();
+        s.after_delete();
         s.show(&window);
     }
 }

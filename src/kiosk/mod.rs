@@ -37,6 +37,7 @@ pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
         }
     };
     let worker = StoreWorker::spawn(store);
+    let _offers = crate::offer_sweep::OfferSweep::spawn(worker.clone(), crate::offer_sweep::EVERY);
     let shared_sessions: Arc<Mutex<Vec<(Text, String)>>> = Arc::default();
     // Held until the window closes: dropping it stops the readers.
     let mut devices = Devices::start(data_dir, &worker);
@@ -160,7 +161,7 @@ fn watch_readers(
         .name("linli-readers".into())
         .spawn(move || {
             for event in events.iter() {
-                let token = event.token.as_str().to_string();
+                let token = event.token;
                 let (worker, residents) = (worker.clone(), residents.clone());
                 let _ = weak.upgrade_in_event_loop(move |window| {
                     resident::present_token(&window, &residents, &worker, token);

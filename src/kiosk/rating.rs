@@ -2,8 +2,6 @@
 //! reasons for a middling or bad rating. A bad rating opens a follow-up for a social
 //! worker (`usecase::services::submit_rating`).
 
-use std::sync::{Arc, Mutex};
-
 use linli_core::rating::{
     REASON_CONTENT, REASON_ENVIRONMENT, REASON_OTHER, REASON_PROCESS, REASON_STAFF_ATTITUDE,
     REASON_WAITING_TIME,
@@ -12,7 +10,7 @@ use linli_core::Text;
 use slint::{ComponentHandle, Model, ModelRc, VecModel};
 
 use super::backend::Backend;
-use super::resident::{pick, refusal_text, signed_in, SharedState};
+use super::resident::{is_current, pick, refusal_text, signed_in, ticket, SharedState};
 use super::{AppWindow, RatingAdapter, ReasonTag, Screen, ServiceUseRow, Session};
 use crate::clock;
 use crate::store::{Actor, AppError};
@@ -27,8 +25,6 @@ const REASONS: [(&str, &str, &str); 6] = [
     (REASON_CONTENT, "服务内容", "What was offered"),
     (REASON_OTHER, "其他", "Other"),
 ];
-
-type Uses = Arc<Mutex<Vec<ServiceUse>>>;
 
 fn show(window: &AppWindow, uses: &[ServiceUse], message: Option<Text>) {
     let rows: Vec<ServiceUseRow> = uses
@@ -59,18 +55,14 @@ fn show(window: &AppWindow, uses: &[ServiceUse], message: Option<Text>) {
     window.global::<Session>().set_screen(Screen::Rating);
 }
 
-/// Loads the unrated uses of the signed-in resident's household and shows them.
-fn reload(
-    window: &AppWindow,
-    state: &SharedState,
-    backend: &impl Backend,
-    uses: &Uses,
-    message: Option<Text>,
-) {
+/// Loads the unrated uses of the signed-in resident's household and shows them. The
+/// list is kept in the resident's state, so the session's end forgets it with the rest.
+fn reload(window: &AppWindow, state: &SharedState, backend: &impl Backend, message: Option<Text>) {
     let Some(resident) = signed_in(state) else {
         return;
     };
-    let (weak, uses) = (window.as_weak(), uses.clone());
+    let (weak, st) = (window.as_weak(), state.clone());
+    let ticket = ticket(state);
     backend.run(
         move |store| {
             services::unrated_service_uses(
@@ -81,10 +73,14 @@ fn reload(
         },
         move |result| {
             let Some(window) = weak.upgrade() else { return };
+            if !is_current(&st, ticket) {
+                return;
+            }
+            window.global::<RatingAdapter>().set_busy(false);
             match result {
                 Ok(found) => {
                     show(&window, &found, message);
-                    *uses.lock().expect("uses lock") = found;
+                    st.lock().expect("state lock").rating_uses = found;
                 }
                 Err(error) => {
                     let text = refusal_text(&window, &error);
@@ -96,17 +92,11 @@ fn reload(
 }
 
 pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
-    let uses: Uses = Arc::default();
     let adapter = window.global::<RatingAdapter>();
-    let (weak, st, be, us) = (
-        window.as_weak(),
-        state.clone(),
-        backend.clone(),
-        uses.clone(),
-    );
+    let (weak, st, be) = (window.as_weak(), state.clone(), backend.clone());
     adapter.on_open(move || {
         if let Some(window) = weak.upgrade() {
-            reload(&window, &st, &be, &us, None);
+            reload(&window, &st, &be, None);
         }
     });
     let weak = window.as_weak();
@@ -127,14 +117,18 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
             tags.set_row_data(index as usize, tag);
         }
     });
-    let (weak, st, us) = (window.as_weak(), state.clone(), uses);
+    let (weak, st) = (window.as_weak(), state.clone());
     adapter.on_submit(move || {
         let Some(window) = weak.upgrade() else { return };
         let adapter = window.global::<RatingAdapter>();
+        if adapter.get_busy() {
+            return;
+        }
         let level = adapter.get_level();
-        let Some(chosen) = us
+        let Some(chosen) = st
             .lock()
-            .expect("uses lock")
+            .expect("state lock")
+            .rating_uses
             .get(adapter.get_chosen() as usize)
             .cloned()
         else {
@@ -152,7 +146,9 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
         } else {
             Vec::new()
         };
-        let (weak, st, be, us) = (weak.clone(), st.clone(), backend.clone(), us.clone());
+        adapter.set_busy(true);
+        let (weak, st, be) = (weak.clone(), st.clone(), backend.clone());
+        let ticket = ticket(&st);
         backend.run(
             move |store| {
                 store.write(&Actor::kiosk(), clock::now(), |tx| {
@@ -168,6 +164,9 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
             },
             move |result: Result<_, AppError>| {
                 let Some(window) = weak.upgrade() else { return };
+                if !is_current(&st, ticket) {
+                    return;
+                }
                 let message = match result {
                     Ok(Some(_follow_up)) => Text::new(
                         "感谢您的评价。工作人员会与您联系，了解情况并改进",
@@ -176,11 +175,13 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
                     Ok(None) => Text::new("感谢您的评价", "Thank you for your rating"),
                     Err(error) => {
                         let text = refusal_text(&window, &error);
-                        window.global::<RatingAdapter>().set_message(text);
+                        let adapter = window.global::<RatingAdapter>();
+                        adapter.set_message(text);
+                        adapter.set_busy(false);
                         return;
                     }
                 };
-                reload(&window, &st, &be, &us, Some(message));
+                reload(&window, &st, &be, Some(message));
             },
         );
     });
@@ -189,6 +190,7 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
 /// Forgets what was being rated.
 pub fn clear(window: &AppWindow) {
     let adapter = window.global::<RatingAdapter>();
+    adapter.set_busy(false);
     adapter.set_uses(ModelRc::default());
     adapter.set_chosen(-1);
     adapter.set_level(0);

@@ -21,6 +21,7 @@ use crate::print::Printing;
 use crate::store::{Actor, AppError};
 use crate::usecase::enrolment::{self, ProgrammeOption};
 use crate::usecase::{load, residents};
+use linli_hardware::reader::Token;
 
 const PHONE_DIGITS: usize = 11;
 
@@ -28,14 +29,34 @@ const PHONE_DIGITS: usize = 11;
 #[derive(Default)]
 pub struct ResidentState {
     entry: Entry,
+    /// The card the card reader read, waiting for its PIN.
+    card: Option<String>,
+    /// A sign-in is being checked.
+    busy: bool,
     /// Who signed in (a member may be someone else in their household).
     signed_in: Option<Resident>,
     members: Vec<Resident>,
     member: Option<Resident>,
     options: Vec<ProgrammeOption>,
+    /// The household's sessions on the rating screen.
+    pub(super) rating_uses: Vec<crate::usecase::services::ServiceUse>,
+    /// Which session this is: `clear` moves it on, so an answer to work started in an
+    /// earlier session (the resident left, the idle wipe ran) is recognised and dropped
+    /// instead of reaching the next person's screen.
+    epoch: u64,
 }
 
 pub type SharedState = Arc<Mutex<ResidentState>>;
+
+/// The session a piece of work starts in; see [`is_current`].
+pub fn ticket(state: &SharedState) -> u64 {
+    state.lock().expect("state lock").epoch
+}
+
+/// Whether the session that took `ticket` is still the one on screen.
+pub fn is_current(state: &SharedState, ticket: u64) -> bool {
+    state.lock().expect("state lock").epoch == ticket
+}
 
 /// A text in the language the resident chose.
 pub fn pick(window: &AppWindow, text: &Text) -> SharedString {
@@ -71,6 +92,7 @@ fn show_keypad(window: &AppWindow, state: &ResidentState) {
     adapter.set_pin_length(entry.pin.len() as i32);
     adapter.set_entering_pin(entry.entering_pin);
     adapter.set_can_confirm(entry.can_confirm(PHONE_DIGITS));
+    adapter.set_busy(state.busy);
 }
 
 impl KeypadScreen for ResidentState {
@@ -86,6 +108,13 @@ impl KeypadScreen for ResidentState {
 
     fn clear_message(window: &AppWindow) {
         window.global::<IdentifyAdapter>().set_message("".into());
+    }
+
+    fn after_delete(&mut self) {
+        // Back from the PIN to the phone number: the card read before is given up.
+        if !self.entry.entering_pin {
+            self.card = None;
+        }
     }
 }
 
@@ -114,6 +143,9 @@ fn connect_keypad(window: &AppWindow, state: &SharedState, backend: impl Backend
     adapter.on_confirm(move || {
         let Some(window) = weak.upgrade() else { return };
         let mut s = st.lock().expect("state lock");
+        if s.busy {
+            return;
+        }
         let Confirmed::Submit {
             account: phone,
             pin,
@@ -122,13 +154,13 @@ fn connect_keypad(window: &AppWindow, state: &SharedState, backend: impl Backend
             show_keypad(&window, &s);
             return;
         };
+        s.busy = true;
+        let card = s.card.take();
         show_keypad(&window, &s);
         drop(s);
-        window.global::<IdentifyAdapter>().set_can_confirm(false);
-        let (weak, st) = (weak.clone(), st.clone());
-        let weak = weak.clone();
-        sign_in_with(&weak, &st, &backend, move |store| {
-            residents::sign_in(store, clock::now(), &phone, &pin)
+        sign_in_with(&weak, &st, &backend, move |store| match card {
+            Some(card) => residents::sign_in_by_card(store, clock::now(), &card, &pin),
+            None => residents::sign_in(store, clock::now(), &phone, &pin),
         });
     });
 }
@@ -142,6 +174,7 @@ fn sign_in_with(
     check: impl FnOnce(&mut crate::store::Store) -> Result<Resident, AppError> + Send + 'static,
 ) {
     let (weak, st) = (weak.clone(), state.clone());
+    let ticket = ticket(state);
     backend.run(
         move |store| {
             let resident = check(store)?;
@@ -151,6 +184,10 @@ fn sign_in_with(
         },
         move |result| {
             let Some(window) = weak.upgrade() else { return };
+            if !is_current(&st, ticket) {
+                return;
+            }
+            st.lock().expect("state lock").busy = false;
             match result {
                 Ok((resident, members, volunteer)) => {
                     window
@@ -169,23 +206,71 @@ fn sign_in_with(
     );
 }
 
-/// A card or QR code read by a reader. It signs a resident in from the attract or
-/// identify screen; anywhere else (someone is mid-session) it is ignored, so a card
-/// held near the reader by the next person cannot take over the screen.
+/// A card or code read by a reader, on the attract or identify screen; anywhere else
+/// (someone is mid-session) it is ignored, so a card held near the reader by the next
+/// person cannot take over the screen. A card from the card reader asks for its PIN
+/// (something held and something known); a code from the scanner never signs anyone
+/// in, and is counted against the kiosk's sign-in limit.
 pub fn present_token(
     window: &AppWindow,
     state: &SharedState,
     backend: &impl Backend,
-    token: String,
+    token: Token,
 ) {
     let screen = window.global::<Session>().get_screen();
     if screen != Screen::Attract && screen != Screen::Identify {
         return;
     }
     window.global::<Session>().invoke_touched();
-    sign_in_with(&window.as_weak(), state, backend, move |store| {
-        residents::sign_in_by_token(store, clock::now(), &token)
-    });
+    match token {
+        Token::Card(card) => {
+            let mut s = state.lock().expect("state lock");
+            if s.busy {
+                return;
+            }
+            let last: String = card
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            s.card = Some(card);
+            s.entry = Entry {
+                entering_pin: true,
+                ..Entry::default()
+            };
+            show_keypad(window, &s);
+            drop(s);
+            window.global::<IdentifyAdapter>().set_message(pick(
+                window,
+                &Text::new(
+                    format!("已读卡（尾号{last}），请输入6位密码"),
+                    format!("Card read (ending {last}): type your 6-digit PIN"),
+                ),
+            ));
+            window.global::<Session>().set_screen(Screen::Identify);
+        }
+        Token::Code(code) => {
+            let (weak, st) = (window.as_weak(), state.clone());
+            let ticket = ticket(state);
+            backend.run(
+                move |store| residents::code_presented(store, clock::now(), &code),
+                move |result| {
+                    let Some(window) = weak.upgrade() else { return };
+                    if !is_current(&st, ticket) {
+                        return;
+                    }
+                    if let Err(error) = result {
+                        let message = refusal_text(&window, &error);
+                        window.global::<IdentifyAdapter>().set_message(message);
+                        window.global::<Session>().set_screen(Screen::Identify);
+                    }
+                },
+            );
+        }
+    }
 }
 
 fn show_members(
@@ -255,10 +340,19 @@ fn load_options(
 ) {
     let (weak, st) = (weak.clone(), state.clone());
     let for_job = member.clone();
+    let ticket = ticket(state);
     backend.run(
-        move |store| enrolment::programme_options(store.conn(), &for_job, clock::now()),
+        move |store| {
+            // Offers whose deadline passed are handed on before anyone sees the list, so
+            // it never shows a lapsed offer with its Accept button.
+            enrolment::expire_offers(store, clock::now())?;
+            enrolment::programme_options(store.conn(), &for_job, clock::now())
+        },
         move |result| {
             let Some(window) = weak.upgrade() else { return };
+            if !is_current(&st, ticket) {
+                return;
+            }
             match result {
                 Ok(options) => {
                     show_options(&window, &member, &options);
@@ -283,7 +377,13 @@ fn load_options(
                 }
                 Err(error) => {
                     let text = refusal_text(&window, &error);
-                    window.global::<ProgrammesAdapter>().set_message(text);
+                    window
+                        .global::<ProgrammesAdapter>()
+                        .set_message(text.clone());
+                    window.global::<ProgrammesAdapter>().set_busy(false);
+                    let enrolments = window.global::<EnrolmentsAdapter>();
+                    enrolments.set_message(text);
+                    enrolments.set_busy(false);
                 }
             }
         },
@@ -378,6 +478,7 @@ fn connect_programmes(
             let id = member.id_number.as_str().to_string();
             let code = option.code.clone();
             let on_slip = on_slip.clone();
+            let ticket = ticket(&st);
             backend.run(
                 move |store| {
                     enrolment::signup(
@@ -391,6 +492,14 @@ fn connect_programmes(
                 },
                 move |result| {
                     let Some(window) = weak.upgrade() else { return };
+                    if !is_current(&st2, ticket) {
+                        // The slip was issued and prints; its person has gone, so the
+                        // screen shows nothing of it.
+                        if result.is_ok() {
+                            on_slip();
+                        }
+                        return;
+                    }
                     match result {
                         Ok(outcome) => {
                             on_slip();
@@ -522,10 +631,17 @@ fn connect_enrolments(
                 done.clone(),
             );
             let id = member.id_number.as_str().to_string();
+            let ticket = ticket(&st);
             backend.run(
                 move |store| change(store, &id, &code),
                 move |result| {
                     let Some(window) = weak.upgrade() else { return };
+                    if !is_current(&st, ticket) {
+                        if result.is_ok() {
+                            on_slip();
+                        }
+                        return;
+                    }
                     let message = match result {
                         Ok(_) => {
                             on_slip();
@@ -596,9 +712,17 @@ fn answer_offer(
     )
 }
 
-/// Forgets the resident: the keypad, the household, the programmes, the result.
+/// Forgets the resident: the keypad, the household, the programmes, the result, and
+/// moves the session on so late answers are dropped.
 pub fn clear(window: &AppWindow, state: &SharedState) {
-    *state.lock().expect("state lock") = ResidentState::default();
+    {
+        let mut s = state.lock().expect("state lock");
+        let epoch = s.epoch + 1;
+        *s = ResidentState {
+            epoch,
+            ..ResidentState::default()
+        };
+    }
     show_keypad(window, &ResidentState::default());
     window.global::<IdentifyAdapter>().set_message("".into());
     let household = window.global::<HouseholdAdapter>();

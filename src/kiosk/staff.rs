@@ -1,12 +1,12 @@
 //! The staff entry on the kiosk: staff number and PIN on the keypad, the staff
-//! account's own lockout (`usecase::staff::authenticate`) plus the keypad's: five
-//! failures in a row, whatever numbers were tried, lock it for five minutes, so the
-//! kiosk cannot be used to try one PIN against every staff number.
+//! account's own lockout plus the keypad's (`usecase::staff::authenticate_at_keypad`):
+//! five failures in a row, whatever numbers were tried, lock it for five minutes, so
+//! the kiosk cannot be used to try one PIN against every staff number. Both locks are
+//! kept in the database, so a restart lifts neither.
 
 use std::sync::{Arc, Mutex};
 
-use chrono::NaiveDateTime;
-use linli_core::staff::{StaffMember, LOCKOUT_MINUTES, MAX_FAILED_PIN_ATTEMPTS};
+use linli_core::staff::StaffMember;
 use linli_core::Text;
 use slint::ComponentHandle;
 
@@ -16,7 +16,7 @@ use super::resident::{pick, refusal_text};
 use super::{AppWindow, Screen, Session, StaffAdapter};
 use crate::clock;
 use crate::store::AppError;
-use crate::usecase::staff::authenticate;
+use crate::usecase::staff::authenticate_at_keypad;
 
 /// Staff numbers are "S" and three digits.
 const CODE_DIGITS: usize = 3;
@@ -24,9 +24,10 @@ const CODE_DIGITS: usize = 3;
 #[derive(Default)]
 pub struct StaffState {
     entry: Entry,
-    failures: u32,
-    locked_until: Option<NaiveDateTime>,
+    busy: bool,
     signed_in: Option<StaffMember>,
+    /// Moves on when staff sign out, so a late answer to an earlier sign-in is dropped.
+    epoch: u64,
 }
 
 pub type SharedStaff = Arc<Mutex<StaffState>>;
@@ -37,6 +38,7 @@ fn show(window: &AppWindow, state: &StaffState) {
     adapter.set_pin_length(state.entry.pin.len() as i32);
     adapter.set_entering_pin(state.entry.entering_pin);
     adapter.set_can_confirm(state.entry.can_confirm(CODE_DIGITS));
+    adapter.set_busy(state.busy);
 }
 
 impl KeypadScreen for StaffState {
@@ -55,14 +57,6 @@ impl KeypadScreen for StaffState {
     }
 }
 
-fn keypad_locked(until: NaiveDateTime) -> Text {
-    let at = until.format("%H:%M");
-    Text::new(
-        format!("输错次数过多，本机工作人员登录已锁定，请于 {at} 后再试"),
-        format!("Too many wrong tries: staff sign-in on this kiosk is locked until {at}"),
-    )
-}
-
 pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
     let state: SharedStaff = Arc::default();
     let adapter = window.global::<StaffAdapter>();
@@ -72,23 +66,22 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
     adapter.on_confirm(move || {
         let Some(window) = weak.upgrade() else { return };
         let mut s = st.lock().expect("staff lock");
+        if s.busy {
+            return;
+        }
         let Confirmed::Submit { account, pin } = s.entry.confirm(CODE_DIGITS) else {
             show(&window, &s);
             return;
         };
+        s.busy = true;
         show(&window, &s);
-        let now = clock::now();
-        if let Some(until) = s.locked_until.filter(|until| *until > now) {
-            window
-                .global::<StaffAdapter>()
-                .set_message(pick(&window, &keypad_locked(until)));
-            return;
-        }
+        let ticket = s.epoch;
         drop(s);
+        let now = clock::now();
         let (weak, st) = (weak.clone(), st.clone());
         backend.run(
             move |store| {
-                let member = authenticate(store, &format!("S{account}"), &pin, now)?;
+                let member = authenticate_at_keypad(store, &format!("S{account}"), &pin, now)?;
                 let count = |sql: &str| -> Result<i32, rusqlite::Error> {
                     store.conn().query_row(sql, [], |r| r.get(0))
                 };
@@ -102,9 +95,12 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
             move |result| {
                 let Some(window) = weak.upgrade() else { return };
                 let mut s = st.lock().expect("staff lock");
+                if s.epoch != ticket {
+                    return;
+                }
+                s.busy = false;
                 match result {
                     Ok((member, calls, slips, sync)) => {
-                        s.failures = 0;
                         let adapter = window.global::<StaffAdapter>();
                         adapter.set_staff_name(member.name.as_str().into());
                         adapter.set_open_calls(calls);
@@ -113,18 +109,17 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
                         adapter.set_sync_pending(sync.pending);
                         adapter.set_sync_parked(sync.parked);
                         adapter.set_sync_last(sync.last_success.into());
+                        adapter.set_calendar_warning(
+                            sync.calendar_warning
+                                .as_ref()
+                                .map(|w| pick(&window, w))
+                                .unwrap_or_default(),
+                        );
                         s.signed_in = Some(member);
                         window.global::<Session>().set_screen(Screen::StaffHome);
                     }
                     Err(error) => {
-                        s.failures += 1;
-                        let mut message = refusal_text(&window, &error);
-                        if s.failures >= MAX_FAILED_PIN_ATTEMPTS {
-                            let until = now + chrono::Duration::minutes(LOCKOUT_MINUTES);
-                            s.locked_until = Some(until);
-                            s.failures = 0;
-                            message = pick(&window, &keypad_locked(until));
-                        }
+                        let message = refusal_text(&window, &error);
                         window.global::<StaffAdapter>().set_message(message);
                     }
                 }
@@ -135,20 +130,27 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
     state
 }
 
-/// What the staff home says about sync with the district.
+/// What the staff home says about sync with the district and the calendar.
 struct SyncSummary {
     enrolled: bool,
     pending: i32,
     parked: i32,
     /// "YYYY-MM-DD HH:MM", or empty before the first good round.
     last_success: String,
+    /// Next year's holidays are not published (or this year's ran out).
+    calendar_warning: Option<Text>,
 }
 
 impl SyncSummary {
     fn read(store: &crate::store::Store) -> Result<SyncSummary, AppError> {
         let conn = store.conn();
         Ok(SyncSummary {
-            enrolled: store.setting("district_url")?.is_some(),
+            // The credential file is the one answer, as for `doctor` (it is written
+            // before the database learns of the enrolment).
+            enrolled: crate::data_dir::is_enrolled(store.data_dir()),
+            calendar_warning: crate::usecase::load::calendar(conn)?
+                .coverage(clock::now().date())
+                .warning(),
             pending: crate::sync::outbox::pending_count(conn)? as i32,
             parked: crate::sync::outbox::parked_count(conn)? as i32,
             last_success: store
@@ -160,11 +162,14 @@ impl SyncSummary {
     }
 }
 
-/// Signs staff out and forgets what was typed; the keypad's lock outlives the session.
+/// Signs staff out and forgets what was typed; the keypad's lock outlives the session
+/// (it is in the database).
 pub fn clear(window: &AppWindow, state: &SharedStaff) {
     let mut s = state.lock().expect("staff lock");
     s.entry = Entry::default();
     s.signed_in = None;
+    s.busy = false;
+    s.epoch += 1;
     show(window, &s);
     let adapter = window.global::<StaffAdapter>();
     adapter.set_message("".into());

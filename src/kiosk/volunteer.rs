@@ -8,12 +8,13 @@ use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::backend::Backend;
-use super::resident::{pick, refusal_text, signed_in, SharedState};
+use super::resident::{is_current, pick, refusal_text, signed_in, ticket, SharedState};
 use super::{AppWindow, Screen, Session, VolunteerAdapter};
 use crate::clock;
 use crate::print::Printing;
 use crate::store::{Actor, AppError, Store};
 use crate::usecase::{load, services};
+use rusqlite::OptionalExtension;
 
 /// What the volunteer screen shows: the open shift, if any, and today's activities.
 struct Status {
@@ -38,7 +39,9 @@ fn status(store: &Store, volunteer: &str) -> Result<Status, AppError> {
         .query_row([volunteer], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })
-        .ok()
+        // A read that fails is an error to show, never "not clocked in": that would
+        // offer to clock the volunteer in a second time.
+        .optional()?
         .map(|(activity, at)| {
             let since = clock::from_db(&at)
                 .map(|t| t.format("%H:%M").to_string())
@@ -84,7 +87,8 @@ fn act(
         return;
     };
     window.global::<VolunteerAdapter>().set_busy(true);
-    let (weak, offered) = (window.as_weak(), offered.clone());
+    let (weak, offered, st) = (window.as_weak(), offered.clone(), state.clone());
+    let ticket = ticket(state);
     let id = volunteer.id_number.as_str().to_string();
     backend.run(
         move |store| {
@@ -93,6 +97,9 @@ fn act(
         },
         move |result| {
             let Some(window) = weak.upgrade() else { return };
+            if !is_current(&st, ticket) {
+                return;
+            }
             match result {
                 Ok((said, status)) => {
                     let message = match said {
@@ -103,7 +110,9 @@ fn act(
                 }
                 Err(error) => {
                     let message = refusal_text(&window, &error);
-                    window.global::<VolunteerAdapter>().set_message(message);
+                    let adapter = window.global::<VolunteerAdapter>();
+                    adapter.set_message(message);
+                    adapter.set_busy(false);
                 }
             }
         },

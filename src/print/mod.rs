@@ -170,7 +170,13 @@ fn queue_copy(tx: &Tx<'_>, serial: &str, copy: i64) -> Result<(), AppError> {
         "INSERT INTO print_jobs (serial, copy, state, next_attempt_ms, requested_by, created_at)
          VALUES (?1, ?2, 'queued', ?3, ?4, ?5)",
     )?
-    .execute((serial, copy, epoch_ms(), &tx.actor.0, clock::to_db(tx.now)))?;
+    .execute((
+        serial,
+        copy,
+        epoch_ms(),
+        tx.actor.name(),
+        clock::to_db(tx.now),
+    ))?;
     Ok(())
 }
 

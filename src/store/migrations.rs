@@ -282,6 +282,23 @@ pub const MIGRATIONS: &[&str] = &[
         keep_free      INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     "#,
+    // 9: a real centre's staff and registry (issue 10). Staff accounts come from the
+    // district (or a manager at the desk) with a one-time PIN to change at first
+    // sign-in, and can be disabled (never deleted: the audit log names them). Keypad
+    // limits are per device and survive a restart. A household another centre
+    // registered is held here only when staff looked it up, and is never changed here.
+    r#"
+    ALTER TABLE staff ADD COLUMN must_change_pin INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE staff ADD COLUMN updated_at TEXT;
+    CREATE TABLE keypad_limits (
+        keypad       TEXT PRIMARY KEY CHECK (keypad IN ('resident', 'staff')),
+        failures     INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT
+    ) STRICT;
+    ALTER TABLE households ADD COLUMN owner_centre TEXT;
+    ALTER TABLE households ADD COLUMN owner_code TEXT;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

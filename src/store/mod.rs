@@ -7,6 +7,7 @@
 //! which is what lets a receipt be printed right after (invariant 1); the figures
 //! behind that choice are in docs/benchmarks.md.
 
+pub mod actor;
 pub mod data_kind;
 pub mod migrations;
 pub mod worker;
@@ -22,6 +23,8 @@ use linli_core::Text;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::clock;
+
+pub use actor::Actor;
 
 /// The file name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "linli.sqlite";
@@ -121,25 +124,6 @@ fn field_words(field: &str) -> (String, String) {
     }
 }
 
-/// Who did something, as the audit log names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor(pub String);
-
-impl Actor {
-    pub fn staff(code: &str) -> Actor {
-        Actor(format!("staff:{code}"))
-    }
-    pub fn cli() -> Actor {
-        Actor("cli".to_string())
-    }
-    pub fn kiosk() -> Actor {
-        Actor("kiosk".to_string())
-    }
-    pub fn system() -> Actor {
-        Actor("system".to_string())
-    }
-}
-
 /// The centre and device this database belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {
@@ -224,6 +208,15 @@ impl Tx<'_> {
         &self.device
     }
 
+    /// The signed-in staff member, if they may do `permission` (invariant 7): every
+    /// staff use-case asks this itself.
+    pub fn authorise(
+        &self,
+        permission: linli_core::staff::Permission,
+    ) -> Result<linli_core::staff::StaffMember, AppError> {
+        self.actor.authorise(permission).cloned()
+    }
+
     /// The centre this transaction's events name, once a use-case (the demo seed, an
     /// enrolment) has written it into the settings.
     pub fn set_centre_code(&mut self, centre_code: &str) {
@@ -298,7 +291,7 @@ impl Tx<'_> {
             .execute((
                 clock::to_db(audit.at),
                 &self.device.device_id,
-                &audit.actor.0,
+                audit.actor.name(),
                 &audit.action,
                 &audit.subject,
                 audit.detail.to_string(),

@@ -65,7 +65,8 @@ pub fn acknowledge(
     now: NaiveDateTime,
     id: i64,
 ) -> Result<Value, AppError> {
-    store.write(&Actor::staff(&staff.code), now, |tx| {
+    store.write(&Actor::member(staff), now, |tx| {
+        tx.authorise(linli_core::staff::Permission::AnswerCalls)?;
         let changed = tx
             .prepare_cached(
                 "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3

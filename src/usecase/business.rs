@@ -9,12 +9,13 @@ use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use linli_core::slips;
+use linli_core::staff::Permission;
 
 use super::households::ResidentRow;
 use super::load;
 use crate::clock;
 use crate::print::{self, Printing};
-use crate::store::{Actor, AppError, Tx};
+use crate::store::{AppError, Tx};
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
@@ -60,6 +61,7 @@ pub fn register_business(
     tx: &mut Tx<'_>,
     business: ConvenienceBusiness,
 ) -> Result<Filing, AppError> {
+    tx.authorise(Permission::FileBusinesses)?;
     business.validate(&standard_categories())?;
     let exists: bool = tx
         .query_row(
@@ -83,7 +85,7 @@ pub fn register_business(
         )
         .into());
     }
-    let filing = Filing::draft(&business.code, &tx.actor.0, tx.now);
+    let filing = Filing::draft(&business.code, tx.actor.name(), tx.now);
     save_business(tx, &business, &filing)?;
     tx.emit(filing.to_event());
     tx.audit(
@@ -103,6 +105,7 @@ pub fn act_on_filing(
     action: FilingAction,
     printing: Printing,
 ) -> Result<Filing, AppError> {
+    tx.authorise(Permission::FileBusinesses)?;
     let (business, mut filing) = load_business(tx, code)?;
     let action = match action {
         FilingAction::File {
@@ -129,7 +132,7 @@ pub fn act_on_filing(
         }
         other => other,
     };
-    let by = tx.actor.0.clone();
+    let by = tx.actor.name().to_string();
     filing.apply(action, &by, tx.now)?;
     save_business(tx, &business, &filing)?;
     tx.emit(filing.to_event());
@@ -152,6 +155,7 @@ pub fn record_month(
     input: &LedgerInput,
     printing: Printing,
 ) -> Result<LedgerEntry, AppError> {
+    tx.authorise(Permission::RecordLedgers)?;
     let (business, filing) = load_business(tx, code)?;
     let existing: Vec<LedgerEntry> = {
         let mut stmt = tx.prepare("SELECT month, revenue_fen, cost_fen, recorded_at FROM ledgers WHERE business_code = ?1")?;
@@ -167,7 +171,7 @@ pub fn record_month(
         })?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
-    let by = tx.actor.0.clone();
+    let by = tx.actor.name().to_string();
     let entry = record_ledger(&filing, &existing, input, &by, tx.now)?;
     tx.execute(
         "INSERT INTO ledgers (business_code, month, revenue_fen, cost_fen, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -269,7 +273,7 @@ pub fn seed_demo_businesses(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(
                 .collect::<Result<_, _>>()?,
         },
     ];
-    let actor = std::mem::replace(&mut tx.actor, Actor::staff("S003"));
+    let actor = std::mem::replace(&mut tx.actor, super::demo::demo_actor("S003"));
     for (i, business) in businesses.into_iter().enumerate() {
         let code = business.code.clone();
         tx.now = now - Duration::days(120);

@@ -252,25 +252,40 @@ pub fn publish_programme(tx: &mut Tx<'_>, programme: &Programme) -> Result<(), A
     Ok(())
 }
 
+/// The demo centre's staff: a front-desk clerk, a social worker, the manager and a
+/// technician. The seed acts as them, so their permissions are checked as a real
+/// centre's would be.
+pub fn demo_staff() -> [StaffMember; 4] {
+    let member = |code: &str, name: &str, role: Role| StaffMember {
+        code: code.into(),
+        name: name.into(),
+        roles: vec![role],
+    };
+    [
+        member("S001", "王敏", Role::FrontDesk),
+        member("S002", "李娜", Role::SocialWorker),
+        member("S003", "陈志强", Role::Manager),
+        member("S004", "赵技术", Role::Technician),
+    ]
+}
+
+/// The demo staff member with `code`, as the seed's actor.
+pub fn demo_actor(code: &str) -> Actor {
+    let member = demo_staff()
+        .into_iter()
+        .find(|m| m.code == code)
+        .expect("a demo staff code");
+    Actor::member(&member)
+}
+
 fn create_staff(tx: &mut Tx<'_>) -> Result<Vec<Value>, AppError> {
-    let members = [
-        ("S001", "王敏", vec![Role::FrontDesk]),
-        ("S002", "李娜", vec![Role::SocialWorker]),
-        ("S003", "陈志强", vec![Role::Manager]),
-        ("S004", "赵技术", vec![Role::Technician]),
-    ];
     let mut out = Vec::new();
-    for (code, name, roles) in members {
-        let member = StaffMember {
-            code: code.into(),
-            name: name.into(),
-            roles,
-        };
+    for member in demo_staff() {
         // Drawn from the operating system for each install, so knowing the demo's
         // source code (or another centre's demo) tells nobody this kiosk's staff PINs.
         let pin = random_pin();
         if staff::create_staff_in(tx, &member, &pin)? {
-            out.push(json!({"code": code, "name": name, "roles": member.roles, "pin": pin}));
+            out.push(json!({"code": member.code, "name": member.name, "roles": member.roles, "pin": pin}));
         }
     }
     Ok(out)
@@ -334,7 +349,7 @@ fn sign_up_demo_residents(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(),
         let at = services::at(day, 8 + (i % 12) as u32, (i * 7 % 60) as u32);
         // Refusals (an ineligible child, an overlap) are part of a real centre's day;
         // each is undone alone, the rest of the seed goes on.
-        let _ = as_at(tx, Actor::staff("S001"), at, |tx| {
+        let _ = as_at(tx, demo_actor("S001"), at, |tx| {
             tx.attempt(|tx| enrolment::signup_in(tx, person.id_number.as_str(), code))
         });
     }
@@ -347,7 +362,7 @@ fn sign_up_demo_residents(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(),
         )
         .optional()?;
     if let Some(resident) = confirmed {
-        as_at(tx, Actor::staff("S001"), now - Duration::hours(5), |tx| {
+        as_at(tx, demo_actor("S001"), now - Duration::hours(5), |tx| {
             enrolment::cancel_in(tx, &resident, "lunch-care", crate::print::Printing::Skip)
         })?;
     }
@@ -370,7 +385,7 @@ fn seed_attendance(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
         rows.collect::<Result<Vec<_>, _>>()?
     };
     // Every child on the roster gets a pickup list: their household's adults.
-    as_at(tx, Actor::staff("S001"), now - Duration::days(20), |tx| {
+    as_at(tx, demo_actor("S001"), now - Duration::days(20), |tx| {
         for child in &confirmed {
             let Some(row) = people.iter().find(|p| p.id_number.as_str() == child) else {
                 continue;
@@ -421,11 +436,11 @@ fn seed_attendance(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
             else {
                 continue;
             };
-            as_at(tx, Actor::staff("S001"), services::at(day, 16, 35), |tx| {
+            as_at(tx, demo_actor("S001"), services::at(day, 16, 35), |tx| {
                 services::check_in(tx, "after-school", child)
             })?;
             let collector = Collector::IdNumber(adult.id_number.as_str().to_string());
-            as_at(tx, Actor::staff("S001"), services::at(day, 17, 55), |tx| {
+            as_at(tx, demo_actor("S001"), services::at(day, 17, 55), |tx| {
                 services::check_out(tx, "after-school", child, Some(&collector))
             })?;
         }
@@ -443,7 +458,7 @@ fn seed_volunteers(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
         .take(6)
         .collect();
     let activities = ["长者探访", "四点半学校辅导", "社区环境整治", "助餐送餐"];
-    as_at(tx, Actor::staff("S002"), now - Duration::days(15), |tx| {
+    as_at(tx, demo_actor("S002"), now - Duration::days(15), |tx| {
         for v in &volunteers {
             services::register_volunteer(tx, v.id_number.as_str(), "陪伴;辅导")?;
         }
@@ -472,8 +487,8 @@ fn seed_volunteers(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
             )?;
             if week == 0 {
                 let decline = (n == 2).then_some("签到时间与活动记录不符，请与社工核对");
-                as_at(tx, Actor::staff("S002"), now - Duration::days(3), |tx| {
-                    services::review_shift(tx, &shift.id, "S002", decline)
+                as_at(tx, demo_actor("S002"), now - Duration::days(3), |tx| {
+                    services::review_shift(tx, &shift.id, decline)
                 })?;
             }
         }

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 
 use linli_core::receipt::Receipt;
 use linli_core::slips::{self, SlipStamp};
+use linli_core::staff::Permission;
 
 use super::load;
 use crate::clock;
@@ -424,6 +425,8 @@ pub fn signup_in(
     raw_id: &str,
     programme_code: &str,
 ) -> Result<Placement, AppError> {
+    tx.actor
+        .authorise_for_resident(Permission::ManageEnrolments)?;
     let now = tx.now;
     let today = now.date();
     let programme = programme_or_refuse(tx, programme_code)?;
@@ -558,6 +561,8 @@ pub fn cancel_in(
     programme_code: &str,
     printing: Printing,
 ) -> Result<Value, AppError> {
+    tx.actor
+        .authorise_for_resident(Permission::ManageEnrolments)?;
     {
         let programme = programme_or_refuse(tx, programme_code)?;
         let resident = resident_or_refuse(tx, raw_id)?;
@@ -610,6 +615,8 @@ pub fn answer_offer(
     printing: Printing,
 ) -> Result<Value, AppError> {
     store.write(actor, now, |tx| {
+        tx.actor
+            .authorise_for_resident(Permission::ManageEnrolments)?;
         let programme = programme_or_refuse(tx, programme_code)?;
         let resident = resident_or_refuse(tx, raw_id)?;
         let mut roster = load_roster(tx, &programme)?;
@@ -683,6 +690,8 @@ pub fn status_slip(
     printing: Printing,
 ) -> Result<Value, AppError> {
     store.write(actor, now, |tx| {
+        tx.actor
+            .authorise_for_resident(Permission::ManageEnrolments)?;
         let programme = programme_or_refuse(tx, programme_code)?;
         let resident = resident_or_refuse(tx, raw_id)?;
         let roster = load_roster(tx, &programme)?;

@@ -183,13 +183,13 @@ pub fn export(
     viewer: Option<&StaffMember>,
     now: NaiveDateTime,
 ) -> Result<Value, AppError> {
-    if let Some(member) = viewer {
-        linli_core::staff::authorise(member, Permission::ExportUnmaskedPersonalData)?;
+    let actor = viewer.map_or_else(Actor::cli, Actor::member);
+    if viewer.is_some() {
+        actor.authorise(Permission::ExportUnmaskedPersonalData)?;
     }
     let unmasked = viewer.is_some();
     let table = table(store, kind, unmasked)?;
     let what = format!("{kind:?}");
-    let actor = viewer.map_or_else(Actor::cli, |member| Actor::staff(&member.code));
     store.write(&actor, now, |tx| {
         tx.audit(
             if unmasked {

@@ -13,6 +13,7 @@ use chrono::NaiveDateTime;
 use linli_core::household::Tag;
 use linli_core::identity::{IdNumber, Phone};
 use linli_core::outbox::EventPayload;
+use linli_core::staff::Permission;
 use linli_core::Text;
 use serde_json::{json, Value};
 
@@ -55,7 +56,7 @@ pub struct LineError {
 }
 
 impl LineError {
-    fn new(line: usize, column: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(line: usize, column: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         LineError {
             line,
             column: column.to_string(),
@@ -63,7 +64,22 @@ impl LineError {
         }
     }
 
+    /// A problem with the file as a whole (its size, its encoding); line 0.
+    pub fn file(reason: Text) -> Self {
+        LineError {
+            line: 0,
+            column: "file".to_string(),
+            reason,
+        }
+    }
+
     pub fn to_text(&self) -> Text {
+        if self.line == 0 {
+            return Text::new(
+                format!("文件：{}", self.reason.zh),
+                format!("the file: {}", self.reason.en),
+            );
+        }
         Text::new(
             format!("第{}行「{}」列：{}", self.line, self.column, self.reason.zh),
             format!(
@@ -112,16 +128,48 @@ pub fn parse_csv(
         .collect();
     let mut index = HashMap::new();
     let mut errors = Vec::new();
+    let unknown: Vec<&str> = header_names
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !h.is_empty() && !REQUIRED_COLUMNS.contains(h))
+        .collect();
     for column in REQUIRED_COLUMNS {
-        match header_names.iter().position(|h| h == column) {
-            Some(i) => {
-                index.insert(column, i);
+        let at: Vec<usize> = header_names
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| *h == column)
+            .map(|(i, _)| i)
+            .collect();
+        match at.as_slice() {
+            [i] => {
+                index.insert(column, *i);
             }
-            None => errors.push(LineError::new(
+            [] if unknown.is_empty() => errors.push(LineError::new(
                 1,
                 column,
                 "缺少此列",
                 "this column is missing",
+            )),
+            [] => errors.push(LineError::new(
+                1,
+                column,
+                format!("缺少此列（文件中未识别的列：{}，是否写错了列名？）", unknown.join("、")),
+                format!(
+                    "this column is missing (the file has columns not known here: {}; is one of them misspelt?)",
+                    unknown.join(", ")
+                ),
+            )),
+            // Two columns of one name: whichever were taken, the other's data would be
+            // lost or land in the wrong place.
+            several => errors.push(LineError::new(
+                1,
+                column,
+                format!("此列出现了{}次（第{}列），只能有一列", several.len(), join_positions(several)),
+                format!(
+                    "this column appears {} times (columns {}); there must be one",
+                    several.len(),
+                    join_positions(several)
+                ),
             )),
         }
     }
@@ -178,6 +226,13 @@ pub fn parse_csv(
                 "地址不能为空",
                 "the address is empty",
             ));
+        } else if address.chars().any(unprintable) {
+            errors.push(LineError::new(
+                line,
+                "address",
+                "地址含有不可见字符",
+                "the address contains control characters",
+            ));
         } else if address.chars().count() > MAX_ADDRESS_CHARS {
             errors.push(LineError::new(
                 line,
@@ -214,7 +269,7 @@ pub fn parse_csv(
                 format!("姓名超过{MAX_NAME_CHARS}个字"),
                 format!("the name is longer than {MAX_NAME_CHARS} characters"),
             ));
-        } else if name.chars().any(|c| c.is_control()) {
+        } else if name.chars().any(unprintable) {
             errors.push(LineError::new(
                 line,
                 "name",
@@ -303,6 +358,23 @@ pub fn parse_csv(
     }
 }
 
+/// Characters nobody types in a name or address: control characters (a tab, a line
+/// break, an escape) and invisible format characters (such as the right-to-left
+/// override, which makes a name display as something else).
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+}
+
+/// Column positions as a person counts them: "2、5".
+fn join_positions(positions: &[usize]) -> String {
+    positions
+        .iter()
+        .map(|p| (p + 1).to_string())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 fn refused_lines(errors: Vec<LineError>) -> AppError {
     Refused::new(
         "invalid_import",
@@ -322,6 +394,8 @@ pub fn import_file(
     now: NaiveDateTime,
     path: &Path,
 ) -> Result<Value, AppError> {
+    // Before the file is even read: an import puts many people in at once.
+    actor.authorise(Permission::ImportHouseholds)?;
     let file = std::fs::File::open(path).map_err(|e| {
         AppError::from(Refused::new(
             "file_unreadable",
@@ -332,7 +406,8 @@ pub fn import_file(
             )],
         ))
     })?;
-    let rows = parse_csv(std::io::BufReader::new(file), now.date()).map_err(refused_lines)?;
+    let text = super::import_text::read(file).map_err(refused_lines)?;
+    let rows = parse_csv(text.as_bytes(), now.date()).map_err(refused_lines)?;
     let source = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -352,6 +427,7 @@ pub fn import_rows(
 ) -> Result<ImportSummary, AppError> {
     let community = store.setting("community_code")?.unwrap_or_default();
     store.write(actor, now, |tx| {
+        tx.authorise(Permission::ImportHouseholds)?;
         let summary = register_rows(tx, rows, &community)?;
         tx.audit(
             "import_households",

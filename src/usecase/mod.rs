@@ -8,6 +8,8 @@ pub mod doctor;
 pub mod enrolment;
 pub mod export;
 pub mod households;
+pub mod import_text;
+pub mod keypad;
 pub mod load;
 pub mod printing;
 pub mod residents;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use linli_core::staff::{authorise, Permission, StaffMember};
+use linli_core::staff::{Permission, StaffMember};
 use serde_json::{json, Value};
 
 use crate::print::spooler::{Round, Spooler};
@@ -41,8 +41,8 @@ pub fn reprint(
     now: NaiveDateTime,
     serial: &str,
 ) -> Result<Value, AppError> {
-    authorise(staff, Permission::ReprintSlips)?;
-    let slip = store.write(&Actor::staff(&staff.code), now, |tx| {
+    let slip = store.write(&Actor::member(staff), now, |tx| {
+        tx.authorise(Permission::ReprintSlips)?;
         print::reprint(tx, serial)
     })?;
     Ok(json!({"reprint_of": serial, "slips": [slip]}))

@@ -1,18 +1,21 @@
 //! Residents identifying themselves at the kiosk: phone number and a six-digit PIN
-//! that staff set at the desk, under the same five-failure lockout as staff PINs.
-//! A wrong phone and a wrong PIN get the same answer, so the kiosk never confirms
-//! that a number belongs to someone.
+//! that staff set at the desk, or their community card and that PIN (something held
+//! and something known), under the same five-failure lockout as staff PINs plus the
+//! kiosk's own limit across accounts (`keypad`). An unknown phone, an unknown card and
+//! a wrong PIN get the same words and cost the same single argon2 check, so the kiosk
+//! never confirms that a number or card belongs to someone.
 
 use chrono::NaiveDateTime;
 use linli_core::household::Resident;
-use linli_core::identity::{mask_id_number, Phone};
-use linli_core::staff::{authorise, validate_pin, Lockout, Permission, StaffMember};
+use linli_core::identity::{mask_id_number, mask_phone, Phone};
+use linli_core::staff::{validate_pin, Lockout, Permission};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde_json::json;
 
+use super::keypad::{self, Keypad};
 use super::load;
-use super::staff::{check_pin, hash_pin, Credential, PinCheck, StoredPin};
+use super::staff::{check_pin, hash_pin, verify_pin, Credential, PinCheck, StoredPin};
 use crate::clock;
 use crate::store::{Actor, AppError, Refused, Store, Tx};
 
@@ -23,6 +26,18 @@ fn wrong_phone_or_pin() -> AppError {
         vec![Text::new(
             "连续输错5次将暂停5分钟；忘记密码请找工作人员",
             "five wrong tries in a row pause sign-in for five minutes; staff can reset a forgotten PIN",
+        )],
+    )
+    .into()
+}
+
+fn wrong_card_or_pin() -> AppError {
+    Refused::new(
+        "wrong_card_or_pin",
+        Text::new("卡片或密码不正确", "wrong card or PIN"),
+        vec![Text::new(
+            "连续输错5次将暂停5分钟；没有密码或忘记密码请找工作人员",
+            "five wrong tries in a row pause sign-in for five minutes; staff set or reset a PIN",
         )],
     )
     .into()
@@ -41,6 +56,70 @@ fn locked(until: NaiveDateTime) -> AppError {
     .into()
 }
 
+/// The one kiosk-PIN holder of a phone or card: (id number, hash, failures, lock).
+type Holder = (String, String, u32, Option<String>);
+
+/// Checks `pin` for `holder` (None: nobody, checked against the decoy all the same),
+/// counting the outcome at the kiosk's resident keypad, all in one transaction.
+fn check_holder(
+    store: &mut Store,
+    now: NaiveDateTime,
+    holder: Option<Holder>,
+    pin: &str,
+    unknown_subject: &str,
+    by: &str,
+) -> Result<Option<(String, PinCheck)>, AppError> {
+    if let Some(until) = keypad::locked_until(store.conn(), Keypad::Resident, now)? {
+        return Err(keypad::locked(Keypad::Resident, until));
+    }
+    let (outcome, keypad_lock) = store.write(&Actor::kiosk(), now, |tx| {
+        let outcome = match &holder {
+            Some((id_number, hash, failures, until)) => {
+                let masked = mask_id_number(id_number);
+                let credential = Credential {
+                    table: "resident_pins",
+                    key_column: "id_number",
+                    key: id_number,
+                    audit_subject: &masked,
+                    audit_prefix: "resident",
+                };
+                let stored = StoredPin {
+                    hash: hash.clone(),
+                    lockout: Lockout {
+                        failures: *failures,
+                        locked_until: until.as_deref().and_then(clock::from_db),
+                    },
+                };
+                Some((
+                    id_number.clone(),
+                    check_pin(tx, &credential, stored, pin, now)?,
+                ))
+            }
+            None => {
+                verify_pin(None, pin);
+                tx.audit(
+                    "resident_sign_in_failed",
+                    unknown_subject,
+                    json!({"by": by, "reason": "unknown"}),
+                );
+                None
+            }
+        };
+        let accepted = matches!(outcome, Some((_, PinCheck::Accepted)));
+        let keypad_lock = keypad::record(tx, Keypad::Resident, accepted, now)?;
+        Ok((outcome, keypad_lock))
+    })?;
+    if let Some(until) = keypad_lock {
+        return Err(keypad::locked(Keypad::Resident, until));
+    }
+    Ok(outcome)
+}
+
+fn signed_in(store: &Store, id_number: &str) -> Result<Resident, AppError> {
+    load::resident(store.conn(), id_number)?
+        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(id_number)))
+}
+
 /// The resident whose phone and PIN these are.
 pub fn sign_in(
     store: &mut Store,
@@ -48,71 +127,137 @@ pub fn sign_in(
     raw_phone: &str,
     pin: &str,
 ) -> Result<Resident, AppError> {
-    let Ok(phone) = Phone::parse(raw_phone.trim()) else {
-        return Err(wrong_phone_or_pin());
+    let phone = Phone::parse(raw_phone.trim()).ok();
+    // One kiosk PIN per phone (`set_pin` keeps it so): the household member who holds
+    // it signs in and acts for the household. Older data may have several; the one
+    // set most recently is the phone's.
+    let holder: Option<Holder> = match &phone {
+        Some(phone) => store
+            .conn()
+            .prepare_cached(
+                "SELECT p.id_number, p.pin_hash, p.failures, p.locked_until
+                 FROM residents r JOIN resident_pins p ON p.id_number = r.id_number
+                 WHERE r.phone = ?1 ORDER BY p.set_at DESC, p.id_number LIMIT 1",
+            )?
+            .query_row([phone.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?,
+        None => None,
     };
-    // Several members of a household may give one phone; each has their own PIN.
-    let holders: Vec<(String, String, u32, Option<String>)> = {
-        let mut stmt = store.conn().prepare_cached(
+    let subject = mask_phone(raw_phone.trim());
+    match check_holder(store, now, holder, pin, &subject, "phone")? {
+        Some((id_number, PinCheck::Accepted)) => signed_in(store, &id_number),
+        Some((_, PinCheck::Locked(until))) => Err(locked(until)),
+        _ => Err(wrong_phone_or_pin()),
+    }
+}
+
+/// The resident whose community card the card reader read, with their PIN. An
+/// unknown card gets the same words as a wrong PIN, and is audited and counted.
+pub fn sign_in_by_card(
+    store: &mut Store,
+    now: NaiveDateTime,
+    card: &str,
+    pin: &str,
+) -> Result<Resident, AppError> {
+    let holder: Option<Holder> = store
+        .conn()
+        .prepare_cached(
             "SELECT p.id_number, p.pin_hash, p.failures, p.locked_until
-             FROM residents r JOIN resident_pins p ON p.id_number = r.id_number
-             WHERE r.phone = ?1 ORDER BY p.id_number",
-        )?;
-        let rows = stmt.query_map([phone.as_str()], |r| {
+             FROM resident_cards c JOIN resident_pins p ON p.id_number = c.id_number
+             WHERE c.token = ?1",
+        )?
+        .query_row([card.trim()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-        rows.collect::<Result<_, _>>()?
-    };
-    if holders.is_empty() {
-        return Err(wrong_phone_or_pin());
+        })
+        .optional()?;
+    let subject = mask_token(card.trim());
+    match check_holder(store, now, holder, pin, &subject, "card")? {
+        Some((id_number, PinCheck::Accepted)) => signed_in(store, &id_number),
+        Some((_, PinCheck::Locked(until))) => Err(locked(until)),
+        _ => Err(wrong_card_or_pin()),
     }
-    let mut locked_until = None;
-    for (id_number, hash, failures, until) in holders {
-        let masked = mask_id_number(&id_number);
-        let credential = Credential {
-            table: "resident_pins",
-            key_column: "id_number",
-            key: &id_number,
-            audit_subject: &masked,
-            audit_prefix: "resident",
-        };
-        let stored = StoredPin {
-            hash,
-            lockout: Lockout {
-                failures,
-                locked_until: until.as_deref().and_then(clock::from_db),
-            },
-        };
-        match check_pin(store, &Actor::kiosk(), &credential, stored, pin, now)? {
-            PinCheck::Accepted => {
-                return load::resident(store.conn(), &id_number)?
-                    .ok_or_else(|| load::not_found("居民", "resident", &masked));
-            }
-            PinCheck::Locked(until) => locked_until = Some(until),
-            PinCheck::Wrong => {}
-        }
+}
+
+/// Something the code scanner read where a resident signs in. A QR code is never a
+/// credential (anyone can print one); it is audited and counted like a failed
+/// sign-in, so a stream of them cannot be used to probe the kiosk.
+pub fn code_presented(store: &mut Store, now: NaiveDateTime, code: &str) -> Result<(), AppError> {
+    if let Some(until) = keypad::locked_until(store.conn(), Keypad::Resident, now)? {
+        return Err(keypad::locked(Keypad::Resident, until));
     }
-    Err(locked_until.map_or_else(wrong_phone_or_pin, locked))
+    let subject = mask_token(code.trim());
+    let lock = store.write(&Actor::kiosk(), now, |tx| {
+        tx.audit("code_presented_at_sign_in", &subject, json!({}));
+        keypad::record(tx, Keypad::Resident, false, now)
+    })?;
+    if let Some(until) = lock {
+        return Err(keypad::locked(Keypad::Resident, until));
+    }
+    Err(Refused::new(
+        "code_is_not_a_card",
+        Text::new("二维码不能用于登录", "a QR code does not sign you in"),
+        vec![Text::new(
+            "请刷居民卡，或输入手机号和密码",
+            "tap your resident card, or type your phone number and PIN",
+        )],
+    )
+    .into())
 }
 
 /// Staff set (or reset) a resident's kiosk PIN at the desk; audited.
 pub fn set_pin(
     store: &mut Store,
-    staff: &StaffMember,
+    actor: &Actor,
     now: NaiveDateTime,
     raw_id: &str,
     pin: &str,
 ) -> Result<serde_json::Value, AppError> {
-    authorise(staff, Permission::RegisterHouseholds)?;
+    actor.authorise(Permission::RegisterHouseholds)?;
     validate_pin(pin)?;
     let hash = hash_pin(pin);
-    store.write(&Actor::staff(&staff.code), now, |tx| {
+    store.write(actor, now, |tx| {
+        tx.authorise(Permission::RegisterHouseholds)?;
         let id = load::parse_id(raw_id, now.date())?;
         let resident = load::resident(tx, id.as_str())?
             .ok_or_else(|| load::not_found("居民", "resident", &id.masked()))?;
+        refuse_second_pin_on_phone(tx, &resident)?;
         set_pin_in(tx, resident.id_number.as_str(), &hash)?;
         Ok(json!({"resident": resident.id_number.masked(), "pin_set": true}))
     })
+}
+
+/// A phone signs in one account, so that signing in is one PIN check: a second
+/// resident with the same phone cannot get a PIN of their own (the holder signs in
+/// and acts for the household).
+fn refuse_second_pin_on_phone(tx: &Tx<'_>, resident: &Resident) -> Result<(), AppError> {
+    let Some(phone) = &resident.phone else {
+        return Ok(());
+    };
+    let holder: Option<String> = tx
+        .prepare_cached(
+            "SELECT r.name FROM residents r JOIN resident_pins p ON p.id_number = r.id_number
+             WHERE r.phone = ?1 AND r.id_number <> ?2 LIMIT 1",
+        )?
+        .query_row([phone.as_str(), resident.id_number.as_str()], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?;
+    match holder {
+        None => Ok(()),
+        Some(name) => {
+            let name = linli_core::identity::mask_name(&name);
+            Err(AppError::from(Refused::new(
+                "phone_has_a_pin",
+                Text::new("该手机号已设置自助机密码", "this phone already has a kiosk PIN"),
+                vec![Text::new(
+                    format!("同一手机号只能设一个自助机密码，现由{name}使用；{name}登录后可为全家办理，或先为其中一人更换手机号"),
+                    format!("one phone has one kiosk PIN, now {name}'s; {name} signs in for the whole household, or give one of them another phone number first"),
+                )],
+            )))
+        }
+    }
 }
 
 /// Stores an already hashed PIN and clears any lockout.
@@ -126,49 +271,6 @@ pub fn set_pin_in(tx: &mut Tx<'_>, id_number: &str, hash: &str) -> Result<(), Ap
     Ok(())
 }
 
-/// The resident whose card (or QR code) the reader just read. An unknown card gets
-/// the same answer as a wrong PIN would, and is audited, so a stray card is noticed.
-pub fn sign_in_by_token(
-    store: &mut Store,
-    now: NaiveDateTime,
-    token: &str,
-) -> Result<Resident, AppError> {
-    let holder: Option<String> = store
-        .conn()
-        .prepare_cached("SELECT id_number FROM resident_cards WHERE token = ?1")?
-        .query_row([token.trim()], |r| r.get(0))
-        .optional()?;
-    let masked_token = mask_token(token.trim());
-    store.write(&Actor::kiosk(), now, |tx| {
-        match &holder {
-            Some(id) => tx.audit(
-                "resident_signed_in",
-                &mask_id_number(id),
-                json!({"by": "card"}),
-            ),
-            None => tx.audit(
-                "resident_sign_in_failed",
-                &masked_token,
-                json!({"by": "card"}),
-            ),
-        }
-        Ok(())
-    })?;
-    let Some(id) = holder else {
-        return Err(Refused::new(
-            "unknown_card",
-            Text::new("这张卡还没有登记", "this card is not registered"),
-            vec![Text::new(
-                "请用手机号和密码登录，或请工作人员为您登记卡片",
-                "sign in with your phone number and PIN, or ask staff to register the card",
-            )],
-        )
-        .into());
-    };
-    load::resident(store.conn(), &id)?
-        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(&id)))
-}
-
 /// A card number in the audit log: enough to recognise it, not to copy it.
 fn mask_token(token: &str) -> String {
     let shown: String = token
@@ -180,6 +282,36 @@ fn mask_token(token: &str) -> String {
         .rev()
         .collect();
     format!("card ****{shown}")
+}
+
+/// Staff register a community card for a resident at the desk; audited.
+pub fn issue_card(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    raw_id: &str,
+    card: &str,
+) -> Result<serde_json::Value, AppError> {
+    store.write(actor, now, |tx| {
+        tx.authorise(Permission::RegisterHouseholds)?;
+        let id = load::parse_id(raw_id, now.date())?;
+        let resident = load::resident(tx, id.as_str())?
+            .ok_or_else(|| load::not_found("居民", "resident", &id.masked()))?;
+        let card = card.trim();
+        if card.is_empty() || card.len() > 64 || !card.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Refused::new(
+                "invalid_card",
+                Text::new("卡号有误", "the card number is not valid"),
+                vec![Text::new(
+                    "卡号应为1至64位字母或数字（读卡器读出的号码）",
+                    "a card number is 1 to 64 letters or digits, as the card reader reads it",
+                )],
+            )
+            .into());
+        }
+        issue_card_in(tx, resident.id_number.as_str(), card)?;
+        Ok(json!({"resident": resident.id_number.masked(), "card": mask_token(card)}))
+    })
 }
 
 /// Registers a card (or QR token) for a resident, replacing any earlier holder.

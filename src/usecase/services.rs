@@ -8,8 +8,10 @@ use linli_core::household::age_on;
 use linli_core::household::Resident;
 use linli_core::identity::mask_id_number;
 use linli_core::outbox::EventPayload;
+use linli_core::programme::ProgrammeKind;
 use linli_core::rating::{normalise_comment, FollowUp, FollowUpPolicy, Rating, RatingLevel};
 use linli_core::slips;
+use linli_core::staff::Permission;
 use linli_core::volunteer::{clock_in, Shift, ShiftPolicy};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
@@ -40,6 +42,7 @@ pub fn set_pickup_authorisation(
     tx: &mut Tx<'_>,
     auth: &PickupAuthorisation,
 ) -> Result<(), AppError> {
+    tx.authorise(Permission::RegisterHouseholds)?;
     load::resident(tx, &auth.child)?
         .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(&auth.child)))?;
     // A mistyped ID number here would silently mean that adult can never collect
@@ -164,6 +167,11 @@ pub fn check_in(tx: &mut Tx<'_>, programme: &str, resident: &str) -> Result<(), 
     let now = tx.now;
     let planned = load::programme(tx, programme)?
         .ok_or_else(|| load::not_found("服务项目", "programme", programme))?;
+    tx.authorise(if planned.kind == ProgrammeKind::DayCare {
+        Permission::RecordDayCareAttendance
+    } else {
+        Permission::TakeRollCall
+    })?;
     // A roll call on a day the programme does not run (a weekend, a holiday, a
     // school holiday for 四点半学校) is a mistake at the desk, not an attendance.
     if !planned.schedule.occurs_on(now.date(), &load::calendar(tx)?) {
@@ -209,6 +217,11 @@ pub fn check_out(
 ) -> Result<(), AppError> {
     let now = tx.now;
     let kind = programme_kind(tx, programme)?;
+    tx.authorise(if kind == "day_care" {
+        Permission::RecordDayCareAttendance
+    } else {
+        Permission::RecordPickup
+    })?;
     let mut a = load_attendance(tx, programme, now.date(), resident)?;
     let person = load::resident(tx, resident)?
         .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(resident)))?;
@@ -258,6 +271,7 @@ pub fn register_volunteer(
     id_number: &str,
     skills: &str,
 ) -> Result<bool, AppError> {
+    tx.authorise(Permission::ApproveVolunteerHours)?;
     if load::resident(tx, id_number)?.is_none() {
         return Err(load::not_found(
             "居民",
@@ -315,6 +329,8 @@ pub fn clock_in_volunteer(
     volunteer: &str,
     activity: &str,
 ) -> Result<Shift, AppError> {
+    tx.actor
+        .authorise_for_resident(Permission::RecordVolunteerShifts)?;
     let known: bool = tx
         .query_row(
             "SELECT 1 FROM volunteers WHERE id_number = ?1",
@@ -363,6 +379,8 @@ pub fn clock_out_volunteer(
     volunteer: &str,
     printing: Printing,
 ) -> Result<Shift, AppError> {
+    tx.actor
+        .authorise_for_resident(Permission::RecordVolunteerShifts)?;
     let mut shifts = volunteer_shifts(tx, volunteer)?;
     let Some(shift) = shifts
         .iter_mut()
@@ -403,6 +421,19 @@ pub fn volunteer_certificate(
     period: std::ops::RangeInclusive<chrono::NaiveDate>,
     printing: Printing,
 ) -> Result<Value, AppError> {
+    tx.authorise(Permission::ApproveVolunteerHours)?;
+    if period.start() > period.end() {
+        let (from, to) = (period.start(), period.end());
+        return Err(Refused::new(
+            "bad_period",
+            Text::new("日期范围有误", "the period is wrong"),
+            vec![Text::new(
+                format!("开始日期 {from} 晚于结束日期 {to}"),
+                format!("The first day {from} is after the last day {to}"),
+            )],
+        )
+        .into());
+    }
     let person = volunteer_resident(tx, volunteer)?;
     let shifts: Vec<Shift> = {
         let mut stmt = tx.prepare_cached("SELECT body FROM shifts WHERE volunteer = ?1")?;
@@ -432,13 +463,15 @@ pub fn volunteer_certificate(
     }))
 }
 
-/// A social worker approves (`decline_reason` None) or declines a shift.
+/// A social worker approves (`decline_reason` None) or declines a shift; the
+/// signed-in reviewer is recorded.
 pub fn review_shift(
     tx: &mut Tx<'_>,
     shift_id: &str,
-    reviewer: &str,
     decline_reason: Option<&str>,
 ) -> Result<Shift, AppError> {
+    let reviewer = tx.authorise(Permission::ApproveVolunteerHours)?.code;
+    let reviewer = reviewer.as_str();
     let mut shift = load_shift(tx, shift_id)?;
     let now = tx.now;
     match decline_reason {
@@ -470,10 +503,11 @@ fn load_shift(tx: &Tx<'_>, shift_id: &str) -> Result<Shift, AppError> {
 pub fn confirm_shift_end(
     tx: &mut Tx<'_>,
     shift_id: &str,
-    reviewer: &str,
     real_end: NaiveDateTime,
     note: Option<&str>,
 ) -> Result<Shift, AppError> {
+    let reviewer = tx.authorise(Permission::ApproveVolunteerHours)?.code;
+    let reviewer = reviewer.as_str();
     let mut shift = load_shift(tx, shift_id)?;
     let now = tx.now;
     shift.confirm_end_time(reviewer, real_end, note, now, &ShiftPolicy::default())?;
@@ -490,12 +524,9 @@ pub fn confirm_shift_end(
 // ---------------------------------------------------------------- ratings
 
 /// Closes a bad rating's follow-up with what the resident was told.
-pub fn close_follow_up(
-    tx: &mut Tx<'_>,
-    rating_id: &str,
-    by: &str,
-    note: &str,
-) -> Result<FollowUp, AppError> {
+pub fn close_follow_up(tx: &mut Tx<'_>, rating_id: &str, note: &str) -> Result<FollowUp, AppError> {
+    let by = tx.authorise(Permission::FollowUpRatings)?.code;
+    let by = by.as_str();
     let body: String = tx
         .query_row(
             "SELECT body FROM follow_ups WHERE rating_id = ?1",
@@ -549,13 +580,22 @@ pub fn unrated_service_uses(
     today: NaiveDate,
 ) -> Result<Vec<ServiceUse>, AppError> {
     let since = (today - chrono::Duration::days(30)).to_string();
+    // The enrolment a session was attended under is the newest one made by that day,
+    // whatever became of it since: a child who left the programme can still rate the
+    // sessions they had. Rated sessions are left out before the list is cut to 20, so
+    // older unrated ones are not hidden behind newer rated ones.
     let mut stmt = conn.prepare_cached(
         "SELECT a.programme_code, a.session_date, e.id, r.name
          FROM attendance a
          JOIN residents r ON r.id_number = a.resident
-         JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code
-              AND e.status = 'confirmed'
+         JOIN enrolments e ON e.id = (
+             SELECT e2.id FROM enrolments e2
+             WHERE e2.resident = a.resident AND e2.programme_code = a.programme_code
+               AND e2.created_at <= a.session_date || 'T23:59:59'
+             ORDER BY e2.created_at DESC, e2.rowid DESC LIMIT 1)
          WHERE r.household_code = ?1 AND a.session_date >= ?2
+           AND NOT EXISTS (SELECT 1 FROM ratings t
+                           WHERE t.service_ref = a.programme_code || ':' || a.session_date || ':' || e.id)
          ORDER BY a.session_date DESC, r.name LIMIT 20",
     )?;
     let rows = stmt
@@ -573,14 +613,6 @@ pub fn unrated_service_uses(
         std::collections::HashMap::new();
     for (programme_code, date, enrolment, member_name) in rows {
         let reference = service_ref(&programme_code, &date, &enrolment);
-        let rated = conn
-            .prepare_cached("SELECT 1 FROM ratings WHERE service_ref = ?1")?
-            .query_row([&reference], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if rated {
-            continue;
-        }
         if !names.contains_key(&programme_code) {
             let name = load::programme(conn, &programme_code)?.map(|p| p.name);
             names.insert(programme_code.clone(), name);
@@ -606,6 +638,18 @@ pub fn submit_rating(
     reason_tags: Vec<String>,
     comment: Option<String>,
 ) -> Result<Option<FollowUp>, AppError> {
+    // 好差评 is the resident's own voice: staff cannot rate on anyone's behalf.
+    if !tx.actor.is_resident() {
+        return Err(Refused::new(
+            "rating_by_resident_only",
+            Text::new("评价只能由居民本人提交", "only residents rate services"),
+            vec![Text::new(
+                "请居民在自助机上登录后评价",
+                "the resident rates the service at the kiosk after signing in",
+            )],
+        )
+        .into());
+    }
     let level = RatingLevel::from_u8(level)?;
     // What a resident types is kept trimmed (blank is no comment), not refused for a stray space.
     let comment = match comment {

@@ -9,8 +9,9 @@ use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde_json::json;
 
+use super::keypad::Keypad;
 use crate::clock;
-use crate::store::{Actor, AppError, Refused, Store};
+use crate::store::{Actor, AppError, Refused, Store, Tx};
 
 pub fn pin_missing() -> AppError {
     Refused::new(
@@ -20,16 +21,6 @@ pub fn pin_missing() -> AppError {
             "请用 --pin 或环境变量 LINLI_STAFF_PIN 提供密码",
             "give the PIN with --pin or the LINLI_STAFF_PIN environment variable",
         )],
-    )
-    .into()
-}
-
-/// `reason` says what needs the credential, e.g. "补打凭条须由有权限的工作人员操作".
-pub fn credential_required(reason: Text) -> AppError {
-    Refused::new(
-        "staff_credential_required",
-        Text::new("需要工作人员身份", "a staff credential is needed"),
-        vec![reason],
     )
     .into()
 }
@@ -69,26 +60,53 @@ pub enum PinCheck {
     Locked(NaiveDateTime),
 }
 
-/// Checks `pin` against a stored hash under the five-failure lockout, recording the
-/// outcome (failures count, success resets) and auditing it either way.
+/// A hash of no one's PIN, to verify against when the account does not exist, so an
+/// unknown phone, card or staff number costs the same argon2 check as a wrong PIN and
+/// the time taken tells nothing.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_pin("975310"))
+}
+
+thread_local! {
+    static PIN_CHECKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many argon2 verifications this thread has run: what tests read to show that
+/// every sign-in costs exactly one, known account or not.
+pub fn pin_checks_on_this_thread() -> u64 {
+    PIN_CHECKS.with(|checks| checks.get())
+}
+
+/// One argon2 verification of `pin` against `hash` (the decoy when there is none).
+pub fn verify_pin(hash: Option<&str>, pin: &str) -> bool {
+    PIN_CHECKS.with(|checks| checks.set(checks.get() + 1));
+    let checked = hash.unwrap_or_else(|| decoy_hash());
+    let verified = PasswordHash::new(checked)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(pin.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false);
+    verified && hash.is_some()
+}
+
+/// Checks `pin` against a stored hash under the account's five-failure lockout, inside
+/// the caller's transaction: records the outcome (failures count, success resets) and
+/// audits it either way. Exactly one argon2 check, locked or not.
 pub fn check_pin(
-    store: &mut Store,
-    actor: &Actor,
+    tx: &mut Tx<'_>,
     credential: &Credential<'_>,
     mut stored: StoredPin,
     pin: &str,
     now: NaiveDateTime,
 ) -> Result<PinCheck, AppError> {
     if stored.lockout.is_locked(now) {
+        verify_pin(None, pin);
         return Ok(PinCheck::Locked(stored.lockout.locked_until.unwrap_or(now)));
     }
-    let verified = PasswordHash::new(&stored.hash)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(pin.as_bytes(), &hash)
-                .is_ok()
-        })
-        .unwrap_or(false);
+    let verified = verify_pin(Some(&stored.hash), pin);
     if verified {
         stored.lockout.record_success();
     } else {
@@ -101,30 +119,27 @@ pub fn check_pin(
         audit_subject,
         audit_prefix,
     } = credential;
-    store.write(actor, now, |tx| {
-        tx.execute(
-            &format!("UPDATE {table} SET failures = ?2, locked_until = ?3 WHERE {key_column} = ?1"),
-            (
-                key,
-                stored.lockout.failures,
-                stored.lockout.locked_until.map(clock::to_db),
-            ),
-        )?;
-        if verified {
-            tx.audit(
-                &format!("{audit_prefix}_signed_in"),
-                audit_subject,
-                json!({}),
-            );
-        } else {
-            tx.audit(
-                &format!("{audit_prefix}_sign_in_failed"),
-                audit_subject,
-                json!({"failures": stored.lockout.failures}),
-            );
-        }
-        Ok(())
-    })?;
+    tx.execute(
+        &format!("UPDATE {table} SET failures = ?2, locked_until = ?3 WHERE {key_column} = ?1"),
+        (
+            key,
+            stored.lockout.failures,
+            stored.lockout.locked_until.map(clock::to_db),
+        ),
+    )?;
+    if verified {
+        tx.audit(
+            &format!("{audit_prefix}_signed_in"),
+            audit_subject,
+            json!({}),
+        );
+    } else {
+        tx.audit(
+            &format!("{audit_prefix}_sign_in_failed"),
+            audit_subject,
+            json!({"failures": stored.lockout.failures}),
+        );
+    }
     Ok(if verified {
         PinCheck::Accepted
     } else if stored.lockout.is_locked(now) {
@@ -171,29 +186,67 @@ pub fn create_staff_in(
 }
 
 /// Checks a staff code and PIN. Failures count toward the lockout and are audited,
-/// so they are written even though the caller is refused.
+/// so they are written even though the caller is refused. A disabled account is
+/// refused like a wrong PIN.
 pub fn authenticate(
     store: &mut Store,
     code: &str,
     pin: &str,
     now: NaiveDateTime,
 ) -> Result<StaffMember, AppError> {
-    let row: Option<(String, String, String, u32, Option<String>)> = store
+    authenticate_with(store, code, pin, now, |_, _| Ok(()))
+}
+
+/// [`authenticate`] at the kiosk's own staff keypad: five failures in a row there,
+/// whatever staff numbers were tried, lock the keypad for five minutes, and the lock
+/// is kept in the database so a restart does not lift it.
+pub fn authenticate_at_keypad(
+    store: &mut Store,
+    code: &str,
+    pin: &str,
+    now: NaiveDateTime,
+) -> Result<StaffMember, AppError> {
+    if let Some(until) = super::keypad::locked_until(store.conn(), Keypad::Staff, now)? {
+        return Err(super::keypad::locked(Keypad::Staff, until));
+    }
+    let result = authenticate_with(store, code, pin, now, |tx, accepted| {
+        super::keypad::record(tx, Keypad::Staff, accepted, now).map(|_| ())
+    });
+    match result {
+        Err(e) if matches!(&e, AppError::Refused(_)) => {
+            match super::keypad::locked_until(store.conn(), Keypad::Staff, now)? {
+                Some(until) => Err(super::keypad::locked(Keypad::Staff, until)),
+                None => Err(e),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The check itself, with `also` run in the same transaction as the outcome (the
+/// keypad's own count).
+fn authenticate_with(
+    store: &mut Store,
+    code: &str,
+    pin: &str,
+    now: NaiveDateTime,
+    also: impl FnOnce(&mut Tx<'_>, bool) -> Result<(), AppError>,
+) -> Result<StaffMember, AppError> {
+    let row: Option<(String, String, String, u32, Option<String>, bool)> = store
         .conn()
         .query_row(
-            "SELECT name, roles, pin_hash, failures, locked_until FROM staff WHERE code = ?1",
+            "SELECT name, roles, pin_hash, failures, locked_until, disabled FROM staff WHERE code = ?1",
             [code],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-    let Some((name, roles, pin_hash, failures, locked_until)) = row else {
-        store.write(&Actor(format!("unknown-staff:{code}")), now, |tx| {
-            tx.audit(
-                "staff_sign_in_failed",
-                code,
-                json!({"reason": "unknown code"}),
-            );
-            Ok(())
+    let disabled = row.as_ref().is_some_and(|row| row.5);
+    let Some((name, roles, pin_hash, failures, locked_until, _)) = row.filter(|_| !disabled) else {
+        verify_pin(None, pin);
+        let reason = if disabled { "disabled" } else { "unknown code" };
+        store.write(&Actor::unknown_staff(code), now, |tx| {
+            tx.audit("staff_sign_in_failed", code, json!({"reason": reason}));
+            also(tx, false)
         })?;
         return Err(wrong_credential());
     };
@@ -211,7 +264,17 @@ pub fn authenticate(
             locked_until: locked_until.as_deref().and_then(clock::from_db),
         },
     };
-    match check_pin(store, &Actor::staff(code), &credential, stored, pin, now)? {
+    let member = StaffMember {
+        code: code.to_string(),
+        name,
+        roles: serde_json::from_str(&roles).unwrap_or_default(),
+    };
+    let check = store.write(&Actor::member(&member), now, |tx| {
+        let check = check_pin(tx, &credential, stored, pin, now)?;
+        also(tx, matches!(check, PinCheck::Accepted))?;
+        Ok(check)
+    })?;
+    match check {
         PinCheck::Accepted => {}
         PinCheck::Wrong => return Err(wrong_credential()),
         PinCheck::Locked(until) => {
@@ -227,9 +290,5 @@ pub fn authenticate(
             .into());
         }
     }
-    Ok(StaffMember {
-        code: code.to_string(),
-        name,
-        roles: serde_json::from_str(&roles).unwrap_or_default(),
-    })
+    Ok(member)
 }

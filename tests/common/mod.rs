@@ -83,3 +83,50 @@ pub fn demo_pin(demo: &Value, code: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// `linli` run by a demo staff member: `--staff CODE` with the PIN `linli demo`
+/// printed in `demo`, as staff at the desk run it.
+pub fn as_staff(data: &Path, demo: &Value, code: &str, args: &[&str]) -> Output {
+    command(data, args)
+        .args(["--staff", code])
+        .env("LINLI_STAFF_PIN", demo_pin(demo, code))
+        .output()
+        .expect("linli runs")
+}
+
+/// [`as_staff`] that must succeed; its JSON.
+pub fn staff_ok(data: &Path, demo: &Value, code: &str, args: &[&str]) -> Value {
+    let out = as_staff(data, demo, code, args);
+    assert!(
+        out.status.success(),
+        "linli {args:?} as {code} failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    json(&out)
+}
+
+/// [`as_staff`] that must be refused (exit 1); its JSON.
+pub fn staff_refused(data: &Path, demo: &Value, code: &str, args: &[&str]) -> Value {
+    let out = as_staff(data, demo, code, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "linli {args:?} as {code} should be refused: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    json(&out)
+}
+
+/// `linli demo` on `data`, keeping its output (the staff PINs it printed once) beside
+/// the data for helpers that only get the directory; see [`saved_demo`].
+pub fn seed_demo(data: &Path) -> Value {
+    let demo = ok(data, &["demo"]);
+    std::fs::write(data.join("test-demo-output.json"), demo.to_string()).unwrap();
+    demo
+}
+
+/// What [`seed_demo`] printed for `data`.
+pub fn saved_demo(data: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(data.join("test-demo-output.json")).unwrap())
+        .unwrap()
+}

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Key, ReaderEvent, Token, WedgeDecoder};
+use crate::config::Reads;
 use crate::gpio::Worker;
 
 pub const EV_KEY: u16 = 0x01;
@@ -302,6 +303,7 @@ impl EvdevReader {
         name: &str,
         device: &Path,
         key_gap: Duration,
+        reads: Reads,
         events: Sender<ReaderEvent>,
     ) -> io::Result<EvdevReader> {
         let connected = Arc::new(AtomicBool::new(false));
@@ -309,6 +311,7 @@ impl EvdevReader {
             name: name.to_owned(),
             device: device.to_path_buf(),
             key_gap,
+            reads,
             events,
             connected: Arc::clone(&connected),
         };
@@ -340,6 +343,7 @@ struct Session {
     name: String,
     device: PathBuf,
     key_gap: Duration,
+    reads: Reads,
     events: Sender<ReaderEvent>,
     connected: Arc<AtomicBool>,
 }
@@ -404,7 +408,7 @@ impl Session {
             for token in decoder.feed(&buffer[..count], Instant::now()) {
                 let event = ReaderEvent {
                     reader: self.name.clone(),
-                    token,
+                    token: token.from_reader(self.reads),
                 };
                 if self.events.send(event).is_err() {
                     return Ended::Stopped;
@@ -558,6 +562,7 @@ mod tests {
             name: "card".into(),
             device: PathBuf::from("/dev/null"),
             key_gap: Duration::from_millis(60),
+            reads: Reads::Cards,
             events,
             connected: Arc::new(AtomicBool::new(true)),
         };

@@ -12,7 +12,7 @@ mod wedge;
 
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use crate::config::{ReaderKind, ReaderSettings};
+use crate::config::{ReaderKind, ReaderSettings, Reads};
 
 #[cfg(target_os = "linux")]
 pub use evdev::EvdevReader;
@@ -42,6 +42,15 @@ impl Token {
             Token::Card(text) | Token::Code(text) => text,
         }
     }
+
+    /// What a token read by a reader for `reads` is: a code scanner never yields a
+    /// card, whatever it read (a QR code of digits is still a code).
+    pub fn from_reader(self, reads: Reads) -> Token {
+        match (reads, self) {
+            (Reads::Codes, Token::Card(text)) => Token::Code(text),
+            (_, token) => token,
+        }
+    }
 }
 
 /// A token and the name (from the device configuration) of the reader that read it.
@@ -55,13 +64,15 @@ pub struct ReaderEvent {
 #[derive(Clone, Debug)]
 pub struct SimulatedReader {
     name: String,
+    reads: Reads,
     events: Sender<ReaderEvent>,
 }
 
 impl SimulatedReader {
-    pub fn new(name: impl Into<String>, events: Sender<ReaderEvent>) -> Self {
+    pub fn new(name: impl Into<String>, reads: Reads, events: Sender<ReaderEvent>) -> Self {
         SimulatedReader {
             name: name.into(),
+            reads,
             events,
         }
     }
@@ -74,7 +85,7 @@ impl SimulatedReader {
         // Nobody listening (the kiosk is shutting down) is not the reader's problem.
         let _ = self.events.send(ReaderEvent {
             reader: self.name.clone(),
-            token,
+            token: token.from_reader(self.reads),
         });
     }
 }
@@ -124,12 +135,12 @@ pub fn open_readers(settings: &[ReaderSettings]) -> Readers {
         devices: Vec::new(),
     };
     for reader in settings {
-        let simulated = SimulatedReader::new(reader.name.clone(), sender.clone());
+        let simulated = SimulatedReader::new(reader.name.clone(), reader.reads, sender.clone());
         let ReaderKind::KeyboardWedge { device, key_gap } = &reader.kind else {
             readers.simulated.push(simulated);
             continue;
         };
-        match EvdevReader::open(&reader.name, device, *key_gap, sender.clone()) {
+        match EvdevReader::open(&reader.name, device, *key_gap, reader.reads, sender.clone()) {
             Ok(device) => readers.devices.push((reader.name.clone(), device)),
             Err(e) => {
                 eprintln!(
@@ -154,6 +165,7 @@ impl EvdevReader {
         _name: &str,
         _device: &std::path::Path,
         _key_gap: std::time::Duration,
+        _reads: Reads,
         _events: Sender<ReaderEvent>,
     ) -> std::io::Result<EvdevReader> {
         Err(std::io::Error::new(
