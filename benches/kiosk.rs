@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use linli::kiosk::{attract, resident, AppWindow, IdentifyAdapter, Screen, Session};
 use linli::store::worker::StoreWorker;
-use linli::store::{Actor, Store};
+use linli::store::Store;
 use linli::usecase::{demo, households};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, PlatformError, WindowAdapter};
