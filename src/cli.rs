@@ -323,12 +323,39 @@ pub fn main() -> ExitCode {
                     serde_json::to_string_pretty(&other).expect("JSON prints")
                 ),
             };
-            // A reader that stops early (`| head`) is not an error worth a panic; the
-            // command's work is already committed.
-            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
-            code
+            match write_stdout(text.as_bytes()) {
+                Ok(()) => code,
+                Err(error) => output_failed(&error),
+            }
         }
     }
+}
+
+/// Exit code of a run whose answer could not be written (a closed pipe, a full disk).
+pub const EXIT_OUTPUT_FAILED: u8 = 5;
+
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// Whatever the command did is committed; but whoever ran it did not get the answer
+/// (a script would otherwise take the silence for success), so it says so on
+/// standard error and exits non-zero.
+fn output_failed(error: &std::io::Error) -> ExitCode {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "linli: 无法写出结果（{error}）；命令已执行，请用 linli doctor 或导出核对 / \
+         cannot write the output ({error}); the command itself was carried out: check with linli doctor or an export"
+    );
+    ExitCode::from(EXIT_OUTPUT_FAILED)
+}
+
+fn store_error(error: &crate::store::StoreError) -> Value {
+    json!({"error": error.to_string(), "code": error.code(), "reasons": []})
 }
 
 /// Runs one subcommand and returns what to print and the exit code.
@@ -353,12 +380,7 @@ pub fn run_command(
     }
     let mut store = match Store::open_in(data_dir) {
         Ok(store) => store,
-        Err(e) => {
-            return (
-                json!({"error": e.to_string(), "reasons": []}),
-                ExitCode::from(3),
-            )
-        }
+        Err(e) => return (store_error(&e), ExitCode::from(3)),
     };
     match dispatch(&mut store, data_dir, command, printing) {
         Ok(mut value) => {
@@ -375,10 +397,7 @@ pub fn run_command(
             }),
             ExitCode::from(1),
         ),
-        Err(AppError::Store(e)) => (
-            json!({"error": e.to_string(), "reasons": []}),
-            ExitCode::from(3),
-        ),
+        Err(AppError::Store(e)) => (store_error(&e), ExitCode::from(3)),
     }
 }
 
@@ -599,17 +618,19 @@ fn sync_forever(data_dir: &std::path::Path) -> (Value, ExitCode) {
     let _thread = crate::sync::thread::SyncThread::spawn(data_dir, move |state| {
         let mut last = last.lock().expect("state lock");
         if last.as_ref() != Some(state) {
-            println!(
-                "{}",
-                json!({
-                    "enrolled": state.enrolled,
-                    "online": state.online,
-                    "pending": state.pending,
-                    "parked": state.parked,
-                    "last_success": state.last_success,
-                    "last_error": state.last_error,
-                })
-            );
+            let line = json!({
+                "enrolled": state.enrolled,
+                "online": state.online,
+                "pending": state.pending,
+                "parked": state.parked,
+                "last_success": state.last_success,
+                "last_error": state.last_error,
+            });
+            if let Err(error) = write_stdout(format!("{line}\n").as_bytes()) {
+                // Nobody reads the state any more: stop rather than sync unwatched.
+                let _ = output_failed(&error);
+                std::process::exit(i32::from(EXIT_OUTPUT_FAILED));
+            }
             *last = Some(state.clone());
         }
     });

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod data_dir;
 pub mod devices;
+pub mod disk;
 pub mod kiosk;
 pub mod offer_sweep;
 pub mod print;

@@ -547,6 +547,14 @@ fn doctor_reports_health_and_damage() {
         .unwrap()
         .contains("simulated"));
     assert_eq!(report["printer"]["status"]["can_print"], true, "{report}");
+    // The defaults are said to be the defaults, not a file that is not there.
+    assert_eq!(report["printer"]["configured"], false, "{report}");
+    assert!(report["printer"]["config_file"].is_null(), "{report}");
+    assert!(report["printer"]["settings_from"]
+        .as_str()
+        .unwrap()
+        .contains("built-in defaults"));
+    assert_eq!(report["printer"]["paper"], "80mm", "not the Rust name Mm80");
     assert_eq!(report["print_jobs"]["in_doubt"], 0);
 
     // Damage the middle of the file, as a failing SD card does.
@@ -1038,4 +1046,103 @@ fn an_endless_or_huge_import_is_refused_with_a_sentence_not_a_crash() {
         &["import", "households", path.to_str().unwrap()],
     ));
     assert!(v["reasons"][0].as_str().unwrap().contains("line 1"), "{v}");
+}
+
+#[test]
+fn a_free_text_field_has_a_length_limit_and_takes_no_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+    let volunteer: String = conn
+        .query_row(
+            "SELECT id_number FROM volunteers WHERE id_number NOT IN
+             (SELECT volunteer FROM shifts WHERE status = 'open') ORDER BY id_number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let shifts = count(dir.path(), "SELECT count(*) FROM shifts");
+    // The longest argument a process may take is 128 KiB; 100,000 letters fit.
+    let huge = "a".repeat(100_000);
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "volunteer",
+            "clock-in",
+            "--resident",
+            &volunteer,
+            "--activity",
+            &huge,
+        ],
+    );
+    assert_eq!(
+        v["code"],
+        "too_long",
+        "{}",
+        &v.to_string()[..200.min(v.to_string().len())]
+    );
+    assert!(
+        v["error"].as_str().unwrap().contains("activity"),
+        "{}",
+        v["error"]
+    );
+    assert!(
+        v["reasons"][0].as_str().unwrap().contains("100"),
+        "{}",
+        v["reasons"][0]
+    );
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "volunteer",
+            "clock-in",
+            "--resident",
+            &volunteer,
+            "--activity",
+            "助餐\u{1b}[31m送餐",
+        ],
+    );
+    assert_eq!(v["code"], "unprintable", "{v}");
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM shifts"), shifts);
+}
+
+#[test]
+fn an_answer_that_cannot_be_written_is_an_error_not_a_silent_success() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["demo"]);
+    // A full disk under standard output.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = common::command(dir.path(), &["doctor"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot write the output"), "{said}");
+    // A reader that has gone (`| head` that stopped reading).
+    let mut child = common::command(dir.path(), &["export", "households", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(
+        done.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    // And a store that cannot be used says which error it is, by code.
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let v = json(&linli(&file.join("sub"), &["export", "households"]));
+    assert_eq!(v["code"], "not_writable", "{v}");
 }

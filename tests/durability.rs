@@ -111,3 +111,92 @@ fn killing_linli_mid_write_loses_nothing_it_reported_and_half_writes_nothing() {
         "every enrolment has its outbox event"
     );
 }
+
+/// A full disk, for real: the data directory on a small tmpfs in a mount namespace of
+/// the test's own (`unshare -rm`: no root needed), filled to the last block.
+#[test]
+fn a_full_disk_is_named_as_such_loses_nothing_and_is_never_taken_for_damage() {
+    let outside = tempfile::tempdir().unwrap();
+    let seed = outside.path().join("seed");
+    let seeded = Command::new(env!("CARGO_BIN_EXE_linli"))
+        .arg("--data-dir")
+        .arg(&seed)
+        .arg("demo")
+        .env("LINLI_TEST_NOW", TODAY)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let demo: serde_json::Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let pin = demo["staff"][0]["pin"].as_str().unwrap().to_string();
+    let child: String = rusqlite::Connection::open(seed.join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT id_number FROM residents WHERE birth_date BETWEEN '2016-01-01' AND '2018-06-30'
+             AND id_number NOT IN (SELECT resident FROM enrolments) ORDER BY id_number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let enrolments_before: i64 = rusqlite::Connection::open(seed.join("linli.sqlite"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM enrolments", [], |r| r.get(0))
+        .unwrap();
+    let small = outside.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    let linli = env!("CARGO_BIN_EXE_linli");
+    let out = outside.path().display().to_string();
+    let script = format!(
+        r#"set -u
+mount -t tmpfs -o size=6m tmpfs '{small}'
+cp -a '{seed}' '{small}/data'
+dd if=/dev/zero of='{small}/fill' bs=4096 2>/dev/null
+'{linli}' --data-dir '{small}/data' signup --resident {child} --programme after-school --staff S001 > '{out}/signup.json'; echo $? > '{out}/signup.code'
+'{linli}' --data-dir '{small}/data' doctor > '{out}/doctor.json'; echo $? > '{out}/doctor.code'
+rm '{small}/fill'
+'{linli}' --data-dir '{small}/data' signup --resident {child} --programme after-school --staff S001 > '{out}/again.json'; echo $? > '{out}/again.code'
+cp -a '{small}/data' '{out}/after'
+"#,
+        small = small.display(),
+        seed = seed.display(),
+    );
+    let ran = Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .env("LINLI_TEST_NOW", TODAY)
+        .env("LINLI_STAFF_PIN", &pin)
+        .output()
+        .expect("unshare (util-linux) runs: the full-disk test needs a mount namespace");
+    assert!(
+        ran.status.success(),
+        "the namespace could not be set up: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let read = |name: &str| std::fs::read_to_string(outside.path().join(name)).unwrap();
+    let signup: serde_json::Value = serde_json::from_str(&read("signup.json")).unwrap();
+    assert_ne!(read("signup.code").trim(), "0", "{signup}");
+    assert_eq!(signup["code"], "disk_full", "{signup}");
+    let said = signup["error"].as_str().unwrap();
+    assert!(
+        said.contains("存储空间已满") && said.contains("MB"),
+        "{said}"
+    );
+    assert!(!said.contains("disk I/O error"), "{said}");
+    let doctor: serde_json::Value = serde_json::from_str(&read("doctor.json")).unwrap();
+    assert_eq!(doctor["disk"]["state"], "full", "{doctor}");
+    assert!(
+        !doctor.to_string().to_lowercase().contains("restore it"),
+        "no restore is advised for a full disk: {doctor}"
+    );
+    assert!(doctor["disk"]["advice"]
+        .as_str()
+        .unwrap()
+        .contains("do not restore"));
+    // Room again: the sign-up goes through and everything from before is there.
+    let again: serde_json::Value = serde_json::from_str(&read("again.json")).unwrap();
+    assert_eq!(read("again.code").trim(), "0", "{again}");
+    assert_eq!(again["status"], "confirmed", "{again}");
+    let after: i64 = rusqlite::Connection::open(outside.path().join("after/linli.sqlite"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM enrolments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(after, enrolments_before + 1);
+}

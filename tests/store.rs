@@ -488,3 +488,33 @@ fn the_kiosk_never_seeds_the_demo_unless_asked() {
     assert_eq!(households, 0, "a device not asked for the demo holds none");
     assert_eq!(store.setting("centre_code").unwrap(), None);
 }
+
+#[test]
+fn on_new_years_day_2027_the_kiosk_does_not_show_school_as_ordinary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let new_year = chrono::NaiveDate::from_ymd_opt(2027, 1, 1)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let summary = linli::kiosk::attract::load_summary(&mut store, true, new_year).unwrap();
+    let school: Vec<_> = summary
+        .today
+        .iter()
+        .filter(|(name, _)| name.zh.contains("四点半") || name.zh.contains("午托"))
+        .collect();
+    assert!(
+        !school.is_empty(),
+        "the weekday rule still offers it: {:?}",
+        summary.today
+    );
+    for (name, _) in school {
+        assert!(name.zh.contains("暂定"), "{}", name.zh);
+        assert!(name.en.contains("provisional"), "{}", name.en);
+    }
+    let calendar = linli::usecase::load::calendar(store.conn()).unwrap();
+    // The 2027 Spring Festival too: answered by the weekday rule, and said to be so.
+    let spring = chrono::NaiveDate::from_ymd_opt(2027, 2, 8).unwrap();
+    assert!(calendar.is_provisional(spring));
+    assert!(calendar.coverage(spring).warning().is_some());
+}

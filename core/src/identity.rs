@@ -19,6 +19,15 @@ const CHECK_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8,
 /// Check character for each remainder 0..=10 of the weighted sum.
 const CHECK_CHARACTERS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
+/// The province codes of GB/T 2260 (the first two digits of every area code):
+/// provinces, autonomous regions and municipalities, and 71 台湾, 81 香港, 82 澳门,
+/// 83 the residence permits of Taiwan residents.
+const PROVINCES: [&str; 35] = [
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
+    "81", "82", "83",
+];
+
 /// The oldest birth date we accept: nobody alive was born earlier, so an earlier
 /// date is a typing mistake rather than a centenarian.
 fn earliest_birth_date() -> NaiveDate {
@@ -98,24 +107,42 @@ impl IdNumber {
             ));
         }
         let area = &normalised[0..6];
-        if !(b'1'..=b'8').contains(&area.as_bytes()[0]) || area == "000000" {
+        if !PROVINCES.contains(&&area[0..2]) {
             return Err(FieldError::new(
                 ID_FIELD,
                 "area",
-                "身份证号码前6位（地区码）不正确，请核对",
-                "The first 6 digits of the ID number (the area code) are not valid. Please check them",
+                format!(
+                    "身份证号码前两位（省份代码）“{}”不是任何省、自治区、直辖市或港澳台的代码，请核对",
+                    &area[0..2]
+                ),
+                format!(
+                    "The first two digits of the ID number (\"{}\") are not the code of any province, region or municipality. Please check them",
+                    &area[0..2]
+                ),
             ));
         }
-        let birth_date = date_from_digits(&normalised[6..14])
-            .filter(|date| *date >= earliest_birth_date())
-            .ok_or_else(|| {
-                FieldError::new(
-                    ID_FIELD,
-                    "birth_date",
-                    "身份证号码第7至14位（出生日期）不是有效日期，请核对",
-                    "Digits 7 to 14 of the ID number (the birth date) are not a valid date. Please check them",
-                )
-            })?;
+        let birth_date = date_from_digits(&normalised[6..14]).ok_or_else(|| {
+            FieldError::new(
+                ID_FIELD,
+                "birth_date",
+                "身份证号码第7至14位（出生日期）不是有效日期，请核对",
+                "Digits 7 to 14 of the ID number (the birth date) are not a valid date. Please check them",
+            )
+        })?;
+        if birth_date < earliest_birth_date() {
+            return Err(FieldError::new(
+                ID_FIELD,
+                "birth_date_too_early",
+                format!(
+                    "身份证号码中的出生日期是{}，早于1900年，不可能是在世的居民，请核对第7至14位",
+                    birth_date.format("%Y年%m月%d日")
+                ),
+                format!(
+                    "The birth date in the ID number is {}, before 1900: no living resident was born then. Please check digits 7 to 14",
+                    birth_date.format("%-d %b %Y")
+                ),
+            ));
+        }
         if birth_date > today {
             return Err(FieldError::new(
                 ID_FIELD,
@@ -417,6 +444,21 @@ mod tests {
     }
 
     #[test]
+    fn a_birth_before_1900_is_named_as_such() {
+        let error = IdNumber::parse(
+            &valid_number("440306", NaiveDate::from_ymd_opt(1899, 12, 31).unwrap(), 1),
+            today(),
+        )
+        .unwrap_err();
+        assert!(
+            error.message.zh.contains("1899年12月31日，早于1900年"),
+            "{error:?}"
+        );
+        assert!(error.message.en.contains("before 1900"));
+        assert!(!error.message.en.contains("not a valid date"));
+    }
+
+    #[test]
     fn odd_seventeenth_digit_is_male() {
         let raw = valid_number("440306", NaiveDate::from_ymd_opt(2018, 5, 6).unwrap(), 123);
         assert_eq!(IdNumber::parse(&raw, today()).unwrap().sex(), Sex::Male);
@@ -433,7 +475,10 @@ mod tests {
         assert_eq!(code_of(&valid_number("040306", birth, 1)), "area");
         assert_eq!(code_of("000000199001011234"), "area");
         assert_eq!(code_of("440306199002301234"), "birth_date");
-        assert_eq!(code_of("440306189912311234"), "birth_date");
+        assert_eq!(code_of("440306189912311234"), "birth_date_too_early");
+        // A province that does not exist (the first digit alone once passed for 5).
+        assert_eq!(code_of(&valid_number("570306", birth, 1)), "area");
+        assert_eq!(code_of(&valid_number("190306", birth, 1)), "area");
         assert_eq!(code_of("440306202602291234"), "birth_date");
         let tomorrow = today().succ_opt().unwrap();
         assert_eq!(
@@ -535,13 +580,17 @@ mod tests {
     fn any_valid_number() -> impl Strategy<Value = String> {
         let earliest = earliest_birth_date();
         let days_to_today = (today() - earliest).num_days();
-        (1u8..=8, 0u32..100_000, 0..=days_to_today, 0u32..1000).prop_map(
-            move |(first, rest, offset, sequence)| {
-                let area = format!("{first}{rest:05}");
+        (
+            0..PROVINCES.len(),
+            0u32..10_000,
+            0..=days_to_today,
+            0u32..1000,
+        )
+            .prop_map(move |(province, rest, offset, sequence)| {
+                let area = format!("{}{rest:04}", PROVINCES[province]);
                 let birth = earliest + chrono::Duration::days(offset);
                 valid_number(&area, birth, sequence)
-            },
-        )
+            })
     }
 
     proptest! {

@@ -23,6 +23,7 @@ pub mod slips;
 pub mod staff;
 pub mod sync;
 pub mod table;
+pub mod text;
 pub mod volunteer;
 pub mod waitlist;
 

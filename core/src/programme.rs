@@ -137,6 +137,32 @@ impl Schedule {
         )
     }
 
+    /// [`Schedule::describe_dates`], saying so when the term runs into a year whose
+    /// holidays are not published yet: a school-day programme cannot promise which of
+    /// those days it runs until the district publishes them.
+    pub fn describe_dates_with(&self, calendar: &Calendar) -> Text {
+        let dates = self.describe_dates();
+        let unknown = if self.school_days_only {
+            calendar.first_provisional_day(self.first_day, self.last_day)
+        } else {
+            None
+        };
+        match unknown {
+            None => dates,
+            Some(from) => {
+                let zh = format!("{}年{}月{}日", from.year(), from.month(), from.day());
+                let en = from.format("%-d %b %Y").to_string();
+                Text::new(
+                    format!("{}（{zh}起的上课日待区里公布节假日安排后确定）", dates.zh),
+                    format!(
+                        "{} (school days from {en} are confirmed once the holiday schedule is published)",
+                        dates.en
+                    ),
+                )
+            }
+        }
+    }
+
     pub fn validate(&self) -> Result<(), FieldError> {
         if self.weekdays.is_empty() {
             return Err(FieldError::new(
@@ -477,6 +503,35 @@ pub(crate) mod tests {
 
     fn t(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn a_term_running_into_an_unpublished_year_does_not_promise_those_days() {
+        let calendar = china_2026();
+        let mut schedule = after_school_schedule();
+        schedule.first_day = d(2026, 9, 1);
+        schedule.last_day = d(2027, 1, 22);
+        let dates = schedule.describe_dates_with(&calendar);
+        assert!(
+            dates
+                .zh
+                .contains("2027年1月1日起的上课日待区里公布节假日安排后确定"),
+            "{}",
+            dates.zh
+        );
+        assert!(dates.en.contains("from 1 Jan 2027"));
+        schedule.last_day = d(2026, 12, 31);
+        assert_eq!(
+            schedule.describe_dates_with(&calendar),
+            schedule.describe_dates()
+        );
+        // Day care does not follow the school calendar: nothing to wait for.
+        schedule.last_day = d(2027, 3, 1);
+        schedule.school_days_only = false;
+        assert_eq!(
+            schedule.describe_dates_with(&calendar),
+            schedule.describe_dates()
+        );
     }
 
     pub(crate) fn after_school_schedule() -> Schedule {

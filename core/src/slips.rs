@@ -20,6 +20,7 @@ use crate::business::{
     find_category, parse_month, BusinessCategory, ConvenienceBusiness, Filing, FilingStatus,
     LedgerEntry,
 };
+use crate::calendar::Calendar;
 use crate::enrolment::{reason, Enrolment, EnrolmentStatus};
 use crate::household::Resident;
 use crate::identity::mask_name;
@@ -80,13 +81,14 @@ pub fn enrolment_confirmation(
     member: &Resident,
     programme: &Programme,
     quote: &FeeQuote,
+    calendar: &Calendar,
 ) -> Receipt {
     let mut body = vec![member_row(member), programme_row(programme)];
     body.extend(status_rows(EnrolmentStatus::Confirmed.label()));
     body.extend(text_rows("时段/Schedule", &programme.schedule.describe()));
     body.extend(text_rows(
         "日期/Dates",
-        &programme.schedule.describe_dates(),
+        &programme.schedule.describe_dates_with(calendar),
     ));
     body.extend(fee_rows(quote, programme.fee.per));
     body.push(BodyLine::Separator);
@@ -223,11 +225,12 @@ pub fn fee_receipt(
     payer: &Resident,
     programme: &Programme,
     quote: &FeeQuote,
+    calendar: &Calendar,
 ) -> Receipt {
     let mut body = vec![member_row(payer), programme_row(programme)];
     body.extend(text_rows(
         "日期/Dates",
-        &programme.schedule.describe_dates(),
+        &programme.schedule.describe_dates_with(calendar),
     ));
     body.extend(fee_rows(quote, programme.fee.per));
     body.push(BodyLine::Separator);
@@ -790,11 +793,23 @@ mod tests {
         let just_closed = shift("S-2", &helper, 28, 95, ShiftStatus::Pending);
         let filing = filed();
         vec![
-            enrolment_confirmation(&stamp(), &member, &programme, &quote),
+            enrolment_confirmation(
+                &stamp(),
+                &member,
+                &programme,
+                &quote,
+                &crate::calendar::china_2026(),
+            ),
             waitlist_slip(&stamp(), &member, &programme, &priority, 3),
             offer_slip(&stamp(), &member, &programme, at(30, 18, 0)),
             cancellation(&stamp(), &member, &programme, &lapsed),
-            fee_receipt(&stamp(), &member, &programme, &quote),
+            fee_receipt(
+                &stamp(),
+                &member,
+                &programme,
+                &quote,
+                &crate::calendar::china_2026(),
+            ),
             volunteer_clock_out(&stamp(), &helper, &just_closed),
             volunteer_certificate(
                 &stamp(),
@@ -921,8 +936,20 @@ mod tests {
         let full = programme.fee.quote(&parse_tags::<&str>(&[]).unwrap());
         for quote in [&waived, &full] {
             for slip in [
-                fee_receipt(&stamp(), &member, &programme, quote),
-                enrolment_confirmation(&stamp(), &member, &programme, quote),
+                fee_receipt(
+                    &stamp(),
+                    &member,
+                    &programme,
+                    quote,
+                    &crate::calendar::china_2026(),
+                ),
+                enrolment_confirmation(
+                    &stamp(),
+                    &member,
+                    &programme,
+                    quote,
+                    &crate::calendar::china_2026(),
+                ),
             ] {
                 let text = printed(&slip);
                 assert!(!text.contains('¥'), "{text}");
@@ -932,13 +959,25 @@ mod tests {
                 );
             }
         }
-        let text = printed(&fee_receipt(&stamp(), &member, &programme, &waived));
+        let text = printed(&fee_receipt(
+            &stamp(),
+            &member,
+            &programme,
+            &waived,
+            &crate::calendar::china_2026(),
+        ));
         assert!(
             text.contains("-￥300.00") && text.contains("￥0.00"),
             "{text}"
         );
         assert!(text.contains("不作付款收据"), "{text}");
-        let text = printed(&fee_receipt(&stamp(), &member, &programme, &full));
+        let text = printed(&fee_receipt(
+            &stamp(),
+            &member,
+            &programme,
+            &full,
+            &crate::calendar::china_2026(),
+        ));
         assert!(!text.contains("减免"), "{text}");
     }
 
@@ -947,7 +986,13 @@ mod tests {
         let mut programme = after_school();
         programme.fee.amount_fen = 0;
         let quote = programme.fee.quote(&child().tags);
-        let text = printed(&fee_receipt(&stamp(), &child(), &programme, &quote));
+        let text = printed(&fee_receipt(
+            &stamp(),
+            &child(),
+            &programme,
+            &quote,
+            &crate::calendar::china_2026(),
+        ));
         assert!(text.contains("免费\nFree"), "{text}");
         assert!(!text.contains('￥'), "{text}");
     }

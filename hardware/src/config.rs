@@ -108,8 +108,27 @@ impl DeviceConfig {
     /// but cannot be read is an error, not the defaults: a kiosk whose configuration
     /// is unreadable should say so rather than quietly print to nowhere.
     pub fn load(path: &Path) -> Result<DeviceConfig, Vec<FieldError>> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => DeviceConfig::parse(&text),
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => DeviceConfig::parse(&text),
+                Err(e) => {
+                    // Named by line and column, as every other mistake in the file is:
+                    // an editor saving in GBK is the usual cause.
+                    let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                    let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+                    let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                    let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+                    Err(vec![FieldError::new(
+                        "file",
+                        "not_utf8",
+                        format!("第{line}行第{column}个字符处不是 UTF-8 编码：请用 UTF-8 保存设备配置文件 {}", path.display()),
+                        format!(
+                            "line {line}, column {column}: not UTF-8; save the device configuration {} as UTF-8",
+                            path.display()
+                        ),
+                    )])
+                }
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DeviceConfig::default()),
             Err(e) => Err(vec![FieldError::new(
                 "file",

@@ -557,3 +557,21 @@ kind = \"simulator\"
         assert!(error.message.zh.starts_with('第'), "{:?}", error.message);
     }
 }
+
+#[test]
+fn a_file_saved_in_another_encoding_is_refused_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.toml");
+    let (gbk, _, _) =
+        encoding_rs::GBK.encode("[printer]\nkind = \"usb\"\n# 打印机\ndevice = \"/dev/usb/lp0\"\n");
+    std::fs::write(&path, &gbk).unwrap();
+    let errors = DeviceConfig::load(&path).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].code, "not_utf8");
+    assert!(
+        errors[0].message.en.starts_with("line 3, column 3:"),
+        "{:?}",
+        errors[0]
+    );
+    assert!(errors[0].message.zh.contains("第3行"));
+}

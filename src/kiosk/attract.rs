@@ -49,6 +49,9 @@ pub fn load_summary(
         .filter(|p| p.schedule.occurs_on(today, &calendar))
         .collect();
     sessions.sort_by_key(|p| p.schedule.start);
+    // On a day of a year whose holidays are not published, a school-day programme only
+    // probably runs: it may be a holiday nobody has told the kiosk of (元旦, 春节).
+    let provisional = calendar.is_provisional(today);
     Ok(AttractSummary {
         centre_name: store.setting("centre_name")?.unwrap_or_default(),
         today: sessions
@@ -59,7 +62,18 @@ pub fn load_summary(
                     p.schedule.start.format("%H:%M"),
                     p.schedule.end.format("%H:%M")
                 );
-                (p.name, time)
+                let name = if provisional && p.schedule.school_days_only {
+                    Text::new(
+                        format!("{}（暂定：今年节假日安排未公布）", p.name.zh),
+                        format!(
+                            "{} (provisional: this year's holidays are not published)",
+                            p.name.en
+                        ),
+                    )
+                } else {
+                    p.name
+                };
+                (name, time)
             })
             .collect(),
         demo_seeded_now,

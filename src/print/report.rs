@@ -92,11 +92,27 @@ pub fn printer(data_dir: &Path) -> (Value, bool) {
         }
     };
     let mut printer = linli_hardware::printer::open(&config.printer, &data_dir.join("spool"));
+    // Without the file the built-in defaults apply (the simulated printer): say so,
+    // rather than naming a file that is not there as the configuration in use.
+    let path = device::config_path(data_dir);
+    let (configured, source) = if path.exists() {
+        (true, path.display().to_string())
+    } else {
+        (
+            false,
+            format!(
+                "内置默认设置（没有 {} 文件）/ built-in defaults (no file at {})",
+                path.display(),
+                path.display()
+            ),
+        )
+    };
     let mut report = json!({
-        "configured": true,
-        "config_file": device::config_path(data_dir).display().to_string(),
+        "configured": configured,
+        "config_file": path.exists().then(|| path.display().to_string()),
+        "settings_from": source,
         "printer": printer.describe(),
-        "paper": format!("{:?}", config.printer.paper),
+        "paper": config.printer.paper.label(),
     });
     let healthy = match printer.status() {
         Ok(status) => {

@@ -44,12 +44,59 @@ pub enum StoreError {
     NotWritable { path: PathBuf, detail: String },
     #[error("{path} is not a readable Linli database ({detail}); run `linli doctor` and restore it from the district backup")]
     Damaged { path: PathBuf, detail: String },
+    #[error(
+        "本机存储空间已满（剩余 {free_mb} MB），记录无法保存；已保存的记录都在，不会丢失。请清理空间，至少腾出 {needed_mb} MB 后再试，不要恢复或删除数据库 / \
+         the disk holding {path} is full ({free_mb} MB left): nothing new can be saved, and nothing saved is lost. \
+         Free at least {needed_mb} MB and try again; do not restore or delete the database"
+    )]
+    DiskFull {
+        path: PathBuf,
+        free_mb: u64,
+        needed_mb: u64,
+    },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// A stored record Linli itself wrote no longer makes sense, or a slip it built
     /// cannot be printed: a bug to report, never the user's mistake.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl StoreError {
+    /// The machine-readable name of the error, for JSON answers.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NewerSchema { .. } => "newer_schema",
+            StoreError::NotWritable { .. } => "not_writable",
+            StoreError::Damaged { .. } => "damaged",
+            StoreError::DiskFull { .. } => "disk_full",
+            StoreError::Sqlite(_) => "database_error",
+            StoreError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// An SQLite error while writing `path`, named as a full disk when that is what
+    /// it is (SQLite itself often reports only "disk I/O error").
+    pub fn from_write(path: &Path, error: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        let io = matches!(
+            error.sqlite_error_code(),
+            Some(ErrorCode::DiskFull)
+                | Some(ErrorCode::SystemIoFailure)
+                | Some(ErrorCode::CannotOpen)
+        );
+        if io
+            && (error.sqlite_error_code() == Some(ErrorCode::DiskFull)
+                || crate::disk::is_full(path))
+        {
+            return StoreError::DiskFull {
+                path: path.to_path_buf(),
+                free_mb: crate::disk::free_bytes(path).map_or(0, crate::disk::megabytes),
+                needed_mb: crate::disk::megabytes(crate::disk::ADVISED_FREE_BYTES),
+            };
+        }
+        StoreError::Sqlite(error)
+    }
 }
 
 /// Why a use-case did not happen: a short statement and every reason in words.
@@ -116,6 +163,15 @@ fn field_words(field: &str) -> (String, String) {
         "pin" => Some(("密码", "PIN")),
         "month" => Some(("月份", "month")),
         "comment" => Some(("意见", "comment")),
+        "activity" => Some(("活动", "activity")),
+        "reason" => Some(("原因", "reason")),
+        "note" => Some(("备注", "note")),
+        "skills" => Some(("技能", "skills")),
+        "relation" => Some(("关系", "relation")),
+        "operator" => Some(("经营者", "operator")),
+        "stall" => Some(("经营场所", "stall")),
+        "employee" => Some(("从业人员", "employee")),
+        "card" => Some(("卡号", "card number")),
         _ => None,
     };
     match known {
@@ -368,7 +424,14 @@ impl Store {
         now: NaiveDateTime,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let out = self.write_once(actor, now, f)?;
+        let out = self
+            .write_once(actor, now, f)
+            .map_err(|error| match error {
+                AppError::Store(StoreError::Sqlite(e)) => {
+                    AppError::Store(StoreError::from_write(&self.path, e))
+                }
+                other => other,
+            })?;
         self.commits_since_checkpoint += 1;
         if self.commits_since_checkpoint >= CHECKPOINT_SAFETY_NET {
             self.checkpoint()?;
@@ -561,6 +624,9 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
+    if crate::disk::is_full(path) {
+        return StoreError::from_write(path, e);
+    }
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::Damaged {
             path: path.to_path_buf(),

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use linli_core::slips;
 use linli_core::staff::Permission;
+use linli_core::text;
 
 use super::households::ResidentRow;
 use super::load;
@@ -62,6 +63,31 @@ pub fn register_business(
     business: ConvenienceBusiness,
 ) -> Result<Filing, AppError> {
     tx.authorise(Permission::FileBusinesses)?;
+    for (field, what, value, max) in [
+        ("name", ("名称", "name"), &business.name, text::LABEL_CHARS),
+        (
+            "operator",
+            ("经营者", "operator"),
+            &business.operator,
+            text::LABEL_CHARS,
+        ),
+        (
+            "stall",
+            ("经营场所", "stall"),
+            &business.stall,
+            text::LABEL_CHARS,
+        ),
+    ] {
+        text::checked(field, what, value, max)?;
+    }
+    for employee in &business.employees {
+        text::checked(
+            "employee",
+            ("从业人员姓名", "employee's name"),
+            &employee.name,
+            text::NAME_CHARS,
+        )?;
+    }
     business.validate(&standard_categories())?;
     let exists: bool = tx
         .query_row(
@@ -106,6 +132,13 @@ pub fn act_on_filing(
     printing: Printing,
 ) -> Result<Filing, AppError> {
     tx.authorise(Permission::FileBusinesses)?;
+    if let FilingAction::ReturnForAmendment { reason }
+    | FilingAction::Suspend { reason }
+    | FilingAction::Revoke { reason }
+    | FilingAction::Close { reason } = &action
+    {
+        text::checked("reason", ("原因", "reason"), reason, text::NOTE_CHARS)?;
+    }
     let (business, mut filing) = load_business(tx, code)?;
     let action = match action {
         FilingAction::File {

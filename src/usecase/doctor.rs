@@ -10,9 +10,47 @@ use serde_json::{json, Value};
 
 use crate::store::{migrations, schema_version, DATABASE_FILE};
 
+/// The disk's free space, and whether it leaves room to work.
+fn disk(data_dir: &Path) -> (Value, bool) {
+    let Some(free) = crate::disk::free_bytes(data_dir) else {
+        return (json!({"free_mb": null, "state": "unknown"}), true);
+    };
+    let state = if free < crate::disk::FULL_BELOW_BYTES {
+        "full"
+    } else if free < crate::disk::ADVISED_FREE_BYTES {
+        "low"
+    } else {
+        "ok"
+    };
+    let advice = (state != "ok").then(|| {
+        format!(
+            "本机存储空间{}（剩余 {} MB）：请清理空间，至少腾出 {} MB。这不是数据库损坏，不要恢复或删除数据库 / \
+             the disk is {} ({} MB left): free at least {} MB. The database is not damaged: do not restore or delete it",
+            if state == "full" { "已满" } else { "不足" },
+            crate::disk::megabytes(free),
+            crate::disk::megabytes(crate::disk::ADVISED_FREE_BYTES),
+            if state == "full" { "full" } else { "nearly full" },
+            crate::disk::megabytes(free),
+            crate::disk::megabytes(crate::disk::ADVISED_FREE_BYTES),
+        )
+    });
+    (
+        json!({"free_mb": crate::disk::megabytes(free), "state": state, "advice": advice}),
+        state != "full",
+    )
+}
+
 /// Returns the report and whether everything is healthy.
 pub fn run(data_dir: &Path) -> (Value, bool) {
     let path = data_dir.join(DATABASE_FILE);
+    let (disk, disk_ok) = disk(data_dir);
+    let (mut report, healthy) = run_checks(data_dir, &path);
+    report["disk"] = disk;
+    (report, healthy && disk_ok)
+}
+
+fn run_checks(data_dir: &Path, path: &Path) -> (Value, bool) {
+    let path = path.to_path_buf();
     let (printer, printer_ok) = crate::print::report::printer(data_dir);
     if !path.exists() {
         return (
@@ -33,12 +71,24 @@ pub fn run(data_dir: &Path) -> (Value, bool) {
             report["printer"] = printer;
             (report, healthy)
         }
+        // A full disk can stop even a read-only look (SQLite's shared-memory file);
+        // the database is fine then, and restoring it would lose unsynced records.
+        Err(e) if crate::disk::is_full(data_dir) => (
+            json!({
+                "ok": false,
+                "database": path.display().to_string(),
+                "integrity": "not_checked",
+                "problem": format!("the database could not be opened because the disk is full ({e}). Free at least {} MB; do not restore or delete the database: records not yet synced would be lost", crate::disk::megabytes(crate::disk::ADVISED_FREE_BYTES)),
+                "printer": printer,
+            }),
+            false,
+        ),
         Err(e) => (
             json!({
                 "ok": false,
                 "database": path.display().to_string(),
                 "integrity": "unreadable",
-                "problem": format!("the database cannot be read: {e}. Restore it from the district backup; do not delete it before a technician has copied it."),
+                "problem": format!("the database cannot be read: {e}. Copy the file first and do not delete it: records not yet synced to the district are only there. A technician can then restore the centre's data from the district."),
                 "printer": printer,
             }),
             false,

@@ -129,12 +129,15 @@ fn issue_slips(
     match enrolment.status {
         EnrolmentStatus::Confirmed => {
             let quote = programme.fee.quote(&resident.tags_on(tx.now.date()));
+            // The slip says which of its dates the published calendar cannot yet
+            // answer for, rather than promising sessions on unknown holidays.
+            let calendar = load::calendar(tx)?;
             issue(tx, &|stamp| {
-                slips::enrolment_confirmation(stamp, resident, programme, &quote)
+                slips::enrolment_confirmation(stamp, resident, programme, &quote, &calendar)
             })?;
             if quote.base_fen > 0 {
                 issue(tx, &|stamp| {
-                    slips::fee_receipt(stamp, resident, programme, &quote)
+                    slips::fee_receipt(stamp, resident, programme, &quote, &calendar)
                 })?;
             }
         }

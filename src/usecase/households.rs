@@ -14,6 +14,7 @@ use linli_core::household::Tag;
 use linli_core::identity::{IdNumber, Phone};
 use linli_core::outbox::EventPayload;
 use linli_core::staff::Permission;
+use linli_core::text::is_unprintable as unprintable;
 use linli_core::Text;
 use serde_json::{json, Value};
 
@@ -356,14 +357,6 @@ pub fn parse_csv(
     } else {
         Err(errors)
     }
-}
-
-/// Characters nobody types in a name or address: control characters (a tab, a line
-/// break, an escape) and invisible format characters (such as the right-to-left
-/// override, which makes a name display as something else).
-fn unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// Column positions as a person counts them: "2、5".

@@ -12,6 +12,7 @@ use linli_core::programme::ProgrammeKind;
 use linli_core::rating::{normalise_comment, FollowUp, FollowUpPolicy, Rating, RatingLevel};
 use linli_core::slips;
 use linli_core::staff::Permission;
+use linli_core::text;
 use linli_core::volunteer::{clock_in, Shift, ShiftPolicy};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
@@ -43,6 +44,20 @@ pub fn set_pickup_authorisation(
     auth: &PickupAuthorisation,
 ) -> Result<(), AppError> {
     tx.authorise(Permission::RegisterHouseholds)?;
+    for adult in &auth.adults {
+        text::checked(
+            "name",
+            ("接送人姓名", "pickup adult's name"),
+            &adult.name,
+            text::NAME_CHARS,
+        )?;
+        text::checked(
+            "relation",
+            ("与孩子的关系", "relation"),
+            &adult.relation,
+            text::LABEL_CHARS,
+        )?;
+    }
     load::resident(tx, &auth.child)?
         .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(&auth.child)))?;
     // A mistyped ID number here would silently mean that adult can never collect
@@ -272,6 +287,7 @@ pub fn register_volunteer(
     skills: &str,
 ) -> Result<bool, AppError> {
     tx.authorise(Permission::ApproveVolunteerHours)?;
+    let skills = &text::checked("skills", ("技能", "skills"), skills, text::LABEL_CHARS)?;
     if load::resident(tx, id_number)?.is_none() {
         return Err(load::not_found(
             "居民",
@@ -331,6 +347,12 @@ pub fn clock_in_volunteer(
 ) -> Result<Shift, AppError> {
     tx.actor
         .authorise_for_resident(Permission::RecordVolunteerShifts)?;
+    let activity = &text::checked(
+        "activity",
+        ("活动", "activity"),
+        activity,
+        text::LABEL_CHARS,
+    )?;
     let known: bool = tx
         .query_row(
             "SELECT 1 FROM volunteers WHERE id_number = ?1",
@@ -472,6 +494,17 @@ pub fn review_shift(
 ) -> Result<Shift, AppError> {
     let reviewer = tx.authorise(Permission::ApproveVolunteerHours)?.code;
     let reviewer = reviewer.as_str();
+    let decline_reason = decline_reason
+        .map(|reason| {
+            text::checked(
+                "reason",
+                ("不通过的原因", "reason"),
+                reason,
+                text::NOTE_CHARS,
+            )
+        })
+        .transpose()?;
+    let decline_reason = decline_reason.as_deref();
     let mut shift = load_shift(tx, shift_id)?;
     let now = tx.now;
     match decline_reason {
@@ -508,6 +541,10 @@ pub fn confirm_shift_end(
 ) -> Result<Shift, AppError> {
     let reviewer = tx.authorise(Permission::ApproveVolunteerHours)?.code;
     let reviewer = reviewer.as_str();
+    let note = note
+        .map(|note| text::checked("note", ("备注", "note"), note, text::NOTE_CHARS))
+        .transpose()?;
+    let note = note.as_deref();
     let mut shift = load_shift(tx, shift_id)?;
     let now = tx.now;
     shift.confirm_end_time(reviewer, real_end, note, now, &ShiftPolicy::default())?;
@@ -527,6 +564,7 @@ pub fn confirm_shift_end(
 pub fn close_follow_up(tx: &mut Tx<'_>, rating_id: &str, note: &str) -> Result<FollowUp, AppError> {
     let by = tx.authorise(Permission::FollowUpRatings)?.code;
     let by = by.as_str();
+    let note = &text::checked("note", ("回访情况", "note"), note, text::NOTE_CHARS)?;
     let body: String = tx
         .query_row(
             "SELECT body FROM follow_ups WHERE rating_id = ?1",

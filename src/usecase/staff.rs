@@ -171,6 +171,12 @@ pub fn create_staff_in(
     pin: &str,
 ) -> Result<bool, AppError> {
     validate_pin(pin)?;
+    linli_core::text::checked(
+        "name",
+        ("姓名", "name"),
+        &member.name,
+        linli_core::text::NAME_CHARS,
+    )?;
     let inserted = tx.execute(
         "INSERT INTO staff (code, name, roles, pin_hash) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(code) DO NOTHING",
         (&member.code, &member.name, roles_to_text(&member.roles), hash_pin(pin)),

@@ -7,6 +7,7 @@ use linli_core::business::{
     filing_number, record_ledger, standard_categories, ConvenienceBusiness, Filing, FilingAction,
     LedgerInput, SHOE_REPAIR,
 };
+use linli_core::calendar::china_2026;
 use linli_core::eligibility::{EligibilityRules, Residency};
 use linli_core::enrolment::{reason, Enrolment, EnrolmentStatus};
 use linli_core::household::{parse_tags, Resident, LOW_INCOME};
@@ -192,7 +193,7 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
         .priority(&member.tags_on(applied.date()), true, applied, 7);
     match kind {
         ReceiptKind::EnrolmentConfirmation => {
-            slips::enrolment_confirmation(&stamp, &member, &programme, &quote)
+            slips::enrolment_confirmation(&stamp, &member, &programme, &quote, &china_2026())
         }
         ReceiptKind::WaitlistSlip => {
             slips::waitlist_slip(&stamp, &member, &programme, &priority, 3)
@@ -211,7 +212,9 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
             };
             slips::cancellation(&stamp, &member, &programme, &enrolment)
         }
-        ReceiptKind::FeeReceipt => slips::fee_receipt(&stamp, &member, &programme, &quote),
+        ReceiptKind::FeeReceipt => {
+            slips::fee_receipt(&stamp, &member, &programme, &quote, &china_2026())
+        }
         ReceiptKind::VolunteerClockOut => {
             slips::volunteer_clock_out(&stamp, &volunteer(), &shift("S-9", 28, 160, false))
         }
