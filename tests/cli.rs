@@ -701,37 +701,26 @@ fn the_data_directory_and_its_files_are_the_kiosk_users_alone_whatever_the_umask
     use std::os::unix::fs::PermissionsExt;
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("new-data-dir");
-    let shell = format!(
-        "umask 000; exec '{}' --data-dir '{}' demo",
-        env!("CARGO_BIN_EXE_linli"),
-        data.display()
-    );
-    let out = std::process::Command::new("sh")
-        .args(["-c", &shell])
-        .env("LINLI_TEST_NOW", common::TODAY)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    // A slip in the spool too (run with the permissive umask again).
-    let shell = format!(
-        "umask 000; exec '{}' --data-dir '{}' print-test",
-        env!("CARGO_BIN_EXE_linli"),
-        data.display()
-    );
-    let printed = std::process::Command::new("sh")
-        .args(["-c", &shell])
-        .env("LINLI_TEST_NOW", common::TODAY)
-        .output()
-        .unwrap();
-    assert!(
-        printed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&printed.stdout)
-    );
+    let with_open_umask = |command: &str| {
+        let shell = format!(
+            "umask 000; exec '{}' --data-dir '{}' {command}",
+            env!("CARGO_BIN_EXE_linli"),
+            data.display()
+        );
+        let out = std::process::Command::new("sh")
+            .args(["-c", &shell])
+            .env("LINLI_TEST_NOW", common::TODAY)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    with_open_umask("demo");
+    // A slip in the spool too.
+    with_open_umask("print-test");
     let mode =
         |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "the data directory");

@@ -382,6 +382,26 @@ fn a_seat_offered_from_the_waiting_list_is_accepted_before_its_deadline() {
 }
 
 impl Kiosk {
+    /// A phone whose household attended something recently (the demo records the last
+    /// three school days before today, whatever today is).
+    fn phone_with_something_to_rate(&self) -> Vec<String> {
+        let phone = self.query(
+            "SELECT p.phone FROM residents p
+             JOIN resident_pins pin ON pin.id_number = p.id_number
+             JOIN residents c ON c.household_code = p.household_code
+             JOIN attendance a ON a.resident = c.id_number
+             JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code AND e.status = 'confirmed'
+             WHERE a.session_date >= date('now', '-25 days')
+             ORDER BY p.id_number LIMIT 1",
+        );
+        assert_eq!(
+            phone.len(),
+            1,
+            "the demo has a household with sessions to rate"
+        );
+        phone
+    }
+
     fn staff_pin(&self, code: &str) -> String {
         common::demo_pin(&self.demo, code)
     }
@@ -570,17 +590,7 @@ fn a_volunteer_clocks_in_and_out_and_the_record_slip_is_queued() {
 #[test]
 fn a_bad_rating_with_a_reason_opens_a_follow_up_and_each_use_is_rated_once() {
     let k = kiosk();
-    let phone = k.query(
-        "SELECT p.phone FROM residents p
-         JOIN resident_pins pin ON pin.id_number = p.id_number
-         JOIN residents c ON c.household_code = p.household_code
-         JOIN attendance a ON a.resident = c.id_number
-         JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code AND e.status = 'confirmed'
-         WHERE a.session_date >= date('now', '-25 days')
-         AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
-              WHERE o.phone = p.phone) = 1
-         ORDER BY p.id_number LIMIT 1",
-    );
+    let phone = k.phone_with_something_to_rate();
     k.sign_in(&phone[0], demo::DEMO_RESIDENT_PIN);
     k.press("评价服务");
     assert_eq!(k.screen(), Screen::Rating);
@@ -807,19 +817,7 @@ fn an_answer_that_arrives_after_the_session_ended_never_reaches_the_next_screen(
 #[test]
 fn the_rating_list_is_forgotten_with_the_session() {
     let k = kiosk();
-    let phone = k.query(
-        "SELECT p.phone FROM residents p
-         JOIN resident_pins pin ON pin.id_number = p.id_number
-         JOIN residents c ON c.household_code = p.household_code
-         JOIN attendance a ON a.resident = c.id_number
-         JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code AND e.status = 'confirmed'
-         WHERE a.session_date >= date('now', '-25 days')
-         ORDER BY p.id_number LIMIT 1",
-    );
-    if phone.is_empty() {
-        // On a date with no school days in the demo's last weeks there is nothing to rate.
-        return;
-    }
+    let phone = k.phone_with_something_to_rate();
     k.sign_in(&phone[0], demo::DEMO_RESIDENT_PIN);
     k.press("评价服务");
     assert!(k.window.global::<RatingAdapter>().get_uses().row_count() > 0);

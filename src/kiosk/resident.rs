@@ -228,14 +228,7 @@ pub fn present_token(
             if s.busy {
                 return;
             }
-            let last: String = card
-                .chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            let last = residents::card_ending(&card);
             s.card = Some(card);
             s.entry = Entry {
                 entering_pin: true,
