@@ -529,3 +529,66 @@ fn the_background_sync_drains_the_queue_when_the_network_returns_without_a_new_w
     syncing.wait().unwrap();
     assert_all_delivered_once(&district, data.path());
 }
+
+/// Issue 10: one event the district cannot apply (a resident of a household it never
+/// heard of) used to fail the district's whole batch with 503, so the kiosk resent the
+/// same batch for ever and nothing after it ever arrived. Now it is parked with the
+/// district's reason and everything before and after it arrives.
+#[test]
+fn an_event_the_district_cannot_apply_is_parked_and_later_events_still_arrive() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    let conn = rusqlite::Connection::open(data.path().join("linli.sqlite")).unwrap();
+    conn.execute(
+        "INSERT INTO outbox (event_id, kind, body, created_at)
+         SELECT 'orphan-resident', kind,
+                json_set(body, '$.event_id', 'orphan-resident',
+                               '$.payload.household_code', 'NEVER-REGISTERED',
+                               '$.payload.id_number', '11010519491231002X'),
+                created_at
+         FROM outbox WHERE kind = 'resident_registered' ORDER BY seq LIMIT 1",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    // Written after the bad one: it must not wait behind it.
+    sign_up_a_child(data.path(), false);
+    let written = local(data.path(), "SELECT count(*) FROM outbox");
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_eq!(report["rejected"], 1, "{report}");
+    assert_eq!(report["pushed"], written - 1, "{report}");
+    assert_eq!(report["pending"], 0, "{report}");
+    let doctor = json(&linli(data.path(), &["doctor"]));
+    let parked = doctor["sync"]["parked"].as_array().unwrap();
+    assert_eq!(parked.len(), 1, "{doctor}");
+    assert_eq!(parked[0]["event_id"], "orphan-resident");
+    assert_eq!(parked[0]["reason"]["code"], "unknown_household", "{doctor}");
+    assert!(
+        parked[0]["reason"]["message"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("NEVER-REGISTERED"),
+        "{doctor}"
+    );
+    assert_eq!(district.number("SELECT count(*) FROM events"), written - 1);
+    let last_local: String = rusqlite::Connection::open(data.path().join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT event_id FROM outbox ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        district.number(&format!(
+            "SELECT count(*) FROM events WHERE event_id = '{last_local}'"
+        )),
+        1,
+        "the kiosk's newest event reached the district"
+    );
+    assert_eq!(
+        district.number("SELECT count(*) FROM residents WHERE id_number = '11010519491231002X'"),
+        0
+    );
+}

@@ -401,6 +401,16 @@ pub struct Write {
     pub params: Vec<Param>,
 }
 
+impl Write {
+    /// The parameters as tokio-postgres takes them.
+    pub fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
 fn write(sql: &'static str, params: Vec<Param>) -> Write {
     Write { sql, params }
 }

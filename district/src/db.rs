@@ -84,6 +84,23 @@ impl DbError {
     }
 }
 
+/// Whether PostgreSQL refused a statement because of the data in it (a value out of
+/// range, a constraint, a limit such as an index row too large): an event's content,
+/// not the district's health. Such an event is rejected alone (`push`).
+pub fn is_content_error(error: &tokio_postgres::Error) -> bool {
+    error.code().is_some_and(|code| {
+        let class = &code.code()[..2];
+        // 22 data exception, 23 integrity constraint violation, 54 program limit.
+        matches!(class, "22" | "23" | "54")
+    })
+}
+
+impl DbError {
+    pub fn is_content_error(&self) -> bool {
+        matches!(self, DbError::Pg(error) if is_content_error(error))
+    }
+}
+
 /// Takes the next cursor of the changes feed. The counter row stays locked until the
 /// caller's transaction ends, which is what keeps cursors in commit order.
 pub async fn next_cursor(

@@ -24,7 +24,7 @@ use linli_core::sync::ChangeBody;
 use serde_json::{json, Value};
 
 use crate::admin::AdminError;
-use crate::{clock, db, grants, push};
+use crate::{clock, db, grants};
 
 /// Serialises demo runs: two at once would both find the centre empty.
 const DEMO_LOCK: i64 = 76_737_877;
@@ -276,7 +276,7 @@ async fn register_people(
                 )
                 .await? as usize;
         }
-        push::publish_household(tx, code).await?;
+        crate::registry::publish_household(tx, code).await?;
         added_households += 1;
     }
     Ok((added_households, added_residents))

@@ -18,6 +18,7 @@ pub mod export;
 pub mod grants;
 pub mod pull;
 pub mod push;
+pub mod registry;
 pub mod report;
 pub mod server;
 pub mod testing;

@@ -1066,3 +1066,160 @@ async fn roll_call_in_one_batch_or_many_leaves_what_each_event_in_order_would() 
     assert_eq!(text(&db, row), "16:45 18:40 王五 (祖母)");
     assert_eq!(count(&db, "SELECT count(*) FROM attendance"), 1);
 }
+
+fn resident(household: &str, id_number: &str, name: &str) -> EventPayload {
+    EventPayload::ResidentRegistered {
+        household_code: household.into(),
+        id_number: id_number.into(),
+        name: name.into(),
+        phone: None,
+        tags: vec![],
+    }
+}
+
+/// A resident whose household the district never heard of used to fail the batch's
+/// transaction on the foreign key: 503 for the whole batch, resent for ever, so that
+/// kiosk's queue was blocked for good. Now it is rejected alone with its reason.
+#[tokio::test]
+async fn a_resident_of_an_unknown_household_is_rejected_alone_and_the_batch_commits() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let body = batch(vec![
+        event(&device.id, "C-1", "e-1", household("H-1", "1栋101")),
+        event(
+            &device.id,
+            "C-1",
+            "e-2",
+            resident("H-NOWHERE", "11010519491231002X", "张三"),
+        ),
+        // Registered earlier in the same batch: known by the time its member comes.
+        event(
+            &device.id,
+            "C-1",
+            "e-3",
+            resident("H-1", "110105201503010029", "张小明"),
+        ),
+        event(&device.id, "C-1", "e-4", household("H-4", "4栋404")),
+    ]);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("unknown_household", "payload.household_code"),
+            accepted(),
+            accepted(),
+        ]
+    );
+    let reason = &answer["results"][1]["reason"]["message"];
+    assert!(
+        reason["en"].as_str().unwrap().contains("H-NOWHERE")
+            && reason["zh"].as_str().unwrap().contains("H-NOWHERE"),
+        "the reason names the household: {answer}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 3);
+    assert_eq!(count(&db, "SELECT count(*) FROM residents"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM rejected_events WHERE code = 'unknown_household'"
+        ),
+        1
+    );
+    // Resent (as a device does until it parks it), it is rejected again, not applied;
+    // once its household arrives, a new registration of the person goes through.
+    let (_, again) = push(&server, &device, &body).await;
+    assert_eq!(
+        outcomes(&again)[1],
+        rejected("unknown_household", "payload.household_code")
+    );
+    let later = batch(vec![
+        event(&device.id, "C-1", "e-5", household("H-NOWHERE", "9栋909")),
+        event(
+            &device.id,
+            "C-1",
+            "e-6",
+            resident("H-NOWHERE", "11010519491231002X", "张三"),
+        ),
+    ]);
+    let (_, answer) = push(&server, &device, &later).await;
+    assert_eq!(outcomes(&answer), vec![accepted(), accepted()]);
+    assert_eq!(count(&db, "SELECT count(*) FROM residents"), 2);
+}
+
+/// Whatever PostgreSQL itself refuses in an event that passed every check (here a
+/// constraint the test adds, standing for any the checks might miss), the batch is
+/// applied again event by event: that event is rejected with PostgreSQL's reason and
+/// every other one commits. Never a 5xx for a device's data.
+#[tokio::test]
+async fn an_event_postgresql_refuses_after_the_checks_is_rejected_alone() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    db.run(|pool| async move {
+        let client = pool.get().await.unwrap();
+        client
+            .batch_execute(
+                "ALTER TABLE households ADD CONSTRAINT no_refused_addresses CHECK (address NOT LIKE '%REFUSED%')",
+            )
+            .await
+            .unwrap();
+    });
+    let body = batch(vec![
+        event(&device.id, "C-1", "e-1", household("H-1", "1栋101")),
+        event(&device.id, "C-1", "e-2", household("H-2", "REFUSED 2栋")),
+        event(
+            &device.id,
+            "C-1",
+            "e-3",
+            resident("H-1", "11010519491231002X", "张三"),
+        ),
+        event(&device.id, "C-1", "e-4", roll_call_event()),
+    ]);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("cannot_store", "event"),
+            accepted(),
+            accepted(),
+        ]
+    );
+    assert!(
+        answer["results"][1]["reason"]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("no_refused_addresses"),
+        "PostgreSQL's reason is passed on: {answer}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 3);
+    assert_eq!(count(&db, "SELECT count(*) FROM households"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM residents"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM attendance"), 1);
+    // The events that committed are duplicates when sent again; the refused one is
+    // refused again.
+    let (status, again) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{again}");
+    let duplicate = ("duplicate".to_string(), None, None);
+    assert_eq!(
+        outcomes(&again),
+        vec![
+            duplicate.clone(),
+            rejected("cannot_store", "event"),
+            duplicate.clone(),
+            duplicate,
+        ]
+    );
+}
+
+fn roll_call_event() -> EventPayload {
+    roll_call(
+        linli_core::outbox::AttendanceEventKind::CheckIn,
+        "2026-09-07 16:30",
+        None,
+    )
+}
