@@ -593,7 +593,11 @@ mod tests {
                 through: date(2026, 12, 31)
             }
         );
-        assert!(soon.warning().unwrap().zh.contains("2027年的放假和调休上班日尚未发布"));
+        assert!(soon
+            .warning()
+            .unwrap()
+            .zh
+            .contains("2027年的放假和调休上班日尚未发布"));
         let past = calendar.coverage(date(2027, 1, 1));
         assert!(matches!(past, CalendarCoverage::Provisional { .. }));
         assert!(past.warning().unwrap().en.contains("provisional"));

@@ -171,6 +171,51 @@ pub struct RegistryMember {
     pub tags: Vec<String>,
 }
 
+/// `POST /v1/registry/lookup`: a staff member at a device looks up, by full ID number,
+/// a resident in front of them who is registered at another centre (invariant 10: the
+/// only way a device holds another centre's household). The district records who asked,
+/// when and why, and limits how often a device may ask.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryLookupRequest {
+    /// The full ID number (GB 11643) as on the resident's card.
+    pub id_number: String,
+    /// The staff member signed in at the device who asks.
+    pub staff_code: String,
+    /// Why, in a few words (e.g. "报名日间照料"); kept with the lookup.
+    pub purpose: String,
+}
+
+/// The household that holds the resident looked up, with all its members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryLookupResponse {
+    pub household: RegistryHousehold,
+}
+
+/// The longest purpose a lookup may give, in characters.
+pub const MAX_LOOKUP_PURPOSE_CHARS: usize = 200;
+
+impl RegistryLookupRequest {
+    /// Every field checked as the district checks it, so a device can refuse a bad
+    /// lookup before it goes out. Returns the ID number in its canonical form.
+    pub fn validate(&self) -> Result<String, FieldError> {
+        let id = crate::identity::IdNumber::parse(&self.id_number, NaiveDate::MAX).map_err(
+            |mut e| {
+                e.field = "id_number".into();
+                e
+            },
+        )?;
+        crate::staff::validate_staff_code("staff_code", &self.staff_code)?;
+        crate::outbox::check_text(
+            "purpose",
+            &self.purpose,
+            crate::outbox::TextKind::Line(MAX_LOOKUP_PURPOSE_CHARS),
+            true,
+        )?;
+        Ok(id.as_str().to_string())
+    }
+}
+
 /// The seats of one programme this device may hold (confirmed plus offered).
 ///
 /// `granted_total` only ever grows: the device's own count of seats it gave back

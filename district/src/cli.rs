@@ -246,7 +246,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            match server::run(listener, AppState { pool }, files, shutdown).await {
+            match server::run(listener, AppState::new(pool), files, shutdown).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     print(&json!({"error": error.to_string(), "code": "server_failed"}));

@@ -10,6 +10,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_exports",
         include_str!("../migrations/0002_exports.sql"),
     ),
+    (
+        "0003_registry_by_centre",
+        include_str!("../migrations/0003_registry_by_centre.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string).

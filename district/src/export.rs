@@ -155,9 +155,10 @@ fn query_for(kind: ExportKind) -> (String, Vec<&'static str>, Vec<(&'static str,
             format!(
                 "SELECT json_build_array(h.centre_code, h.code, h.address, r.name, r.id_number, r.phone,
                         r.tags, h.community_code)
-                 FROM households h LEFT JOIN residents r ON r.household_code = h.code
+                 FROM households h
+                 LEFT JOIN residents r ON r.centre_code = h.centre_code AND r.household_code = h.code
                  WHERE {}
-                 ORDER BY h.code, r.id_number",
+                 ORDER BY h.centre_code, h.code, r.id_number",
                 range("h.registered_at::date", "h.centre_code")
             ),
             vec!["centre_code", "household_code", "address", "name", "id_number", "phone", "tags", "community_code"],

@@ -205,6 +205,12 @@ async fn push_batch(
         .filter(|&i| registry::needs_state(parsed(&events[i])))
         .collect();
     if !needs_state.is_empty() {
+        // The registry's audit triggers record which device made each change.
+        tx.execute(
+            "SELECT set_config('linli.device_id', $1, true)",
+            &[&device.id.to_string()],
+        )
+        .await?;
         // A resend of an event applied before is a duplicate, whatever the checks
         // would say about it today.
         let ids: Vec<&str> = needs_state
@@ -233,8 +239,9 @@ async fn push_batch(
             .map(|&i| (i, parsed(&events[i])))
             .filter(|(_, event)| registry::needs_state(event))
             .collect();
-        let refused = registry::check_batch(&tx, device, &to_check).await?;
-        candidates.retain(|i| match refused.get(i) {
+        let checked = registry::check_batch(&tx, device, &to_check).await?;
+        touched.households.extend(checked.left);
+        candidates.retain(|i| match checked.refused.get(i) {
             Some(reason) => {
                 results[*i] = Some(rejected(&events[*i], reason.clone()));
                 false
@@ -330,7 +337,7 @@ async fn push_batch(
     // Last before the commit: publishing takes the feed's counter lock, which every
     // batch registering a household waits on until this one commits.
     for household in &touched.households {
-        registry::publish_household(&tx, household).await?;
+        registry::publish_household(&tx, &device.centre_code, household).await?;
     }
     tx.commit().await?;
     Ok(results)

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::auth;
 use crate::error::{too_large, ApiError, ValidJson};
-use crate::{pull, push, tls};
+use crate::{pull, push, registry, tls};
 
 /// The OpenAPI document, kept in the repository and served as is; a test checks that
 /// it names every route the router has.
@@ -23,6 +23,35 @@ pub const OPENAPI: &str = include_str!("../openapi.json");
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// A server on `pool` with the limits it runs with in production.
+    pub fn new(pool: Pool) -> AppState {
+        AppState::with_limits(pool, Limits::default())
+    }
+
+    pub fn with_limits(pool: Pool, limits: Limits) -> AppState {
+        AppState { pool, limits }
+    }
+}
+
+/// What one server instance allows, so that no client can hold it up or wear it out.
+/// Tests shorten the times and lower the counts.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Lookups of another centre's household per device, in any hour. A staff member
+    /// looks up the resident in front of them: a handful an hour at a busy desk.
+    pub lookups_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            lookups_per_hour: 30,
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -30,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/enrol", post(enrol))
         .route("/v1/events", post(push::handler))
         .route("/v1/changes", get(pull::handler))
+        .route("/v1/registry/lookup", post(registry::lookup_handler))
         .route("/healthz", get(health))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::not_found() })

@@ -122,6 +122,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(database_url: &str) -> TestServer {
+        TestServer::start_with(database_url, crate::server::Limits::default())
+    }
+
+    /// A server with other limits (lower counts, shorter times) for tests of them.
+    pub fn start_with(database_url: &str, limits: crate::server::Limits) -> TestServer {
         let url = database_url.to_string();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -142,9 +147,14 @@ impl TestServer {
                 let shutdown = async {
                     let _ = stop_rx.await;
                 };
-                server::run(listener, AppState { pool }, None, shutdown)
-                    .await
-                    .expect("the server runs");
+                server::run(
+                    listener,
+                    AppState::with_limits(pool, limits),
+                    None,
+                    shutdown,
+                )
+                .await
+                .expect("the server runs");
             });
         });
         let address = ready_rx.recv().expect("the server starts");

@@ -1075,6 +1075,21 @@ async fn real_answers_match_the_documented_schemas() {
         "no seat grant to check: {pulled}"
     );
 
+    let request = json!({"id_number": ID_NUMBER, "staff_code": "S001", "purpose": "报名日间照料"});
+    schemas.assert_valid("RegistryLookupRequest", &request);
+    let (status, found) = call(
+        &schemas,
+        client
+            .post(format!("{}/v1/registry/lookup", server.url()))
+            .header("authorization", &bearer)
+            .json(&request),
+        "/v1/registry/lookup",
+        "post",
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["household"]["household_code"], "H-0001");
+
     let (status, _) = call(
         &schemas,
         client.get(format!("{}/healthz", server.url())),
@@ -1092,11 +1107,22 @@ async fn every_documented_error_status_is_real() {
     let doc = document();
     let schemas = Schemas { doc: &doc };
     let db = TestDb::create();
-    let server = TestServer::start(&db.url);
+    let server = TestServer::start_with(
+        &db.url,
+        linli_district::server::Limits {
+            lookups_per_hour: 1,
+            ..Default::default()
+        },
+    );
     let device = enrolled(&db, &server, &schemas, "C-1").await;
     let client = reqwest::Client::new();
     let bearer = format!("Bearer {}", device.credential);
     let url = |path: &str| format!("{}{path}", server.url());
+    let nobody = format!(
+        "11010520000101003{}",
+        linli_core::identity::check_character("11010520000101003").unwrap()
+    );
+    let lookup = json!({"id_number": nobody, "staff_code": "S001", "purpose": "报名日间照料"});
     let big = "x".repeat(linli_core::sync::MAX_BODY_BYTES + 1);
     let too_many: Vec<Value> = (0..=linli_core::sync::MAX_BATCH_EVENTS)
         .map(|seq| json!({"seq": seq, "event": {}}))
@@ -1117,6 +1143,15 @@ async fn every_documented_error_status_is_real() {
         ("/v1/events", "post", client.post(url("/v1/events")).header("authorization", &bearer).json(&json!({"protocol_version": 2}))),
         ("/v1/changes", "get", client.get(url("/v1/changes?after=-1")).header("authorization", &bearer)),
         ("/v1/changes", "get", client.get(url("/v1/changes"))),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&json!({"id_number": "123", "staff_code": "S001", "purpose": "报名"}))),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).json(&lookup)),
+        // Nobody has this number: 404, and it uses up the hour's one lookup ...
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&lookup)),
+        // ... so the next is 429.
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&lookup)),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).header("content-type", "application/json").body(big.clone())),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).body("{}")),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&json!({"id_number": 5}))),
     ];
     for (path, method, request) in cases {
         let (status, _) = call(&schemas, request, path, method).await;
@@ -1153,6 +1188,14 @@ async fn every_documented_error_status_is_real() {
                 .header("authorization", &bearer),
         ),
         ("/healthz", "get", client.get(url("/healthz"))),
+        (
+            "/v1/registry/lookup",
+            "post",
+            client
+                .post(url("/v1/registry/lookup"))
+                .header("authorization", &bearer)
+                .json(&lookup),
+        ),
     ];
     for (path, method, request) in cases {
         let (status, _) = call(&schemas, request, path, method).await;

@@ -31,7 +31,7 @@ impl TlsServer {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server::run(
             listener,
-            AppState { pool },
+            AppState::new(pool),
             Some(files),
             async {
                 let _ = stopped.await;
