@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
-pub const PROTOCOL_VERSION: u16 = 2;
+/// Version 3 added `staff_changed`; versions 1 and 2 are still read.
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// One change recorded on a device, waiting to be sent to the district.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,10 +166,27 @@ pub enum EventPayload {
         volunteer_id_number: String,
         skills: Vec<String>,
     },
+    /// Version 3. A staff account of this centre as a manager left it (added,
+    /// disabled, a one-time PIN set) or as its member left it (their own PIN chosen
+    /// at first sign-in). The district keeps the newest by `occurred_at` and sends it
+    /// to the centre's devices as a `staff_account` change. The centre is the
+    /// device's, so no event can touch another centre's staff.
+    StaffChanged {
+        code: String,
+        name: String,
+        /// `Role`s in snake_case ("front_desk", "social_worker", "manager", "technician").
+        roles: Vec<String>,
+        /// The argon2 PHC hash of the PIN; the PIN itself never leaves the device.
+        pin_hash: String,
+        must_change_pin: bool,
+        disabled: bool,
+        /// The staff code of who made the change (a manager, or the member themself).
+        changed_by: String,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 13] = [
+pub const KNOWN_EVENT_TYPES: [&str; 14] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -182,6 +200,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 13] = [
     "follow_up_changed",
     "seats_released",
     "volunteer_registered",
+    "staff_changed",
 ];
 
 impl EventPayload {
@@ -201,6 +220,7 @@ impl EventPayload {
             EventPayload::FollowUpChanged { .. } => "follow_up_changed",
             EventPayload::SeatsReleased { .. } => "seats_released",
             EventPayload::VolunteerRegistered { .. } => "volunteer_registered",
+            EventPayload::StaffChanged { .. } => "staff_changed",
         }
     }
 }
@@ -455,6 +475,20 @@ impl EventPayload {
                 text("volunteer_id_number", volunteer_id_number, code, true)?;
                 list("skills", skills)
             }
+            EventPayload::StaffChanged {
+                code: staff,
+                name: person,
+                roles,
+                pin_hash,
+                changed_by,
+                ..
+            } => {
+                crate::staff::validate_staff_code("payload.code", staff)?;
+                text("name", person, name, true)?;
+                list("roles", roles)?;
+                text("pin_hash", pin_hash, Line(255), true)?;
+                crate::staff::validate_staff_code("payload.changed_by", changed_by)
+            }
         }
     }
 }
@@ -660,6 +694,16 @@ mod tests {
                 volunteer_id_number: "11010519491231002X".into(),
                 skills: vec!["tutoring".into()],
             },
+            EventPayload::StaffChanged {
+                code: "S004".into(),
+                name: "王芳".into(),
+                roles: vec!["front_desk".into()],
+                pin_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
+                    .into(),
+                must_change_pin: true,
+                disabled: false,
+                changed_by: "S003".into(),
+            },
         ]
     }
 
@@ -768,7 +812,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":2,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":3,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -798,10 +842,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":2", "\"schema_version\":3");
+            .replace("\"schema_version\":3", "\"schema_version\":4");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 3"));
+        assert!(error.message.en.contains("schema version 4"));
     }
 
     #[test]

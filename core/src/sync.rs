@@ -143,6 +143,10 @@ pub enum ChangeBody {
     },
     /// A household registered anywhere in the district (一次采集、多次使用).
     HouseholdKnown(RegistryHousehold),
+    /// A staff account of the device's centre, new or changed (at the district or at
+    /// one of the centre's devices); sent only to that centre's devices. The device
+    /// keeps the newest by `changed_at`.
+    StaffAccount(StaffAccount),
     /// The district gives a seat, granted to this device with this change, to a person
     /// who is waiting here: they are at the head of the district's waiting list.
     OfferMade {
@@ -169,6 +173,27 @@ pub struct RegistryMember {
     pub name: String,
     pub phone: Option<String>,
     pub tags: Vec<String>,
+}
+
+/// A staff member of a centre as the district knows them. The PIN travels only as its
+/// argon2 PHC hash (`$argon2id$v=19$…`, the argon2 crate's default parameters), which
+/// the device verifies offline with `PasswordHash::new` and
+/// `Argon2::default().verify_password`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccount {
+    /// Unique within the centre ("S001").
+    pub code: String,
+    pub name: String,
+    pub roles: Vec<crate::staff::Role>,
+    pub pin_hash: String,
+    /// The PIN is a one-time PIN district staff or a manager handed out: the member
+    /// must choose their own at their next sign-in.
+    pub must_change_pin: bool,
+    /// A disabled account signs in nowhere.
+    pub disabled: bool,
+    /// When this version of the account was made (district or device clock); the
+    /// newest wins.
+    pub changed_at: NaiveDateTime,
 }
 
 /// `POST /v1/registry/lookup`: a staff member at a device looks up, by full ID number,

@@ -103,7 +103,10 @@ pub async fn centre_add(
     Ok(json!({"centre": code, "name": name.trim(), "district": district}))
 }
 
-async fn centre_exists(client: &deadpool_postgres::Client, code: &str) -> Result<(), AdminError> {
+pub(crate) async fn centre_exists(
+    client: &deadpool_postgres::Client,
+    code: &str,
+) -> Result<(), AdminError> {
     if client
         .query_opt("SELECT 1 FROM centres WHERE code = $1", &[&code])
         .await?

@@ -246,6 +246,7 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
             volunteer_id_number,
             ..
         } => check_id("volunteer_id_number", volunteer_id_number),
+        EventPayload::StaffChanged { .. } => crate::staff::check_event(&event.payload),
     }
 }
 
@@ -255,6 +256,8 @@ pub struct Touched {
     /// Households of the device's centre registered or changed: published to the
     /// centre's devices.
     pub households: BTreeSet<String>,
+    /// Staff accounts of the device's centre changed: published to its devices.
+    pub staff: BTreeSet<String>,
     /// Roll call, the bulk of a centre's day, merged per child and session in the
     /// order sent and written with one statement ([`attendance_write`]).
     pub attendance: BTreeMap<(String, String, NaiveDate, String), Presence>,
@@ -584,5 +587,40 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
              ON CONFLICT (centre_code, id_number) DO UPDATE SET skills = excluded.skills",
             vec![b(centre), b(volunteer_id_number), b(skills), b(at)],
         )],
+        EventPayload::StaffChanged {
+            code,
+            name,
+            roles,
+            pin_hash,
+            must_change_pin,
+            disabled,
+            changed_by,
+        } => {
+            touched.staff.insert(code.clone());
+            // The newest version wins, however late an older one arrives.
+            vec![write(
+                "INSERT INTO staff_accounts (centre_code, code, name, roles, pin_hash, must_change_pin,
+                     disabled, changed_at, changed_by, device_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (centre_code, code) DO UPDATE SET name = excluded.name,
+                     roles = excluded.roles, pin_hash = excluded.pin_hash,
+                     must_change_pin = excluded.must_change_pin, disabled = excluded.disabled,
+                     changed_at = excluded.changed_at, changed_by = excluded.changed_by,
+                     device_id = excluded.device_id
+                 WHERE staff_accounts.changed_at < excluded.changed_at",
+                vec![
+                    b(centre),
+                    b(code),
+                    b(name.trim().to_string()),
+                    b(roles),
+                    b(pin_hash),
+                    b(must_change_pin),
+                    b(disabled),
+                    b(at),
+                    b(changed_by),
+                    b(device_id),
+                ],
+            )]
+        }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::admin::{self, AdminError};
 use crate::server::{self, AppState};
-use crate::{db, tls};
+use crate::{db, staff, tls};
 
 #[derive(Parser, Debug)]
 #[command(name = "linli-district", about = "Linli's district backend (区级后台)")]
@@ -102,6 +102,54 @@ pub enum Admin {
     },
     /// Seeds the kiosk's demo centre (idempotent).
     Demo,
+    /// Staff accounts of a centre; their devices receive each change on their next pull.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffAction {
+    /// Adds an account and prints its one-time PIN, once; the member chooses their own
+    /// at their first sign-in.
+    Add {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// front_desk, social_worker, manager or technician; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// The centre's accounts (never their PIN hashes).
+    List {
+        #[arg(long)]
+        centre: String,
+    },
+    /// Stops an account signing in anywhere.
+    Disable {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Lets a disabled account sign in again.
+    Enable {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// A new one-time PIN, printed once.
+    ResetPin {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -271,6 +319,13 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The login name of whoever runs the command, for the records that name who acted.
+fn login() -> Option<String> {
+    std::env::var("USER")
+        .ok()
+        .or_else(|| std::env::var("LOGNAME").ok())
+}
+
 async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, AdminError> {
     match action {
         Admin::Centre {
@@ -324,11 +379,7 @@ async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, A
             unmasked,
             by,
         } => {
-            let by = by.or_else(|| {
-                std::env::var("USER")
-                    .ok()
-                    .or_else(|| std::env::var("LOGNAME").ok())
-            });
+            let by = by.or_else(login);
             let request = crate::export::ExportRequest {
                 kind: what,
                 format,
@@ -346,5 +397,27 @@ async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, A
             format,
         } => crate::report::report(pool, &month, centre.as_deref(), format).await,
         Admin::Demo => crate::demo::seed(pool).await,
+        Admin::Staff { action } => {
+            let login = login();
+            let login = login.as_deref();
+            match action {
+                StaffAction::Add {
+                    centre,
+                    code,
+                    name,
+                    roles,
+                } => staff::add(pool, &centre, &code, &name, &roles, login).await,
+                StaffAction::List { centre } => staff::list(pool, &centre).await,
+                StaffAction::Disable { centre, code } => {
+                    staff::disable(pool, &centre, &code, login).await
+                }
+                StaffAction::Enable { centre, code } => {
+                    staff::enable(pool, &centre, &code, login).await
+                }
+                StaffAction::ResetPin { centre, code } => {
+                    staff::reset_pin(pool, &centre, &code, login).await
+                }
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_registry_by_centre",
         include_str!("../migrations/0003_registry_by_centre.sql"),
     ),
+    ("0004_staff", include_str!("../migrations/0004_staff.sql")),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string).

@@ -21,5 +21,6 @@ pub mod push;
 pub mod registry;
 pub mod report;
 pub mod server;
+pub mod staff;
 pub mod testing;
 pub mod tls;

@@ -24,8 +24,8 @@ use crate::auth::Device;
 use crate::clock;
 use crate::db;
 use crate::error::{ApiError, ValidJson};
-use crate::registry;
 use crate::server::AppState;
+use crate::{registry, staff};
 
 /// How often a batch is retried when PostgreSQL reports a deadlock or serialization
 /// failure between two concurrent batches; each retry starts the batch afresh.
@@ -202,7 +202,7 @@ async fn push_batch(
     let needs_state: Vec<usize> = candidates
         .iter()
         .copied()
-        .filter(|&i| registry::needs_state(parsed(&events[i])))
+        .filter(|&i| needs_state(parsed(&events[i])))
         .collect();
     if !needs_state.is_empty() {
         // The registry's audit triggers record which device made each change.
@@ -234,12 +234,23 @@ async fn push_batch(
                 true
             }
         });
-        let to_check: Vec<(usize, &OutboxEvent)> = candidates
-            .iter()
-            .map(|&i| (i, parsed(&events[i])))
-            .filter(|(_, event)| registry::needs_state(event))
-            .collect();
-        let checked = registry::check_batch(&tx, device, &to_check).await?;
+        let of = |wanted: fn(&OutboxEvent) -> bool| -> Vec<(usize, &OutboxEvent)> {
+            candidates
+                .iter()
+                .map(|&i| (i, parsed(&events[i])))
+                .filter(|(_, event)| wanted(event))
+                .collect()
+        };
+        let (registry_events, staff_events) = (of(registry::needs_state), of(staff::needs_state));
+        let mut checked = registry::Checked::default();
+        if !registry_events.is_empty() {
+            checked = registry::check_batch(&tx, device, &registry_events).await?;
+        }
+        if !staff_events.is_empty() {
+            checked
+                .refused
+                .extend(staff::check_batch(&tx, device, &staff_events).await?);
+        }
         touched.households.extend(checked.left);
         candidates.retain(|i| match checked.refused.get(i) {
             Some(reason) => {
@@ -339,8 +350,16 @@ async fn push_batch(
     for household in &touched.households {
         registry::publish_household(&tx, &device.centre_code, household).await?;
     }
+    for code in &touched.staff {
+        staff::publish(&tx, &device.centre_code, code).await?;
+    }
     tx.commit().await?;
     Ok(results)
+}
+
+/// Whether checking this event needs the district's own tables.
+fn needs_state(event: &OutboxEvent) -> bool {
+    registry::needs_state(event) || staff::needs_state(event)
 }
 
 fn parsed(event: &Prepared) -> &OutboxEvent {
@@ -490,6 +509,7 @@ async fn apply_one_by_one(
             Ok(true) => {
                 tx.batch_execute("RELEASE SAVEPOINT event").await?;
                 touched.households.extend(own.households);
+                touched.staff.extend(own.staff);
                 results[index] = Some(accepted(event));
             }
             Ok(false) => {

@@ -557,6 +557,15 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             volunteer_id_number: ID_NUMBER.into(),
             skills: vec!["tutoring".into()],
         },
+        EventPayload::StaffChanged {
+            code: "S004".into(),
+            name: "王芳".into(),
+            roles: vec!["front_desk".into()],
+            pin_hash: linli_district::staff::hash_pin("246810"),
+            must_change_pin: true,
+            disabled: false,
+            changed_by: "S003".into(),
+        },
     ]
 }
 
@@ -572,6 +581,7 @@ fn change_type(change: &ChangeBody) -> &'static str {
         ChangeBody::CategoriesPublished { .. } => "categories_published",
         ChangeBody::HouseholdKnown(_) => "household_known",
         ChangeBody::OfferMade { .. } => "offer_made",
+        ChangeBody::StaffAccount(_) => "staff_account",
     }
 }
 
@@ -936,6 +946,10 @@ async fn real_answers_match_the_documented_schemas() {
         let device_id = device.id.clone();
         db.run(move |pool| async move {
             admin::publish_programme(&pool, "C-1", &programme_json("ASC-2026A")).await.expect("programme");
+            // The manager who adds a colleague at the device in the pushed events.
+            linli_district::staff::add(&pool, "C-1", "S003", "刘经理", &["manager".into()], None)
+                .await
+                .expect("a manager");
             admin::publish_rules(
                 &pool,
                 &json!({"id": "R-DAY", "version": 1, "min_age": 60, "max_age": null, "age_reference": "2026-01-01",
@@ -1040,7 +1054,7 @@ async fn real_answers_match_the_documented_schemas() {
         "{again}"
     );
     let refused = json!({"protocol_version": 2, "sent_at": "2026-09-07T18:06:00",
-                          "events": [{"seq": 99, "event": {"schema_version": 3, "event_id": "evt-new"}}]});
+                          "events": [{"seq": 99, "event": {"schema_version": 4, "event_id": "evt-new"}}]});
     let (_, refused) = call(&schemas, push().json(&refused), "/v1/events", "post").await;
     assert_eq!(refused["results"][0]["outcome"], "rejected", "{refused}");
 

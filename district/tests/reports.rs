@@ -76,6 +76,16 @@ impl Device {
 
     /// Pushes events in one batch and insists every one is accepted.
     async fn push(&mut self, events: Vec<(&str, EventPayload)>) {
+        for result in self.push_answered(events).await {
+            assert_eq!(result.outcome, Outcome::Accepted, "{result:?}");
+        }
+    }
+
+    /// Pushes events in one batch and returns the district's answer for each.
+    async fn push_answered(
+        &mut self,
+        events: Vec<(&str, EventPayload)>,
+    ) -> Vec<linli_core::sync::EventResult> {
         let mut pushed = Vec::new();
         for (when, payload) in events {
             self.seq += 1;
@@ -109,9 +119,7 @@ impl Device {
             .json()
             .await
             .expect("a push response");
-        for result in response.results {
-            assert_eq!(result.outcome, Outcome::Accepted, "{result:?}");
-        }
+        response.results
     }
 
     async fn pull_all(&self) -> Vec<ChangeBody> {
@@ -1299,4 +1307,241 @@ fn the_commands_parse_as_documented() {
         "xml"
     ])
     .is_err());
+}
+
+// ---------------------------------------------------------------------------------
+// Staff accounts of a real centre (issue 10).
+
+fn staff_changed(
+    code: &str,
+    name: &str,
+    role: &str,
+    pin: &str,
+    must_change_pin: bool,
+    disabled: bool,
+    by: &str,
+) -> EventPayload {
+    EventPayload::StaffChanged {
+        code: code.into(),
+        name: name.into(),
+        roles: vec![role.into()],
+        pin_hash: linli_district::staff::hash_pin(pin),
+        must_change_pin,
+        disabled,
+        changed_by: by.into(),
+    }
+}
+
+/// The newest version of each staff account a device has pulled.
+fn accounts(
+    changes: Vec<ChangeBody>,
+) -> std::collections::BTreeMap<String, linli_core::sync::StaffAccount> {
+    let mut accounts = std::collections::BTreeMap::new();
+    for change in changes {
+        if let ChangeBody::StaffAccount(account) = change {
+            accounts.insert(account.code.clone(), account);
+        }
+    }
+    accounts
+}
+
+fn verifies(hash: &str, pin: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    argon2::Argon2::default()
+        .verify_password(
+            pin.as_bytes(),
+            &PasswordHash::new(hash).expect("a PHC string"),
+        )
+        .is_ok()
+}
+
+#[tokio::test]
+async fn a_centres_staff_accounts_go_round_the_district_and_its_devices() {
+    use linli_district::staff;
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    for (code, name) in [(CENTRE_A, CENTRE_A_NAME), (CENTRE_B, "测试二社区服务中心")] {
+        admin::centre_add(&pool, code, name, "440306", "440306005009")
+            .await
+            .unwrap();
+    }
+    let added = staff::add(
+        &pool,
+        CENTRE_A,
+        "S001",
+        "刘经理",
+        &["manager".into()],
+        Some("zhang"),
+    )
+    .await
+    .unwrap();
+    let pin = added["pin"].as_str().unwrap().to_string();
+    assert_eq!(linli_core::staff::validate_pin(&pin), Ok(()), "{pin}");
+    assert_eq!(added["must_change_pin"], true);
+    let mut desk = Device::enrol(&pool, &server, CENTRE_A, "desk-1").await;
+    let other = Device::enrol(&pool, &server, CENTRE_B, "desk-1").await;
+
+    // The centre's device receives the account, and the one-time PIN signs in there
+    // exactly as the kiosk verifies PINs; another centre's device receives nothing.
+    let held = accounts(desk.pull_all().await);
+    let manager = &held["S001"];
+    assert_eq!(manager.roles, vec![linli_core::staff::Role::Manager]);
+    assert!(manager.must_change_pin && !manager.disabled);
+    assert!(verifies(&manager.pin_hash, &pin));
+    assert!(!verifies(&manager.pin_hash, "135790"));
+    assert!(accounts(other.pull_all().await).is_empty());
+
+    // At the desk the manager adds a colleague with a one-time PIN, and she chooses
+    // her own at her first sign-in; the district keeps the newest and passes it on.
+    desk.push(vec![
+        (
+            "2026-11-02T09:00:00",
+            staff_changed("S002", "王芳", "front_desk", "135790", true, false, "S001"),
+        ),
+        (
+            "2026-11-02T09:05:00",
+            staff_changed("S002", "王芳", "front_desk", "802461", false, false, "S002"),
+        ),
+    ])
+    .await;
+    let held = accounts(desk.pull_all().await);
+    assert!(!held["S002"].must_change_pin);
+    assert!(verifies(&held["S002"].pin_hash, "802461"));
+    // An older version arriving late (a device that was offline) changes nothing.
+    desk.push(vec![(
+        "2026-11-02T08:00:00",
+        staff_changed("S002", "王芳", "front_desk", "135790", true, true, "S001"),
+    )])
+    .await;
+    let listed = staff::list(&pool, CENTRE_A).await.unwrap();
+    let s002 = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "S002")
+        .unwrap();
+    assert_eq!(s002["disabled"], false, "{listed}");
+    assert_eq!(s002["must_change_pin"], false, "{listed}");
+    assert_eq!(s002["changed_by"], "S002");
+    assert!(
+        !listed.to_string().contains("$argon2"),
+        "a list never shows PIN hashes: {listed}"
+    );
+    // Only a known, enabled manager changes other people's accounts.
+    let answers = desk
+        .push_answered(vec![
+            (
+                "2026-11-02T10:00:00",
+                staff_changed("S001", "刘经理", "manager", "135790", false, true, "S002"),
+            ),
+            (
+                "2026-11-02T10:00:00",
+                staff_changed("S003", "李四", "manager", "135790", true, false, "S999"),
+            ),
+            (
+                "2026-11-02T10:00:00",
+                staff_changed("S002", "王芳", "manager", "802461", false, false, "S002"),
+            ),
+        ])
+        .await;
+    let codes: Vec<Option<&str>> = answers
+        .iter()
+        .map(|r| r.reason.as_ref().map(|reason| reason.code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            Some("not_permitted"),
+            Some("unknown_staff"),
+            Some("not_permitted")
+        ]
+    );
+    assert!(answers.iter().all(|r| r.outcome == Outcome::Rejected));
+    assert_eq!(
+        answers[0].reason.as_ref().unwrap().field,
+        "payload.changed_by"
+    );
+    let bad_hash = EventPayload::StaffChanged {
+        code: "S004".into(),
+        name: "赵六".into(),
+        roles: vec!["boss".into()],
+        pin_hash: "123456".into(),
+        must_change_pin: true,
+        disabled: false,
+        changed_by: "S001".into(),
+    };
+    let answers = desk
+        .push_answered(vec![("2026-11-02T10:00:00", bad_hash)])
+        .await;
+    assert_eq!(answers[0].reason.as_ref().unwrap().code, "unknown_role");
+
+    // District staff disable, re-enable and reset; each reaches the desk on its pull.
+    staff::disable(&pool, CENTRE_A, "S002", None).await.unwrap();
+    assert!(accounts(desk.pull_all().await)["S002"].disabled);
+    assert_eq!(
+        refused_field(staff::reset_pin(&pool, CENTRE_A, "S002", None).await),
+        "code"
+    );
+    staff::enable(&pool, CENTRE_A, "S002", None).await.unwrap();
+    let reset = staff::reset_pin(&pool, CENTRE_A, "S002", None)
+        .await
+        .unwrap();
+    let new_pin = reset["pin"].as_str().unwrap();
+    let held = accounts(desk.pull_all().await);
+    assert!(!held["S002"].disabled && held["S002"].must_change_pin);
+    assert!(verifies(&held["S002"].pin_hash, new_pin));
+    assert!(!verifies(&held["S002"].pin_hash, "802461"));
+    assert!(accounts(other.pull_all().await).is_empty());
+
+    // Codes are unique within a centre, not across the district; bad input names its field.
+    assert_eq!(
+        refused_field(
+            staff::add(&pool, CENTRE_A, "S001", "又一个", &["manager".into()], None).await
+        ),
+        "code"
+    );
+    staff::add(&pool, CENTRE_B, "S001", "陈经理", &["manager".into()], None)
+        .await
+        .unwrap();
+    for (code, name, role, field) in [
+        ("S 1", "王五", "manager", "code"),
+        ("S005", "王\u{7}五", "manager", "name"),
+        ("S005", "王五", "boss", "role"),
+    ] {
+        assert_eq!(
+            refused_field(staff::add(&pool, CENTRE_A, code, name, &[role.into()], None).await),
+            field
+        );
+    }
+    assert_eq!(
+        refused_field(
+            staff::add(&pool, "NOWHERE", "S009", "王五", &["manager".into()], None).await
+        ),
+        "centre"
+    );
+    assert_eq!(
+        refused_field(staff::disable(&pool, CENTRE_A, "S404", None).await),
+        "code"
+    );
+
+    // Every change is in the staff audit, which holds no hash and cannot be rewritten.
+    let client = pool.get().await.unwrap();
+    let audit: Vec<Value> = client
+        .query(
+            "SELECT to_jsonb(a) FROM staff_audit a WHERE centre_code = $1 ORDER BY id",
+            &[&CENTRE_A],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(audit.len() >= 6, "{audit:?}");
+    assert!(!Value::Array(audit.clone()).to_string().contains("$argon2"));
+    assert_eq!(audit[0]["changed_by"], "district/zhang");
+    assert!(client
+        .batch_execute("DELETE FROM staff_audit")
+        .await
+        .is_err());
 }
