@@ -38,6 +38,21 @@ pub enum Command {
         /// Database connections this instance keeps.
         #[arg(long, default_value_t = 16)]
         connections: usize,
+        /// Connections served at once; more wait to be accepted.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
+        /// Seconds a client has to finish the TLS handshake.
+        #[arg(long, default_value_t = 10)]
+        tls_handshake_timeout: u64,
+        /// Seconds a client has to send a request's whole header.
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Enrolment attempts per client address and minute.
+        #[arg(long, default_value_t = 10)]
+        enrols_per_minute: u32,
+        /// Registry lookups per device and hour.
+        #[arg(long, default_value_t = 30)]
+        lookups_per_hour: u32,
     },
     /// District staff's commands.
     Admin {
@@ -262,8 +277,21 @@ pub async fn run(cli: Cli) -> ExitCode {
             listen,
             tls_cert,
             tls_key,
+            max_connections,
+            tls_handshake_timeout,
+            header_timeout,
+            enrols_per_minute,
+            lookups_per_hour,
             ..
         } => {
+            let limits = server::Limits {
+                max_connections,
+                tls_handshake: std::time::Duration::from_secs(tls_handshake_timeout.max(1)),
+                header_read: std::time::Duration::from_secs(header_timeout.max(1)),
+                enrols_per_minute,
+                lookups_per_hour,
+                ..server::Limits::default()
+            };
             let listener = match tokio::net::TcpListener::bind(&listen).await {
                 Ok(listener) => listener,
                 Err(error) => {
@@ -294,7 +322,14 @@ pub async fn run(cli: Cli) -> ExitCode {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            match server::run(listener, AppState::new(pool), files, shutdown).await {
+            match server::run(
+                listener,
+                AppState::with_limits(pool, limits),
+                files,
+                shutdown,
+            )
+            .await
+            {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     print(&json!({"error": error.to_string(), "code": "server_failed"}));

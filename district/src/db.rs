@@ -15,6 +15,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0003_registry_by_centre.sql"),
     ),
     ("0004_staff", include_str!("../migrations/0004_staff.sql")),
+    (
+        "0005_exports_append_only",
+        include_str!("../migrations/0005_exports_append_only.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string).

@@ -22,7 +22,7 @@ use tokio_postgres::Transaction;
 use crate::auth::Device;
 use crate::db;
 use crate::error::{ApiError, ValidJson};
-use crate::server::AppState;
+use crate::server::{Allowance, AppState, ClientAddress};
 
 /// Whether checking this event needs the district's own tables.
 pub fn needs_state(event: &OutboxEvent) -> bool {
@@ -250,9 +250,11 @@ pub async fn publish_household(
 /// device may make only so many an hour.
 pub async fn lookup_handler(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     device: Device,
     ValidJson(request): ValidJson<RegistryLookupRequest>,
 ) -> Result<Json<RegistryLookupResponse>, ApiError> {
+    state.allow(Allowance::Lookup, address)?;
     let id_number = request.validate().map_err(ApiError::bad_request)?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;

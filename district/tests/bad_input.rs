@@ -1697,3 +1697,46 @@ async fn a_text_field_with_a_control_character_or_over_its_length_is_rejected_al
     );
     assert_eq!(text(&db, "SELECT name FROM residents"), "张三");
 }
+
+/// Guessing enrolment codes from one address runs into a limit: 429 with Retry-After,
+/// the same JSON error body, and nothing else changes.
+#[tokio::test]
+async fn enrolment_attempts_from_one_address_are_limited() {
+    let db = TestDb::create();
+    let server = TestServer::start_with(
+        &db.url,
+        linli_district::server::Limits {
+            enrols_per_minute: 3,
+            ..Default::default()
+        },
+    );
+    let (code, _) = add_device(&db, "C-1", "kiosk-1");
+    for guess in ["ABCD-EFGH-JKMN", "ABCD-EFGH-JKMP", "ABCD-EFGH-JKMQ"] {
+        assert_error(
+            &read_answer(enrol(&server, guess).await).await,
+            401,
+            "unknown_code",
+            Some("code"),
+        );
+    }
+    let response = enrol(&server, &code).await;
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let answer = read_answer(response).await;
+    assert_error(&answer, 429, "too_many_requests", None);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM devices WHERE credential_hash IS NOT NULL"
+        ),
+        0,
+        "the limited attempt did not use the code"
+    );
+}

@@ -1124,6 +1124,19 @@ async fn volunteer_records_carry_the_national_fields() {
     assert!(text.contains(&people.volunteer));
     assert!(text.contains(&people.volunteer_phone));
     assert!(text.contains("陪伴;辅导"));
+    // Who took which list can be added to, never rewritten.
+    let client = pool.get().await.unwrap();
+    for statement in [
+        "UPDATE exports_log SET exported_by = 'nobody'",
+        "DELETE FROM exports_log",
+        "TRUNCATE exports_log",
+    ] {
+        let refused = client.batch_execute(statement).await.unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("append-only"),
+            "{statement}: {refused:?}"
+        );
+    }
     let log = exports_logged(&pool).await;
     assert_eq!(
         log.last().unwrap(),

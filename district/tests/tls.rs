@@ -4,11 +4,16 @@
 //!
 //! Certificates are made here with rcgen rather than checked in, so no private key
 //! lives in the repository and none expires under the tests.
+//!
+//! Also the transport's limits (issue 10): a client that connects and sends nothing,
+//! or its header a byte at a time, is cut off after a bounded time, and connections
+//! beyond the cap wait instead of growing without bound.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use linli_district::server::{self, AppState};
-use linli_district::testing::TestDb;
+use linli_district::testing::{TestDb, TestServer};
 use linli_district::tls::TlsFiles;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use tokio::sync::oneshot;
@@ -23,6 +28,10 @@ struct TlsServer {
 
 impl TlsServer {
     async fn start(db: &TestDb, files: TlsFiles) -> TlsServer {
+        TlsServer::start_with(db, files, server::Limits::default()).await
+    }
+
+    async fn start_with(db: &TestDb, files: TlsFiles, limits: server::Limits) -> TlsServer {
         let pool = linli_district::db::pool(&db.url, 4).expect("a pool");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -31,7 +40,7 @@ impl TlsServer {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server::run(
             listener,
-            AppState::new(pool),
+            AppState::with_limits(pool, limits),
             Some(files),
             async {
                 let _ = stopped.await;
@@ -191,4 +200,167 @@ fn a_key_that_does_not_match_the_certificate_is_refused_at_start() {
     let error =
         linli_district::tls::server_config(&missing).expect_err("a missing certificate is refused");
     assert!(format!("{error:#}").contains("absent.pem"), "{error:#}");
+}
+
+/// Reads until the server closes the connection; how long that took, or None if it
+/// was still open after `patience`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, patience: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let mut buffer = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at((started + patience).into(), stream.read(&mut buffer)).await {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+fn quick(limits: server::Limits) -> server::Limits {
+    server::Limits {
+        tls_handshake: Duration::from_secs(1),
+        header_read: Duration::from_secs(1),
+        ..limits
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_never_finishes_the_tls_handshake_is_cut_off() {
+    let db = TestDb::create();
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let files = TlsFiles {
+        cert: write(&dir, "district.pem", &made.cert.pem()),
+        key: write(&dir, "district.key", &made.key_pair.serialize_pem()),
+    };
+    let server = TlsServer::start_with(&db, files, quick(server::Limits::default())).await;
+    let mut silent = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    let took = closed_within(&mut silent, Duration::from_secs(8))
+        .await
+        .expect("a silent client is cut off");
+    assert!(
+        took >= Duration::from_millis(900),
+        "cut off early: {took:?}"
+    );
+    // Half a ClientHello, then nothing: cut off all the same.
+    let mut halfway = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut halfway, &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+        .await
+        .unwrap();
+    assert!(closed_within(&mut halfway, Duration::from_secs(8))
+        .await
+        .is_some());
+    // The server still answers others.
+    let client = trusting(&made.cert.pem());
+    healthz(
+        &client,
+        format!("https://127.0.0.1:{}/healthz", server.port),
+    )
+    .await
+    .unwrap();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_sends_nothing_or_its_header_byte_by_byte_is_cut_off() {
+    let db = TestDb::create();
+    let server = TestServer::start_with(&db.url, quick(server::Limits::default()));
+    let mut silent = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    let took = closed_within(&mut silent, Duration::from_secs(8))
+        .await
+        .expect("a silent client is cut off");
+    assert!(
+        took >= Duration::from_millis(900),
+        "cut off early: {took:?}"
+    );
+
+    let mut slow = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = slow.split();
+    let dripping = async {
+        use tokio::io::AsyncWriteExt;
+        let header = b"GET /healthz HTTP/1.1\r\nHost: district\r\nX-Slow: ";
+        for byte in header.iter().chain(std::iter::repeat(&b'a')).take(200) {
+            if writer.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let watching = async {
+        use tokio::io::AsyncReadExt;
+        let started = Instant::now();
+        let mut buffer = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(8), reader.read(&mut buffer)).await {
+                Err(_) => return None,
+                Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
+                Ok(Ok(_)) => continue,
+            }
+        }
+    };
+    let took = tokio::select! {
+        took = watching => took,
+        () = dripping => None,
+    };
+    let took = took.expect("a header sent byte by byte for ever is cut off");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // The server still answers a client that sends its request at once.
+    let body: serde_json::Value = reqwest::get(format!("{}/healthz", server.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["ok"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_beyond_the_cap_wait_until_one_ends() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = TestDb::create();
+    let server = TestServer::start_with(
+        &db.url,
+        server::Limits {
+            max_connections: 2,
+            ..server::Limits::default()
+        },
+    );
+    let first = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    let _second = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    // Both are being served (idle): the third is accepted by the kernel, not served.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: district\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let early = tokio::time::timeout(Duration::from_secs(1), third.read_to_end(&mut answer)).await;
+    assert!(
+        early.is_err(),
+        "served beyond the cap: {:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    drop(first);
+    tokio::time::timeout(Duration::from_secs(5), third.read_to_end(&mut answer))
+        .await
+        .expect("served once a place is free")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
