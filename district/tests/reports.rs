@@ -1075,8 +1075,9 @@ async fn volunteer_records_carry_the_national_fields() {
     let s1 = &records[0];
     assert_eq!(s1["record_id"], "S1");
     assert_eq!(s1["name"], "陈志强");
-    assert_eq!(s1["sex"], "男");
-    assert_eq!(s1["birth_date"], "1985-06-15");
+    // Masked, nothing beside the number gives it back: no sex, no birth date.
+    assert_eq!(s1["sex"], Value::Null);
+    assert_eq!(s1["birth_date"], Value::Null);
     assert_eq!(s1["id_number"], mask_id_number(&people.volunteer));
     assert_eq!(s1["contact"], "138****8000");
     assert_eq!(s1["area"], "440306005009");
@@ -1122,6 +1123,7 @@ async fn volunteer_records_carry_the_national_fields() {
     .unwrap();
     let text = full.as_str().unwrap();
     assert!(text.contains(&people.volunteer));
+    assert!(text.contains(",男,1985-06-15,"), "{text}");
     assert!(text.contains(&people.volunteer_phone));
     assert!(text.contains("陪伴;辅导"));
     // Who took which list can be added to, never rewritten.
@@ -1557,4 +1559,97 @@ async fn a_centres_staff_accounts_go_round_the_district_and_its_devices() {
         .batch_execute("DELETE FROM staff_audit")
         .await
         .is_err());
+}
+
+/// Invariant 6 in every export kind: masked, no birth date or sex stands beside the
+/// masked number; and a CSV never carries a cell a spreadsheet would run as a formula
+/// (a name typed as `=HYPERLINK(…)` arrives as text).
+#[tokio::test]
+async fn masked_exports_carry_no_birth_date_and_csv_carries_no_formula() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    seed(&pool, &server).await;
+    let mut device = Device::enrol(&pool, &server, CENTRE_A, "desk-9").await;
+    let sly = id("11010519800101001");
+    device
+        .push(vec![
+            (
+                "2026-11-03T09:00:00",
+                EventPayload::HouseholdRegistered {
+                    household_code: "H-SLY".into(),
+                    address: "@SUM(1+1)".into(),
+                    community_code: "440306005009".into(),
+                },
+            ),
+            (
+                "2026-11-03T09:00:00",
+                EventPayload::ResidentRegistered {
+                    household_code: "H-SLY".into(),
+                    id_number: sly.clone(),
+                    name: "=HYPERLINK(\"http://evil\",\"点我\")".into(),
+                    phone: None,
+                    tags: vec!["-1".into()],
+                },
+            ),
+        ])
+        .await;
+    for kind in [
+        ExportKind::Enrolments,
+        ExportKind::Attendance,
+        ExportKind::VolunteerHours,
+        ExportKind::Filings,
+        ExportKind::Ratings,
+        ExportKind::Households,
+        ExportKind::VolunteerRecords,
+    ] {
+        let rows = export::export(&pool, &request(kind)).await.unwrap();
+        for row in rows.as_array().unwrap() {
+            for key in ["birth_date", "sex", "birth", "gender", "age"] {
+                assert!(
+                    row.get(key).is_none_or(Value::is_null),
+                    "{kind:?} carries {key} beside a masked ID: {row}"
+                );
+            }
+        }
+        let csv = export::export(
+            &pool,
+            &ExportRequest {
+                format: Format::Csv,
+                ..request(kind)
+            },
+        )
+        .await
+        .unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_str().unwrap().as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                // A negative number (a loss) is a number, not a formula.
+                let formula = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                assert!(!formula, "{kind:?}: a formula cell {cell:?}");
+            }
+        }
+    }
+    let csv = export::export(
+        &pool,
+        &ExportRequest {
+            format: Format::Csv,
+            ..request(ExportKind::Households)
+        },
+    )
+    .await
+    .unwrap();
+    let text = csv.as_str().unwrap();
+    assert!(text.contains("'@SUM(1+1)"), "{text}");
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://evil\"\""), "{text}");
+    // JSON is not opened by a spreadsheet: the text stays as typed.
+    let json = export::export(&pool, &request(ExportKind::Households))
+        .await
+        .unwrap();
+    assert!(json
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["address"] == "@SUM(1+1)"));
 }
