@@ -1,7 +1,10 @@
 //! `linli-district`: `migrate`, `serve`, and `admin …` for district staff. Every
 //! command prints JSON; a refusal prints `{"error", "code", "field"}` and exits 1, a
-//! database that cannot be reached exits 3.
+//! database that cannot be reached exits 3, and an answer that cannot be written to
+//! standard output (closed pipe, full disk) exits 4 with `output_failed` on standard
+//! error.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -209,7 +212,22 @@ pub enum PublishKind {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go to standard output like any answer, so they too must
+        // not claim success when it could not take them.
+        Err(error) => {
+            let code = if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+            return match error.print() {
+                Ok(()) => code,
+                Err(io) => output_failed(&io),
+            };
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LINLI_LOG")
@@ -224,38 +242,68 @@ pub fn main() -> ExitCode {
     runtime.block_on(run(cli))
 }
 
-fn print(value: &Value) {
-    println!(
+/// Standard output could not take the answer (a reader that stopped early, `| head`;
+/// a full disk): said on standard error and in the exit status, never a panic and
+/// never a silent success, since whoever reads the output did not get it all.
+fn output_failed(error: &std::io::Error) -> ExitCode {
+    let _ = writeln!(
+        std::io::stderr(),
         "{}",
-        serde_json::to_string_pretty(value).expect("JSON prints")
+        json!({
+            "error": format!("无法写出结果 / the output cannot be written: {error}"),
+            "code": "output_failed",
+        })
     );
+    ExitCode::from(4)
+}
+
+/// Writes `bytes` to standard output, then exits with `code` if that worked.
+fn emit(bytes: &[u8], code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(error) => output_failed(&error),
+    }
+}
+
+/// A JSON answer (or error) on standard output, then `code`.
+fn print(value: &Value, code: ExitCode) -> ExitCode {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON prints");
+    text.push('\n');
+    emit(text.as_bytes(), code)
 }
 
 fn refusal(error: &linli_core::FieldError) -> ExitCode {
-    print(&json!({
-        "error": format!("{} / {}", error.message.zh, error.message.en),
-        "code": error.code,
-        "field": error.field,
-    }));
-    ExitCode::from(1)
+    print(
+        &json!({
+            "error": format!("{} / {}", error.message.zh, error.message.en),
+            "code": error.code,
+            "field": error.field,
+        }),
+        ExitCode::from(1),
+    )
 }
 
 fn unavailable(error: impl std::fmt::Display) -> ExitCode {
-    print(&json!({
-        "error": format!("无法使用数据库 / the database cannot be used: {error}"),
-        "code": "database_unavailable",
-    }));
-    ExitCode::from(3)
+    print(
+        &json!({
+            "error": format!("无法使用数据库 / the database cannot be used: {error}"),
+            "code": "database_unavailable",
+        }),
+        ExitCode::from(3),
+    )
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
     let Some(url) = cli.database_url else {
-        print(&json!({
-            "error": "请设置DATABASE_URL / set DATABASE_URL (or --database-url) to the PostgreSQL database",
-            "code": "no_database",
-            "field": "DATABASE_URL",
-        }));
-        return ExitCode::from(2);
+        return print(
+            &json!({
+                "error": "请设置DATABASE_URL / set DATABASE_URL (or --database-url) to the PostgreSQL database",
+                "code": "no_database",
+                "field": "DATABASE_URL",
+            }),
+            ExitCode::from(2),
+        );
     };
     let connections = match &cli.command {
         Command::Serve { connections, .. } => *connections,
@@ -267,10 +315,10 @@ pub async fn run(cli: Cli) -> ExitCode {
     };
     match cli.command {
         Command::Migrate => match db::migrate(&pool).await {
-            Ok(applied) => {
-                print(&json!({"applied": applied, "migrations": db::MIGRATIONS.len()}));
-                ExitCode::SUCCESS
-            }
+            Ok(applied) => print(
+                &json!({"applied": applied, "migrations": db::MIGRATIONS.len()}),
+                ExitCode::SUCCESS,
+            ),
             Err(error) => unavailable(error),
         },
         Command::Serve {
@@ -295,10 +343,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             let listener = match tokio::net::TcpListener::bind(&listen).await {
                 Ok(listener) => listener,
                 Err(error) => {
-                    print(
+                    return print(
                         &json!({"error": format!("cannot listen on {listen}: {error}"), "code": "listen_failed"}),
+                        ExitCode::from(2),
                     );
-                    return ExitCode::from(2);
                 }
             };
             let address = listener
@@ -311,14 +359,22 @@ pub async fn run(cli: Cli) -> ExitCode {
             // A bad certificate stops the server before it says it is listening.
             if let Some(files) = &files {
                 if let Err(error) = tls::server_config(files) {
-                    print(&json!({"error": format!("{error:#}"), "code": "server_failed"}));
-                    return ExitCode::from(2);
+                    return print(
+                        &json!({"error": format!("{error:#}"), "code": "server_failed"}),
+                        ExitCode::from(2),
+                    );
                 }
             }
             let scheme = if files.is_some() { "https" } else { "http" };
             // The first line on stdout says where it listens, so a test or a
             // supervisor can start it on port 0 and find it.
-            println!("{}", json!({"listening": format!("{scheme}://{address}")}));
+            let line = format!(
+                "{}\n",
+                json!({"listening": format!("{scheme}://{address}")})
+            );
+            if emit(line.as_bytes(), ExitCode::SUCCESS) != ExitCode::SUCCESS {
+                return ExitCode::from(4);
+            }
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
@@ -331,23 +387,16 @@ pub async fn run(cli: Cli) -> ExitCode {
             .await
             {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    print(&json!({"error": error.to_string(), "code": "server_failed"}));
-                    ExitCode::from(2)
-                }
+                Err(error) => print(
+                    &json!({"error": error.to_string(), "code": "server_failed"}),
+                    ExitCode::from(2),
+                ),
             }
         }
         Command::Admin { action } => match admin(&pool, action).await {
-            // CSV comes back as one string and is printed as it is. A reader that stops
-            // early (`| head`) is no reason to panic: the export is already logged.
-            Ok(Value::String(text)) => {
-                let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
-                ExitCode::SUCCESS
-            }
-            Ok(value) => {
-                print(&value);
-                ExitCode::SUCCESS
-            }
+            // CSV comes back as one string and is printed as it is.
+            Ok(Value::String(text)) => emit(text.as_bytes(), ExitCode::SUCCESS),
+            Ok(value) => print(&value, ExitCode::SUCCESS),
             Err(AdminError::Refused(error)) => refusal(&error),
             Err(AdminError::Db(error)) => unavailable(error),
         },

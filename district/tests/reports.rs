@@ -1313,6 +1313,34 @@ fn the_commands_parse_as_documented() {
         }
     ));
     assert!(matches!(parse(&["admin", "demo"]), Admin::Demo));
+    use linli_district::cli::StaffAction;
+    match parse(&[
+        "admin",
+        "staff",
+        "add",
+        "--centre",
+        "C",
+        "--code",
+        "S001",
+        "--name",
+        "刘经理",
+        "--role",
+        "manager",
+        "--role",
+        "social_worker",
+    ]) {
+        Admin::Staff {
+            action: StaffAction::Add { roles, .. },
+        } => assert_eq!(roles, vec!["manager", "social_worker"]),
+        other => panic!("{other:?}"),
+    }
+    for action in ["list", "disable", "enable", "reset-pin"] {
+        let mut args = vec!["admin", "staff", action, "--centre", "C"];
+        if action != "list" {
+            args.extend(["--code", "S001"]);
+        }
+        assert!(matches!(parse(&args), Admin::Staff { .. }), "{action}");
+    }
     assert!(Cli::try_parse_from([
         "linli-district",
         "admin",
@@ -1652,4 +1680,128 @@ async fn masked_exports_carry_no_birth_date_and_csv_carries_no_formula() {
         .unwrap()
         .iter()
         .any(|r| r["address"] == "@SUM(1+1)"));
+}
+
+// ---------------------------------------------------------------------------------
+// The command line when its output cannot be written (issue 10).
+
+fn district_cli(db: &TestDb, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_linli-district"));
+    command
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("LINLI_LOG", "warn")
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+#[track_caller]
+fn assert_failed_loudly(what: &str, output: std::process::Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{what} panicked: {stderr}");
+    assert_eq!(output.status.code(), Some(4), "{what}: {stderr}");
+    let said: Value = serde_json::from_str(stderr.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{what}: standard error is not our JSON ({e}): {stderr}"));
+    assert_eq!(said["code"], "output_failed", "{what}: {said}");
+    assert!(said["error"].as_str().is_some_and(|e| !e.is_empty()));
+}
+
+/// `linli-district admin rejected | head` used to panic on the closed pipe, and a CSV
+/// export to a full disk exited 0: whoever reads the output never got it all. Every
+/// command now exits 4 with `output_failed` on standard error, answers and refusals
+/// alike.
+#[test]
+fn a_command_whose_output_cannot_be_written_fails_loudly_and_never_panics() {
+    let db = TestDb::create();
+    db.run(|pool| async move {
+        linli_district::demo::seed(&pool).await.unwrap();
+    });
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["admin", "rejected"],
+        vec!["admin", "device", "list"],
+        vec!["admin", "export", "households", "--format", "csv"],
+        vec!["admin", "export", "households"],
+        vec!["admin", "report", "--month", "2026-11"],
+        vec!["admin", "staff", "list", "--centre", "440306-XA-HF"],
+        // A refusal is output too.
+        vec!["admin", "report", "--month", "2026-13"],
+        vec!["migrate"],
+        vec!["--help"],
+    ];
+    for args in &commands {
+        let full = district_cli(&db, args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_failed_loudly(&format!("{args:?} > /dev/full"), full);
+        let mut child = district_cli(&db, args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is written, as `| head -0` would.
+        drop(child.stdout.take());
+        assert_failed_loudly(
+            &format!("{args:?} | closed"),
+            child.wait_with_output().unwrap(),
+        );
+    }
+    // With somewhere to write, the same command succeeds.
+    let fine = district_cli(&db, &["admin", "rejected"]).output().unwrap();
+    assert!(fine.status.success(), "{fine:?}");
+    assert_eq!(String::from_utf8_lossy(&fine.stdout).trim(), "[]");
+}
+
+#[test]
+fn every_json_error_of_the_command_line_carries_its_code() {
+    let db = TestDb::create();
+    let run = |args: &[&str], url: Option<&str>| {
+        let mut command = district_cli(&db, args);
+        command.env_remove("DATABASE_URL");
+        if let Some(url) = url {
+            command.env("DATABASE_URL", url);
+        }
+        let output = command.output().unwrap();
+        let body: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {output:?}"));
+        (output.status.code(), body)
+    };
+    let cases: Vec<(Vec<&str>, Option<&str>, i32, &str)> = vec![
+        (vec!["admin", "rejected"], None, 2, "no_database"),
+        (
+            vec!["admin", "rejected"],
+            Some("host=127.0.0.1 port=1 user=postgres dbname=x connect_timeout=2"),
+            3,
+            "database_unavailable",
+        ),
+        (
+            vec!["admin", "report", "--month", "2026-13"],
+            Some(&db.url),
+            1,
+            "invalid_month",
+        ),
+        (
+            vec![
+                "admin", "staff", "add", "--centre", "NOWHERE", "--code", "S1", "--name", "王五",
+                "--role", "manager",
+            ],
+            Some(&db.url),
+            1,
+            "not_found",
+        ),
+        (
+            vec!["serve", "--listen", "not-an-address"],
+            Some(&db.url),
+            2,
+            "listen_failed",
+        ),
+    ];
+    for (args, url, status, code) in cases {
+        let (got, body) = run(&args, url);
+        assert_eq!(got, Some(status), "{args:?}: {body}");
+        assert_eq!(body["code"], code, "{args:?}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+    }
 }
