@@ -33,6 +33,7 @@ pub struct OutboxEvent {
     pub device_id: String,
     pub centre_code: String,
     /// When the change happened on the device, Asia/Shanghai local time.
+    #[serde(with = "crate::sync::wire_time::date_time")]
     pub occurred_at: NaiveDateTime,
     pub payload: EventPayload,
 }
@@ -74,14 +75,17 @@ pub enum EventPayload {
         status: String,
         /// `Priority::sort_key()`, so the district can order its own copy of the waiting list.
         priority_sort_key: String,
+        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
         offer_deadline: Option<NaiveDateTime>,
         reason: Option<String>,
     },
     AttendanceRecorded {
         programme_code: String,
+        #[serde(with = "crate::sync::wire_time::date")]
         session_date: NaiveDate,
         resident_id_number: String,
         kind: AttendanceEventKind,
+        #[serde(with = "crate::sync::wire_time::date_time")]
         at: NaiveDateTime,
         /// Who collected a child ("name (relation)"), on a check-out with a pickup adult.
         picked_up_by: Option<String>,
@@ -93,7 +97,9 @@ pub enum EventPayload {
         shift_id: String,
         volunteer_id_number: String,
         activity: String,
+        #[serde(with = "crate::sync::wire_time::date_time")]
         clock_in: NaiveDateTime,
+        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
         clock_out: Option<NaiveDateTime>,
         minutes: u32,
         /// A `ShiftStatus` in snake_case ("open", "pending", "needs_confirmation", …).
@@ -106,7 +112,7 @@ pub enum EventPayload {
         reviewer: String,
         note: Option<String>,
         /// The end time a social worker confirmed for a forgotten shift, and the minutes it earns.
-        #[serde(default)]
+        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
         confirmed_clock_out: Option<NaiveDateTime>,
         #[serde(default)]
         minutes: u32,
@@ -147,6 +153,7 @@ pub enum EventPayload {
         /// "open" or "closed".
         status: String,
         /// The last working day on which the follow-up is in time.
+        #[serde(with = "crate::sync::wire_time::date")]
         due: NaiveDate,
         by: Option<String>,
         note: Option<String>,
@@ -538,7 +545,8 @@ impl OutboxEvent {
 
     /// [`OutboxEvent::from_json`] for an event already parsed (the district reads a
     /// whole batch at once and must not parse each event twice).
-    pub fn from_value(value: serde_json::Value) -> Result<OutboxEvent, FieldError> {
+    pub fn from_value(mut value: serde_json::Value) -> Result<OutboxEvent, FieldError> {
+        crate::sync::integral_numbers(&mut value);
         let version = value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)

@@ -165,10 +165,22 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ValidJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        let mut value = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(value)) => value,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        // `1.0` is the integer 1 to the OpenAPI document's schemas, so here too.
+        linli_core::sync::integral_numbers(&mut value);
+        serde_json::from_value(value)
+            .map(ValidJson)
+            .map_err(|error| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!("请求内容的字段不符合接口要求：{error}"),
+                    format!("the body's fields do not match the schema: {error}"),
+                )
+            })
     }
 }
 

@@ -210,7 +210,7 @@ async fn enrol(
 ) -> Result<Json<EnrolResponse>, ApiError> {
     state.allow(Allowance::Enrol, address)?;
     let code = auth::normalise_code(&request.code);
-    if code.len() != 12 {
+    if !auth::well_formed_code(&request.code) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_code",
