@@ -120,11 +120,23 @@ pub enum Admin {
     },
     /// Seeds the kiosk's demo centre (idempotent).
     Demo,
+    /// The published calendar: `status` says whether it covers the coming days.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
     /// Staff accounts of a centre; their devices receive each change on their next pull.
     Staff {
         #[command(subcommand)]
         action: StaffAction,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarAction {
+    /// Through when holidays are published, and the warning when next year's are
+    /// missing (from 60 days before the end).
+    Status,
 }
 
 #[derive(Subcommand, Debug)]
@@ -479,7 +491,29 @@ async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, A
             month,
             centre,
             format,
-        } => crate::report::report(pool, &month, centre.as_deref(), format).await,
+        } => {
+            let report = crate::report::report(pool, &month, centre.as_deref(), format).await?;
+            if report.is_string() {
+                // A CSV must stay a table; its reader still hears of the calendar.
+                let client = pool.get().await?;
+                if let Some(warning) =
+                    crate::calendar::warning(&client, crate::clock::today()).await?
+                {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "{}",
+                        json!({"calendar_warning": warning})
+                    );
+                }
+            }
+            Ok(report)
+        }
+        Admin::Calendar {
+            action: CalendarAction::Status,
+        } => {
+            let client = pool.get().await?;
+            Ok(crate::calendar::status(&client, crate::clock::today()).await?)
+        }
         Admin::Demo => crate::demo::seed(pool).await,
         Admin::Staff { action } => {
             let login = login();

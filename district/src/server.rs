@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
+use chrono::NaiveDateTime;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -39,12 +40,24 @@ pub struct AppState {
     pub pool: Pool,
     pub limits: Limits,
     limiters: Arc<Limiters>,
+    fixed_now: Option<NaiveDateTime>,
 }
 
 impl AppState {
     /// A server on `pool` with the limits it runs with in production.
     pub fn new(pool: Pool) -> AppState {
         AppState::with_limits(pool, Limits::default())
+    }
+
+    /// The same server with its clock pinned (tests of dates).
+    pub fn at(mut self, now: NaiveDateTime) -> AppState {
+        self.fixed_now = Some(now);
+        self
+    }
+
+    /// The server's now: the district's clock, unless pinned.
+    pub fn now(&self) -> NaiveDateTime {
+        self.fixed_now.unwrap_or_else(crate::clock::now_local)
     }
 
     pub fn with_limits(pool: Pool, limits: Limits) -> AppState {
@@ -61,6 +74,7 @@ impl AppState {
             pool,
             limits,
             limiters,
+            fixed_now: None,
         }
     }
 }
@@ -195,10 +209,15 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
+/// The database answers; and whether the published calendar covers the coming days,
+/// for whoever watches the district (invariant 12).
 async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let client = state.pool.get().await?;
-    client.query_one("SELECT 1", &[]).await?;
-    Ok(Json(serde_json::json!({"ok": true})))
+    let warning = crate::calendar::warning(&client, state.now().date()).await?;
+    Ok(Json(serde_json::json!({
+        "ok": true,
+        "calendar_warning": crate::calendar::warning_json(warning),
+    })))
 }
 
 /// Trades a one-time code for the device's credential. The code works once and only

@@ -127,6 +127,19 @@ impl TestServer {
 
     /// A server with other limits (lower counts, shorter times) for tests of them.
     pub fn start_with(database_url: &str, limits: crate::server::Limits) -> TestServer {
+        TestServer::start_configured(database_url, limits, None)
+    }
+
+    /// A server whose clock reads `now` (tests of dates).
+    pub fn start_at(database_url: &str, now: chrono::NaiveDateTime) -> TestServer {
+        TestServer::start_configured(database_url, crate::server::Limits::default(), Some(now))
+    }
+
+    fn start_configured(
+        database_url: &str,
+        limits: crate::server::Limits,
+        now: Option<chrono::NaiveDateTime>,
+    ) -> TestServer {
         let url = database_url.to_string();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -149,7 +162,10 @@ impl TestServer {
                 };
                 server::run(
                     listener,
-                    AppState::with_limits(pool, limits),
+                    match now {
+                        Some(now) => AppState::with_limits(pool, limits).at(now),
+                        None => AppState::with_limits(pool, limits),
+                    },
                     None,
                     shutdown,
                 )

@@ -1805,3 +1805,119 @@ fn every_json_error_of_the_command_line_carries_its_code() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Calendar coverage where district staff look (issue 10, invariant 12).
+
+fn calendar_2026() -> String {
+    json!({
+        "holidays": {"2026-10-01": {"zh": "国庆节", "en": "National Day"}},
+        "make_up_workdays": {"2026-10-10": {"zh": "国庆调休", "en": "National Day make-up day"}},
+        "school_terms": [],
+        "published_years": [2026]
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn district_staff_are_warned_sixty_days_before_the_calendar_runs_out() {
+    let db = TestDb::create();
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    let client = pool.get().await.unwrap();
+    // Nothing published yet: every answer a device gives about school days is a guess.
+    let none = linli_district::calendar::status(&client, date("2026-06-01"))
+        .await
+        .unwrap();
+    assert_eq!(none["coverage"]["state"], "provisional", "{none}");
+    assert!(none["calendar_warning"]["en"].is_string(), "{none}");
+
+    // Published in the summer: all quiet.
+    let published = admin::publish_calendar_at(&pool, &calendar_2026(), date("2026-06-01"))
+        .await
+        .unwrap();
+    assert_eq!(published["calendar_warning"], Value::Null, "{published}");
+    assert_eq!(published["coverage"]["through"], "2026-12-31");
+    for (today, state) in [
+        ("2026-10-31", "published"),
+        ("2026-11-01", "ending_soon"),
+        ("2026-12-31", "ending_soon"),
+        ("2027-01-01", "provisional"),
+    ] {
+        let status = linli_district::calendar::status(&client, date(today))
+            .await
+            .unwrap();
+        assert_eq!(status["coverage"]["state"], state, "{today}: {status}");
+        assert_eq!(
+            status["calendar_warning"].is_null(),
+            state == "published",
+            "{today}: {status}"
+        );
+    }
+    let soon = linli_district::calendar::status(&client, date("2026-11-15"))
+        .await
+        .unwrap();
+    assert!(
+        soon["calendar_warning"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("2027年的放假和调休上班日尚未发布"),
+        "{soon}"
+    );
+    // Publishing the same year again in November still warns, in the command's answer.
+    let again = admin::publish_calendar_at(&pool, &calendar_2026(), date("2026-11-15"))
+        .await
+        .unwrap();
+    assert_eq!(again["calendar_warning"], soon["calendar_warning"]);
+
+    // The monthly report carries it, and /healthz on a server whose clock reads that day.
+    let report = report::report_at(&pool, "2026-11", None, Format::Json, date("2026-11-15"))
+        .await
+        .unwrap();
+    assert_eq!(report["calendar_warning"], soon["calendar_warning"]);
+    let quiet = report::report_at(&pool, "2026-10", None, Format::Json, date("2026-10-15"))
+        .await
+        .unwrap();
+    assert_eq!(quiet["calendar_warning"], Value::Null);
+    for (now, warned) in [
+        ("2026-11-15T09:00:00", true),
+        ("2026-10-15T09:00:00", false),
+    ] {
+        let server = TestServer::start_at(&db.url, at(now));
+        let health: Value = reqwest::get(format!("{}/healthz", server.url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(health["ok"], true);
+        assert_eq!(
+            !health["calendar_warning"].is_null(),
+            warned,
+            "{now}: {health}"
+        );
+    }
+
+    // And on the command line, the clock pinned as a training district would.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_linli-district"))
+        .args(["admin", "calendar", "status"])
+        .env("DATABASE_URL", &db.url)
+        .env("LINLI_DISTRICT_NOW", "2026-12-01T09:00:00")
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["coverage"]["state"], "ending_soon", "{status}");
+    assert_eq!(status["today"], "2026-12-01");
+    let csv = std::process::Command::new(env!("CARGO_BIN_EXE_linli-district"))
+        .args(["admin", "report", "--month", "2026-11", "--format", "csv"])
+        .env("DATABASE_URL", &db.url)
+        .env("LINLI_DISTRICT_NOW", "2026-12-01T09:00:00")
+        .output()
+        .unwrap();
+    assert!(csv.status.success(), "{csv:?}");
+    assert!(String::from_utf8_lossy(&csv.stdout).starts_with("centre_code,"));
+    assert!(
+        String::from_utf8_lossy(&csv.stderr).contains("calendar_warning"),
+        "a CSV report's reader hears of it on standard error: {csv:?}"
+    );
+}

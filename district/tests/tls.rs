@@ -104,7 +104,7 @@ async fn a_client_trusting_a_self_signed_certificate_gets_answers_and_plain_http
         let body = healthz(&client, format!("https://{host}:{}/healthz", server.port))
             .await
             .unwrap_or_else(|e| panic!("HTTPS to {host} fails: {e:?}"));
-        assert_eq!(body, serde_json::json!({"ok": true}));
+        assert_eq!(body["ok"], true, "{body}");
     }
 
     // Without that trust the connection is refused: the certificate is really checked.
@@ -175,7 +175,7 @@ async fn a_client_trusting_a_private_ca_gets_answers_from_a_certificate_it_signe
     )
     .await
     .unwrap_or_else(|e| panic!("HTTPS with the private CA fails: {e:?}"));
-    assert_eq!(body, serde_json::json!({"ok": true}));
+    assert_eq!(body["ok"], true, "{body}");
     server.stop().await;
 }
 
