@@ -21,18 +21,21 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// A pool on `database_url` (a libpq URL or key=value string).
+/// A pool on `database_url` (a libpq URL or key=value string), over TLS when its
+/// `sslmode` asks for it (`pgtls`).
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
-    let config: tokio_postgres::Config = database_url
-        .parse()
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a PostgreSQL connection string: {e}"))?;
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let connection = crate::pgtls::connection(database_url)?;
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match connection.tls {
+        None => Manager::from_config(connection.config, NoTls, manager_config),
+        Some(tls) => Manager::from_config(
+            connection.config,
+            tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+            manager_config,
+        ),
+    };
     Ok(Pool::builder(manager).max_size(size).build()?)
 }
 

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod grants;
+pub mod pgtls;
 pub mod pull;
 pub mod push;
 pub mod registry;

@@ -364,3 +364,187 @@ async fn connections_beyond_the_cap_wait_until_one_ends() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+// ---------------------------------------------------------------------------------
+// The district's own connection to PostgreSQL over TLS (issue 10).
+
+/// A private PostgreSQL server of this test's own (`bin/test-postgres`, which finds or
+/// installs the binaries and runs them as the right user), stopped when dropped.
+struct PrivatePostgres {
+    dir: PathBuf,
+    connection: String,
+}
+
+impl PrivatePostgres {
+    fn start() -> PrivatePostgres {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../bin/test-postgres");
+        let dir_file = tempfile::NamedTempFile::new().unwrap();
+        let out = std::process::Command::new(script)
+            .env("LINLI_PRIVATE_PG", "1")
+            .env("LINLI_PG_DIR_FILE", dir_file.path())
+            .output()
+            .expect("bin/test-postgres runs");
+        assert!(
+            out.status.success(),
+            "bin/test-postgres: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PrivatePostgres {
+            dir: PathBuf::from(std::fs::read_to_string(dir_file.path()).unwrap().trim()),
+            connection: String::from_utf8(out.stdout).unwrap().trim().to_string(),
+        }
+    }
+
+    /// Turns TLS on with this certificate and key, as a DBA would (no restart).
+    fn enable_tls(&self, cert_pem: &str, key_pem: &str) {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let data = self.dir.join("data");
+        let owner = std::fs::metadata(&data).unwrap();
+        for (name, pem) in [("server.crt", cert_pem), ("server.key", key_pem)] {
+            let path = data.join(name);
+            std::fs::write(&path, pem).unwrap();
+            // PostgreSQL takes a key only its own user can read.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            std::os::unix::fs::chown(&path, Some(owner.uid()), Some(owner.gid())).unwrap();
+        }
+        let url = self.connection.clone();
+        block_on(async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            // One by one: ALTER SYSTEM cannot share a statement batch.
+            for statement in [
+                "ALTER SYSTEM SET ssl_cert_file = 'server.crt'",
+                "ALTER SYSTEM SET ssl_key_file = 'server.key'",
+                "ALTER SYSTEM SET ssl = on",
+                "SELECT pg_reload_conf()",
+            ] {
+                client.batch_execute(statement).await.unwrap();
+            }
+        });
+        // The reload is taken up by new connections shortly after.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../bin/test-postgres");
+        let _ = std::process::Command::new(script)
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
+    }
+}
+
+fn block_on<T: Send + 'static>(work: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work)
+    })
+    .join()
+    .unwrap()
+}
+
+/// Through the district's own pool: whether the connection is encrypted, or why
+/// there is none.
+fn ssl_in_use(url: &str) -> Result<bool, String> {
+    let url = url.to_string();
+    block_on(async move {
+        let pool = linli_district::db::pool(&url, 1).map_err(|e| format!("{e:#}"))?;
+        let client = pool.get().await.map_err(|e| {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            text
+        })?;
+        let row = client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(row.get(0))
+    })
+}
+
+#[test]
+fn the_district_reaches_postgresql_over_tls_when_the_database_url_asks() {
+    let postgres = PrivatePostgres::start();
+    let plain = postgres.connection.clone();
+    // A server without TLS: require refuses to go on in the clear, and says why.
+    let refused = ssl_in_use(&format!("{plain} sslmode=require")).unwrap_err();
+    assert!(
+        refused.to_lowercase().contains("tls") || refused.to_lowercase().contains("ssl"),
+        "{refused}"
+    );
+    assert_eq!(ssl_in_use(&plain), Ok(false));
+
+    // A CA of the district's own signs the database's certificate, for "localhost".
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Linli test database CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server_cert = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&server_key, &ca, &ca_key)
+        .unwrap();
+    postgres.enable_tls(&server_cert.pem(), &server_key.serialize_pem());
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = write(&dir, "ca.pem", &ca.pem());
+    let stranger = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let stranger_file = write(&dir, "stranger.pem", &stranger.cert.pem());
+    let by_name = plain.replace("host=127.0.0.1", "host=localhost hostaddr=127.0.0.1");
+    let ca_path = ca_file.display().to_string();
+
+    assert_eq!(ssl_in_use(&format!("{plain} sslmode=require")), Ok(true));
+    assert_eq!(
+        ssl_in_use(&format!(
+            "{by_name} sslmode=verify-full sslrootcert={ca_path}"
+        )),
+        Ok(true)
+    );
+    // The same in URL form, as most DATABASE_URLs are written.
+    let port = plain
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix("port="))
+        .unwrap();
+    assert_eq!(
+        ssl_in_use(&format!(
+            "postgres://postgres@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={ca_path}"
+        )),
+        Ok(true)
+    );
+    // verify-ca checks the chain only; verify-full the name too (the certificate
+    // names localhost, not 127.0.0.1).
+    assert_eq!(
+        ssl_in_use(&format!("{plain} sslmode=verify-ca sslrootcert={ca_path}")),
+        Ok(true)
+    );
+    let wrong_name = ssl_in_use(&format!(
+        "{plain} sslmode=verify-full sslrootcert={ca_path}"
+    ));
+    assert!(wrong_name.is_err(), "{wrong_name:?}");
+    let wrong_ca = ssl_in_use(&format!(
+        "{by_name} sslmode=verify-full sslrootcert={}",
+        stranger_file.display()
+    ));
+    assert!(wrong_ca.is_err(), "{wrong_ca:?}");
+    let no_ca = ssl_in_use(&format!("{by_name} sslmode=verify-full")).unwrap_err();
+    assert!(no_ca.contains("sslrootcert"), "{no_ca}");
+    // Asked for nothing, the district stays on plain TCP.
+    assert_eq!(ssl_in_use(&plain), Ok(false));
+}
