@@ -343,13 +343,16 @@ fn a_revoked_device_is_refused_and_keeps_everything_it_recorded() {
     );
 }
 
+/// Issue 10 (invariant 10): a centre's households are that centre's. A kiosk of another
+/// centre receives none of them on its pull; it gets one household only when a staff
+/// member looks a resident up by full ID number, and the district records that lookup.
 #[test]
-fn a_household_registered_at_one_centre_is_known_at_another() {
+fn a_household_of_one_centre_reaches_another_only_through_a_staff_lookup() {
     let district = District::start();
     district.centre("440306-XA-XY", "宝安区新安街道兴业社区服务中心");
     let first = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
     assert!(sync_once(first.path()).0);
-    // A brand-new kiosk at the other centre takes its identity from the district.
+    assert!(district.number("SELECT count(*) FROM households") > 0);
     let second = tempfile::tempdir().unwrap();
     let code = district.device_code("440306-XA-XY", "kiosk-a");
     let enrolled = ok(
@@ -359,23 +362,47 @@ fn a_household_registered_at_one_centre_is_known_at_another() {
     assert_eq!(enrolled["centre"], "440306-XA-XY");
     let (success, report) = sync_once(second.path());
     assert!(success, "{report}");
-    let households = local(first.path(), "SELECT count(*) FROM households");
+    assert_eq!(local(second.path(), "SELECT count(*) FROM households"), 0);
+    assert_eq!(local(second.path(), "SELECT count(*) FROM residents"), 0);
+
+    let id_number: String = rusqlite::Connection::open(first.path().join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT id_number FROM residents ORDER BY id_number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let credential = linli::sync::credential::load(second.path())
+        .unwrap()
+        .expect("enrolled");
+    let client = linli::sync::http::District::new(
+        &credential.district_url,
+        Some(credential.credential.as_str()),
+    )
+    .unwrap();
+    let found = client
+        .lookup_resident(&id_number, "S001", "报名日间照料")
+        .unwrap();
+    assert_eq!(found.household.centre_code, CENTRE);
+    assert!(found
+        .household
+        .members
+        .iter()
+        .any(|m| m.id_number == id_number));
     assert_eq!(
-        local(second.path(), "SELECT count(*) FROM households"),
-        households
-    );
-    assert_eq!(
-        local(second.path(), "SELECT count(*) FROM residents"),
-        local(first.path(), "SELECT count(*) FROM residents")
-    );
-    // Known, not collected again: the second kiosk sends none of it back.
-    assert_eq!(
-        local(
-            second.path(),
-            "SELECT count(*) FROM outbox WHERE kind LIKE '%registered'"
+        district.number(
+            "SELECT count(*) FROM registry_lookups WHERE staff_code = 'S001' AND found_centre = '440306-XA-HF'"
         ),
-        0
+        1
     );
+    match client.lookup_resident("12345", "S001", "报名日间照料") {
+        Err(linli::sync::http::HttpError::Refused { status, body }) => {
+            assert_eq!(status, 400);
+            assert_eq!(body.field.as_deref(), Some("id_number"));
+        }
+        other => panic!("a malformed ID number is refused: {other:?}"),
+    }
 }
 
 #[test]
@@ -553,4 +580,67 @@ fn the_background_sync_drains_the_queue_when_the_network_returns_without_a_new_w
     syncing.kill().unwrap();
     syncing.wait().unwrap();
     assert_all_delivered_once(&district, data.path());
+}
+
+/// Issue 10: one event the district cannot apply (a resident of a household it never
+/// heard of) used to fail the district's whole batch with 503, so the kiosk resent the
+/// same batch for ever and nothing after it ever arrived. Now it is parked with the
+/// district's reason and everything before and after it arrives.
+#[test]
+fn an_event_the_district_cannot_apply_is_parked_and_later_events_still_arrive() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    let conn = rusqlite::Connection::open(data.path().join("linli.sqlite")).unwrap();
+    conn.execute(
+        "INSERT INTO outbox (event_id, kind, body, created_at)
+         SELECT 'orphan-resident', kind,
+                json_set(body, '$.event_id', 'orphan-resident',
+                               '$.payload.household_code', 'NEVER-REGISTERED',
+                               '$.payload.id_number', '11010519491231002X'),
+                created_at
+         FROM outbox WHERE kind = 'resident_registered' ORDER BY seq LIMIT 1",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    // Written after the bad one: it must not wait behind it.
+    sign_up_a_child(data.path(), false);
+    let written = local(data.path(), "SELECT count(*) FROM outbox");
+    let (success, report) = sync_once(data.path());
+    assert!(success, "{report}");
+    assert_eq!(report["rejected"], 1, "{report}");
+    assert_eq!(report["pushed"], written - 1, "{report}");
+    assert_eq!(report["pending"], 0, "{report}");
+    let doctor = json(&linli(data.path(), &["doctor"]));
+    let parked = doctor["sync"]["parked"].as_array().unwrap();
+    assert_eq!(parked.len(), 1, "{doctor}");
+    assert_eq!(parked[0]["event_id"], "orphan-resident");
+    assert_eq!(parked[0]["reason"]["code"], "unknown_household", "{doctor}");
+    assert!(
+        parked[0]["reason"]["message"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("NEVER-REGISTERED"),
+        "{doctor}"
+    );
+    assert_eq!(district.number("SELECT count(*) FROM events"), written - 1);
+    let last_local: String = rusqlite::Connection::open(data.path().join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT event_id FROM outbox ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        district.number(&format!(
+            "SELECT count(*) FROM events WHERE event_id = '{last_local}'"
+        )),
+        1,
+        "the kiosk's newest event reached the district"
+    );
+    assert_eq!(
+        district.number("SELECT count(*) FROM residents WHERE id_number = '11010519491231002X'"),
+        0
+    );
 }

@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
-pub const PROTOCOL_VERSION: u16 = 2;
+/// Version 3 added `staff_changed`; versions 1 and 2 are still read.
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// One change recorded on a device, waiting to be sent to the district.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,7 @@ pub struct OutboxEvent {
     pub device_id: String,
     pub centre_code: String,
     /// When the change happened on the device, Asia/Shanghai local time.
+    #[serde(with = "crate::sync::wire_time::date_time")]
     pub occurred_at: NaiveDateTime,
     pub payload: EventPayload,
 }
@@ -73,14 +75,17 @@ pub enum EventPayload {
         status: String,
         /// `Priority::sort_key()`, so the district can order its own copy of the waiting list.
         priority_sort_key: String,
+        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
         offer_deadline: Option<NaiveDateTime>,
         reason: Option<String>,
     },
     AttendanceRecorded {
         programme_code: String,
+        #[serde(with = "crate::sync::wire_time::date")]
         session_date: NaiveDate,
         resident_id_number: String,
         kind: AttendanceEventKind,
+        #[serde(with = "crate::sync::wire_time::date_time")]
         at: NaiveDateTime,
         /// Who collected a child ("name (relation)"), on a check-out with a pickup adult.
         picked_up_by: Option<String>,
@@ -92,7 +97,9 @@ pub enum EventPayload {
         shift_id: String,
         volunteer_id_number: String,
         activity: String,
+        #[serde(with = "crate::sync::wire_time::date_time")]
         clock_in: NaiveDateTime,
+        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
         clock_out: Option<NaiveDateTime>,
         minutes: u32,
         /// A `ShiftStatus` in snake_case ("open", "pending", "needs_confirmation", …).
@@ -105,7 +112,7 @@ pub enum EventPayload {
         reviewer: String,
         note: Option<String>,
         /// The end time a social worker confirmed for a forgotten shift, and the minutes it earns.
-        #[serde(default)]
+        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
         confirmed_clock_out: Option<NaiveDateTime>,
         #[serde(default)]
         minutes: u32,
@@ -146,6 +153,7 @@ pub enum EventPayload {
         /// "open" or "closed".
         status: String,
         /// The last working day on which the follow-up is in time.
+        #[serde(with = "crate::sync::wire_time::date")]
         due: NaiveDate,
         by: Option<String>,
         note: Option<String>,
@@ -165,10 +173,27 @@ pub enum EventPayload {
         volunteer_id_number: String,
         skills: Vec<String>,
     },
+    /// Version 3. A staff account of this centre as a manager left it (added,
+    /// disabled, a one-time PIN set) or as its member left it (their own PIN chosen
+    /// at first sign-in). The district keeps the newest by `occurred_at` and sends it
+    /// to the centre's devices as a `staff_account` change. The centre is the
+    /// device's, so no event can touch another centre's staff.
+    StaffChanged {
+        code: String,
+        name: String,
+        /// `Role`s in snake_case ("front_desk", "social_worker", "manager", "technician").
+        roles: Vec<String>,
+        /// The argon2 PHC hash of the PIN; the PIN itself never leaves the device.
+        pin_hash: String,
+        must_change_pin: bool,
+        disabled: bool,
+        /// The staff code of who made the change (a manager, or the member themself).
+        changed_by: String,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 13] = [
+pub const KNOWN_EVENT_TYPES: [&str; 14] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -182,6 +207,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 13] = [
     "follow_up_changed",
     "seats_released",
     "volunteer_registered",
+    "staff_changed",
 ];
 
 impl EventPayload {
@@ -201,6 +227,275 @@ impl EventPayload {
             EventPayload::FollowUpChanged { .. } => "follow_up_changed",
             EventPayload::SeatsReleased { .. } => "seats_released",
             EventPayload::VolunteerRegistered { .. } => "volunteer_registered",
+            EventPayload::StaffChanged { .. } => "staff_changed",
+        }
+    }
+}
+
+/// What a text field may hold, with its longest length in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// One line: no control character at all.
+    Line(usize),
+    /// Free text (notes, reasons): line breaks and tabs allowed, no other control
+    /// character.
+    Text(usize),
+}
+
+/// Names and addresses people type: 50 and 200 characters, as on the kiosk's forms.
+pub const MAX_NAME_CHARS: usize = 50;
+pub const MAX_ADDRESS_CHARS: usize = 200;
+/// Codes and ids (household codes, programme codes, event and record ids).
+pub const MAX_CODE_CHARS: usize = 64;
+/// Notes and reasons in a person's words.
+pub const MAX_FREE_TEXT_CHARS: usize = 2_000;
+/// Tags, skills and reason tags: each one short, and not too many of them.
+pub const MAX_TAG_CHARS: usize = 40;
+pub const MAX_TAGS: usize = 32;
+
+/// Characters that are not control characters by Unicode's category Cc but still
+/// change how text is shown without being seen: zero-width characters and the
+/// bidirectional overrides, which can make a name read differently on screen and paper.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// One text field's check: present when required, within its length, and without
+/// control or invisible characters. `field` is the wire name ("payload.name").
+pub fn check_text(
+    field: &str,
+    value: &str,
+    kind: TextKind,
+    required: bool,
+) -> Result<(), FieldError> {
+    if required && value.trim().is_empty() {
+        return Err(FieldError::new(
+            field,
+            "required",
+            format!("{field}不能为空"),
+            format!("{field} must not be empty"),
+        ));
+    }
+    let (max, free) = match kind {
+        TextKind::Line(max) => (max, false),
+        TextKind::Text(max) => (max, true),
+    };
+    let length = value.chars().count();
+    if length > max {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("{field}有{length}个字，最多{max}个字"),
+            format!("{field} has {length} characters; at most {max} are allowed"),
+        ));
+    }
+    for (position, c) in value.chars().enumerate() {
+        let allowed_break = free && matches!(c, '\n' | '\r' | '\t');
+        if (c.is_control() && !allowed_break) || is_invisible(c) {
+            let code = format!("U+{:04X}", u32::from(c));
+            let position = position + 1;
+            return Err(FieldError::new(
+                field,
+                "invalid_character",
+                format!("{field}的第{position}个字符是不可见的控制字符（{code}），请删去后重新输入"),
+                format!("{field} holds an invisible control character ({code}) at position {position}; remove it and type the text again"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_list(field: &str, values: &[String], max_chars: usize) -> Result<(), FieldError> {
+    if values.len() > MAX_TAGS {
+        return Err(FieldError::new(
+            field,
+            "too_many",
+            format!("{field}有{}项，最多{MAX_TAGS}项", values.len()),
+            format!(
+                "{field} has {} entries; at most {MAX_TAGS} are allowed",
+                values.len()
+            ),
+        ));
+    }
+    values
+        .iter()
+        .try_for_each(|value| check_text(field, value, TextKind::Line(max_chars), true))
+}
+
+impl EventPayload {
+    /// Every text field of the event checked for presence (where required), length
+    /// and characters, the first problem with the field it is in. The district applies
+    /// no event that fails, and a device can check before it writes one.
+    pub fn check_text_fields(&self) -> Result<(), FieldError> {
+        use TextKind::{Line, Text};
+        let code = Line(MAX_CODE_CHARS);
+        let name = Line(MAX_NAME_CHARS);
+        let free = Text(MAX_FREE_TEXT_CHARS);
+        let text = |field: &str, value: &str, kind: TextKind, required: bool| {
+            check_text(&format!("payload.{field}"), value, kind, required)
+        };
+        let optional = |field: &str, value: &Option<String>, kind: TextKind| {
+            value
+                .as_deref()
+                .map_or(Ok(()), |v| text(field, v, kind, false))
+        };
+        let list = |field: &str, values: &[String]| {
+            check_list(&format!("payload.{field}"), values, MAX_TAG_CHARS)
+        };
+        match self {
+            EventPayload::HouseholdRegistered {
+                household_code,
+                address,
+                community_code,
+            } => {
+                text("household_code", household_code, code, true)?;
+                text("address", address, Line(MAX_ADDRESS_CHARS), true)?;
+                text("community_code", community_code, code, false)
+            }
+            EventPayload::ResidentRegistered {
+                household_code,
+                id_number,
+                name: person,
+                phone,
+                tags,
+            } => {
+                text("household_code", household_code, code, true)?;
+                text("id_number", id_number, code, true)?;
+                text("name", person, name, true)?;
+                optional("phone", phone, Line(20))?;
+                list("tags", tags)
+            }
+            EventPayload::EnrolmentChanged {
+                enrolment_id,
+                programme_code,
+                resident_id_number,
+                status,
+                priority_sort_key,
+                reason,
+                ..
+            } => {
+                text("enrolment_id", enrolment_id, code, true)?;
+                text("programme_code", programme_code, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)?;
+                text("status", status, code, true)?;
+                text("priority_sort_key", priority_sort_key, code, true)?;
+                optional("reason", reason, free)
+            }
+            EventPayload::AttendanceRecorded {
+                programme_code,
+                resident_id_number,
+                picked_up_by,
+                ..
+            } => {
+                text("programme_code", programme_code, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)?;
+                optional("picked_up_by", picked_up_by, Line(100))
+            }
+            EventPayload::ShiftRecorded {
+                shift_id,
+                volunteer_id_number,
+                activity,
+                status,
+                ..
+            } => {
+                text("shift_id", shift_id, code, true)?;
+                text("volunteer_id_number", volunteer_id_number, code, true)?;
+                text("activity", activity, Line(100), true)?;
+                text("status", status, code, true)
+            }
+            EventPayload::ShiftReviewed {
+                shift_id,
+                status,
+                reviewer,
+                note,
+                ..
+            } => {
+                text("shift_id", shift_id, code, true)?;
+                text("status", status, code, true)?;
+                text("reviewer", reviewer, name, true)?;
+                optional("note", note, free)
+            }
+            EventPayload::ShiftCorrected {
+                correction_id,
+                shift_id,
+                volunteer_id_number,
+                reason,
+                by,
+                ..
+            } => {
+                text("correction_id", correction_id, code, true)?;
+                text("shift_id", shift_id, code, true)?;
+                text("volunteer_id_number", volunteer_id_number, code, true)?;
+                text("reason", reason, free, true)?;
+                text("by", by, name, true)
+            }
+            EventPayload::FilingChanged {
+                business_code,
+                status,
+                filing_number,
+                by,
+            } => {
+                text("business_code", business_code, code, true)?;
+                text("status", status, code, true)?;
+                optional("filing_number", filing_number, code)?;
+                text("by", by, name, true)
+            }
+            EventPayload::LedgerRecorded {
+                business_code,
+                month,
+                ..
+            } => {
+                text("business_code", business_code, code, true)?;
+                text("month", month, code, true)
+            }
+            EventPayload::RatingSubmitted {
+                rating_id,
+                service_ref,
+                programme_code,
+                reason_tags,
+                ..
+            } => {
+                text("rating_id", rating_id, code, true)?;
+                text("service_ref", service_ref, Line(2 * MAX_CODE_CHARS), true)?;
+                text("programme_code", programme_code, code, true)?;
+                list("reason_tags", reason_tags)
+            }
+            EventPayload::FollowUpChanged {
+                rating_id,
+                status,
+                by,
+                note,
+                ..
+            } => {
+                text("rating_id", rating_id, code, true)?;
+                text("status", status, code, true)?;
+                optional("by", by, name)?;
+                optional("note", note, free)
+            }
+            EventPayload::SeatsReleased { programme_code, .. } => {
+                text("programme_code", programme_code, code, true)
+            }
+            EventPayload::VolunteerRegistered {
+                volunteer_id_number,
+                skills,
+            } => {
+                text("volunteer_id_number", volunteer_id_number, code, true)?;
+                list("skills", skills)
+            }
+            EventPayload::StaffChanged {
+                code: staff,
+                name: person,
+                roles,
+                pin_hash,
+                changed_by,
+                ..
+            } => {
+                crate::staff::validate_staff_code("payload.code", staff)?;
+                text("name", person, name, true)?;
+                list("roles", roles)?;
+                text("pin_hash", pin_hash, Line(255), true)?;
+                crate::staff::validate_staff_code("payload.changed_by", changed_by)
+            }
         }
     }
 }
@@ -250,7 +545,8 @@ impl OutboxEvent {
 
     /// [`OutboxEvent::from_json`] for an event already parsed (the district reads a
     /// whole batch at once and must not parse each event twice).
-    pub fn from_value(value: serde_json::Value) -> Result<OutboxEvent, FieldError> {
+    pub fn from_value(mut value: serde_json::Value) -> Result<OutboxEvent, FieldError> {
+        crate::sync::integral_numbers(&mut value);
         let version = value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)
@@ -406,6 +702,16 @@ mod tests {
                 volunteer_id_number: "11010519491231002X".into(),
                 skills: vec!["tutoring".into()],
             },
+            EventPayload::StaffChanged {
+                code: "S004".into(),
+                name: "王芳".into(),
+                roles: vec!["front_desk".into()],
+                pin_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
+                    .into(),
+                must_change_pin: true,
+                disabled: false,
+                changed_by: "S003".into(),
+            },
         ]
     }
 
@@ -431,6 +737,74 @@ mod tests {
     }
 
     #[test]
+    fn every_text_field_is_checked_for_length_and_characters() {
+        for payload in one_of_each() {
+            assert_eq!(payload.check_text_fields(), Ok(()), "{payload:?}");
+        }
+        let resident = |name: &str| EventPayload::ResidentRegistered {
+            household_code: "H-0001".into(),
+            id_number: "11010519491231002X".into(),
+            name: name.into(),
+            phone: None,
+            tags: vec![],
+        };
+        let error = resident("张\u{7}三").check_text_fields().unwrap_err();
+        assert_eq!(error.field, "payload.name");
+        assert_eq!(error.code, "invalid_character");
+        assert!(error.message.en.contains("U+0007"), "{error:?}");
+        assert!(error.message.zh.contains("第2个字符"), "{error:?}");
+        // A right-to-left override shows a name other than it is: refused too.
+        let error = resident("张\u{202E}三").check_text_fields().unwrap_err();
+        assert_eq!(error.code, "invalid_character");
+        assert_eq!(
+            resident(" ").check_text_fields().unwrap_err().code,
+            "required"
+        );
+        assert_eq!(
+            resident(&"张".repeat(MAX_NAME_CHARS)).check_text_fields(),
+            Ok(())
+        );
+        let error = resident(&"张".repeat(MAX_NAME_CHARS + 1))
+            .check_text_fields()
+            .unwrap_err();
+        assert_eq!(
+            (error.field.as_str(), error.code.as_str()),
+            ("payload.name", "too_long")
+        );
+        // Free text keeps its line breaks; a one-line field does not take them.
+        let review = |note: &str| EventPayload::ShiftReviewed {
+            shift_id: "S-1".into(),
+            status: "approved".into(),
+            reviewer: "SW-01".into(),
+            note: Some(note.into()),
+            confirmed_clock_out: None,
+            minutes: 0,
+        };
+        assert_eq!(review("第一行\n第二行").check_text_fields(), Ok(()));
+        assert_eq!(
+            review(&"字".repeat(MAX_FREE_TEXT_CHARS + 1))
+                .check_text_fields()
+                .unwrap_err()
+                .field,
+            "payload.note"
+        );
+        let household = EventPayload::HouseholdRegistered {
+            household_code: "H-1".into(),
+            address: "1栋\n101".into(),
+            community_code: String::new(),
+        };
+        assert_eq!(
+            household.check_text_fields().unwrap_err().field,
+            "payload.address"
+        );
+        let tags = EventPayload::VolunteerRegistered {
+            volunteer_id_number: "11010519491231002X".into(),
+            skills: vec!["辅导".into(); MAX_TAGS + 1],
+        };
+        assert_eq!(tags.check_text_fields().unwrap_err().code, "too_many");
+    }
+
+    #[test]
     fn wire_format_is_stable() {
         let event = OutboxEvent::new(
             "evt-1",
@@ -446,7 +820,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":2,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":3,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -476,10 +850,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":2", "\"schema_version\":3");
+            .replace("\"schema_version\":3", "\"schema_version\":4");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 3"));
+        assert!(error.message.en.contains("schema version 4"));
     }
 
     #[test]

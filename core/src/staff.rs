@@ -260,6 +260,30 @@ pub fn authorise(staff: &StaffMember, permission: Permission) -> Result<(), Fiel
 /// A staff PIN: exactly six digits, not one digit repeated and not a straight run
 /// (123456, 654321, or wrapping through 0 such as 567890), which are the first
 /// guesses of anyone standing at an unattended terminal.
+/// The longest staff code: short, because people type it at the keypad.
+pub const MAX_STAFF_CODE_CHARS: usize = 20;
+
+/// A staff code ("S001"): 1 to 20 ASCII letters, digits, '-' or '_', unique within a
+/// centre. `field` names the field in the error.
+pub fn validate_staff_code(field: &str, code: &str) -> Result<(), FieldError> {
+    if code.is_empty()
+        || code.len() > MAX_STAFF_CODE_CHARS
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(FieldError::new(
+            field,
+            "invalid_staff_code",
+            format!("工号“{code}”无效：应为1至{MAX_STAFF_CODE_CHARS}个字母、数字、“-”或“_”"),
+            format!(
+                "staff code \"{code}\" is not valid: 1 to {MAX_STAFF_CODE_CHARS} letters, digits, '-' or '_'"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn validate_pin(pin: &str) -> Result<(), FieldError> {
     if !pin.chars().all(|c| c.is_ascii_digit()) {
         return Err(FieldError::new(

@@ -60,6 +60,7 @@ pub struct EnrolResponse {
 pub struct PushRequest {
     pub protocol_version: u16,
     /// The device's clock when it sent the batch; the district compares it with its own.
+    #[serde(with = "wire_time::date_time")]
     pub sent_at: NaiveDateTime,
     pub events: Vec<PushedEvent>,
 }
@@ -143,6 +144,10 @@ pub enum ChangeBody {
     },
     /// A household registered anywhere in the district (一次采集、多次使用).
     HouseholdKnown(RegistryHousehold),
+    /// A staff account of the device's centre, new or changed (at the district or at
+    /// one of the centre's devices); sent only to that centre's devices. The device
+    /// keeps the newest by `changed_at`.
+    StaffAccount(StaffAccount),
     /// The district gives a seat, granted to this device with this change, to a person
     /// who is waiting here: they are at the head of the district's waiting list.
     OfferMade {
@@ -171,6 +176,72 @@ pub struct RegistryMember {
     pub tags: Vec<String>,
 }
 
+/// A staff member of a centre as the district knows them. The PIN travels only as its
+/// argon2 PHC hash (`$argon2id$v=19$…`, the argon2 crate's default parameters), which
+/// the device verifies offline with `PasswordHash::new` and
+/// `Argon2::default().verify_password`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccount {
+    /// Unique within the centre ("S001").
+    pub code: String,
+    pub name: String,
+    pub roles: Vec<crate::staff::Role>,
+    pub pin_hash: String,
+    /// The PIN is a one-time PIN district staff or a manager handed out: the member
+    /// must choose their own at their next sign-in.
+    pub must_change_pin: bool,
+    /// A disabled account signs in nowhere.
+    pub disabled: bool,
+    /// When this version of the account was made (district or device clock); the
+    /// newest wins.
+    pub changed_at: NaiveDateTime,
+}
+
+/// `POST /v1/registry/lookup`: a staff member at a device looks up, by full ID number,
+/// a resident in front of them who is registered at another centre (invariant 10: the
+/// only way a device holds another centre's household). The district records who asked,
+/// when and why, and limits how often a device may ask.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryLookupRequest {
+    /// The full ID number (GB 11643) as on the resident's card.
+    pub id_number: String,
+    /// The staff member signed in at the device who asks.
+    pub staff_code: String,
+    /// Why, in a few words (e.g. "报名日间照料"); kept with the lookup.
+    pub purpose: String,
+}
+
+/// The household that holds the resident looked up, with all its members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryLookupResponse {
+    pub household: RegistryHousehold,
+}
+
+/// The longest purpose a lookup may give, in characters.
+pub const MAX_LOOKUP_PURPOSE_CHARS: usize = 200;
+
+impl RegistryLookupRequest {
+    /// Every field checked as the district checks it, so a device can refuse a bad
+    /// lookup before it goes out. Returns the ID number in its canonical form.
+    pub fn validate(&self) -> Result<String, FieldError> {
+        let id = crate::identity::IdNumber::parse(&self.id_number, NaiveDate::MAX).map_err(
+            |mut e| {
+                e.field = "id_number".into();
+                e
+            },
+        )?;
+        crate::staff::validate_staff_code("staff_code", &self.staff_code)?;
+        crate::outbox::check_text(
+            "purpose",
+            &self.purpose,
+            crate::outbox::TextKind::Line(MAX_LOOKUP_PURPOSE_CHARS),
+            true,
+        )?;
+        Ok(id.as_str().to_string())
+    }
+}
+
 /// The seats of one programme this device may hold (confirmed plus offered).
 ///
 /// `granted_total` only ever grows: the device's own count of seats it gave back
@@ -192,6 +263,142 @@ pub struct ErrorBody {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+}
+
+/// Times and dates on the wire, read strictly: exactly `YYYY-MM-DDTHH:MM:SS` with up
+/// to nine fraction digits (a date: `YYYY-MM-DD`), a real calendar date, hours 00-23,
+/// no leap second, no sign or fifth year digit. That is what chrono writes and what
+/// the district's OpenAPI document describes; chrono's own reader takes more (a
+/// second 60, a year +12026), which the document could not promise. Written as chrono
+/// writes them.
+pub mod wire_time {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    fn digits(bytes: &[u8]) -> Option<u32> {
+        bytes.iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    }
+
+    /// `YYYY-MM-DD`, a real date.
+    pub fn parse_date(text: &str) -> Option<NaiveDate> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+        NaiveDate::from_ymd_opt(year as i32, month, day)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` with an optional fraction of 1 to 9 digits.
+    pub fn parse_date_time(text: &str) -> Option<NaiveDateTime> {
+        let b = text.as_bytes();
+        if b.len() < 19 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let date = parse_date(&text[..10])?;
+        let (hour, minute, second) = (
+            digits(&b[11..13])?,
+            digits(&b[14..16])?,
+            digits(&b[17..19])?,
+        );
+        let nanos = match &b[19..] {
+            [] => 0,
+            [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+                digits(fraction)? * 10u32.pow(9 - fraction.len() as u32)
+            }
+            _ => return None,
+        };
+        // from_hms_nano_opt would take a leap second; the wire does not.
+        if second > 59 {
+            return None;
+        }
+        date.and_hms_nano_opt(hour, minute, second, nanos)
+    }
+
+    fn refuse<E: serde::de::Error>(text: &str, shape: &str) -> E {
+        E::custom(format!(
+            "\"{text}\" is not a local {shape} ({})",
+            if shape == "date" {
+                "YYYY-MM-DD, a real date"
+            } else {
+                "YYYY-MM-DDTHH:MM:SS with up to 9 fraction digits, a real date and time"
+            }
+        ))
+    }
+
+    /// `#[serde(with = "wire_time::date_time")]`
+    pub mod date_time {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(value: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+            value.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
+            let text = String::deserialize(d)?;
+            parse_date_time(&text).ok_or_else(|| refuse(&text, "date-time"))
+        }
+    }
+
+    /// `#[serde(default, with = "wire_time::option_date_time")]`
+    pub mod option_date_time {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            value: &Option<NaiveDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            value.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<NaiveDateTime>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(text) => parse_date_time(&text)
+                    .map(Some)
+                    .ok_or_else(|| refuse(&text, "date-time")),
+            }
+        }
+    }
+
+    /// `#[serde(with = "wire_time::date")]`
+    pub mod date {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(value: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+            value.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+            let text = String::deserialize(d)?;
+            parse_date(&text).ok_or_else(|| refuse(&text, "date"))
+        }
+    }
+}
+
+/// Numbers written with a zero fraction (`1.0`, `3e2`) are integers in JSON Schema's
+/// sense, so the district's document cannot tell them from `1` and `300`: the district
+/// reads them as those integers, everywhere in a request, before typing it.
+pub fn integral_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(float) = number.as_f64().filter(|f| f.fract() == 0.0) {
+                if float >= -(2f64.powi(63)) && float < 2f64.powi(63) {
+                    *value = Value::from(float as i64);
+                } else if float >= 0.0 && float < 2f64.powi(64) {
+                    *value = Value::from(float as u64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 /// A month of a report, "YYYY-MM", checked.
@@ -234,6 +441,60 @@ mod tests {
         let json =
             r#"{"protocol_version":2,"sent_at":"2026-11-28T09:00:00","events":[],"extra":1}"#;
         assert!(serde_json::from_str::<PushRequest>(json).is_err());
+    }
+
+    #[test]
+    fn wire_times_are_read_exactly_as_written() {
+        use wire_time::{parse_date, parse_date_time};
+        let now = NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_nano_opt(14, 47, 18, 304_035_761)
+            .unwrap();
+        let written = serde_json::to_value(now).unwrap();
+        assert_eq!(parse_date_time(written.as_str().unwrap()), Some(now));
+        for good in [
+            "2026-11-28T09:00:00",
+            "2026-11-28T09:00:00.5",
+            "2028-02-29T23:59:59.123456789",
+            "2000-02-29T00:00:00",
+        ] {
+            assert!(parse_date_time(good).is_some(), "{good}");
+        }
+        for bad in [
+            "2026-13-01T00:00:00",
+            "2026-02-29T00:00:00",
+            "1900-02-29T00:00:00",
+            "2026-11-31T00:00:00",
+            "2026-11-28T24:00:00",
+            "2026-11-28T23:60:00",
+            "2026-11-28T23:59:60",
+            "+12026-11-28T09:00:00",
+            "2026-11-28 09:00:00",
+            "2026-11-28T09:00",
+            "2026-11-28T09:00:00.",
+            "2026-11-28T09:00:00.1234567891",
+            "2026-11-28T09:00:00Z",
+            "２026-11-28T09:00:00",
+        ] {
+            assert!(parse_date_time(bad).is_none(), "{bad}");
+        }
+        assert!(parse_date("2026-09-07").is_some());
+        assert!(parse_date("2026-9-07").is_none());
+        let push = r#"{"protocol_version":3,"sent_at":"2026-11-28T23:59:60","events":[]}"#;
+        assert!(serde_json::from_str::<PushRequest>(push)
+            .unwrap_err()
+            .to_string()
+            .contains("23:59:60"));
+    }
+
+    #[test]
+    fn numbers_with_a_zero_fraction_read_as_integers() {
+        let mut value = serde_json::json!({"v": 1.0, "list": [3e2, 2.5, -4.0], "n": 7});
+        integral_numbers(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"v": 1, "list": [300, 2.5, -4], "n": 7})
+        );
     }
 
     #[test]

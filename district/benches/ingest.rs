@@ -109,7 +109,16 @@ impl ServerProcess {
         let program = std::env::var("LINLI_LOAD_SERVER")
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_linli-district").to_string());
         let mut child = Command::new(program)
-            .args(["serve", "--listen", "127.0.0.1:0", "--connections"])
+            // Every device enrols from this one address, far beyond what a real
+            // address is allowed.
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--enrols-per-minute",
+                "1000000",
+                "--connections",
+            ])
             .arg(connections.to_string())
             .env("DATABASE_URL", database_url)
             .env("LINLI_LOG", "warn")

@@ -103,7 +103,10 @@ pub async fn centre_add(
     Ok(json!({"centre": code, "name": name.trim(), "district": district}))
 }
 
-async fn centre_exists(client: &deadpool_postgres::Client, code: &str) -> Result<(), AdminError> {
+pub(crate) async fn centre_exists(
+    client: &deadpool_postgres::Client,
+    code: &str,
+) -> Result<(), AdminError> {
     if client
         .query_opt("SELECT 1 FROM centres WHERE code = $1", &[&code])
         .await?
@@ -420,6 +423,16 @@ async fn publish_document<T: serde::Serialize>(
 }
 
 pub async fn publish_calendar(pool: &Pool, text: &str) -> Result<Value, AdminError> {
+    publish_calendar_at(pool, text, crate::clock::today()).await
+}
+
+/// Publishes the calendar and says, as of `today`, whether it covers the coming days
+/// (`calendar_warning`: next year's holidays not published yet).
+pub async fn publish_calendar_at(
+    pool: &Pool,
+    text: &str,
+    today: chrono::NaiveDate,
+) -> Result<Value, AdminError> {
     let calendar: Calendar = parse_file("calendar", text)?;
     calendar.validate()?;
     let mut client = pool.get().await?;
@@ -432,9 +445,15 @@ pub async fn publish_calendar(pool: &Pool, text: &str) -> Result<Value, AdminErr
         .await?
         .get(0);
     publish_versioned(&tx, "calendar", "calendar", version as u32, &calendar).await?;
+    let coverage = calendar.coverage(today);
     db::add_change(&tx, None, None, &ChangeBody::CalendarPublished { calendar }).await?;
     tx.commit().await?;
-    Ok(json!({"published": "calendar", "version": version}))
+    Ok(json!({
+        "published": "calendar",
+        "version": version,
+        "coverage": coverage,
+        "calendar_warning": crate::calendar::warning_json(coverage.warning()),
+    }))
 }
 
 pub async fn publish_categories(pool: &Pool, text: &str) -> Result<Value, AdminError> {

@@ -9,14 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use linli_core::identity::IdNumber;
+use linli_core::identity::{IdNumber, Phone};
 use linli_core::outbox::{AttendanceEventKind, EventPayload, OutboxEvent};
 use linli_core::FieldError;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
-
-/// The longest text field the district stores from an event.
-const MAX_TEXT: usize = 2_000;
 
 const ENROLMENT_STATUSES: &[&str] = &[
     "confirmed",
@@ -70,26 +67,6 @@ fn check_one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), FieldE
             ),
         ))
     }
-}
-
-fn check_text(field: &str, value: &str, required: bool) -> Result<(), FieldError> {
-    if required && value.trim().is_empty() {
-        return Err(invalid(
-            &format!("payload.{field}"),
-            "required",
-            format!("{field}不能为空"),
-            format!("{field} must not be empty"),
-        ));
-    }
-    if value.chars().count() > MAX_TEXT {
-        return Err(invalid(
-            &format!("payload.{field}"),
-            "too_long",
-            format!("{field}超过{MAX_TEXT}个字"),
-            format!("{field} is longer than {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(())
 }
 
 /// Dates Linli can mean: anything outside is a broken clock or a forged event, and
@@ -163,47 +140,34 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
             ),
         ));
     }
+    // Length and characters of every text field, as core defines them for every
+    // device too; then what each kind of event means.
+    event.payload.check_text_fields()?;
     match &event.payload {
-        EventPayload::HouseholdRegistered {
-            household_code,
-            address,
-            community_code,
-        } => {
-            check_text("household_code", household_code, true)?;
-            check_text("address", address, true)?;
-            check_text("community_code", community_code, false)
-        }
+        EventPayload::HouseholdRegistered { .. } => Ok(()),
         EventPayload::ResidentRegistered {
-            household_code,
-            id_number,
-            name,
-            phone,
-            tags,
+            id_number, phone, ..
         } => {
-            check_text("household_code", household_code, true)?;
             check_id("id_number", id_number)?;
-            check_text("name", name, true)?;
-            check_text("phone", phone.as_deref().unwrap_or(""), false)?;
-            tags.iter().try_for_each(|t| check_text("tags", t, true))
+            match phone.as_deref().filter(|p| !p.is_empty()) {
+                Some(phone) => Phone::parse(phone).map(|_| ()).map_err(|mut e| {
+                    e.field = "payload.phone".into();
+                    e
+                }),
+                None => Ok(()),
+            }
         }
         EventPayload::EnrolmentChanged {
-            enrolment_id,
-            programme_code,
             resident_id_number,
             status,
-            priority_sort_key,
             offer_deadline,
             ..
         } => {
             check_time("payload.offer_deadline", *offer_deadline)?;
-            check_text("enrolment_id", enrolment_id, true)?;
-            check_text("programme_code", programme_code, true)?;
             check_id("resident_id_number", resident_id_number)?;
-            check_one_of("status", status, ENROLMENT_STATUSES)?;
-            check_text("priority_sort_key", priority_sort_key, true)
+            check_one_of("status", status, ENROLMENT_STATUSES)
         }
         EventPayload::AttendanceRecorded {
-            programme_code,
             resident_id_number,
             session_date,
             at,
@@ -211,28 +175,23 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
         } => {
             check_date("payload.session_date", *session_date)?;
             check_time("payload.at", Some(*at))?;
-            check_text("programme_code", programme_code, true)?;
             check_id("resident_id_number", resident_id_number)
         }
         EventPayload::ShiftRecorded {
-            shift_id,
             volunteer_id_number,
-            activity,
             status,
             clock_in,
             clock_out,
             minutes,
+            ..
         } => {
             check_time("payload.clock_in", Some(*clock_in))?;
             check_time("payload.clock_out", *clock_out)?;
             check_count("minutes", *minutes, MAX_MINUTES)?;
-            check_text("shift_id", shift_id, true)?;
             check_id("volunteer_id_number", volunteer_id_number)?;
-            check_text("activity", activity, true)?;
             check_one_of("status", status, SHIFT_STATUSES)
         }
         EventPayload::ShiftReviewed {
-            shift_id,
             status,
             confirmed_clock_out,
             minutes,
@@ -240,46 +199,26 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
         } => {
             check_time("payload.confirmed_clock_out", *confirmed_clock_out)?;
             check_count("minutes", *minutes, MAX_MINUTES)?;
-            check_text("shift_id", shift_id, true)?;
             check_one_of("status", status, &["approved", "declined"])
         }
         EventPayload::ShiftCorrected {
-            correction_id,
             volunteer_id_number,
-            reason,
             corrected_minutes,
             ..
         } => {
             check_count("corrected_minutes", *corrected_minutes, MAX_MINUTES)?;
-            check_text("correction_id", correction_id, true)?;
-            check_id("volunteer_id_number", volunteer_id_number)?;
-            check_text("reason", reason, true)
+            check_id("volunteer_id_number", volunteer_id_number)
         }
-        EventPayload::FilingChanged {
-            business_code,
-            status,
-            ..
-        } => {
-            check_text("business_code", business_code, true)?;
+        EventPayload::FilingChanged { status, .. } => {
             check_one_of("status", status, FILING_STATUSES)
         }
-        EventPayload::LedgerRecorded {
-            business_code,
-            month,
-            ..
-        } => {
-            check_text("business_code", business_code, true)?;
-            linli_core::sync::parse_month(month)
-                .map(|_| ())
-                .map_err(|mut e| {
-                    e.field = "payload.month".into();
-                    e
-                })
-        }
-        EventPayload::RatingSubmitted {
-            rating_id, level, ..
-        } => {
-            check_text("rating_id", rating_id, true)?;
+        EventPayload::LedgerRecorded { month, .. } => linli_core::sync::parse_month(month)
+            .map(|_| ())
+            .map_err(|mut e| {
+                e.field = "payload.month".into();
+                e
+            }),
+        EventPayload::RatingSubmitted { level, .. } => {
             if (1..=5).contains(level) {
                 Ok(())
             } else {
@@ -291,42 +230,34 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
                 ))
             }
         }
-        EventPayload::FollowUpChanged {
-            rating_id,
-            status,
-            due,
-            ..
-        } => {
+        EventPayload::FollowUpChanged { status, due, .. } => {
             check_date("payload.due", *due)?;
-            check_text("rating_id", rating_id, true)?;
             check_one_of("status", status, &["open", "closed"])
         }
         EventPayload::SeatsReleased {
-            programme_code,
             count,
             released_total,
+            ..
         } => {
             check_count("count", *count, i32::MAX as u32)?;
-            check_count("released_total", *released_total, i32::MAX as u32)?;
-            check_text("programme_code", programme_code, true)
+            check_count("released_total", *released_total, i32::MAX as u32)
         }
         EventPayload::VolunteerRegistered {
             volunteer_id_number,
-            skills,
-        } => {
-            check_id("volunteer_id_number", volunteer_id_number)?;
-            skills
-                .iter()
-                .try_for_each(|s| check_text("skills", s, true))
-        }
+            ..
+        } => check_id("volunteer_id_number", volunteer_id_number),
+        EventPayload::StaffChanged { .. } => crate::staff::check_event(&event.payload),
     }
 }
 
 /// What applying a batch touched, for the work done once per batch after it.
 #[derive(Default, Debug)]
 pub struct Touched {
-    /// Households registered or changed: published to the other devices.
+    /// Households of the device's centre registered or changed: published to the
+    /// centre's devices.
     pub households: BTreeSet<String>,
+    /// Staff accounts of the device's centre changed: published to its devices.
+    pub staff: BTreeSet<String>,
     /// Roll call, the bulk of a centre's day, merged per child and session in the
     /// order sent and written with one statement ([`attendance_write`]).
     pub attendance: BTreeMap<(String, String, NaiveDate, String), Presence>,
@@ -401,6 +332,16 @@ pub struct Write {
     pub params: Vec<Param>,
 }
 
+impl Write {
+    /// The parameters as tokio-postgres takes them.
+    pub fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
 fn write(sql: &'static str, params: Vec<Param>) -> Write {
     Write { sql, params }
 }
@@ -420,11 +361,13 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
             community_code,
         } => {
             touched.households.insert(household_code.clone());
+            // Keyed by the device's centre: a device registers and changes only its
+            // own centre's households (invariant 10).
             vec![write(
-                "INSERT INTO households (code, address, community_code, centre_code, registered_at)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (code) DO UPDATE SET address = excluded.address,
-                     community_code = excluded.community_code",
+                "INSERT INTO households (code, address, community_code, centre_code, registered_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)
+                 ON CONFLICT (centre_code, code) DO UPDATE SET address = excluded.address,
+                     community_code = excluded.community_code, updated_at = excluded.updated_at",
                 vec![b(household_code), b(address), b(community_code), b(centre), b(at)],
             )]
         }
@@ -441,7 +384,8 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (id_number) DO UPDATE SET household_code = excluded.household_code,
                      name = excluded.name, phone = excluded.phone, tags = excluded.tags,
-                     centre_code = excluded.centre_code, updated_at = excluded.updated_at",
+                     updated_at = excluded.updated_at
+                 WHERE residents.centre_code = excluded.centre_code",
                 vec![b(id_number), b(household_code), b(name), b(phone), b(tags), b(centre), b(at)],
             )]
         }
@@ -643,5 +587,40 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
              ON CONFLICT (centre_code, id_number) DO UPDATE SET skills = excluded.skills",
             vec![b(centre), b(volunteer_id_number), b(skills), b(at)],
         )],
+        EventPayload::StaffChanged {
+            code,
+            name,
+            roles,
+            pin_hash,
+            must_change_pin,
+            disabled,
+            changed_by,
+        } => {
+            touched.staff.insert(code.clone());
+            // The newest version wins, however late an older one arrives.
+            vec![write(
+                "INSERT INTO staff_accounts (centre_code, code, name, roles, pin_hash, must_change_pin,
+                     disabled, changed_at, changed_by, device_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (centre_code, code) DO UPDATE SET name = excluded.name,
+                     roles = excluded.roles, pin_hash = excluded.pin_hash,
+                     must_change_pin = excluded.must_change_pin, disabled = excluded.disabled,
+                     changed_at = excluded.changed_at, changed_by = excluded.changed_by,
+                     device_id = excluded.device_id
+                 WHERE staff_accounts.changed_at < excluded.changed_at",
+                vec![
+                    b(centre),
+                    b(code),
+                    b(name.trim().to_string()),
+                    b(roles),
+                    b(pin_hash),
+                    b(must_change_pin),
+                    b(disabled),
+                    b(at),
+                    b(changed_by),
+                    b(device_id),
+                ],
+            )]
+        }
     }
 }

@@ -41,6 +41,26 @@ pub fn new_enrol_code() -> String {
     format!("{}-{}-{}", &letters[0..4], &letters[4..8], &letters[8..12])
 }
 
+/// A code as a person types it: three groups of four letters or digits, each group
+/// after the first after one dash or space or none (`ABCD-EFGH-JKMN`, `abcd efgh
+/// jkmn`, `ABCDEFGHJKMN`); the OpenAPI document gives the same as a pattern.
+pub fn well_formed_code(typed: &str) -> bool {
+    let bytes = typed.as_bytes();
+    let mut index = 0;
+    for group in 0..3 {
+        if group > 0 && matches!(bytes.get(index), Some(b'-' | b' ')) {
+            index += 1;
+        }
+        for _ in 0..4 {
+            match bytes.get(index) {
+                Some(b) if b.is_ascii_alphanumeric() => index += 1,
+                _ => return false,
+            }
+        }
+    }
+    index == bytes.len()
+}
+
 /// Codes are compared as typed without dashes, spaces or case.
 pub fn normalise_code(code: &str) -> String {
     code.chars()

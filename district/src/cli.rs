@@ -1,7 +1,10 @@
 //! `linli-district`: `migrate`, `serve`, and `admin …` for district staff. Every
 //! command prints JSON; a refusal prints `{"error", "code", "field"}` and exits 1, a
-//! database that cannot be reached exits 3.
+//! database that cannot be reached exits 3, and an answer that cannot be written to
+//! standard output (closed pipe, full disk) exits 4 with `output_failed` on standard
+//! error.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::admin::{self, AdminError};
 use crate::server::{self, AppState};
-use crate::{db, tls};
+use crate::{db, staff, tls};
 
 #[derive(Parser, Debug)]
 #[command(name = "linli-district", about = "Linli's district backend (区级后台)")]
@@ -38,6 +41,21 @@ pub enum Command {
         /// Database connections this instance keeps.
         #[arg(long, default_value_t = 16)]
         connections: usize,
+        /// Connections served at once; more wait to be accepted.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
+        /// Seconds a client has to finish the TLS handshake.
+        #[arg(long, default_value_t = 10)]
+        tls_handshake_timeout: u64,
+        /// Seconds a client has to send a request's whole header.
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Enrolment attempts per client address and minute.
+        #[arg(long, default_value_t = 10)]
+        enrols_per_minute: u32,
+        /// Registry lookups per device and hour.
+        #[arg(long, default_value_t = 30)]
+        lookups_per_hour: u32,
     },
     /// District staff's commands.
     Admin {
@@ -102,6 +120,66 @@ pub enum Admin {
     },
     /// Seeds the kiosk's demo centre (idempotent).
     Demo,
+    /// The published calendar: `status` says whether it covers the coming days.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
+    /// Staff accounts of a centre; their devices receive each change on their next pull.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarAction {
+    /// Through when holidays are published, and the warning when next year's are
+    /// missing (from 60 days before the end).
+    Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffAction {
+    /// Adds an account and prints its one-time PIN, once; the member chooses their own
+    /// at their first sign-in.
+    Add {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// front_desk, social_worker, manager or technician; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// The centre's accounts (never their PIN hashes).
+    List {
+        #[arg(long)]
+        centre: String,
+    },
+    /// Stops an account signing in anywhere.
+    Disable {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Lets a disabled account sign in again.
+    Enable {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// A new one-time PIN, printed once.
+    ResetPin {
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        code: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -146,7 +224,22 @@ pub enum PublishKind {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go to standard output like any answer, so they too must
+        // not claim success when it could not take them.
+        Err(error) => {
+            let code = if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+            return match error.print() {
+                Ok(()) => code,
+                Err(io) => output_failed(&io),
+            };
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LINLI_LOG")
@@ -161,38 +254,68 @@ pub fn main() -> ExitCode {
     runtime.block_on(run(cli))
 }
 
-fn print(value: &Value) {
-    println!(
+/// Standard output could not take the answer (a reader that stopped early, `| head`;
+/// a full disk): said on standard error and in the exit status, never a panic and
+/// never a silent success, since whoever reads the output did not get it all.
+fn output_failed(error: &std::io::Error) -> ExitCode {
+    let _ = writeln!(
+        std::io::stderr(),
         "{}",
-        serde_json::to_string_pretty(value).expect("JSON prints")
+        json!({
+            "error": format!("无法写出结果 / the output cannot be written: {error}"),
+            "code": "output_failed",
+        })
     );
+    ExitCode::from(4)
+}
+
+/// Writes `bytes` to standard output, then exits with `code` if that worked.
+fn emit(bytes: &[u8], code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(error) => output_failed(&error),
+    }
+}
+
+/// A JSON answer (or error) on standard output, then `code`.
+fn print(value: &Value, code: ExitCode) -> ExitCode {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON prints");
+    text.push('\n');
+    emit(text.as_bytes(), code)
 }
 
 fn refusal(error: &linli_core::FieldError) -> ExitCode {
-    print(&json!({
-        "error": format!("{} / {}", error.message.zh, error.message.en),
-        "code": error.code,
-        "field": error.field,
-    }));
-    ExitCode::from(1)
+    print(
+        &json!({
+            "error": format!("{} / {}", error.message.zh, error.message.en),
+            "code": error.code,
+            "field": error.field,
+        }),
+        ExitCode::from(1),
+    )
 }
 
 fn unavailable(error: impl std::fmt::Display) -> ExitCode {
-    print(&json!({
-        "error": format!("无法使用数据库 / the database cannot be used: {error}"),
-        "code": "database_unavailable",
-    }));
-    ExitCode::from(3)
+    print(
+        &json!({
+            "error": format!("无法使用数据库 / the database cannot be used: {error}"),
+            "code": "database_unavailable",
+        }),
+        ExitCode::from(3),
+    )
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
     let Some(url) = cli.database_url else {
-        print(&json!({
-            "error": "请设置DATABASE_URL / set DATABASE_URL (or --database-url) to the PostgreSQL database",
-            "code": "no_database",
-            "field": "DATABASE_URL",
-        }));
-        return ExitCode::from(2);
+        return print(
+            &json!({
+                "error": "请设置DATABASE_URL / set DATABASE_URL (or --database-url) to the PostgreSQL database",
+                "code": "no_database",
+                "field": "DATABASE_URL",
+            }),
+            ExitCode::from(2),
+        );
     };
     let connections = match &cli.command {
         Command::Serve { connections, .. } => *connections,
@@ -204,25 +327,38 @@ pub async fn run(cli: Cli) -> ExitCode {
     };
     match cli.command {
         Command::Migrate => match db::migrate(&pool).await {
-            Ok(applied) => {
-                print(&json!({"applied": applied, "migrations": db::MIGRATIONS.len()}));
-                ExitCode::SUCCESS
-            }
+            Ok(applied) => print(
+                &json!({"applied": applied, "migrations": db::MIGRATIONS.len()}),
+                ExitCode::SUCCESS,
+            ),
             Err(error) => unavailable(error),
         },
         Command::Serve {
             listen,
             tls_cert,
             tls_key,
+            max_connections,
+            tls_handshake_timeout,
+            header_timeout,
+            enrols_per_minute,
+            lookups_per_hour,
             ..
         } => {
+            let limits = server::Limits {
+                max_connections,
+                tls_handshake: std::time::Duration::from_secs(tls_handshake_timeout.max(1)),
+                header_read: std::time::Duration::from_secs(header_timeout.max(1)),
+                enrols_per_minute,
+                lookups_per_hour,
+                ..server::Limits::default()
+            };
             let listener = match tokio::net::TcpListener::bind(&listen).await {
                 Ok(listener) => listener,
                 Err(error) => {
-                    print(
+                    return print(
                         &json!({"error": format!("cannot listen on {listen}: {error}"), "code": "listen_failed"}),
+                        ExitCode::from(2),
                     );
-                    return ExitCode::from(2);
                 }
             };
             let address = listener
@@ -235,40 +371,55 @@ pub async fn run(cli: Cli) -> ExitCode {
             // A bad certificate stops the server before it says it is listening.
             if let Some(files) = &files {
                 if let Err(error) = tls::server_config(files) {
-                    print(&json!({"error": format!("{error:#}"), "code": "server_failed"}));
-                    return ExitCode::from(2);
+                    return print(
+                        &json!({"error": format!("{error:#}"), "code": "server_failed"}),
+                        ExitCode::from(2),
+                    );
                 }
             }
             let scheme = if files.is_some() { "https" } else { "http" };
             // The first line on stdout says where it listens, so a test or a
             // supervisor can start it on port 0 and find it.
-            println!("{}", json!({"listening": format!("{scheme}://{address}")}));
+            let line = format!(
+                "{}\n",
+                json!({"listening": format!("{scheme}://{address}")})
+            );
+            if emit(line.as_bytes(), ExitCode::SUCCESS) != ExitCode::SUCCESS {
+                return ExitCode::from(4);
+            }
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            match server::run(listener, AppState { pool }, files, shutdown).await {
+            match server::run(
+                listener,
+                AppState::with_limits(pool, limits),
+                files,
+                shutdown,
+            )
+            .await
+            {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    print(&json!({"error": error.to_string(), "code": "server_failed"}));
-                    ExitCode::from(2)
-                }
+                Err(error) => print(
+                    &json!({"error": error.to_string(), "code": "server_failed"}),
+                    ExitCode::from(2),
+                ),
             }
         }
         Command::Admin { action } => match admin(&pool, action).await {
-            // CSV comes back as one string and is printed as it is. A reader that stops
-            // early (`| head`) is no reason to panic: the export is already logged.
-            Ok(Value::String(text)) => {
-                let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
-                ExitCode::SUCCESS
-            }
-            Ok(value) => {
-                print(&value);
-                ExitCode::SUCCESS
-            }
+            // CSV comes back as one string and is printed as it is.
+            Ok(Value::String(text)) => emit(text.as_bytes(), ExitCode::SUCCESS),
+            Ok(value) => print(&value, ExitCode::SUCCESS),
             Err(AdminError::Refused(error)) => refusal(&error),
             Err(AdminError::Db(error)) => unavailable(error),
         },
     }
+}
+
+/// The login name of whoever runs the command, for the records that name who acted.
+fn login() -> Option<String> {
+    std::env::var("USER")
+        .ok()
+        .or_else(|| std::env::var("LOGNAME").ok())
 }
 
 async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, AdminError> {
@@ -324,11 +475,7 @@ async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, A
             unmasked,
             by,
         } => {
-            let by = by.or_else(|| {
-                std::env::var("USER")
-                    .ok()
-                    .or_else(|| std::env::var("LOGNAME").ok())
-            });
+            let by = by.or_else(login);
             let request = crate::export::ExportRequest {
                 kind: what,
                 format,
@@ -344,7 +491,51 @@ async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, A
             month,
             centre,
             format,
-        } => crate::report::report(pool, &month, centre.as_deref(), format).await,
+        } => {
+            let report = crate::report::report(pool, &month, centre.as_deref(), format).await?;
+            if report.is_string() {
+                // A CSV must stay a table; its reader still hears of the calendar.
+                let client = pool.get().await?;
+                if let Some(warning) =
+                    crate::calendar::warning(&client, crate::clock::today()).await?
+                {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "{}",
+                        json!({"calendar_warning": warning})
+                    );
+                }
+            }
+            Ok(report)
+        }
+        Admin::Calendar {
+            action: CalendarAction::Status,
+        } => {
+            let client = pool.get().await?;
+            Ok(crate::calendar::status(&client, crate::clock::today()).await?)
+        }
         Admin::Demo => crate::demo::seed(pool).await,
+        Admin::Staff { action } => {
+            let login = login();
+            let login = login.as_deref();
+            match action {
+                StaffAction::Add {
+                    centre,
+                    code,
+                    name,
+                    roles,
+                } => staff::add(pool, &centre, &code, &name, &roles, login).await,
+                StaffAction::List { centre } => staff::list(pool, &centre).await,
+                StaffAction::Disable { centre, code } => {
+                    staff::disable(pool, &centre, &code, login).await
+                }
+                StaffAction::Enable { centre, code } => {
+                    staff::enable(pool, &centre, &code, login).await
+                }
+                StaffAction::ResetPin { centre, code } => {
+                    staff::reset_pin(pool, &centre, &code, login).await
+                }
+            }
+        }
     }
 }

@@ -10,20 +10,32 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_exports",
         include_str!("../migrations/0002_exports.sql"),
     ),
+    (
+        "0003_registry_by_centre",
+        include_str!("../migrations/0003_registry_by_centre.sql"),
+    ),
+    ("0004_staff", include_str!("../migrations/0004_staff.sql")),
+    (
+        "0005_exports_append_only",
+        include_str!("../migrations/0005_exports_append_only.sql"),
+    ),
 ];
 
-/// A pool on `database_url` (a libpq URL or key=value string).
+/// A pool on `database_url` (a libpq URL or key=value string), over TLS when its
+/// `sslmode` asks for it (`pgtls`).
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
-    let config: tokio_postgres::Config = database_url
-        .parse()
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a PostgreSQL connection string: {e}"))?;
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let connection = crate::pgtls::connection(database_url)?;
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match connection.tls {
+        None => Manager::from_config(connection.config, NoTls, manager_config),
+        Some(tls) => Manager::from_config(
+            connection.config,
+            tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+            manager_config,
+        ),
+    };
     Ok(Pool::builder(manager).max_size(size).build()?)
 }
 
@@ -81,6 +93,23 @@ impl DbError {
                     || *code == SqlState::T_R_DEADLOCK_DETECTED
             )
         )
+    }
+}
+
+/// Whether PostgreSQL refused a statement because of the data in it (a value out of
+/// range, a constraint, a limit such as an index row too large): an event's content,
+/// not the district's health. Such an event is rejected alone (`push`).
+pub fn is_content_error(error: &tokio_postgres::Error) -> bool {
+    error.code().is_some_and(|code| {
+        let class = &code.code()[..2];
+        // 22 data exception, 23 integrity constraint violation, 54 program limit.
+        matches!(class, "22" | "23" | "54")
+    })
+}
+
+impl DbError {
+    pub fn is_content_error(&self) -> bool {
+        matches!(self, DbError::Pg(error) if is_content_error(error))
     }
 }
 

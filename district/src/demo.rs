@@ -24,7 +24,7 @@ use linli_core::sync::ChangeBody;
 use serde_json::{json, Value};
 
 use crate::admin::AdminError;
-use crate::{clock, db, grants, push};
+use crate::{clock, db, grants};
 
 /// Serialises demo runs: two at once would both find the centre empty.
 const DEMO_LOCK: i64 = 76_737_877;
@@ -206,7 +206,7 @@ async fn insert_published<T: serde::Serialize>(
 }
 
 /// Registers the households the district does not know yet, with their members, and
-/// puts each on the feed every centre reads. Returns (households, residents) added.
+/// puts each on the feed of the demo centre's devices. Returns (households, residents) added.
 async fn register_people(
     tx: &tokio_postgres::Transaction<'_>,
     people: &[DemoPerson],
@@ -222,8 +222,8 @@ async fn register_people(
     let codes: Vec<&str> = households.keys().copied().collect();
     let known: HashSet<String> = tx
         .query(
-            "SELECT code FROM households WHERE code = ANY($1)",
-            &[&codes],
+            "SELECT code FROM households WHERE centre_code = $1 AND code = ANY($2)",
+            &[&demo::CENTRE_CODE, &codes],
         )
         .await?
         .iter()
@@ -231,8 +231,8 @@ async fn register_people(
         .collect();
     let insert_household = tx
         .prepare(
-            "INSERT INTO households (code, address, community_code, centre_code, registered_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO households (code, address, community_code, centre_code, registered_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .await?;
     // A person already registered elsewhere in the district keeps that registration.
@@ -276,7 +276,7 @@ async fn register_people(
                 )
                 .await? as usize;
         }
-        push::publish_household(tx, code).await?;
+        crate::registry::publish_household(tx, demo::CENTRE_CODE, code).await?;
         added_households += 1;
     }
     Ok((added_households, added_residents))
@@ -287,7 +287,8 @@ async fn summary(pool: &Pool) -> Result<Value, AdminError> {
     let row = client
         .query_one(
             "SELECT (SELECT count(*) FROM households WHERE centre_code = $1),
-                    (SELECT count(*) FROM residents r JOIN households h ON h.code = r.household_code
+                    (SELECT count(*) FROM residents r JOIN households h
+                      ON h.centre_code = r.centre_code AND h.code = r.household_code
                       WHERE h.centre_code = $1),
                     (SELECT count(*) FROM programmes WHERE centre_code = $1)",
             &[&demo::CENTRE_CODE],

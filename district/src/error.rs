@@ -16,6 +16,8 @@ use serde::de::DeserializeOwned;
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds until a refused caller may try again (429 Too Many Requests).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -32,6 +34,7 @@ impl ApiError {
                 code: code.to_string(),
                 field: None,
             },
+            retry_after: None,
         }
     }
 
@@ -48,7 +51,21 @@ impl ApiError {
                 code: error.code,
                 field: Some(error.field),
             },
+            retry_after: None,
         }
+    }
+
+    /// Too many requests: says when to come back, in the body and in `Retry-After`.
+    pub fn too_many(code: &str, zh: String, en: String, retry_after_seconds: u64) -> Self {
+        let seconds = retry_after_seconds.max(1);
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            code,
+            format!("{zh}，请{seconds}秒后再试"),
+            format!("{en}; try again in {seconds} s"),
+        );
+        error.retry_after = Some(seconds);
+        error
     }
 
     pub fn unauthorized() -> Self {
@@ -120,6 +137,12 @@ impl From<crate::db::DbError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 6750: say which scheme the credential goes in.
             response.headers_mut().insert(
@@ -142,10 +165,22 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ValidJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        let mut value = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(value)) => value,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        // `1.0` is the integer 1 to the OpenAPI document's schemas, so here too.
+        linli_core::sync::integral_numbers(&mut value);
+        serde_json::from_value(value)
+            .map(ValidJson)
+            .map_err(|error| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!("请求内容的字段不符合接口要求：{error}"),
+                    format!("the body's fields do not match the schema: {error}"),
+                )
+            })
     }
 }
 

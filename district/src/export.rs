@@ -155,9 +155,10 @@ fn query_for(kind: ExportKind) -> (String, Vec<&'static str>, Vec<(&'static str,
             format!(
                 "SELECT json_build_array(h.centre_code, h.code, h.address, r.name, r.id_number, r.phone,
                         r.tags, h.community_code)
-                 FROM households h LEFT JOIN residents r ON r.household_code = h.code
+                 FROM households h
+                 LEFT JOIN residents r ON r.centre_code = h.centre_code AND r.household_code = h.code
                  WHERE {}
-                 ORDER BY h.code, r.id_number",
+                 ORDER BY h.centre_code, h.code, r.id_number",
                 range("h.registered_at::date", "h.centre_code")
             ),
             vec!["centre_code", "household_code", "address", "name", "id_number", "phone", "tags", "community_code"],
@@ -319,12 +320,15 @@ fn hours(minutes: i64) -> Value {
 }
 
 /// Spreads a volunteer-record row from the query's order into the national layout,
-/// reading sex and birth date from the (full) ID number before it is masked.
-fn volunteer_record(raw: &[Value]) -> Vec<Value> {
+/// reading sex and birth date from the full ID number when the export is unmasked.
+fn volunteer_record(raw: &[Value], unmasked: bool) -> Vec<Value> {
     let get = |i: usize| raw.get(i).cloned().unwrap_or(Value::Null);
     let id = get(2);
+    // Sex and birth date beside a masked ID number would give most of it back
+    // (invariant 6): they leave only with the full number, for filing.
     let parsed = id
         .as_str()
+        .filter(|_| unmasked)
         .and_then(|text| IdNumber::parse(text, NaiveDate::MAX).ok());
     let sex = parsed.as_ref().map(|p| match p.sex() {
         Sex::Male => json!("男"),
@@ -389,7 +393,7 @@ pub async fn table(
                 _ => Vec::new(),
             };
             let values = if kind == ExportKind::VolunteerRecords {
-                volunteer_record(&raw)
+                volunteer_record(&raw, unmasked)
             } else {
                 raw
             };

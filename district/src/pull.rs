@@ -20,7 +20,20 @@ use crate::server::AppState;
 pub struct PullQuery {
     #[serde(default)]
     pub after: i64,
+    /// Any number of digits: the document says a larger limit is taken as the
+    /// largest page, however large it is.
+    #[serde(default, deserialize_with = "saturating_limit")]
     pub limit: Option<usize>,
+}
+
+fn saturating_limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(serde::de::Error::custom(format!(
+            "limit \"{text}\" is not a whole number of 0 or more"
+        )));
+    }
+    Ok(Some(text.parse().unwrap_or(usize::MAX)))
 }
 
 pub async fn handler(

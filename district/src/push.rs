@@ -15,13 +15,9 @@ use axum::Json;
 use chrono::NaiveDateTime;
 use futures_util::future::try_join_all;
 use linli_core::outbox::{OutboxEvent, PROTOCOL_VERSION};
-use linli_core::sync::{
-    ChangeBody, EventResult, Outcome, PushRequest, PushResponse, RegistryHousehold, RegistryMember,
-    MAX_BATCH_EVENTS,
-};
+use linli_core::sync::{EventResult, Outcome, PushRequest, PushResponse, MAX_BATCH_EVENTS};
 use linli_core::FieldError;
 use sha2::{Digest, Sha256};
-use tokio_postgres::types::ToSql;
 
 use crate::apply::{self, Touched};
 use crate::auth::Device;
@@ -29,6 +25,7 @@ use crate::clock;
 use crate::db;
 use crate::error::{ApiError, ValidJson};
 use crate::server::AppState;
+use crate::{registry, staff};
 
 /// How often a batch is retried when PostgreSQL reports a deadlock or serialization
 /// failure between two concurrent batches; each retry starts the batch afresh.
@@ -46,9 +43,10 @@ pub async fn handler(
         .map(|pushed| prepare(pushed.seq, &pushed.event, &device))
         .collect();
     let mut attempt = 0;
+    let mut mode = Mode::Pipelined;
     loop {
         attempt += 1;
-        match push_batch(&state, &device, &prepared, request.sent_at).await {
+        match push_batch(&state, &device, &prepared, request.sent_at, mode).await {
             Ok(results) => {
                 return Ok(Json(PushResponse {
                     results,
@@ -56,6 +54,12 @@ pub async fn handler(
                 }))
             }
             Err(error) if attempt < RETRIES && error.is_retryable() => continue,
+            // Something in the batch's content PostgreSQL would not store: find it
+            // by applying the events one by one (invariant 5: never a 5xx for it).
+            Err(error) if mode == Mode::Pipelined && error.is_content_error() => {
+                tracing::warn!(%error, "a batch failed on its content; applying it event by event");
+                mode = Mode::OneByOne;
+            }
             Err(error) => return Err(error.into()),
         }
     }
@@ -153,118 +157,135 @@ fn altered() -> FieldError {
     )
 }
 
+/// How a batch is applied. `Pipelined` sends every statement back to back in one
+/// transaction: fast, but one statement PostgreSQL refuses aborts them all. When that
+/// happens the batch is applied again `OneByOne`, each event under its own savepoint,
+/// so the event PostgreSQL cannot store is rejected alone and the rest still commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Pipelined,
+    OneByOne,
+}
+
 async fn push_batch(
     state: &AppState,
     device: &Device,
     events: &[Prepared],
     sent_at: NaiveDateTime,
+    mode: Mode,
 ) -> Result<Vec<EventResult>, db::DbError> {
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let mut results = Vec::with_capacity(events.len());
+    let mut results: Vec<Option<EventResult>> = vec![None; events.len()];
     let mut touched = Touched::default();
-    let mut writes = Vec::new();
     // Inserted in the order the device committed them; the keys a repeat finds
     // already there are looked up together afterwards.
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut repeats = Vec::new();
-    let mut inserts = Vec::new();
+    let mut candidates = Vec::new();
     for (index, event) in events.iter().enumerate() {
         match &event.parsed {
-            Err(reason) => results.push(Some(rejected(event, reason.clone()))),
+            Err(reason) => results[index] = Some(rejected(event, reason.clone())),
             Ok(parsed) => {
                 if seen.insert(parsed.event_id.as_str(), index).is_some() {
                     // The same id twice in one batch: the second is a repeat.
                     repeats.push(index);
-                    results.push(None);
-                    continue;
+                } else {
+                    candidates.push(index);
                 }
-                inserts.push(index);
-                results.push(None);
             }
         }
     }
-    // One statement for the whole batch: the rows go in as arrays, and the ids it
-    // returns are exactly the events this batch is the first to bring.
-    let mut columns = (
-        Vec::with_capacity(inserts.len()),
-        Vec::with_capacity(inserts.len()),
-        Vec::with_capacity(inserts.len()),
-        Vec::with_capacity(inserts.len()),
-        Vec::with_capacity(inserts.len()),
-        Vec::with_capacity(inserts.len()),
-    );
-    for &index in &inserts {
-        let event = &events[index];
-        let parsed = event
-            .parsed
-            .as_ref()
-            .expect("only parsed events are inserted");
-        columns.0.push(parsed.event_id.as_str());
-        columns.1.push(event.seq);
-        columns.2.push(parsed.kind());
-        columns.3.push(parsed.occurred_at);
-        columns.4.push(event.hash.as_slice());
-        columns.5.push(&event.body);
-    }
-    let inserted: std::collections::HashSet<String> = tx
-        .query(
-            "INSERT INTO events (device_id, event_id, seq, centre_code, kind, occurred_at, body_hash, body)
-             SELECT $1, e.id, e.seq, $2, e.kind, e.at, e.hash, e.body
-             FROM unnest($3::text[], $4::bigint[], $5::text[], $6::timestamp[], $7::bytea[], $8::jsonb[])
-                  AS e(id, seq, kind, at, hash, body)
-             ON CONFLICT (device_id, event_id) DO NOTHING
-             RETURNING event_id",
-            &[
-                &device.id,
-                &device.centre_code,
-                &columns.0,
-                &columns.1,
-                &columns.2,
-                &columns.3,
-                &columns.4,
-                &columns.5,
-            ],
-        )
-        .await?
+    // Events whose checks read the district's own tables (the registry): checked in
+    // order against what the district has and what this batch brought before them,
+    // so an event that cannot apply is rejected alone instead of failing the batch.
+    let needs_state: Vec<usize> = candidates
         .iter()
-        .map(|row| row.get(0))
+        .copied()
+        .filter(|&i| needs_state(parsed(&events[i])))
         .collect();
-    for &index in &inserts {
-        let event = &events[index];
-        let parsed = event.parsed.as_ref().expect("parsed");
-        if inserted.contains(&parsed.event_id) {
-            writes.extend(apply::writes(parsed, device.id, &mut touched));
-            results[index] = Some(EventResult {
-                event_id: event.event_id.clone(),
-                seq: event.seq,
-                outcome: Outcome::Accepted,
-                reason: None,
-            });
-        } else {
-            repeats.push(index);
-        }
-    }
-    writes.extend(apply::attendance_write(&touched));
-    // Apply in device order, pipelined: the statements go out back to back on one
-    // connection and run in the order sent.
-    let mut statements = HashMap::new();
-    for write in &writes {
-        if !statements.contains_key(write.sql) {
-            statements.insert(write.sql, tx.prepare_cached(write.sql).await?);
-        }
-    }
-    try_join_all(writes.iter().map(|write| {
-        let statement = &statements[write.sql];
-        let params: Vec<&(dyn ToSql + Sync)> = write
-            .params
+    if !needs_state.is_empty() {
+        // The registry's audit triggers record which device made each change.
+        tx.execute(
+            "SELECT set_config('linli.device_id', $1, true)",
+            &[&device.id.to_string()],
+        )
+        .await?;
+        // A resend of an event applied before is a duplicate, whatever the checks
+        // would say about it today.
+        let ids: Vec<&str> = needs_state
             .iter()
-            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .map(|&i| parsed(&events[i]).event_id.as_str())
             .collect();
-        let tx = &tx;
-        async move { tx.execute(statement, &params).await }
-    }))
-    .await?;
+        let stored: std::collections::HashSet<String> = tx
+            .query(
+                "SELECT event_id FROM events WHERE device_id = $1 AND event_id = ANY($2)",
+                &[&device.id, &ids],
+            )
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        candidates.retain(|&i| {
+            if stored.contains(&parsed(&events[i]).event_id) {
+                repeats.push(i);
+                false
+            } else {
+                true
+            }
+        });
+        let of = |wanted: fn(&OutboxEvent) -> bool| -> Vec<(usize, &OutboxEvent)> {
+            candidates
+                .iter()
+                .map(|&i| (i, parsed(&events[i])))
+                .filter(|(_, event)| wanted(event))
+                .collect()
+        };
+        let (registry_events, staff_events) = (of(registry::needs_state), of(staff::needs_state));
+        let mut checked = registry::Checked::default();
+        if !registry_events.is_empty() {
+            checked = registry::check_batch(&tx, device, &registry_events).await?;
+        }
+        if !staff_events.is_empty() {
+            checked
+                .refused
+                .extend(staff::check_batch(&tx, device, &staff_events).await?);
+        }
+        touched.households.extend(checked.left);
+        candidates.retain(|i| match checked.refused.get(i) {
+            Some(reason) => {
+                results[*i] = Some(rejected(&events[*i], reason.clone()));
+                false
+            }
+            None => true,
+        });
+    }
+    match mode {
+        Mode::Pipelined => {
+            apply_pipelined(
+                &tx,
+                device,
+                events,
+                &candidates,
+                &mut results,
+                &mut repeats,
+                &mut touched,
+            )
+            .await?
+        }
+        Mode::OneByOne => {
+            apply_one_by_one(
+                &tx,
+                device,
+                events,
+                &candidates,
+                &mut results,
+                &mut repeats,
+                &mut touched,
+            )
+            .await?
+        }
+    }
     if !repeats.is_empty() {
         let ids: Vec<&str> = repeats
             .iter()
@@ -327,48 +348,193 @@ async fn push_batch(
     // Last before the commit: publishing takes the feed's counter lock, which every
     // batch registering a household waits on until this one commits.
     for household in &touched.households {
-        publish_household(&tx, household).await?;
+        registry::publish_household(&tx, &device.centre_code, household).await?;
+    }
+    for code in &touched.staff {
+        staff::publish(&tx, &device.centre_code, code).await?;
     }
     tx.commit().await?;
     Ok(results)
 }
 
-/// Puts a household, as the district now knows it, on the feed every centre reads.
-pub async fn publish_household(
-    tx: &tokio_postgres::Transaction<'_>,
-    code: &str,
-) -> Result<(), tokio_postgres::Error> {
-    let Some(row) = tx
-        .query_opt(
-            "SELECT address, community_code, centre_code FROM households WHERE code = $1",
-            &[&code],
-        )
-        .await?
-    else {
-        // Members arrived before their household: it is published when it comes.
-        return Ok(());
-    };
-    let members = tx
+/// Whether checking this event needs the district's own tables.
+fn needs_state(event: &OutboxEvent) -> bool {
+    registry::needs_state(event) || staff::needs_state(event)
+}
+
+fn parsed(event: &Prepared) -> &OutboxEvent {
+    event
+        .parsed
+        .as_ref()
+        .expect("only parsed events are applied")
+}
+
+fn accepted(event: &Prepared) -> EventResult {
+    EventResult {
+        event_id: event.event_id.clone(),
+        seq: event.seq,
+        outcome: Outcome::Accepted,
+        reason: None,
+    }
+}
+
+/// The fast path: one statement stores every new event (the ids it returns are
+/// exactly the events this batch is the first to bring), then every write goes out
+/// pipelined on the one connection, run in the order sent.
+async fn apply_pipelined(
+    tx: &deadpool_postgres::Transaction<'_>,
+    device: &Device,
+    events: &[Prepared],
+    candidates: &[usize],
+    results: &mut [Option<EventResult>],
+    repeats: &mut Vec<usize>,
+    touched: &mut Touched,
+) -> Result<(), db::DbError> {
+    let mut columns = (
+        Vec::with_capacity(candidates.len()),
+        Vec::with_capacity(candidates.len()),
+        Vec::with_capacity(candidates.len()),
+        Vec::with_capacity(candidates.len()),
+        Vec::with_capacity(candidates.len()),
+        Vec::with_capacity(candidates.len()),
+    );
+    for &index in candidates {
+        let event = &events[index];
+        let parsed = parsed(event);
+        columns.0.push(parsed.event_id.as_str());
+        columns.1.push(event.seq);
+        columns.2.push(parsed.kind());
+        columns.3.push(parsed.occurred_at);
+        columns.4.push(event.hash.as_slice());
+        columns.5.push(&event.body);
+    }
+    let inserted: std::collections::HashSet<String> = tx
         .query(
-            "SELECT id_number, name, phone, tags FROM residents WHERE household_code = $1 ORDER BY id_number",
-            &[&code],
+            "INSERT INTO events (device_id, event_id, seq, centre_code, kind, occurred_at, body_hash, body)
+             SELECT $1, e.id, e.seq, $2, e.kind, e.at, e.hash, e.body
+             FROM unnest($3::text[], $4::bigint[], $5::text[], $6::timestamp[], $7::bytea[], $8::jsonb[])
+                  AS e(id, seq, kind, at, hash, body)
+             ON CONFLICT (device_id, event_id) DO NOTHING
+             RETURNING event_id",
+            &[
+                &device.id,
+                &device.centre_code,
+                &columns.0,
+                &columns.1,
+                &columns.2,
+                &columns.3,
+                &columns.4,
+                &columns.5,
+            ],
         )
         .await?
         .iter()
-        .map(|r| RegistryMember {
-            id_number: r.get(0),
-            name: r.get(1),
-            phone: r.get(2),
-            tags: r.get(3),
-        })
+        .map(|row| row.get(0))
         .collect();
-    let body = ChangeBody::HouseholdKnown(RegistryHousehold {
-        household_code: code.to_string(),
-        address: row.get(0),
-        community_code: row.get(1),
-        centre_code: row.get(2),
-        members,
-    });
-    db::add_change(tx, None, None, &body).await?;
+    let mut writes = Vec::new();
+    for &index in candidates {
+        let event = &events[index];
+        let parsed = parsed(event);
+        if inserted.contains(&parsed.event_id) {
+            writes.extend(apply::writes(parsed, device.id, touched));
+            results[index] = Some(accepted(event));
+        } else {
+            repeats.push(index);
+        }
+    }
+    writes.extend(apply::attendance_write(touched));
+    let mut statements = HashMap::new();
+    for write in &writes {
+        if !statements.contains_key(write.sql) {
+            statements.insert(write.sql, tx.prepare_cached(write.sql).await?);
+        }
+    }
+    try_join_all(writes.iter().map(|write| {
+        let statement = &statements[write.sql];
+        let params = write.params();
+        async move { tx.execute(statement, &params).await }
+    }))
+    .await?;
+    Ok(())
+}
+
+/// The careful path, taken only after the fast one failed on a batch's content: each
+/// event is stored and applied under its own savepoint, one statement at a time, and
+/// an event PostgreSQL refuses is rolled back to its savepoint and rejected with
+/// PostgreSQL's reason, while every other event of the batch commits.
+async fn apply_one_by_one(
+    tx: &deadpool_postgres::Transaction<'_>,
+    device: &Device,
+    events: &[Prepared],
+    candidates: &[usize],
+    results: &mut [Option<EventResult>],
+    repeats: &mut Vec<usize>,
+    touched: &mut Touched,
+) -> Result<(), db::DbError> {
+    for &index in candidates {
+        let event = &events[index];
+        let parsed = parsed(event);
+        tx.batch_execute("SAVEPOINT event").await?;
+        let mut own = Touched::default();
+        let attempt = async {
+            let inserted = tx
+                .query_opt(
+                    "INSERT INTO events (device_id, event_id, seq, centre_code, kind, occurred_at, body_hash, body)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (device_id, event_id) DO NOTHING
+                     RETURNING event_id",
+                    &[
+                        &device.id,
+                        &parsed.event_id,
+                        &event.seq,
+                        &device.centre_code,
+                        &parsed.kind(),
+                        &parsed.occurred_at,
+                        &event.hash,
+                        &event.body,
+                    ],
+                )
+                .await?
+                .is_some();
+            if inserted {
+                let mut writes = apply::writes(parsed, device.id, &mut own);
+                writes.extend(apply::attendance_write(&own));
+                for write in &writes {
+                    tx.execute(write.sql, &write.params()).await?;
+                }
+            }
+            Ok::<bool, tokio_postgres::Error>(inserted)
+        };
+        match attempt.await {
+            Ok(true) => {
+                tx.batch_execute("RELEASE SAVEPOINT event").await?;
+                touched.households.extend(own.households);
+                touched.staff.extend(own.staff);
+                results[index] = Some(accepted(event));
+            }
+            Ok(false) => {
+                tx.batch_execute("RELEASE SAVEPOINT event").await?;
+                repeats.push(index);
+            }
+            Err(error) if db::is_content_error(&error) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT event").await?;
+                let detail = error
+                    .as_db_error()
+                    .map(|e| e.message().to_string())
+                    .unwrap_or_else(|| error.to_string());
+                tracing::warn!(event_id = %parsed.event_id, %detail, "event refused by the database");
+                results[index] = Some(rejected(
+                    event,
+                    FieldError::new(
+                        "event",
+                        "cannot_store",
+                        format!("区级后台无法保存此事件（{detail}），其余事件不受影响"),
+                        format!("the district cannot store this event ({detail}); the rest of the batch is not affected"),
+                    ),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
     Ok(())
 }

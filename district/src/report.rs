@@ -496,6 +496,27 @@ pub async fn report(
     centre: Option<&str>,
     format: Format,
 ) -> Result<Value, AdminError> {
-    let today = crate::clock::now_local().date();
-    Ok(monthly(pool, month, centre, today).await?.render(format))
+    report_at(pool, month, centre, format, crate::clock::today()).await
+}
+
+/// The report as of `today`; its JSON also carries the calendar's `calendar_warning`
+/// (null while the published calendar covers the coming days), since the monthly
+/// report is where district staff look.
+pub async fn report_at(
+    pool: &Pool,
+    month: &str,
+    centre: Option<&str>,
+    format: Format,
+    today: NaiveDate,
+) -> Result<Value, AdminError> {
+    let mut value = monthly(pool, month, centre, today).await?.render(format);
+    if let Value::Object(object) = &mut value {
+        let client = pool.get().await?;
+        let warning = crate::calendar::warning(&client, today).await?;
+        object.insert(
+            "calendar_warning".into(),
+            crate::calendar::warning_json(warning),
+        );
+    }
+    Ok(value)
 }

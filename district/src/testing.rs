@@ -122,6 +122,24 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(database_url: &str) -> TestServer {
+        TestServer::start_with(database_url, crate::server::Limits::default())
+    }
+
+    /// A server with other limits (lower counts, shorter times) for tests of them.
+    pub fn start_with(database_url: &str, limits: crate::server::Limits) -> TestServer {
+        TestServer::start_configured(database_url, limits, None)
+    }
+
+    /// A server whose clock reads `now` (tests of dates).
+    pub fn start_at(database_url: &str, now: chrono::NaiveDateTime) -> TestServer {
+        TestServer::start_configured(database_url, crate::server::Limits::default(), Some(now))
+    }
+
+    fn start_configured(
+        database_url: &str,
+        limits: crate::server::Limits,
+        now: Option<chrono::NaiveDateTime>,
+    ) -> TestServer {
         let url = database_url.to_string();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -142,9 +160,17 @@ impl TestServer {
                 let shutdown = async {
                     let _ = stop_rx.await;
                 };
-                server::run(listener, AppState { pool }, None, shutdown)
-                    .await
-                    .expect("the server runs");
+                server::run(
+                    listener,
+                    match now {
+                        Some(now) => AppState::with_limits(pool, limits).at(now),
+                        None => AppState::with_limits(pool, limits),
+                    },
+                    None,
+                    shutdown,
+                )
+                .await
+                .expect("the server runs");
             });
         });
         let address = ready_rx.recv().expect("the server starts");

@@ -1,16 +1,11 @@
 //! TLS with rustls, when a certificate is configured (`serve --tls-cert --tls-key`).
 //! Without them the server speaks plain HTTP, for a reverse proxy in front or a test.
+//! The accept loop for both is `server::run`.
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
@@ -48,42 +43,4 @@ pub fn server_config(files: &TlsFiles) -> anyhow::Result<Arc<rustls::ServerConfi
     .with_single_cert(certs, key)
     .context("the certificate and key do not match")?;
     Ok(Arc::new(config))
-}
-
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
-    files: &TlsFiles,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let acceptor = TlsAcceptor::from(server_config(files)?);
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors and the like: pause rather than spin.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let Ok(stream) = acceptor.accept(stream).await else {
-                return;
-            };
-            let service = TowerToHyperService::new(app);
-            if let Err(error) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(%error, "connection ended");
-            }
-        });
-    }
 }

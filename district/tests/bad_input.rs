@@ -429,7 +429,7 @@ async fn a_wrong_protocol_version_is_refused_whole() {
         body["protocol_version"] = version;
         body
     };
-    for version in [json!(0), json!(3), json!(65535)] {
+    for version in [json!(0), json!(4), json!(65535)] {
         let answer = push(&server, &device, &with_version(version)).await;
         assert_error(
             &answer,
@@ -800,7 +800,7 @@ async fn an_event_the_district_cannot_read_is_rejected_with_its_reason() {
     let server = TestServer::start(&db.url);
     let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
     let mut newer = event(&device.id, "C-1", "e-2", household("H-2", "2栋202"));
-    newer["schema_version"] = json!(3);
+    newer["schema_version"] = json!(4);
     let mut unknown_type = event(&device.id, "C-1", "e-3", household("H-3", "3栋303"));
     unknown_type["payload"] = json!({"type": "parcel_received", "parcel": "P-1"});
     let mut no_version = event(&device.id, "C-1", "e-4", household("H-4", "4栋404"));
@@ -853,7 +853,7 @@ async fn an_event_the_district_cannot_read_is_rejected_with_its_reason() {
         results[1]["reason"]["message"]["en"]
             .as_str()
             .unwrap()
-            .contains("schema version 3"),
+            .contains("schema version 4"),
         "{answer}"
     );
     assert!(
@@ -1065,4 +1065,678 @@ async fn roll_call_in_one_batch_or_many_leaves_what_each_event_in_order_would() 
     assert_eq!(status, 200, "{answer}");
     assert_eq!(text(&db, row), "16:45 18:40 王五 (祖母)");
     assert_eq!(count(&db, "SELECT count(*) FROM attendance"), 1);
+}
+
+fn resident(household: &str, id_number: &str, name: &str) -> EventPayload {
+    EventPayload::ResidentRegistered {
+        household_code: household.into(),
+        id_number: id_number.into(),
+        name: name.into(),
+        phone: None,
+        tags: vec![],
+    }
+}
+
+/// A resident whose household the district never heard of used to fail the batch's
+/// transaction on the foreign key: 503 for the whole batch, resent for ever, so that
+/// kiosk's queue was blocked for good. Now it is rejected alone with its reason.
+#[tokio::test]
+async fn a_resident_of_an_unknown_household_is_rejected_alone_and_the_batch_commits() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let body = batch(vec![
+        event(&device.id, "C-1", "e-1", household("H-1", "1栋101")),
+        event(
+            &device.id,
+            "C-1",
+            "e-2",
+            resident("H-NOWHERE", "11010519491231002X", "张三"),
+        ),
+        // Registered earlier in the same batch: known by the time its member comes.
+        event(
+            &device.id,
+            "C-1",
+            "e-3",
+            resident("H-1", "110105201503010029", "张小明"),
+        ),
+        event(&device.id, "C-1", "e-4", household("H-4", "4栋404")),
+    ]);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("unknown_household", "payload.household_code"),
+            accepted(),
+            accepted(),
+        ]
+    );
+    let reason = &answer["results"][1]["reason"]["message"];
+    assert!(
+        reason["en"].as_str().unwrap().contains("H-NOWHERE")
+            && reason["zh"].as_str().unwrap().contains("H-NOWHERE"),
+        "the reason names the household: {answer}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 3);
+    assert_eq!(count(&db, "SELECT count(*) FROM residents"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM rejected_events WHERE code = 'unknown_household'"
+        ),
+        1
+    );
+    // Resent (as a device does until it parks it), it is rejected again, not applied;
+    // once its household arrives, a new registration of the person goes through.
+    let (_, again) = push(&server, &device, &body).await;
+    assert_eq!(
+        outcomes(&again)[1],
+        rejected("unknown_household", "payload.household_code")
+    );
+    let later = batch(vec![
+        event(&device.id, "C-1", "e-5", household("H-NOWHERE", "9栋909")),
+        event(
+            &device.id,
+            "C-1",
+            "e-6",
+            resident("H-NOWHERE", "11010519491231002X", "张三"),
+        ),
+    ]);
+    let (_, answer) = push(&server, &device, &later).await;
+    assert_eq!(outcomes(&answer), vec![accepted(), accepted()]);
+    assert_eq!(count(&db, "SELECT count(*) FROM residents"), 2);
+}
+
+/// Whatever PostgreSQL itself refuses in an event that passed every check (here a
+/// constraint the test adds, standing for any the checks might miss), the batch is
+/// applied again event by event: that event is rejected with PostgreSQL's reason and
+/// every other one commits. Never a 5xx for a device's data.
+#[tokio::test]
+async fn an_event_postgresql_refuses_after_the_checks_is_rejected_alone() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    db.run(|pool| async move {
+        let client = pool.get().await.unwrap();
+        client
+            .batch_execute(
+                "ALTER TABLE households ADD CONSTRAINT no_refused_addresses CHECK (address NOT LIKE '%REFUSED%')",
+            )
+            .await
+            .unwrap();
+    });
+    let body = batch(vec![
+        event(&device.id, "C-1", "e-1", household("H-1", "1栋101")),
+        event(&device.id, "C-1", "e-2", household("H-2", "REFUSED 2栋")),
+        event(
+            &device.id,
+            "C-1",
+            "e-3",
+            resident("H-1", "11010519491231002X", "张三"),
+        ),
+        event(&device.id, "C-1", "e-4", roll_call_event()),
+    ]);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("cannot_store", "event"),
+            accepted(),
+            accepted(),
+        ]
+    );
+    assert!(
+        answer["results"][1]["reason"]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("no_refused_addresses"),
+        "PostgreSQL's reason is passed on: {answer}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 3);
+    assert_eq!(count(&db, "SELECT count(*) FROM households"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM residents"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM attendance"), 1);
+    // The events that committed are duplicates when sent again; the refused one is
+    // refused again.
+    let (status, again) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{again}");
+    let duplicate = ("duplicate".to_string(), None, None);
+    assert_eq!(
+        outcomes(&again),
+        vec![
+            duplicate.clone(),
+            rejected("cannot_store", "event"),
+            duplicate.clone(),
+            duplicate,
+        ]
+    );
+}
+
+fn roll_call_event() -> EventPayload {
+    roll_call(
+        linli_core::outbox::AttendanceEventKind::CheckIn,
+        "2026-09-07 16:30",
+        None,
+    )
+}
+
+// ---------------------------------------------------------------------------------
+// The registry across centres (issue 10, invariant 10).
+
+const ZHANG: &str = "11010519491231002X";
+const ZHANG_PHONE: &str = "13800138000";
+
+/// A centre with its own name (so a refusal can be seen to name it) and a device.
+async fn device_of(db: &TestDb, server: &TestServer, centre: &str, centre_name: &str) -> Device {
+    let (code, name) = (centre.to_string(), centre_name.to_string());
+    db.run(move |pool| async move {
+        admin::centre_add(&pool, &code, &name, "440306", "440306001001")
+            .await
+            .expect("the centre is added");
+    });
+    enrolled(db, server, centre, "kiosk-1").await
+}
+
+async fn pull_households(server: &TestServer, device: &Device) -> Vec<Value> {
+    let (status, body) = read_answer(
+        reqwest::Client::new()
+            .get(format!("{}/v1/changes?after=0", server.url()))
+            .header(AUTHORIZATION, device.bearer())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["change"].clone())
+        .filter(|c| c["type"] == "household_known")
+        .collect()
+}
+
+#[tokio::test]
+async fn two_centres_each_keep_their_own_household_001_and_see_only_their_own() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let a = device_of(&db, &server, "C-A", "海富社区服务中心").await;
+    let b = device_of(&db, &server, "C-B", "兴业社区服务中心").await;
+    let (_, answer) = push(
+        &server,
+        &a,
+        &batch(vec![
+            event(&a.id, "C-A", "a-1", household("001", "海富1栋101")),
+            event(&a.id, "C-A", "a-2", resident("001", ZHANG, "张三")),
+        ]),
+    )
+    .await;
+    assert_eq!(outcomes(&answer), vec![accepted(), accepted()]);
+    let (_, answer) = push(
+        &server,
+        &b,
+        &batch(vec![
+            event(&b.id, "C-B", "b-1", household("001", "兴业9栋909")),
+            event(
+                &b.id,
+                "C-B",
+                "b-2",
+                resident("001", "110105201503010029", "李四"),
+            ),
+        ]),
+    )
+    .await;
+    assert_eq!(outcomes(&answer), vec![accepted(), accepted()]);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM households WHERE code = '001'"),
+        2
+    );
+    assert_eq!(
+        text(
+            &db,
+            "SELECT address FROM households WHERE centre_code = 'C-A' AND code = '001'"
+        ),
+        "海富1栋101",
+        "B's household 001 did not overwrite A's"
+    );
+    // Each centre's devices receive their own households only.
+    let at_a = pull_households(&server, &a).await;
+    assert_eq!(at_a.len(), 1, "{at_a:?}");
+    assert_eq!(at_a[0]["centre_code"], "C-A");
+    assert_eq!(at_a[0]["address"], "海富1栋101");
+    assert_eq!(at_a[0]["members"][0]["id_number"], ZHANG);
+    let at_b = pull_households(&server, &b).await;
+    assert_eq!(at_b.len(), 1, "{at_b:?}");
+    assert_eq!(at_b[0]["centre_code"], "C-B");
+    assert!(
+        !at_b.iter().any(|h| h.to_string().contains(ZHANG)),
+        "B's device never receives A's resident: {at_b:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_device_of_another_centre_cannot_change_or_move_a_resident() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let a = device_of(&db, &server, "C-A", "海富社区服务中心").await;
+    let b = device_of(&db, &server, "C-B", "兴业社区服务中心").await;
+    push(
+        &server,
+        &a,
+        &batch(vec![
+            event(&a.id, "C-A", "a-1", household("001", "海富1栋101")),
+            event(&a.id, "C-A", "a-2", resident("001", ZHANG, "张三")),
+        ]),
+    )
+    .await;
+    let (status, answer) = push(
+        &server,
+        &b,
+        &batch(vec![
+            event(&b.id, "C-B", "b-1", household("001", "兴业9栋909")),
+            // Into B's own household 001: a move to another centre.
+            event(&b.id, "C-B", "b-2", resident("001", ZHANG, "张叁")),
+            event(&b.id, "C-B", "b-3", household("002", "兴业8栋808")),
+            event(&b.id, "C-B", "b-4", resident("002", ZHANG, "张三")),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("registered_elsewhere", "payload.id_number"),
+            accepted(),
+            rejected("registered_elsewhere", "payload.id_number"),
+        ]
+    );
+    let reason = &answer["results"][1]["reason"]["message"];
+    assert!(
+        reason["zh"].as_str().unwrap().contains("海富社区服务中心")
+            && reason["en"].as_str().unwrap().contains("海富社区服务中心"),
+        "the refusal names the owning centre in words: {answer}"
+    );
+    assert_eq!(
+        text(
+            &db,
+            "SELECT centre_code || ' ' || household_code || ' ' || name FROM residents WHERE id_number = '11010519491231002X'"
+        ),
+        "C-A 001 张三",
+        "the resident at the owning centre is unchanged"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM rejected_events WHERE code = 'registered_elsewhere'"
+        ),
+        2
+    );
+    // The owning centre still changes its own resident, and moves them between its
+    // households; the household left behind is republished without them.
+    let (_, answer) = push(
+        &server,
+        &a,
+        &batch(vec![
+            event(&a.id, "C-A", "a-3", household("003", "海富3栋303")),
+            event(&a.id, "C-A", "a-4", resident("003", ZHANG, "张三丰")),
+        ]),
+    )
+    .await;
+    assert_eq!(outcomes(&answer), vec![accepted(), accepted()]);
+    let at_a = pull_households(&server, &a).await;
+    let last_001 = at_a
+        .iter()
+        .rev()
+        .find(|h| h["household_code"] == "001")
+        .unwrap();
+    assert_eq!(last_001["members"], json!([]), "{at_a:?}");
+}
+
+#[tokio::test]
+async fn every_registry_change_is_audited_masked_and_the_audit_cannot_be_rewritten() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let a = device_of(&db, &server, "C-A", "海富社区服务中心").await;
+    let with_phone = |id: &str, phone: &str, name: &str| EventPayload::ResidentRegistered {
+        household_code: "001".into(),
+        id_number: id.into(),
+        name: name.into(),
+        phone: Some(phone.into()),
+        tags: vec!["elderly_60".into()],
+    };
+    push(
+        &server,
+        &a,
+        &batch(vec![
+            event(&a.id, "C-A", "a-1", household("001", "海富1栋101")),
+            event(&a.id, "C-A", "a-2", with_phone(ZHANG, ZHANG_PHONE, "张三")),
+            // Sent again unchanged: nothing changed, nothing to audit.
+            event(&a.id, "C-A", "a-3", with_phone(ZHANG, ZHANG_PHONE, "张三")),
+            event(
+                &a.id,
+                "C-A",
+                "a-4",
+                with_phone(ZHANG, "13912345678", "张三"),
+            ),
+        ]),
+    )
+    .await;
+    let rows: Vec<Value> = db.run(|pool| async move {
+        let client = pool.get().await.unwrap();
+        client
+            .query("SELECT to_jsonb(a) FROM registry_audit a ORDER BY id", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    });
+    let whats: Vec<&str> = rows.iter().map(|r| r["what"].as_str().unwrap()).collect();
+    assert_eq!(
+        whats,
+        vec![
+            "household_registered",
+            "resident_registered",
+            "resident_changed"
+        ],
+        "{rows:?}"
+    );
+    for row in &rows {
+        assert_eq!(row["device_id"], a.id.as_str(), "{row}");
+        assert_eq!(row["centre_code"], "C-A", "{row}");
+        let all = row.to_string();
+        for secret in [ZHANG, ZHANG_PHONE, "13912345678"] {
+            assert!(
+                !all.contains(secret),
+                "{secret} in full in the audit: {row}"
+            );
+        }
+    }
+    assert_eq!(rows[1]["subject"], mask_id(ZHANG));
+    assert_eq!(
+        rows[2]["changes"],
+        json!({"phone": ["138****8000", "139****5678"]}),
+        "old → new, masked"
+    );
+    for statement in [
+        "UPDATE registry_audit SET what = 'nothing'",
+        "DELETE FROM registry_audit",
+        "TRUNCATE registry_audit",
+    ] {
+        let refused = db.run(move |pool| async move {
+            let client = pool.get().await.unwrap();
+            client.batch_execute(statement).await.err()
+        });
+        let refused = refused.unwrap_or_else(|| panic!("{statement} went through"));
+        assert!(
+            format!("{refused:?}").contains("append-only"),
+            "{statement}: {refused:?}"
+        );
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM registry_audit"), 3);
+}
+
+fn mask_id(id: &str) -> String {
+    linli_core::identity::mask_id_number(id)
+}
+
+async fn lookup(
+    server: &TestServer,
+    device: &Device,
+    body: Value,
+) -> (reqwest::StatusCode, Option<String>, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/registry/lookup", server.url()))
+        .header(AUTHORIZATION, device.bearer())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let (_, body) = read_answer(response).await;
+    (status, retry_after, body)
+}
+
+#[tokio::test]
+async fn a_staff_member_looks_up_another_centres_resident_and_every_lookup_is_audited() {
+    let db = TestDb::create();
+    let server = TestServer::start_with(
+        &db.url,
+        linli_district::server::Limits {
+            lookups_per_hour: 4,
+            ..Default::default()
+        },
+    );
+    let a = device_of(&db, &server, "C-A", "海富社区服务中心").await;
+    let b = device_of(&db, &server, "C-B", "兴业社区服务中心").await;
+    push(
+        &server,
+        &a,
+        &batch(vec![
+            event(&a.id, "C-A", "a-1", household("001", "海富1栋101")),
+            event(&a.id, "C-A", "a-2", resident("001", ZHANG, "张三")),
+            event(
+                &a.id,
+                "C-A",
+                "a-3",
+                resident("001", "110105201503010029", "张小明"),
+            ),
+        ]),
+    )
+    .await;
+    let ask = |id: &str| json!({"id_number": id, "staff_code": "S001", "purpose": "报名日间照料"});
+    let (status, _, body) = lookup(&server, &b, ask(&ZHANG.to_lowercase())).await;
+    assert_eq!(status, 200, "{body}");
+    let found: linli_core::sync::RegistryLookupResponse =
+        serde_json::from_value(body.clone()).expect("the documented answer");
+    assert_eq!(found.household.centre_code, "C-A");
+    assert_eq!(found.household.household_code, "001");
+    assert_eq!(found.household.members.len(), 2);
+
+    // Bad lookups are refused by field and cost nothing.
+    let bad = [
+        (
+            json!({"id_number": "110105194912310021", "staff_code": "S001", "purpose": "x"}),
+            "id_number",
+        ),
+        (
+            json!({"id_number": "12345", "staff_code": "S001", "purpose": "x"}),
+            "id_number",
+        ),
+        (
+            json!({"id_number": ZHANG, "staff_code": "", "purpose": "x"}),
+            "staff_code",
+        ),
+        (
+            json!({"id_number": ZHANG, "staff_code": "S 1", "purpose": "x"}),
+            "staff_code",
+        ),
+        (
+            json!({"id_number": ZHANG, "staff_code": "S001", "purpose": "  "}),
+            "purpose",
+        ),
+        (
+            json!({"id_number": ZHANG, "staff_code": "S001", "purpose": "报名\u{7}"}),
+            "purpose",
+        ),
+        (
+            json!({"id_number": ZHANG, "staff_code": "S001", "purpose": "长".repeat(201)}),
+            "purpose",
+        ),
+    ];
+    for (body, field) in bad {
+        let (status, _, answer) = lookup(&server, &b, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["field"], field, "{body}: {answer}");
+    }
+    // Nobody with that number: 404, and recorded all the same.
+    let nobody = format!(
+        "11010520000101003{}",
+        linli_core::identity::check_character("11010520000101003").unwrap()
+    );
+    let (status, _, answer) = lookup(&server, &b, ask(&nobody)).await;
+    assert_eq!(status, 404, "{answer}");
+    assert_error(&(404, answer), 404, "unknown_resident", Some("id_number"));
+    // Without a credential there is no lookup at all.
+    let anonymous = reqwest::Client::new()
+        .post(format!("{}/v1/registry/lookup", server.url()))
+        .json(&ask(ZHANG))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let log: Vec<Value> = db.run(|pool| async move {
+        let client = pool.get().await.unwrap();
+        client
+            .query(
+                "SELECT to_jsonb(l) FROM registry_lookups l ORDER BY id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    });
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0]["device_id"], b.id.as_str());
+    assert_eq!(log[0]["centre_code"], "C-B");
+    assert_eq!(log[0]["staff_code"], "S001");
+    assert_eq!(log[0]["purpose"], "报名日间照料");
+    assert_eq!(log[0]["id_masked"], mask_id(ZHANG));
+    assert_eq!(log[0]["found_centre"], "C-A");
+    assert!(log[1]["found_centre"].is_null());
+    assert!(!Value::Array(log.clone()).to_string().contains(ZHANG));
+    let refused = db.run(|pool| async move {
+        let client = pool.get().await.unwrap();
+        client
+            .batch_execute("DELETE FROM registry_lookups")
+            .await
+            .err()
+    });
+    assert!(refused.is_some(), "the lookup log is append-only");
+
+    // Two more fill the hour's four; the fifth waits, told for how long.
+    for _ in 0..2 {
+        assert_eq!(lookup(&server, &b, ask(ZHANG)).await.0, 200);
+    }
+    let (status, retry_after, answer) = lookup(&server, &b, ask(ZHANG)).await;
+    assert_eq!(status, 429, "{answer}");
+    assert_eq!(answer["code"], "too_many_lookups");
+    let seconds: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((3_500..=3_600).contains(&seconds), "{seconds}");
+    assert_eq!(count(&db, "SELECT count(*) FROM registry_lookups"), 4);
+    // Another device has its own allowance.
+    assert_eq!(lookup(&server, &a, ask(ZHANG)).await.0, 200);
+}
+
+/// Core's text checks (length, control and invisible characters) are applied before
+/// an event is applied: each bad one is rejected alone, naming its field.
+#[tokio::test]
+async fn a_text_field_with_a_control_character_or_over_its_length_is_rejected_alone() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let body = batch(vec![
+        event(&device.id, "C-1", "e-1", household("H-1", "1栋101")),
+        event(
+            &device.id,
+            "C-1",
+            "e-2",
+            household("H-2", "2栋\u{1b}[31m202"),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-3",
+            resident("H-1", ZHANG, "张\u{202E}三"),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-4",
+            household("H-4", &"长".repeat(201)),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-5",
+            EventPayload::ResidentRegistered {
+                household_code: "H-1".into(),
+                id_number: ZHANG.into(),
+                name: "张三".into(),
+                phone: Some("call me".into()),
+                tags: vec![],
+            },
+        ),
+        event(&device.id, "C-1", "e-6", resident("H-1", ZHANG, "张三")),
+    ]);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("invalid_character", "payload.address"),
+            rejected("invalid_character", "payload.name"),
+            rejected("too_long", "payload.address"),
+            rejected("characters", "payload.phone"),
+            accepted(),
+        ]
+    );
+    assert_eq!(text(&db, "SELECT name FROM residents"), "张三");
+}
+
+/// Guessing enrolment codes from one address runs into a limit: 429 with Retry-After,
+/// the same JSON error body, and nothing else changes.
+#[tokio::test]
+async fn enrolment_attempts_from_one_address_are_limited() {
+    let db = TestDb::create();
+    let server = TestServer::start_with(
+        &db.url,
+        linli_district::server::Limits {
+            enrols_per_minute: 3,
+            ..Default::default()
+        },
+    );
+    let (code, _) = add_device(&db, "C-1", "kiosk-1");
+    for guess in ["ABCD-EFGH-JKMN", "ABCD-EFGH-JKMP", "ABCD-EFGH-JKMQ"] {
+        assert_error(
+            &read_answer(enrol(&server, guess).await).await,
+            401,
+            "unknown_code",
+            Some("code"),
+        );
+    }
+    let response = enrol(&server, &code).await;
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let answer = read_answer(response).await;
+    assert_error(&answer, 429, "too_many_requests", None);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM devices WHERE credential_hash IS NOT NULL"
+        ),
+        0,
+        "the limited attempt did not use the code"
+    );
 }

@@ -301,7 +301,10 @@ fn has_type(value: &Value, name: &str) -> bool {
         "string" => value.is_string(),
         "boolean" => value.is_boolean(),
         "null" => value.is_null(),
-        "integer" => value.is_i64() || value.is_u64(),
+        // JSON Schema's integer is a number with no fractional part: 1.0 is one.
+        "integer" => {
+            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
         "number" => value.is_number(),
         other => panic!("unknown JSON type {other}"),
     }
@@ -557,6 +560,15 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             volunteer_id_number: ID_NUMBER.into(),
             skills: vec!["tutoring".into()],
         },
+        EventPayload::StaffChanged {
+            code: "S004".into(),
+            name: "王芳".into(),
+            roles: vec!["front_desk".into()],
+            pin_hash: linli_district::staff::hash_pin("246810"),
+            must_change_pin: true,
+            disabled: false,
+            changed_by: "S003".into(),
+        },
     ]
 }
 
@@ -572,6 +584,7 @@ fn change_type(change: &ChangeBody) -> &'static str {
         ChangeBody::CategoriesPublished { .. } => "categories_published",
         ChangeBody::HouseholdKnown(_) => "household_known",
         ChangeBody::OfferMade { .. } => "offer_made",
+        ChangeBody::StaffAccount(_) => "staff_account",
     }
 }
 
@@ -936,6 +949,10 @@ async fn real_answers_match_the_documented_schemas() {
         let device_id = device.id.clone();
         db.run(move |pool| async move {
             admin::publish_programme(&pool, "C-1", &programme_json("ASC-2026A")).await.expect("programme");
+            // The manager who adds a colleague at the device in the pushed events.
+            linli_district::staff::add(&pool, "C-1", "S003", "刘经理", &["manager".into()], None)
+                .await
+                .expect("a manager");
             admin::publish_rules(
                 &pool,
                 &json!({"id": "R-DAY", "version": 1, "min_age": 60, "max_age": null, "age_reference": "2026-01-01",
@@ -1040,7 +1057,7 @@ async fn real_answers_match_the_documented_schemas() {
         "{again}"
     );
     let refused = json!({"protocol_version": 2, "sent_at": "2026-09-07T18:06:00",
-                          "events": [{"seq": 99, "event": {"schema_version": 3, "event_id": "evt-new"}}]});
+                          "events": [{"seq": 99, "event": {"schema_version": 4, "event_id": "evt-new"}}]});
     let (_, refused) = call(&schemas, push().json(&refused), "/v1/events", "post").await;
     assert_eq!(refused["results"][0]["outcome"], "rejected", "{refused}");
 
@@ -1075,6 +1092,21 @@ async fn real_answers_match_the_documented_schemas() {
         "no seat grant to check: {pulled}"
     );
 
+    let request = json!({"id_number": ID_NUMBER, "staff_code": "S001", "purpose": "报名日间照料"});
+    schemas.assert_valid("RegistryLookupRequest", &request);
+    let (status, found) = call(
+        &schemas,
+        client
+            .post(format!("{}/v1/registry/lookup", server.url()))
+            .header("authorization", &bearer)
+            .json(&request),
+        "/v1/registry/lookup",
+        "post",
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["household"]["household_code"], "H-0001");
+
     let (status, _) = call(
         &schemas,
         client.get(format!("{}/healthz", server.url())),
@@ -1092,11 +1124,25 @@ async fn every_documented_error_status_is_real() {
     let doc = document();
     let schemas = Schemas { doc: &doc };
     let db = TestDb::create();
-    let server = TestServer::start(&db.url);
+    let server = TestServer::start_with(
+        &db.url,
+        linli_district::server::Limits {
+            lookups_per_hour: 1,
+            // The enrolment below and the one case that reaches the handler with a
+            // code; the last enrolment case is then one too many.
+            enrols_per_minute: 2,
+            ..Default::default()
+        },
+    );
     let device = enrolled(&db, &server, &schemas, "C-1").await;
     let client = reqwest::Client::new();
     let bearer = format!("Bearer {}", device.credential);
     let url = |path: &str| format!("{}{path}", server.url());
+    let nobody = format!(
+        "11010520000101003{}",
+        linli_core::identity::check_character("11010520000101003").unwrap()
+    );
+    let lookup = json!({"id_number": nobody, "staff_code": "S001", "purpose": "报名日间照料"});
     let big = "x".repeat(linli_core::sync::MAX_BODY_BYTES + 1);
     let too_many: Vec<Value> = (0..=linli_core::sync::MAX_BATCH_EVENTS)
         .map(|seq| json!({"seq": seq, "event": {}}))
@@ -1109,6 +1155,7 @@ async fn every_documented_error_status_is_real() {
         ("/v1/enrol", "post", client.post(url("/v1/enrol")).header("content-type", "application/json").body(big.clone())),
         ("/v1/enrol", "post", client.post(url("/v1/enrol")).body("{}")),
         ("/v1/enrol", "post", client.post(url("/v1/enrol")).json(&json!({"code": 5}))),
+        ("/v1/enrol", "post", client.post(url("/v1/enrol")).json(&json!({"code": "ABCD-EFGH-JKMP"}))),
         ("/v1/events", "post", client.post(url("/v1/events")).header("authorization", &bearer).header("content-type", "application/json").body("[")),
         ("/v1/events", "post", client.post(url("/v1/events")).json(&json!({}))),
         ("/v1/events", "post", client.post(url("/v1/events")).header("authorization", &bearer).header("content-type", "application/json").body(big.clone())),
@@ -1117,6 +1164,15 @@ async fn every_documented_error_status_is_real() {
         ("/v1/events", "post", client.post(url("/v1/events")).header("authorization", &bearer).json(&json!({"protocol_version": 2}))),
         ("/v1/changes", "get", client.get(url("/v1/changes?after=-1")).header("authorization", &bearer)),
         ("/v1/changes", "get", client.get(url("/v1/changes"))),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&json!({"id_number": "123", "staff_code": "S001", "purpose": "报名"}))),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).json(&lookup)),
+        // Nobody has this number: 404, and it uses up the hour's one lookup ...
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&lookup)),
+        // ... so the next is 429.
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&lookup)),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).header("content-type", "application/json").body(big.clone())),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).body("{}")),
+        ("/v1/registry/lookup", "post", client.post(url("/v1/registry/lookup")).header("authorization", &bearer).json(&json!({"id_number": 5}))),
     ];
     for (path, method, request) in cases {
         let (status, _) = call(&schemas, request, path, method).await;
@@ -1153,6 +1209,14 @@ async fn every_documented_error_status_is_real() {
                 .header("authorization", &bearer),
         ),
         ("/healthz", "get", client.get(url("/healthz"))),
+        (
+            "/v1/registry/lookup",
+            "post",
+            client
+                .post(url("/v1/registry/lookup"))
+                .header("authorization", &bearer)
+                .json(&lookup),
+        ),
     ];
     for (path, method, request) in cases {
         let (status, _) = call(&schemas, request, path, method).await;
@@ -1175,5 +1239,178 @@ async fn every_documented_error_status_is_real() {
             seen, listed,
             "{method} {path}: the error statuses given differ from those documented"
         );
+    }
+}
+
+/// The document is no looser than the server, nor the server than the document: for
+/// each value at an edge (enrolment codes, protocol versions written as 3.0, local
+/// times in month 13 or on 29 February, limits of any size), the document's schema
+/// accepts it exactly when the server does (answers anything but 400 or 422).
+#[tokio::test]
+async fn the_document_accepts_exactly_what_the_server_accepts() {
+    let doc = document();
+    let schemas = Schemas { doc: &doc };
+    let db = TestDb::create();
+    let server = TestServer::start_with(
+        &db.url,
+        linli_district::server::Limits {
+            enrols_per_minute: 1_000,
+            ..Default::default()
+        },
+    );
+    let device = enrolled(&db, &server, &schemas, "C-1").await;
+    let client = reqwest::Client::new();
+    let bearer = format!("Bearer {}", device.credential);
+    let refused_by_server = |status: u16| status == 400 || status == 422;
+
+    let codes = [
+        ("ABCD-EFGH-JKMN", true),
+        ("abcd efgh jkmn", true),
+        ("ABCDEFGHJKMN", true),
+        ("ABCD-EFGHJKMN", true),
+        ("ABCD--EFGH-JKMN", false),
+        ("ABCD-EFGH-JKM", false),
+        ("ABCD-EFGH-JKMNP", false),
+        (" ABCD-EFGH-JKMN", false),
+        ("ABCD_EFGH_JKMN", false),
+        ("A B C D E F G H J K M N", false),
+        ("登记码登记码登记码登记码", false),
+        ("", false),
+    ];
+    for (code, valid) in codes {
+        let body = json!({"code": code});
+        let documented = schemas.matches(schemas.named("EnrolRequest"), &body);
+        let status = client
+            .post(format!("{}/v1/enrol", server.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(documented, valid, "the document on {code:?}");
+        assert_eq!(
+            !refused_by_server(status),
+            valid,
+            "the server on {code:?}: {status}"
+        );
+    }
+
+    let push = |body: String| {
+        client
+            .post(format!("{}/v1/events", server.url()))
+            .header("authorization", &bearer)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let versions = [
+        ("1", true),
+        ("3", true),
+        ("3.0", true),
+        ("1e0", true),
+        ("2.5", false),
+        ("\"2\"", false),
+        ("0", false),
+        ("4", false),
+        ("-1", false),
+        ("65536", false),
+    ];
+    for (version, valid) in versions {
+        let text = format!(
+            r#"{{"protocol_version": {version}, "sent_at": "2026-09-07T18:06:00", "events": []}}"#
+        );
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let documented = schemas.matches(schemas.named("PushRequest"), &body);
+        let status = push(text).await.unwrap().status().as_u16();
+        assert_eq!(
+            documented, valid,
+            "the document on protocol_version {version}"
+        );
+        assert_eq!(
+            !refused_by_server(status),
+            valid,
+            "the server on {version}: {status}"
+        );
+    }
+
+    let times = [
+        ("2026-09-07T18:06:00", true),
+        ("2026-09-07T18:06:00.5", true),
+        ("2028-02-29T00:00:00", true),
+        ("2000-02-29T12:00:00.123456789", true),
+        ("2026-13-01T00:00:00", false),
+        ("2026-00-10T00:00:00", false),
+        ("2026-02-29T00:00:00", false),
+        ("2100-02-29T00:00:00", false),
+        ("2026-04-31T00:00:00", false),
+        ("2026-09-07T24:00:00", false),
+        ("2026-09-07T23:59:60", false),
+        ("+12026-09-07T18:06:00", false),
+        ("2026-09-07 18:06:00", false),
+        ("2026-09-07T18:06", false),
+        ("2026-09-07T18:06:00.1234567891", false),
+        ("2026-09-07T18:06:00+08:00", false),
+    ];
+    for (time, valid) in times {
+        let body = json!({"protocol_version": 3, "sent_at": time, "events": []});
+        let documented = schemas.matches(schemas.named("PushRequest"), &body);
+        let status = push(body.to_string()).await.unwrap().status().as_u16();
+        assert_eq!(documented, valid, "the document on sent_at {time}");
+        assert_eq!(
+            !refused_by_server(status),
+            valid,
+            "the server on {time}: {status}"
+        );
+        // The same time inside an event: rejected alone exactly when the document
+        // says the event is not one.
+        let event = json!({"schema_version": 3, "event_id": format!("t-{time}"), "device_id": device.id,
+                           "centre_code": "C-1", "occurred_at": time,
+                           "payload": {"type": "ledger_recorded", "business_code": "B-1", "month": "2026-10",
+                                       "revenue_fen": 1.0, "cost_fen": 0}});
+        let documented = schemas.matches(schemas.named("OutboxEvent"), &event);
+        let batch = json!({"protocol_version": 3, "sent_at": "2026-09-07T18:06:00",
+                           "events": [{"seq": 1, "event": event}]});
+        let answer: Value = push(batch.to_string()).await.unwrap().json().await.unwrap();
+        let outcome = answer["results"][0]["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(documented, valid, "the document on occurred_at {time}");
+        assert_eq!(
+            outcome != "rejected",
+            valid,
+            "the server on occurred_at {time}: {answer}"
+        );
+    }
+
+    let limit_schema = &doc["paths"]["/v1/changes"]["get"]["parameters"][1]["schema"];
+    for (limit, valid) in [
+        ("0", true),
+        ("2000", true),
+        ("1000000", true),
+        ("99999999999999999999", true),
+        ("-1", false),
+        ("1.5", false),
+    ] {
+        let as_json: Value = serde_json::from_str(limit).unwrap();
+        let documented = schemas.matches(limit_schema, &as_json);
+        let response = client
+            .get(format!("{}/v1/changes?limit={limit}", server.url()))
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        assert_eq!(documented, valid, "the document on limit={limit}");
+        assert_eq!(
+            !refused_by_server(status),
+            valid,
+            "the server on limit={limit}: {status}"
+        );
+        if valid {
+            let page: Value = response.json().await.unwrap();
+            assert!(page["changes"].as_array().unwrap().len() <= 2_000);
+        }
     }
 }

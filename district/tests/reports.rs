@@ -76,6 +76,16 @@ impl Device {
 
     /// Pushes events in one batch and insists every one is accepted.
     async fn push(&mut self, events: Vec<(&str, EventPayload)>) {
+        for result in self.push_answered(events).await {
+            assert_eq!(result.outcome, Outcome::Accepted, "{result:?}");
+        }
+    }
+
+    /// Pushes events in one batch and returns the district's answer for each.
+    async fn push_answered(
+        &mut self,
+        events: Vec<(&str, EventPayload)>,
+    ) -> Vec<linli_core::sync::EventResult> {
         let mut pushed = Vec::new();
         for (when, payload) in events {
             self.seq += 1;
@@ -109,9 +119,7 @@ impl Device {
             .json()
             .await
             .expect("a push response");
-        for result in response.results {
-            assert_eq!(result.outcome, Outcome::Accepted, "{result:?}");
-        }
+        response.results
     }
 
     async fn pull_all(&self) -> Vec<ChangeBody> {
@@ -1067,8 +1075,9 @@ async fn volunteer_records_carry_the_national_fields() {
     let s1 = &records[0];
     assert_eq!(s1["record_id"], "S1");
     assert_eq!(s1["name"], "陈志强");
-    assert_eq!(s1["sex"], "男");
-    assert_eq!(s1["birth_date"], "1985-06-15");
+    // Masked, nothing beside the number gives it back: no sex, no birth date.
+    assert_eq!(s1["sex"], Value::Null);
+    assert_eq!(s1["birth_date"], Value::Null);
     assert_eq!(s1["id_number"], mask_id_number(&people.volunteer));
     assert_eq!(s1["contact"], "138****8000");
     assert_eq!(s1["area"], "440306005009");
@@ -1114,8 +1123,22 @@ async fn volunteer_records_carry_the_national_fields() {
     .unwrap();
     let text = full.as_str().unwrap();
     assert!(text.contains(&people.volunteer));
+    assert!(text.contains(",男,1985-06-15,"), "{text}");
     assert!(text.contains(&people.volunteer_phone));
     assert!(text.contains("陪伴;辅导"));
+    // Who took which list can be added to, never rewritten.
+    let client = pool.get().await.unwrap();
+    for statement in [
+        "UPDATE exports_log SET exported_by = 'nobody'",
+        "DELETE FROM exports_log",
+        "TRUNCATE exports_log",
+    ] {
+        let refused = client.batch_execute(statement).await.unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("append-only"),
+            "{statement}: {refused:?}"
+        );
+    }
     let log = exports_logged(&pool).await;
     assert_eq!(
         log.last().unwrap(),
@@ -1290,6 +1313,34 @@ fn the_commands_parse_as_documented() {
         }
     ));
     assert!(matches!(parse(&["admin", "demo"]), Admin::Demo));
+    use linli_district::cli::StaffAction;
+    match parse(&[
+        "admin",
+        "staff",
+        "add",
+        "--centre",
+        "C",
+        "--code",
+        "S001",
+        "--name",
+        "刘经理",
+        "--role",
+        "manager",
+        "--role",
+        "social_worker",
+    ]) {
+        Admin::Staff {
+            action: StaffAction::Add { roles, .. },
+        } => assert_eq!(roles, vec!["manager", "social_worker"]),
+        other => panic!("{other:?}"),
+    }
+    for action in ["list", "disable", "enable", "reset-pin"] {
+        let mut args = vec!["admin", "staff", action, "--centre", "C"];
+        if action != "list" {
+            args.extend(["--code", "S001"]);
+        }
+        assert!(matches!(parse(&args), Admin::Staff { .. }), "{action}");
+    }
     assert!(Cli::try_parse_from([
         "linli-district",
         "admin",
@@ -1299,4 +1350,574 @@ fn the_commands_parse_as_documented() {
         "xml"
     ])
     .is_err());
+}
+
+// ---------------------------------------------------------------------------------
+// Staff accounts of a real centre (issue 10).
+
+fn staff_changed(
+    code: &str,
+    name: &str,
+    role: &str,
+    pin: &str,
+    must_change_pin: bool,
+    disabled: bool,
+    by: &str,
+) -> EventPayload {
+    EventPayload::StaffChanged {
+        code: code.into(),
+        name: name.into(),
+        roles: vec![role.into()],
+        pin_hash: linli_district::staff::hash_pin(pin),
+        must_change_pin,
+        disabled,
+        changed_by: by.into(),
+    }
+}
+
+/// The newest version of each staff account a device has pulled.
+fn accounts(
+    changes: Vec<ChangeBody>,
+) -> std::collections::BTreeMap<String, linli_core::sync::StaffAccount> {
+    let mut accounts = std::collections::BTreeMap::new();
+    for change in changes {
+        if let ChangeBody::StaffAccount(account) = change {
+            accounts.insert(account.code.clone(), account);
+        }
+    }
+    accounts
+}
+
+fn verifies(hash: &str, pin: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    argon2::Argon2::default()
+        .verify_password(
+            pin.as_bytes(),
+            &PasswordHash::new(hash).expect("a PHC string"),
+        )
+        .is_ok()
+}
+
+#[tokio::test]
+async fn a_centres_staff_accounts_go_round_the_district_and_its_devices() {
+    use linli_district::staff;
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    for (code, name) in [(CENTRE_A, CENTRE_A_NAME), (CENTRE_B, "测试二社区服务中心")] {
+        admin::centre_add(&pool, code, name, "440306", "440306005009")
+            .await
+            .unwrap();
+    }
+    let added = staff::add(
+        &pool,
+        CENTRE_A,
+        "S001",
+        "刘经理",
+        &["manager".into()],
+        Some("zhang"),
+    )
+    .await
+    .unwrap();
+    let pin = added["pin"].as_str().unwrap().to_string();
+    assert_eq!(linli_core::staff::validate_pin(&pin), Ok(()), "{pin}");
+    assert_eq!(added["must_change_pin"], true);
+    let mut desk = Device::enrol(&pool, &server, CENTRE_A, "desk-1").await;
+    let other = Device::enrol(&pool, &server, CENTRE_B, "desk-1").await;
+
+    // The centre's device receives the account, and the one-time PIN signs in there
+    // exactly as the kiosk verifies PINs; another centre's device receives nothing.
+    let held = accounts(desk.pull_all().await);
+    let manager = &held["S001"];
+    assert_eq!(manager.roles, vec![linli_core::staff::Role::Manager]);
+    assert!(manager.must_change_pin && !manager.disabled);
+    assert!(verifies(&manager.pin_hash, &pin));
+    assert!(!verifies(&manager.pin_hash, "135790"));
+    assert!(accounts(other.pull_all().await).is_empty());
+
+    // At the desk the manager adds a colleague with a one-time PIN, and she chooses
+    // her own at her first sign-in; the district keeps the newest and passes it on.
+    desk.push(vec![
+        (
+            "2026-11-02T09:00:00",
+            staff_changed("S002", "王芳", "front_desk", "135790", true, false, "S001"),
+        ),
+        (
+            "2026-11-02T09:05:00",
+            staff_changed("S002", "王芳", "front_desk", "802461", false, false, "S002"),
+        ),
+    ])
+    .await;
+    let held = accounts(desk.pull_all().await);
+    assert!(!held["S002"].must_change_pin);
+    assert!(verifies(&held["S002"].pin_hash, "802461"));
+    // An older version arriving late (a device that was offline) changes nothing.
+    desk.push(vec![(
+        "2026-11-02T08:00:00",
+        staff_changed("S002", "王芳", "front_desk", "135790", true, true, "S001"),
+    )])
+    .await;
+    let listed = staff::list(&pool, CENTRE_A).await.unwrap();
+    let s002 = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "S002")
+        .unwrap();
+    assert_eq!(s002["disabled"], false, "{listed}");
+    assert_eq!(s002["must_change_pin"], false, "{listed}");
+    assert_eq!(s002["changed_by"], "S002");
+    assert!(
+        !listed.to_string().contains("$argon2"),
+        "a list never shows PIN hashes: {listed}"
+    );
+    // Only a known, enabled manager changes other people's accounts.
+    let answers = desk
+        .push_answered(vec![
+            (
+                "2026-11-02T10:00:00",
+                staff_changed("S001", "刘经理", "manager", "135790", false, true, "S002"),
+            ),
+            (
+                "2026-11-02T10:00:00",
+                staff_changed("S003", "李四", "manager", "135790", true, false, "S999"),
+            ),
+            (
+                "2026-11-02T10:00:00",
+                staff_changed("S002", "王芳", "manager", "802461", false, false, "S002"),
+            ),
+        ])
+        .await;
+    let codes: Vec<Option<&str>> = answers
+        .iter()
+        .map(|r| r.reason.as_ref().map(|reason| reason.code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            Some("not_permitted"),
+            Some("unknown_staff"),
+            Some("not_permitted")
+        ]
+    );
+    assert!(answers.iter().all(|r| r.outcome == Outcome::Rejected));
+    assert_eq!(
+        answers[0].reason.as_ref().unwrap().field,
+        "payload.changed_by"
+    );
+    let bad_hash = EventPayload::StaffChanged {
+        code: "S004".into(),
+        name: "赵六".into(),
+        roles: vec!["boss".into()],
+        pin_hash: "123456".into(),
+        must_change_pin: true,
+        disabled: false,
+        changed_by: "S001".into(),
+    };
+    let answers = desk
+        .push_answered(vec![("2026-11-02T10:00:00", bad_hash)])
+        .await;
+    assert_eq!(answers[0].reason.as_ref().unwrap().code, "unknown_role");
+
+    // District staff disable, re-enable and reset; each reaches the desk on its pull.
+    staff::disable(&pool, CENTRE_A, "S002", None).await.unwrap();
+    assert!(accounts(desk.pull_all().await)["S002"].disabled);
+    assert_eq!(
+        refused_field(staff::reset_pin(&pool, CENTRE_A, "S002", None).await),
+        "code"
+    );
+    staff::enable(&pool, CENTRE_A, "S002", None).await.unwrap();
+    let reset = staff::reset_pin(&pool, CENTRE_A, "S002", None)
+        .await
+        .unwrap();
+    let new_pin = reset["pin"].as_str().unwrap();
+    let held = accounts(desk.pull_all().await);
+    assert!(!held["S002"].disabled && held["S002"].must_change_pin);
+    assert!(verifies(&held["S002"].pin_hash, new_pin));
+    assert!(!verifies(&held["S002"].pin_hash, "802461"));
+    assert!(accounts(other.pull_all().await).is_empty());
+
+    // Codes are unique within a centre, not across the district; bad input names its field.
+    assert_eq!(
+        refused_field(
+            staff::add(&pool, CENTRE_A, "S001", "又一个", &["manager".into()], None).await
+        ),
+        "code"
+    );
+    staff::add(&pool, CENTRE_B, "S001", "陈经理", &["manager".into()], None)
+        .await
+        .unwrap();
+    for (code, name, role, field) in [
+        ("S 1", "王五", "manager", "code"),
+        ("S005", "王\u{7}五", "manager", "name"),
+        ("S005", "王五", "boss", "role"),
+    ] {
+        assert_eq!(
+            refused_field(staff::add(&pool, CENTRE_A, code, name, &[role.into()], None).await),
+            field
+        );
+    }
+    assert_eq!(
+        refused_field(
+            staff::add(&pool, "NOWHERE", "S009", "王五", &["manager".into()], None).await
+        ),
+        "centre"
+    );
+    assert_eq!(
+        refused_field(staff::disable(&pool, CENTRE_A, "S404", None).await),
+        "code"
+    );
+
+    // Every change is in the staff audit, which holds no hash and cannot be rewritten.
+    let client = pool.get().await.unwrap();
+    let audit: Vec<Value> = client
+        .query(
+            "SELECT to_jsonb(a) FROM staff_audit a WHERE centre_code = $1 ORDER BY id",
+            &[&CENTRE_A],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(audit.len() >= 6, "{audit:?}");
+    assert!(!Value::Array(audit.clone()).to_string().contains("$argon2"));
+    assert_eq!(audit[0]["changed_by"], "district/zhang");
+    assert!(client
+        .batch_execute("DELETE FROM staff_audit")
+        .await
+        .is_err());
+}
+
+/// Invariant 6 in every export kind: masked, no birth date or sex stands beside the
+/// masked number; and a CSV never carries a cell a spreadsheet would run as a formula
+/// (a name typed as `=HYPERLINK(…)` arrives as text).
+#[tokio::test]
+async fn masked_exports_carry_no_birth_date_and_csv_carries_no_formula() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    seed(&pool, &server).await;
+    let mut device = Device::enrol(&pool, &server, CENTRE_A, "desk-9").await;
+    let sly = id("11010519800101001");
+    device
+        .push(vec![
+            (
+                "2026-11-03T09:00:00",
+                EventPayload::HouseholdRegistered {
+                    household_code: "H-SLY".into(),
+                    address: "@SUM(1+1)".into(),
+                    community_code: "440306005009".into(),
+                },
+            ),
+            (
+                "2026-11-03T09:00:00",
+                EventPayload::ResidentRegistered {
+                    household_code: "H-SLY".into(),
+                    id_number: sly.clone(),
+                    name: "=HYPERLINK(\"http://evil\",\"点我\")".into(),
+                    phone: None,
+                    tags: vec!["-1".into()],
+                },
+            ),
+        ])
+        .await;
+    for kind in [
+        ExportKind::Enrolments,
+        ExportKind::Attendance,
+        ExportKind::VolunteerHours,
+        ExportKind::Filings,
+        ExportKind::Ratings,
+        ExportKind::Households,
+        ExportKind::VolunteerRecords,
+    ] {
+        let rows = export::export(&pool, &request(kind)).await.unwrap();
+        for row in rows.as_array().unwrap() {
+            for key in ["birth_date", "sex", "birth", "gender", "age"] {
+                assert!(
+                    row.get(key).is_none_or(Value::is_null),
+                    "{kind:?} carries {key} beside a masked ID: {row}"
+                );
+            }
+        }
+        let csv = export::export(
+            &pool,
+            &ExportRequest {
+                format: Format::Csv,
+                ..request(kind)
+            },
+        )
+        .await
+        .unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_str().unwrap().as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                // A negative number (a loss) is a number, not a formula.
+                let formula = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                assert!(!formula, "{kind:?}: a formula cell {cell:?}");
+            }
+        }
+    }
+    let csv = export::export(
+        &pool,
+        &ExportRequest {
+            format: Format::Csv,
+            ..request(ExportKind::Households)
+        },
+    )
+    .await
+    .unwrap();
+    let text = csv.as_str().unwrap();
+    assert!(text.contains("'@SUM(1+1)"), "{text}");
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://evil\"\""), "{text}");
+    // JSON is not opened by a spreadsheet: the text stays as typed.
+    let json = export::export(&pool, &request(ExportKind::Households))
+        .await
+        .unwrap();
+    assert!(json
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["address"] == "@SUM(1+1)"));
+}
+
+// ---------------------------------------------------------------------------------
+// The command line when its output cannot be written (issue 10).
+
+fn district_cli(db: &TestDb, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_linli-district"));
+    command
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("LINLI_LOG", "warn")
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+#[track_caller]
+fn assert_failed_loudly(what: &str, output: std::process::Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{what} panicked: {stderr}");
+    assert_eq!(output.status.code(), Some(4), "{what}: {stderr}");
+    let said: Value = serde_json::from_str(stderr.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{what}: standard error is not our JSON ({e}): {stderr}"));
+    assert_eq!(said["code"], "output_failed", "{what}: {said}");
+    assert!(said["error"].as_str().is_some_and(|e| !e.is_empty()));
+}
+
+/// `linli-district admin rejected | head` used to panic on the closed pipe, and a CSV
+/// export to a full disk exited 0: whoever reads the output never got it all. Every
+/// command now exits 4 with `output_failed` on standard error, answers and refusals
+/// alike.
+#[test]
+fn a_command_whose_output_cannot_be_written_fails_loudly_and_never_panics() {
+    let db = TestDb::create();
+    db.run(|pool| async move {
+        linli_district::demo::seed(&pool).await.unwrap();
+    });
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["admin", "rejected"],
+        vec!["admin", "device", "list"],
+        vec!["admin", "export", "households", "--format", "csv"],
+        vec!["admin", "export", "households"],
+        vec!["admin", "report", "--month", "2026-11"],
+        vec!["admin", "staff", "list", "--centre", "440306-XA-HF"],
+        // A refusal is output too.
+        vec!["admin", "report", "--month", "2026-13"],
+        vec!["migrate"],
+        vec!["--help"],
+    ];
+    for args in &commands {
+        let full = district_cli(&db, args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_failed_loudly(&format!("{args:?} > /dev/full"), full);
+        let mut child = district_cli(&db, args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is written, as `| head -0` would.
+        drop(child.stdout.take());
+        assert_failed_loudly(
+            &format!("{args:?} | closed"),
+            child.wait_with_output().unwrap(),
+        );
+    }
+    // With somewhere to write, the same command succeeds.
+    let fine = district_cli(&db, &["admin", "rejected"]).output().unwrap();
+    assert!(fine.status.success(), "{fine:?}");
+    assert_eq!(String::from_utf8_lossy(&fine.stdout).trim(), "[]");
+}
+
+#[test]
+fn every_json_error_of_the_command_line_carries_its_code() {
+    let db = TestDb::create();
+    let run = |args: &[&str], url: Option<&str>| {
+        let mut command = district_cli(&db, args);
+        command.env_remove("DATABASE_URL");
+        if let Some(url) = url {
+            command.env("DATABASE_URL", url);
+        }
+        let output = command.output().unwrap();
+        let body: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {output:?}"));
+        (output.status.code(), body)
+    };
+    let cases: Vec<(Vec<&str>, Option<&str>, i32, &str)> = vec![
+        (vec!["admin", "rejected"], None, 2, "no_database"),
+        (
+            vec!["admin", "rejected"],
+            Some("host=127.0.0.1 port=1 user=postgres dbname=x connect_timeout=2"),
+            3,
+            "database_unavailable",
+        ),
+        (
+            vec!["admin", "report", "--month", "2026-13"],
+            Some(&db.url),
+            1,
+            "invalid_month",
+        ),
+        (
+            vec![
+                "admin", "staff", "add", "--centre", "NOWHERE", "--code", "S1", "--name", "王五",
+                "--role", "manager",
+            ],
+            Some(&db.url),
+            1,
+            "not_found",
+        ),
+        (
+            vec!["serve", "--listen", "not-an-address"],
+            Some(&db.url),
+            2,
+            "listen_failed",
+        ),
+    ];
+    for (args, url, status, code) in cases {
+        let (got, body) = run(&args, url);
+        assert_eq!(got, Some(status), "{args:?}: {body}");
+        assert_eq!(body["code"], code, "{args:?}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Calendar coverage where district staff look (issue 10, invariant 12).
+
+fn calendar_2026() -> String {
+    json!({
+        "holidays": {"2026-10-01": {"zh": "国庆节", "en": "National Day"}},
+        "make_up_workdays": {"2026-10-10": {"zh": "国庆调休", "en": "National Day make-up day"}},
+        "school_terms": [],
+        "published_years": [2026]
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn district_staff_are_warned_sixty_days_before_the_calendar_runs_out() {
+    let db = TestDb::create();
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    let client = pool.get().await.unwrap();
+    // Nothing published yet: every answer a device gives about school days is a guess.
+    let none = linli_district::calendar::status(&client, date("2026-06-01"))
+        .await
+        .unwrap();
+    assert_eq!(none["coverage"]["state"], "provisional", "{none}");
+    assert!(none["calendar_warning"]["en"].is_string(), "{none}");
+
+    // Published in the summer: all quiet.
+    let published = admin::publish_calendar_at(&pool, &calendar_2026(), date("2026-06-01"))
+        .await
+        .unwrap();
+    assert_eq!(published["calendar_warning"], Value::Null, "{published}");
+    assert_eq!(published["coverage"]["through"], "2026-12-31");
+    for (today, state) in [
+        ("2026-10-31", "published"),
+        ("2026-11-01", "ending_soon"),
+        ("2026-12-31", "ending_soon"),
+        ("2027-01-01", "provisional"),
+    ] {
+        let status = linli_district::calendar::status(&client, date(today))
+            .await
+            .unwrap();
+        assert_eq!(status["coverage"]["state"], state, "{today}: {status}");
+        assert_eq!(
+            status["calendar_warning"].is_null(),
+            state == "published",
+            "{today}: {status}"
+        );
+    }
+    let soon = linli_district::calendar::status(&client, date("2026-11-15"))
+        .await
+        .unwrap();
+    assert!(
+        soon["calendar_warning"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("2027年的放假和调休上班日尚未发布"),
+        "{soon}"
+    );
+    // Publishing the same year again in November still warns, in the command's answer.
+    let again = admin::publish_calendar_at(&pool, &calendar_2026(), date("2026-11-15"))
+        .await
+        .unwrap();
+    assert_eq!(again["calendar_warning"], soon["calendar_warning"]);
+
+    // The monthly report carries it, and /healthz on a server whose clock reads that day.
+    let report = report::report_at(&pool, "2026-11", None, Format::Json, date("2026-11-15"))
+        .await
+        .unwrap();
+    assert_eq!(report["calendar_warning"], soon["calendar_warning"]);
+    let quiet = report::report_at(&pool, "2026-10", None, Format::Json, date("2026-10-15"))
+        .await
+        .unwrap();
+    assert_eq!(quiet["calendar_warning"], Value::Null);
+    for (now, warned) in [
+        ("2026-11-15T09:00:00", true),
+        ("2026-10-15T09:00:00", false),
+    ] {
+        let server = TestServer::start_at(&db.url, at(now));
+        let health: Value = reqwest::get(format!("{}/healthz", server.url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(health["ok"], true);
+        assert_eq!(
+            !health["calendar_warning"].is_null(),
+            warned,
+            "{now}: {health}"
+        );
+    }
+
+    // And on the command line, the clock pinned as a training district would.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_linli-district"))
+        .args(["admin", "calendar", "status"])
+        .env("DATABASE_URL", &db.url)
+        .env("LINLI_DISTRICT_NOW", "2026-12-01T09:00:00")
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["coverage"]["state"], "ending_soon", "{status}");
+    assert_eq!(status["today"], "2026-12-01");
+    let csv = std::process::Command::new(env!("CARGO_BIN_EXE_linli-district"))
+        .args(["admin", "report", "--month", "2026-11", "--format", "csv"])
+        .env("DATABASE_URL", &db.url)
+        .env("LINLI_DISTRICT_NOW", "2026-12-01T09:00:00")
+        .output()
+        .unwrap();
+    assert!(csv.status.success(), "{csv:?}");
+    assert!(String::from_utf8_lossy(&csv.stdout).starts_with("centre_code,"));
+    assert!(
+        String::from_utf8_lossy(&csv.stderr).contains("calendar_warning"),
+        "a CSV report's reader hears of it on standard error: {csv:?}"
+    );
 }

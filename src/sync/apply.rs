@@ -75,6 +75,10 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
             offer_deadline,
             ..
         } => offer(tx, enrolment_id, programme_code, *offer_deadline)?,
+        // KIOSK-SIDE: store the account in `staff` (name, roles, pin_hash,
+        // must_change_pin, disabled) when its changed_at is newer than the one held,
+        // and make a must_change_pin member choose a new PIN at their next sign-in.
+        ChangeBody::StaffAccount(_) => {}
     }
     Ok(())
 }

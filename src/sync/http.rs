@@ -6,6 +6,7 @@ use std::time::Duration;
 use linli_core::outbox::PROTOCOL_VERSION;
 use linli_core::sync::{
     EnrolRequest, EnrolResponse, ErrorBody, PullResponse, PushRequest, PushResponse, PushedEvent,
+    RegistryLookupRequest, RegistryLookupResponse,
 };
 
 /// Giving up on a connection or an answer: the round fails and is retried later with
@@ -106,7 +107,8 @@ impl District {
             self.client
                 .post(format!("{}/v1/enrol", self.base))
                 .json(&EnrolRequest {
-                    code: code.to_string(),
+                    // As typed, less the spaces a copy and paste brings around it.
+                    code: code.trim().to_string(),
                     centre_code,
                 }),
         )
@@ -122,6 +124,28 @@ impl District {
             self.client
                 .post(format!("{}/v1/events", self.base))
                 .json(&request),
+        )
+    }
+
+    /// Looks up, by full ID number, the household of a resident registered at another
+    /// centre, for the staff member `staff_code` serving them here (`purpose` in a few
+    /// words). The district records every lookup and limits how many a device makes;
+    /// an unknown ID number is `Refused` with status 404 (`unknown_resident`), too
+    /// many lookups with 429 (`too_many_lookups`).
+    pub fn lookup_resident(
+        &self,
+        id_number: &str,
+        staff_code: &str,
+        purpose: &str,
+    ) -> Result<RegistryLookupResponse, HttpError> {
+        self.send(
+            self.client
+                .post(format!("{}/v1/registry/lookup", self.base))
+                .json(&RegistryLookupRequest {
+                    id_number: id_number.to_string(),
+                    staff_code: staff_code.to_string(),
+                    purpose: purpose.to_string(),
+                }),
         )
     }
 
