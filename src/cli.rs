@@ -132,6 +132,25 @@ pub enum Command {
         #[command(subcommand)]
         action: ResidentAction,
     },
+    /// The centre's staff accounts: a manager adds, disables and resets them; each
+    /// member chooses their own PIN (synced with the district and the centre's devices).
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// Look up, at the district, a resident registered at another centre, by their full
+    /// ID number, so they can use this centre's services without being entered twice
+    /// (staff only; audited here and at the district).
+    Lookup {
+        /// The full ID number, as on the resident's card.
+        #[arg(long)]
+        resident: String,
+        /// Why, in a few words (e.g. "报名日间照料"); kept with the lookup.
+        #[arg(long)]
+        purpose: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
     /// Export records; ID numbers and phones are masked unless --unmasked with a staff credential.
     Export {
         #[arg(value_enum)]
@@ -216,6 +235,86 @@ pub enum ResidentAction {
         resident: String,
         #[arg(long)]
         card: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+/// Roles as the district's commands spell them (`front_desk`); `front-desk` works too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RoleArg {
+    #[value(alias = "front-desk")]
+    FrontDesk,
+    #[value(alias = "social-worker")]
+    SocialWorker,
+    Manager,
+    Technician,
+}
+
+impl From<RoleArg> for linli_core::staff::Role {
+    fn from(role: RoleArg) -> Self {
+        use linli_core::staff::Role;
+        match role {
+            RoleArg::FrontDesk => Role::FrontDesk,
+            RoleArg::SocialWorker => Role::SocialWorker,
+            RoleArg::Manager => Role::Manager,
+            RoleArg::Technician => Role::Technician,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffAction {
+    /// The centre's staff, without PINs (managers).
+    List {
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Add a member with a one-time PIN, printed once (managers).
+    Add {
+        /// S and three digits, e.g. S005 (what the kiosk's keypad can type).
+        #[arg(long = "code")]
+        member: String,
+        #[arg(long)]
+        name: String,
+        /// front_desk, social_worker, manager or technician; repeat for several.
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<RoleArg>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Disable a member: they sign in nowhere any more (managers).
+    Disable {
+        #[arg(long = "code")]
+        member: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Enable a disabled member again (managers).
+    Enable {
+        #[arg(long = "code")]
+        member: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Give a member a new one-time PIN, printed once (managers).
+    ResetPin {
+        #[arg(long = "code")]
+        member: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Choose your own PIN: --staff and the PIN you have now (LINLI_STAFF_PIN), the new
+    /// one in LINLI_NEW_PIN (or --new-pin).
+    ChangePin {
+        #[arg(
+            long = "new-pin",
+            env = "LINLI_NEW_PIN",
+            value_name = "PIN",
+            hide_env_values = true
+        )]
+        new_pin: String,
         #[command(flatten)]
         staff: StaffCredential,
     },
@@ -476,6 +575,49 @@ fn volunteer(
     }
 }
 
+fn staff_accounts(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: StaffAction,
+) -> Result<Value, AppError> {
+    use usecase::staff_accounts as accounts;
+    match action {
+        StaffAction::List { staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            accounts::list(store, &actor)
+        }
+        StaffAction::Add {
+            member,
+            name,
+            roles,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            let roles: Vec<linli_core::staff::Role> = roles.into_iter().map(Into::into).collect();
+            accounts::add(store, &actor, now, &member, &name, &roles)
+        }
+        StaffAction::Disable { member, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            accounts::set_disabled(store, &actor, now, &member, true)
+        }
+        StaffAction::Enable { member, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            accounts::set_disabled(store, &actor, now, &member, false)
+        }
+        StaffAction::ResetPin { member, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            accounts::reset_pin(store, &actor, now, &member)
+        }
+        StaffAction::ChangePin { new_pin, staff } => {
+            let (Some(code), Some(pin)) = (&staff.code, &staff.pin) else {
+                return Err(usecase::staff::pin_missing());
+            };
+            let member = accounts::change_own_pin(store, now, code, pin, &new_pin)?;
+            Ok(json!({"code": member.code, "pin_changed": true}))
+        }
+    }
+}
+
 fn resident(
     store: &mut Store,
     now: chrono::NaiveDateTime,
@@ -556,6 +698,15 @@ fn dispatch(
             )
         }
         Command::Resident { action } => resident(store, now, action),
+        Command::Staff { action } => staff_accounts(store, now, action),
+        Command::Lookup {
+            resident,
+            purpose,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            crate::sync::lookup::resident(store, data_dir, &actor, now, &resident, &purpose)
+        }
         Command::Export {
             what,
             format,
@@ -636,5 +787,15 @@ fn sync_forever(data_dir: &std::path::Path) -> (Value, ExitCode) {
     });
     loop {
         std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

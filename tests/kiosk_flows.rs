@@ -831,3 +831,77 @@ fn the_rating_list_is_forgotten_with_the_session() {
     adapter.invoke_submit();
     assert_eq!(k.query("SELECT count(*) || '' FROM ratings"), ratings);
 }
+
+#[test]
+fn a_member_with_a_one_time_pin_chooses_their_own_at_the_keypad_before_anything_else() {
+    let k = kiosk();
+    let added = {
+        let mut store = k.store.lock().unwrap();
+        linli::usecase::staff_accounts::add(
+            &mut store,
+            &demo::demo_actor("S003"),
+            linli::clock::now(),
+            "S007",
+            "孙前台",
+            &[linli_core::staff::Role::FrontDesk],
+        )
+        .unwrap()
+    };
+    let one_time = added["pin"].as_str().unwrap().to_string();
+    let step = || k.window.global::<StaffAdapter>().get_new_pin_step();
+    k.staff_sign_in("007", &one_time);
+    assert_eq!(k.screen(), Screen::StaffSignIn, "not in yet");
+    assert_eq!(step(), 1, "asked for a PIN of their own");
+    // Two different PINs: asked again from the start.
+    let own = if one_time == "481937" {
+        "592048"
+    } else {
+        "481937"
+    };
+    k.type_digits(own);
+    k.press("确定");
+    assert_eq!(step(), 2);
+    k.type_digits("135792");
+    k.press("确定");
+    assert_eq!(step(), 1);
+    assert!(k
+        .window
+        .global::<StaffAdapter>()
+        .get_message()
+        .contains("不一致"));
+    // A PIN the policy refuses is refused in words, and the step starts again.
+    k.type_digits("123456");
+    k.press("确定");
+    k.type_digits("123456");
+    k.press("确定");
+    assert_eq!(k.screen(), Screen::StaffSignIn);
+    assert!(k
+        .window
+        .global::<StaffAdapter>()
+        .get_message()
+        .contains("连续"));
+    k.type_digits(own);
+    k.press("确定");
+    k.type_digits(own);
+    k.press("确定");
+    assert_eq!(
+        k.screen(),
+        Screen::StaffHome,
+        "signed in with their own PIN"
+    );
+    assert_eq!(k.window.global::<StaffAdapter>().get_staff_name(), "孙前台");
+    k.press("退出工作人员模式");
+    // The one-time PIN is spent; their own opens the staff home.
+    k.staff_sign_in("007", &one_time);
+    assert_eq!(k.screen(), Screen::StaffSignIn);
+    assert_eq!(step(), 0);
+    k.press("返回首页");
+    k.staff_sign_in("007", own);
+    assert_eq!(k.screen(), Screen::StaffHome);
+    let changed = k.query("SELECT count(*) || '' FROM outbox WHERE kind = 'staff_changed'");
+    assert_eq!(
+        changed,
+        ["2"],
+        "the account and the new PIN both go to the district"
+    );
+}

@@ -55,6 +55,34 @@ impl District {
         added["code"].as_str().unwrap().to_string()
     }
 
+    /// `linli-district admin staff add`: the one-time PIN it prints.
+    fn staff_add(&self, centre: &str, code: &str, name: &str, role: &str) -> String {
+        let (centre, code, name, role) = (
+            centre.to_string(),
+            code.to_string(),
+            name.to_string(),
+            role.to_string(),
+        );
+        let added = self.db.run(move |pool| async move {
+            linli_district::staff::add(&pool, &centre, &code, &name, &[role], None)
+                .await
+                .unwrap()
+        });
+        added["pin"].as_str().unwrap().to_string()
+    }
+
+    fn text(&self, sql: &str) -> String {
+        let sql = sql.to_string();
+        self.db.run(move |pool| async move {
+            let client = pool.get().await.unwrap();
+            client
+                .query_one(&sql, &[])
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        })
+    }
+
     fn number(&self, sql: &str) -> i64 {
         let sql = sql.to_string();
         self.db.run(move |pool| async move {
@@ -641,6 +669,284 @@ fn an_event_the_district_cannot_apply_is_parked_and_later_events_still_arrive() 
     );
     assert_eq!(
         district.number("SELECT count(*) FROM residents WHERE id_number = '11010519491231002X'"),
+        0
+    );
+}
+
+/// `linli` on a real centre's device, at the real time (a real centre ignores pinned
+/// clocks), as `staff` with `pin` when given.
+fn at_real_centre(data: &Path, staff: Option<(&str, &str)>, args: &[&str]) -> (bool, Value) {
+    let mut command = common::command(data, args);
+    command.env_remove("LINLI_TEST_NOW");
+    if let Some((code, pin)) = staff {
+        command.args(["--staff", code]).env("LINLI_STAFF_PIN", pin);
+    }
+    let out = command.output().unwrap();
+    (out.status.success(), json(&out))
+}
+
+/// A fresh device of `centre`, enrolled and synced once.
+fn real_device(district: &District, centre: &str, name: &str) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let code = district.device_code(centre, name);
+    let (enrolled, answer) = at_real_centre(
+        data.path(),
+        None,
+        &["enrol", "--district", &district.url(), "--code", &code],
+    );
+    assert!(enrolled, "{answer}");
+    let (synced, report) = at_real_centre(data.path(), None, &["sync", "--once"]);
+    assert!(synced, "{report}");
+    data
+}
+
+/// The member chooses their own PIN in place of the one-time one; returns it.
+fn choose_own_pin(data: &Path, code: &str, one_time: &str, own: &str) {
+    let out = common::command(data, &["staff", "change-pin", "--staff", code])
+        .env_remove("LINLI_TEST_NOW")
+        .env("LINLI_STAFF_PIN", one_time)
+        .env("LINLI_NEW_PIN", own)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_real_centre_from_enrolment_to_its_first_sign_up() {
+    let district = District::start();
+    let centre = "440306-XA-XY";
+    district.centre(centre, "宝安区新安街道兴业社区服务中心");
+    // District staff give the centre its manager, with a one-time PIN.
+    let one_time = district.staff_add(centre, "S001", "周经理", "manager");
+    let desk = real_device(&district, centre, "desk-1");
+    assert_eq!(
+        local(
+            desk.path(),
+            "SELECT count(*) FROM staff WHERE code = 'S001' AND must_change_pin = 1"
+        ),
+        1,
+        "the account came down with the device's first sync"
+    );
+    // The one-time PIN opens nothing but the change to the manager's own PIN.
+    let (done, refused) = at_real_centre(
+        desk.path(),
+        Some(("S001", &one_time)),
+        &["export", "households", "--unmasked"],
+    );
+    assert!(!done);
+    assert_eq!(refused["code"], "pin_change_required", "{refused}");
+    let own = if one_time == "481937" {
+        "592048"
+    } else {
+        "481937"
+    };
+    choose_own_pin(desk.path(), "S001", &one_time, own);
+    let (synced, report) = at_real_centre(desk.path(), None, &["sync", "--once"]);
+    assert!(synced, "{report}");
+    assert_eq!(
+        district.number("SELECT count(*) FROM staff_accounts WHERE code = 'S001' AND NOT must_change_pin"),
+        1,
+        "the district has the manager's own PIN now: {}",
+        district.text("SELECT coalesce((SELECT string_agg(code || ':' || reason::text, ';') FROM rejected_events), '')")
+    );
+    // A second device of the centre signs the manager in with it, never the old one.
+    let kiosk = real_device(&district, centre, "kiosk-2");
+    let (ok_there, list) = at_real_centre(kiosk.path(), Some(("S001", own)), &["staff", "list"]);
+    assert!(ok_there, "{list}");
+    let (old_works, _) =
+        at_real_centre(kiosk.path(), Some(("S001", &one_time)), &["staff", "list"]);
+    assert!(!old_works, "the one-time PIN is spent everywhere");
+
+    // The manager registers the centre's first households and a clerk, at the desk.
+    let file = desk.path().join("households.csv");
+    let mother = linli_core::demo::make_id_number(
+        "440306",
+        chrono::NaiveDate::from_ymd_opt(1988, 3, 15).unwrap(),
+        false,
+        &mut linli_core::demo::DemoRandom::new(7),
+    );
+    let today = linli::clock::real_now().date();
+    let child_birth =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) - 8, 6, 1).unwrap();
+    let child = linli_core::demo::make_id_number(
+        "440306",
+        child_birth,
+        true,
+        &mut linli_core::demo::DemoRandom::new(8),
+    );
+    std::fs::write(
+        &file,
+        format!(
+            "household_code,address,name,id_number,phone,tags\nXY-001,兴业路1号101,刘芳,{},13900139001,\nXY-001,兴业路1号101,刘小宇,{},,\n",
+            mother.as_str(),
+            child.as_str()
+        ),
+    )
+    .unwrap();
+    let (imported, answer) = at_real_centre(
+        desk.path(),
+        Some(("S001", own)),
+        &["import", "households", file.to_str().unwrap()],
+    );
+    assert!(imported, "{answer}");
+    let (added, clerk) = at_real_centre(
+        desk.path(),
+        Some(("S001", own)),
+        &[
+            "staff",
+            "add",
+            "--code",
+            "S002",
+            "--name",
+            "王前台",
+            "--role",
+            "front_desk",
+        ],
+    );
+    assert!(added, "{clerk}");
+    let clerk_pin = clerk["pin"].as_str().unwrap().to_string();
+    // The district publishes the centre's after-school club.
+    let mut programme = linli_core::demo::programmes(today)
+        .into_iter()
+        .find(|p| p.code == "after-school")
+        .unwrap();
+    programme.rules.min_age = Some(6);
+    let text = serde_json::to_string(&programme).unwrap();
+    let centre_code = centre.to_string();
+    district.db.run(move |pool| async move {
+        admin::publish_programme(&pool, &centre_code, &text)
+            .await
+            .unwrap();
+    });
+    assert!(at_real_centre(desk.path(), None, &["sync", "--once"]).0);
+    assert_eq!(
+        district.number("SELECT count(*) FROM staff_accounts WHERE code = 'S002'"),
+        1,
+        "the clerk the manager added reached the district"
+    );
+    // The clerk chooses a PIN at the other device and signs the child up there.
+    assert!(at_real_centre(kiosk.path(), None, &["sync", "--once"]).0);
+    let clerk_own = if clerk_pin == "372615" {
+        "473926"
+    } else {
+        "372615"
+    };
+    choose_own_pin(kiosk.path(), "S002", &clerk_pin, clerk_own);
+    let (signed, placed) = at_real_centre(
+        kiosk.path(),
+        Some(("S002", clerk_own)),
+        &[
+            "signup",
+            "--resident",
+            child.as_str(),
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert!(signed, "{placed}");
+    assert!(
+        placed["status"] == "confirmed" || placed["status"] == "waitlisted",
+        "{placed}"
+    );
+    assert!(at_real_centre(kiosk.path(), None, &["sync", "--once"]).0);
+    assert_eq!(
+        district.number(&format!(
+            "SELECT count(*) FROM enrolments WHERE resident_id_number = '{}'",
+            child.as_str()
+        )),
+        1
+    );
+}
+
+#[test]
+fn another_centres_resident_is_looked_up_by_staff_used_here_and_never_changed_here() {
+    let district = District::start();
+    let other = "440306-XA-XY";
+    district.centre(other, "宝安区新安街道兴业社区服务中心");
+    // The demo centre's households are at the district.
+    let home = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    assert!(sync_once(home.path()).0);
+    let (id_number, household): (String, String) =
+        rusqlite::Connection::open(home.path().join("linli.sqlite"))
+            .unwrap()
+            .query_row(
+                "SELECT id_number, household_code FROM residents ORDER BY id_number LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+    let one_time = district.staff_add(other, "S001", "赵社工", "manager");
+    let desk = real_device(&district, other, "desk-1");
+    assert_eq!(
+        local(desk.path(), "SELECT count(*) FROM residents"),
+        0,
+        "nobody else's residents"
+    );
+    let own = if one_time == "481937" {
+        "592048"
+    } else {
+        "481937"
+    };
+    choose_own_pin(desk.path(), "S001", &one_time, own);
+    let events_before = local(desk.path(), "SELECT count(*) FROM outbox");
+    let (found, answer) = at_real_centre(
+        desk.path(),
+        Some(("S001", own)),
+        &[
+            "lookup",
+            "--resident",
+            &id_number,
+            "--purpose",
+            "报名长者书法班",
+        ],
+    );
+    assert!(found, "{answer}");
+    assert_eq!(answer["registered_at"], CENTRE);
+    assert!(!answer.to_string().contains(&id_number), "masked: {answer}");
+    let key = format!("{CENTRE}:{household}");
+    assert_eq!(answer["household"], key.as_str());
+    assert_eq!(
+        local(
+            desk.path(),
+            &format!("SELECT count(*) FROM households WHERE code = '{key}' AND owner_centre = '{CENTRE}'")
+        ),
+        1,
+        "kept under its owner"
+    );
+    assert_eq!(
+        local(desk.path(), "SELECT count(*) FROM audit_log WHERE action = 'registry_lookup' AND actor = 'staff:S001'"),
+        1
+    );
+    assert_eq!(
+        district.number("SELECT count(*) FROM registry_lookups WHERE staff_code = 'S001'"),
+        1
+    );
+    // Nothing about that household goes back up from here: it is the other centre's.
+    assert_eq!(
+        local(desk.path(), "SELECT count(*) FROM outbox") - events_before,
+        0,
+        "a lookup sends nothing up"
+    );
+    // An import here that names them is refused, naming the centre that owns them.
+    let file = desk.path().join("h.csv");
+    std::fs::write(
+        &file,
+        format!("household_code,address,name,id_number,phone,tags\nXY-009,兴业路9号,某某,{id_number},,\n"),
+    )
+    .unwrap();
+    let (imported, refused) = at_real_centre(
+        desk.path(),
+        Some(("S001", own)),
+        &["import", "households", file.to_str().unwrap()],
+    );
+    assert!(!imported);
+    assert!(refused["reasons"].to_string().contains(CENTRE), "{refused}");
+    assert_eq!(
+        local(desk.path(), "SELECT count(*) FROM outbox WHERE kind IN ('household_registered', 'resident_registered')"),
         0
     );
 }

@@ -253,13 +253,6 @@ pub const MAX_FREE_TEXT_CHARS: usize = 2_000;
 pub const MAX_TAG_CHARS: usize = 40;
 pub const MAX_TAGS: usize = 32;
 
-/// Characters that are not control characters by Unicode's category Cc but still
-/// change how text is shown without being seen: zero-width characters and the
-/// bidirectional overrides, which can make a name read differently on screen and paper.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-}
-
 /// One text field's check: present when required, within its length, and without
 /// control or invisible characters. `field` is the wire name ("payload.name").
 pub fn check_text(
@@ -291,7 +284,7 @@ pub fn check_text(
     }
     for (position, c) in value.chars().enumerate() {
         let allowed_break = free && matches!(c, '\n' | '\r' | '\t');
-        if (c.is_control() && !allowed_break) || is_invisible(c) {
+        if (c.is_control() && !allowed_break) || crate::text::is_invisible(c) {
             let code = format!("U+{:04X}", u32::from(c));
             let position = position + 1;
             return Err(FieldError::new(

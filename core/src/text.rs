@@ -13,14 +13,25 @@ pub const LABEL_CHARS: usize = 100;
 /// A note or reason written at the desk.
 pub const NOTE_CHARS: usize = 1_000;
 
-/// Characters nobody types in a record: control characters (tab, line breaks,
-/// escapes) and invisible format characters (zero-width and bidirectional marks).
+/// Characters that are not control characters by Unicode's category Cc but still
+/// change how text is shown without being seen: zero-width characters and the
+/// bidirectional overrides, which can make a name read differently on screen and paper.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Characters nobody types in a one-line record: control characters (tab, line
+/// breaks, escapes) and the invisible ones. The district's event checks
+/// (`outbox::check_text`) use the same set.
 pub fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}'
-        )
+    c.is_control() || is_invisible(c)
 }
 
 /// `text` trimmed, if it has at most `max` characters and nothing unprintable;

@@ -17,6 +17,7 @@ use super::{AppWindow, Screen, Session, StaffAdapter};
 use crate::clock;
 use crate::store::AppError;
 use crate::usecase::staff::authenticate_at_keypad;
+use crate::usecase::staff_accounts::change_own_pin;
 
 /// Staff numbers are "S" and three digits.
 const CODE_DIGITS: usize = 3;
@@ -26,8 +27,18 @@ pub struct StaffState {
     entry: Entry,
     busy: bool,
     signed_in: Option<StaffMember>,
+    /// A member who signed in with a one-time PIN, choosing their own.
+    choosing: Option<Choosing>,
     /// Moves on when staff sign out, so a late answer to an earlier sign-in is dropped.
     epoch: u64,
+}
+
+/// The new-PIN stage: typed twice, then changed with the one-time PIN as the old one.
+/// Held in Rust only, and forgotten with the session.
+struct Choosing {
+    code: String,
+    one_time_pin: String,
+    first: Option<String>,
 }
 
 pub type SharedStaff = Arc<Mutex<StaffState>>;
@@ -39,6 +50,11 @@ fn show(window: &AppWindow, state: &StaffState) {
     adapter.set_entering_pin(state.entry.entering_pin);
     adapter.set_can_confirm(state.entry.can_confirm(CODE_DIGITS));
     adapter.set_busy(state.busy);
+    adapter.set_new_pin_step(match &state.choosing {
+        None => 0,
+        Some(Choosing { first: None, .. }) => 1,
+        Some(Choosing { first: Some(_), .. }) => 2,
+    });
 }
 
 impl KeypadScreen for StaffState {
@@ -55,6 +71,62 @@ impl KeypadScreen for StaffState {
     fn clear_message(window: &AppWindow) {
         window.global::<StaffAdapter>().set_message("".into());
     }
+
+    fn after_delete(&mut self) {
+        // Back past the new PIN: the member gives up choosing now and signs in again.
+        if self.choosing.is_some() && !self.entry.entering_pin {
+            self.choosing = None;
+            self.entry = Entry::default();
+        }
+    }
+}
+
+/// What the staff home shows, read after a sign-in.
+type Home = (StaffMember, i32, i32, SyncSummary);
+
+fn load_home(store: &mut crate::store::Store, member: StaffMember) -> Result<Home, AppError> {
+    let count = |sql: &str| -> Result<i32, rusqlite::Error> {
+        store.conn().query_row(sql, [], |r| r.get(0))
+    };
+    let calls = count("SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL")?;
+    let slips =
+        count("SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'sending', 'in_doubt')")?;
+    let sync = SyncSummary::read(store)?;
+    Ok((member, calls, slips, sync))
+}
+
+fn show_home(window: &AppWindow, state: &mut StaffState, home: Home) {
+    let (member, calls, slips, sync) = home;
+    let adapter = window.global::<StaffAdapter>();
+    adapter.set_staff_name(member.name.as_str().into());
+    adapter.set_open_calls(calls);
+    adapter.set_waiting_slips(slips);
+    adapter.set_sync_enrolled(sync.enrolled);
+    adapter.set_sync_pending(sync.pending);
+    adapter.set_sync_parked(sync.parked);
+    adapter.set_sync_last(sync.last_success.into());
+    adapter.set_calendar_warning(
+        sync.calendar_warning
+            .as_ref()
+            .map(|w| pick(window, w))
+            .unwrap_or_default(),
+    );
+    state.signed_in = Some(member);
+    state.choosing = None;
+    window.global::<Session>().set_screen(Screen::StaffHome);
+}
+
+/// What a confirm asks the store thread to do.
+type Job = Box<dyn FnOnce(&mut crate::store::Store) -> Result<Answer, AppError> + Send>;
+
+/// The outcome of a sign-in or a PIN change, on the UI thread.
+enum Answer {
+    Home(Home),
+    /// Signed in with a one-time PIN: choose a new one.
+    ChooseOwn {
+        code: String,
+        one_time_pin: String,
+    },
 }
 
 pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
@@ -73,59 +145,86 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
             show(&window, &s);
             return;
         };
+        let now = clock::now();
+        let job: Job = match s.choosing.as_mut() {
+            None => {
+                let code = format!("S{account}");
+                Box::new(move |store| {
+                    let (member, one_time) = authenticate_at_keypad(store, &code, &pin, now)?;
+                    if one_time {
+                        return Ok(Answer::ChooseOwn {
+                            code,
+                            one_time_pin: pin,
+                        });
+                    }
+                    load_home(store, member).map(Answer::Home)
+                })
+            }
+            Some(choosing) => match choosing.first.take() {
+                None => {
+                    // The first time: asked again before anything changes.
+                    choosing.first = Some(pin);
+                    s.entry.entering_pin = true;
+                    show(&window, &s);
+                    return;
+                }
+                Some(first) if first != pin => {
+                    window.global::<StaffAdapter>().set_message(pick(
+                        &window,
+                        &Text::new(
+                            "两次输入的新密码不一致，请重新设置",
+                            "The two new PINs differ: choose the new PIN again",
+                        ),
+                    ));
+                    s.entry.entering_pin = true;
+                    show(&window, &s);
+                    return;
+                }
+                Some(_) => {
+                    let code = choosing.code.clone();
+                    let old = choosing.one_time_pin.clone();
+                    Box::new(move |store| {
+                        let member = change_own_pin(store, now, &code, &old, &pin)?;
+                        load_home(store, member).map(Answer::Home)
+                    })
+                }
+            },
+        };
         s.busy = true;
         show(&window, &s);
         let ticket = s.epoch;
         drop(s);
-        let now = clock::now();
         let (weak, st) = (weak.clone(), st.clone());
-        backend.run(
-            move |store| {
-                let member = authenticate_at_keypad(store, &format!("S{account}"), &pin, now)?;
-                let count = |sql: &str| -> Result<i32, rusqlite::Error> {
-                    store.conn().query_row(sql, [], |r| r.get(0))
-                };
-                let calls = count("SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL")?;
-                let slips = count(
-                    "SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'sending', 'in_doubt')",
-                )?;
-                let sync = SyncSummary::read(store)?;
-                Ok::<_, AppError>((member, calls, slips, sync))
-            },
-            move |result| {
-                let Some(window) = weak.upgrade() else { return };
-                let mut s = st.lock().expect("staff lock");
-                if s.epoch != ticket {
-                    return;
+        backend.run(job, move |result| {
+            let Some(window) = weak.upgrade() else { return };
+            let mut s = st.lock().expect("staff lock");
+            if s.epoch != ticket {
+                return;
+            }
+            s.busy = false;
+            match result {
+                Ok(Answer::Home(home)) => show_home(&window, &mut s, home),
+                Ok(Answer::ChooseOwn { code, one_time_pin }) => {
+                    s.choosing = Some(Choosing {
+                        code,
+                        one_time_pin,
+                        first: None,
+                    });
+                    s.entry.entering_pin = true;
+                    window.global::<StaffAdapter>().set_message("".into());
                 }
-                s.busy = false;
-                match result {
-                    Ok((member, calls, slips, sync)) => {
-                        let adapter = window.global::<StaffAdapter>();
-                        adapter.set_staff_name(member.name.as_str().into());
-                        adapter.set_open_calls(calls);
-                        adapter.set_waiting_slips(slips);
-                        adapter.set_sync_enrolled(sync.enrolled);
-                        adapter.set_sync_pending(sync.pending);
-                        adapter.set_sync_parked(sync.parked);
-                        adapter.set_sync_last(sync.last_success.into());
-                        adapter.set_calendar_warning(
-                            sync.calendar_warning
-                                .as_ref()
-                                .map(|w| pick(&window, w))
-                                .unwrap_or_default(),
-                        );
-                        s.signed_in = Some(member);
-                        window.global::<Session>().set_screen(Screen::StaffHome);
-                    }
-                    Err(error) => {
-                        let message = refusal_text(&window, &error);
-                        window.global::<StaffAdapter>().set_message(message);
+                Err(error) => {
+                    let message = refusal_text(&window, &error);
+                    window.global::<StaffAdapter>().set_message(message);
+                    if let Some(choosing) = s.choosing.as_mut() {
+                        // A PIN the policy refuses (123456): choose again from the start.
+                        choosing.first = None;
+                        s.entry.entering_pin = true;
                     }
                 }
-                show(&window, &s);
-            },
-        );
+            }
+            show(&window, &s);
+        });
     });
     state
 }
@@ -168,6 +267,7 @@ pub fn clear(window: &AppWindow, state: &SharedStaff) {
     let mut s = state.lock().expect("staff lock");
     s.entry = Entry::default();
     s.signed_in = None;
+    s.choosing = None;
     s.busy = false;
     s.epoch += 1;
     show(window, &s);

@@ -6,15 +6,13 @@
 //! would echo forever); only what this device decides in response does: an offer it
 //! passes on, or seats it gives back.
 
-use chrono::NaiveDate;
-use linli_core::identity::IdNumber;
 use linli_core::outbox::EventPayload;
-use linli_core::sync::{ChangeBody, PullResponse, RegistryHousehold, SeatGrant};
+use linli_core::sync::{ChangeBody, PullResponse, SeatGrant};
 use serde_json::json;
 
 use crate::clock;
 use crate::store::{set_setting, Actor, AppError, Store, Tx};
-use crate::usecase::{demo, enrolment, households, load};
+use crate::usecase::{demo, enrolment, households, load, staff_accounts};
 
 /// Applies a page; returns how many changes it held.
 pub fn page(store: &mut Store, page: PullResponse) -> Result<usize, AppError> {
@@ -68,17 +66,14 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
                 categories,
             )?;
         }
-        ChangeBody::HouseholdKnown(household) => registry(tx, household)?,
+        ChangeBody::HouseholdKnown(household) => households::store_known(tx, household)?,
         ChangeBody::OfferMade {
             enrolment_id,
             programme_code,
             offer_deadline,
             ..
         } => offer(tx, enrolment_id, programme_code, *offer_deadline)?,
-        // KIOSK-SIDE: store the account in `staff` (name, roles, pin_hash,
-        // must_change_pin, disabled) when its changed_at is newer than the one held,
-        // and make a must_change_pin member choose a new PIN at their next sign-in.
-        ChangeBody::StaffAccount(_) => {}
+        ChangeBody::StaffAccount(account) => staff_accounts::receive(tx, account)?,
     }
     Ok(())
 }
@@ -94,47 +89,6 @@ fn published<T: serde::Serialize>(
         "INSERT INTO published (kind, id, version, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         (kind, id, version, serde_json::to_string(doc).expect("documents serialise")),
     )?;
-    Ok(())
-}
-
-/// A household as the district's registry knows it (一次采集、多次使用): registered at
-/// another centre, a family is known here without collecting it again.
-fn registry(tx: &mut Tx<'_>, household: &RegistryHousehold) -> Result<(), AppError> {
-    let at = clock::to_db(tx.now);
-    tx.prepare_cached(
-        "INSERT INTO households (code, address, community_code, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(code) DO UPDATE SET address = excluded.address, community_code = excluded.community_code",
-    )?
-    .execute((
-        &household.household_code,
-        &household.address,
-        &household.community_code,
-        &at,
-    ))?;
-    for member in &household.members {
-        // The district checked the number when it accepted it; one that no longer
-        // reads is skipped rather than stopping every later change.
-        let Ok(id) = IdNumber::parse(&member.id_number, NaiveDate::MAX) else {
-            continue;
-        };
-        tx.prepare_cached(
-            "INSERT INTO residents (id_number, household_code, name, phone, birth_date, sex, tags, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-             ON CONFLICT(id_number) DO UPDATE SET household_code = excluded.household_code,
-                 name = excluded.name, phone = excluded.phone, tags = excluded.tags,
-                 updated_at = excluded.updated_at",
-        )?
-        .execute((
-            id.as_str(),
-            &household.household_code,
-            &member.name,
-            &member.phone,
-            id.birth_date().to_string(),
-            households::sex_to_db(id.sex()),
-            member.tags.join(";"),
-            &at,
-        ))?;
-    }
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod address;
 pub mod apply;
 pub mod credential;
 pub mod http;
+pub mod lookup;
 pub mod outbox;
 pub mod thread;
 
@@ -49,7 +50,7 @@ impl RoundReport {
     }
 }
 
-fn not_enrolled() -> AppError {
+pub(crate) fn not_enrolled() -> AppError {
     Refused::new(
         "not_enrolled",
         Text::new(
@@ -64,7 +65,7 @@ fn not_enrolled() -> AppError {
     .into()
 }
 
-fn unreachable_district(error: &HttpError) -> AppError {
+pub(crate) fn unreachable_district(error: &HttpError) -> AppError {
     Refused::new(
         "district_unreachable",
         Text::new("无法连接区级后台", "the district backend cannot be reached"),

@@ -16,6 +16,7 @@ use linli_core::outbox::EventPayload;
 use linli_core::staff::Permission;
 use linli_core::text::is_unprintable as unprintable;
 use linli_core::Text;
+use rusqlite::OptionalExtension;
 use serde_json::{json, Value};
 
 use super::load::{tags_from_db, tags_to_db};
@@ -496,6 +497,18 @@ pub fn register_rows(
         let phone = row.phone.as_ref().map(|p| p.as_str().to_string());
         let tags = tags_to_db(&row.tags);
         match stored {
+            // Another centre's resident (looked up for a service here) is theirs to
+            // change, never this device's (invariant 10).
+            Some((household, ..)) if foreign_owner(tx, &household)?.is_some() => {
+                let owner = foreign_owner(tx, &household)?.unwrap_or_default();
+                conflicts.push(LineError::new(
+                    row.line,
+                    "id_number",
+                    format!("此居民由另一服务中心（{owner}）登记，只能由该中心修改"),
+                    format!("this resident is registered by another centre ({owner}); only that centre can change them"),
+                ));
+                continue;
+            }
             Some((household, ..)) if household != row.household_code => {
                 conflicts.push(LineError::new(
                     row.line,
@@ -556,4 +569,79 @@ pub fn sex_to_db(sex: linli_core::identity::Sex) -> &'static str {
         linli_core::identity::Sex::Male => "male",
         linli_core::identity::Sex::Female => "female",
     }
+}
+
+/// The local key of a household: its own code for this centre's, `CENTRE:CODE` for
+/// another centre's (a code has no `:`, so the two can never meet: two centres may
+/// both have household 001, and they stay two households here as at the district).
+pub fn local_household_key(own_centre: &str, owner_centre: &str, code: &str) -> String {
+    if owner_centre.is_empty() || owner_centre == own_centre {
+        code.to_string()
+    } else {
+        format!("{owner_centre}:{code}")
+    }
+}
+
+/// A household as the district's registry knows it (一次采集、多次使用): this centre's
+/// own, or another centre's that staff looked up for a resident in front of them.
+/// Another centre's is kept under its own key with its owner, and is never changed
+/// here (invariant 10): nothing about it goes back to the district from this device.
+pub fn store_known(
+    tx: &mut Tx<'_>,
+    household: &linli_core::sync::RegistryHousehold,
+) -> Result<(), AppError> {
+    let own = tx.device().centre_code.clone();
+    let key = local_household_key(&own, &household.centre_code, &household.household_code);
+    let foreign = key != household.household_code;
+    let at = clock::to_db(tx.now);
+    tx.prepare_cached(
+        "INSERT INTO households (code, address, community_code, created_at, owner_centre, owner_code)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(code) DO UPDATE SET address = excluded.address, community_code = excluded.community_code",
+    )?
+    .execute((
+        &key,
+        &household.address,
+        &household.community_code,
+        &at,
+        foreign.then_some(household.centre_code.as_str()),
+        foreign.then_some(household.household_code.as_str()),
+    ))?;
+    for member in &household.members {
+        // The district checked the number when it accepted it; one that no longer
+        // reads is skipped rather than stopping every later change.
+        let Ok(id) = IdNumber::parse(&member.id_number, chrono::NaiveDate::MAX) else {
+            continue;
+        };
+        tx.prepare_cached(
+            "INSERT INTO residents (id_number, household_code, name, phone, birth_date, sex, tags, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+             ON CONFLICT(id_number) DO UPDATE SET household_code = excluded.household_code,
+                 name = excluded.name, phone = excluded.phone, tags = excluded.tags,
+                 updated_at = excluded.updated_at",
+        )?
+        .execute((
+            id.as_str(),
+            &key,
+            &member.name,
+            &member.phone,
+            id.birth_date().to_string(),
+            sex_to_db(id.sex()),
+            member.tags.join(";"),
+            &at,
+        ))?;
+    }
+    Ok(())
+}
+
+/// The centre that owns `household_code` here, when it is another centre's.
+pub fn foreign_owner(
+    conn: &rusqlite::Connection,
+    household_code: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT owner_centre FROM households WHERE code = ?1")?
+        .query_row([household_code], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
 }

@@ -15,3 +15,4 @@ pub mod printing;
 pub mod residents;
 pub mod services;
 pub mod staff;
+pub mod staff_accounts;

@@ -200,6 +200,35 @@ pub fn authenticate(
     pin: &str,
     now: NaiveDateTime,
 ) -> Result<StaffMember, AppError> {
+    let (member, must_change) = authenticate_with(store, code, pin, now, |_, _| Ok(()))?;
+    if must_change {
+        return Err(pin_change_required(code));
+    }
+    Ok(member)
+}
+
+/// A one-time PIN (from the district or a manager) opens nothing but the change to the
+/// member's own PIN.
+fn pin_change_required(code: &str) -> AppError {
+    Refused::new(
+        "pin_change_required",
+        Text::new("请先设置您自己的密码", "choose your own PIN first"),
+        vec![Text::new(
+            format!("这是一次性密码：请在自助机的工作人员入口登录设置新密码，或运行 linli staff change-pin --staff {code}（新密码放在 LINLI_NEW_PIN）"),
+            format!("this is a one-time PIN: sign in at the kiosk's staff entry to choose a new one, or run `linli staff change-pin --staff {code}` with the new PIN in LINLI_NEW_PIN"),
+        )],
+    )
+    .into()
+}
+
+/// [`authenticate`] for the one thing a one-time PIN may do: choose the member's own.
+/// Says whether the PIN was a one-time PIN.
+pub fn authenticate_allowing_pin_change(
+    store: &mut Store,
+    code: &str,
+    pin: &str,
+    now: NaiveDateTime,
+) -> Result<(StaffMember, bool), AppError> {
     authenticate_with(store, code, pin, now, |_, _| Ok(()))
 }
 
@@ -211,7 +240,7 @@ pub fn authenticate_at_keypad(
     code: &str,
     pin: &str,
     now: NaiveDateTime,
-) -> Result<StaffMember, AppError> {
+) -> Result<(StaffMember, bool), AppError> {
     if let Some(until) = super::keypad::locked_until(store.conn(), Keypad::Staff, now)? {
         return Err(super::keypad::locked(Keypad::Staff, until));
     }
@@ -237,17 +266,31 @@ fn authenticate_with(
     pin: &str,
     now: NaiveDateTime,
     also: impl FnOnce(&mut Tx<'_>, bool) -> Result<(), AppError>,
-) -> Result<StaffMember, AppError> {
-    let row: Option<(String, String, String, u32, Option<String>, bool)> = store
+) -> Result<(StaffMember, bool), AppError> {
+    type Row = (String, String, String, u32, Option<String>, bool, bool);
+    let row: Option<Row> = store
         .conn()
         .query_row(
-            "SELECT name, roles, pin_hash, failures, locked_until, disabled FROM staff WHERE code = ?1",
+            "SELECT name, roles, pin_hash, failures, locked_until, disabled, must_change_pin
+             FROM staff WHERE code = ?1",
             [code],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
         )
         .optional()?;
     let disabled = row.as_ref().is_some_and(|row| row.5);
-    let Some((name, roles, pin_hash, failures, locked_until, _)) = row.filter(|_| !disabled) else {
+    let Some((name, roles, pin_hash, failures, locked_until, _, must_change)) =
+        row.filter(|_| !disabled)
+    else {
         verify_pin(None, pin);
         let reason = if disabled { "disabled" } else { "unknown code" };
         store.write(&Actor::unknown_staff(code), now, |tx| {
@@ -296,5 +339,5 @@ fn authenticate_with(
             .into());
         }
     }
-    Ok(member)
+    Ok((member, must_change))
 }

@@ -1,0 +1,352 @@
+//! A real centre's staff accounts (工作人员账号). They come from the district (district
+//! staff add them with a one-time PIN) and every device of the centre receives them on
+//! its next pull; a centre's manager can add, disable and reset them at the desk too,
+//! and members choose their own PIN at their first sign-in. Every change here goes up
+//! to the district in the same transaction (`StaffChanged`), which hands it to the
+//! centre's other devices; whichever version was made last wins, on every device.
+//!
+//! Only the argon2 hash of a PIN is stored or sent. Codes are `S` and three digits,
+//! what the kiosk's staff keypad can type.
+
+use chrono::NaiveDateTime;
+use linli_core::outbox::EventPayload;
+use linli_core::staff::{validate_pin, Permission, Role, StaffMember};
+use linli_core::sync::StaffAccount;
+use linli_core::Text;
+use rusqlite::OptionalExtension;
+use serde_json::{json, Value};
+
+use super::load;
+use super::staff::{authenticate_allowing_pin_change, hash_pin};
+use crate::clock;
+use crate::store::{Actor, AppError, Refused, Store, Tx};
+
+/// The stored account behind a code, if any: (name, roles, pin hash, must change, disabled).
+type Row = (String, String, String, bool, bool);
+
+fn account(tx: &Tx<'_>, code: &str) -> Result<Option<Row>, AppError> {
+    Ok(tx
+        .query_row(
+            "SELECT name, roles, pin_hash, must_change_pin, disabled FROM staff WHERE code = ?1",
+            [code],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?)
+}
+
+fn unknown(code: &str) -> AppError {
+    load::not_found("工作人员", "staff member", code)
+}
+
+fn roles_text(roles: &[Role]) -> String {
+    serde_json::to_string(roles).expect("roles serialise")
+}
+
+fn role_names(roles: &[Role]) -> Vec<String> {
+    roles.iter().map(load::serde_name).collect()
+}
+
+/// A code the kiosk's staff keypad can type: `S` and three digits.
+fn check_code(code: &str) -> Result<(), AppError> {
+    let ok =
+        code.len() == 4 && code.starts_with('S') && code[1..].bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        return Ok(());
+    }
+    Err(Refused::new(
+        "invalid_staff_code",
+        Text::new("工号有误", "the staff code is not valid"),
+        vec![Text::new(
+            format!("工号“{code}”应为 S 加3位数字（如 S005），工作人员才能在自助机的键盘上登录"),
+            format!("\"{code}\" should be S and three digits (such as S005), so the kiosk's staff keypad can type it"),
+        )],
+    )
+    .into())
+}
+
+/// Writes the account and tells the district, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+fn save(
+    tx: &mut Tx<'_>,
+    code: &str,
+    name: &str,
+    roles: &[Role],
+    pin_hash: &str,
+    must_change_pin: bool,
+    disabled: bool,
+    changed_by: &str,
+) -> Result<(), AppError> {
+    // Newest wins at the district and on every device, by the time each version was
+    // made. A change made here must be newer than the version this device holds, even
+    // when this device's clock is behind the district's (which made that version):
+    // otherwise a member's new PIN would be overwritten by the one-time PIN it replaced.
+    let held: Option<NaiveDateTime> = tx
+        .query_row(
+            "SELECT updated_at FROM staff WHERE code = ?1",
+            [code],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten()
+        .as_deref()
+        .and_then(clock::from_db);
+    let stamp = match held {
+        Some(held) if held >= tx.now => held + chrono::Duration::seconds(1),
+        _ => tx.now,
+    };
+    tx.execute(
+        "INSERT INTO staff (code, name, roles, pin_hash, must_change_pin, disabled, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(code) DO UPDATE SET name = ?2, roles = ?3, pin_hash = ?4,
+             must_change_pin = ?5, disabled = ?6, updated_at = ?7, failures = 0, locked_until = NULL",
+        (
+            code,
+            name,
+            roles_text(roles),
+            pin_hash,
+            must_change_pin,
+            disabled,
+            clock::to_db(stamp),
+        ),
+    )?;
+    let now = std::mem::replace(&mut tx.now, stamp);
+    tx.emit(EventPayload::StaffChanged {
+        code: code.to_string(),
+        name: name.to_string(),
+        roles: role_names(roles),
+        pin_hash: pin_hash.to_string(),
+        must_change_pin,
+        disabled,
+        changed_by: changed_by.to_string(),
+    });
+    tx.now = now;
+    Ok(())
+}
+
+/// A manager adds a member at the desk; the one-time PIN is printed this once.
+pub fn add(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    code: &str,
+    name: &str,
+    roles: &[Role],
+) -> Result<Value, AppError> {
+    let pin = super::demo::random_pin();
+    let hash = hash_pin(&pin);
+    store.write(actor, now, |tx| {
+        let manager = tx.authorise(Permission::ManageStaff)?;
+        check_code(code)?;
+        let name =
+            linli_core::text::checked("name", ("姓名", "name"), name, linli_core::text::NAME_CHARS)?;
+        if name.is_empty() {
+            return Err(linli_core::FieldError::new("name", "required", "请填写姓名", "Give the name").into());
+        }
+        if roles.is_empty() {
+            return Err(Refused::new(
+                "roles_required",
+                Text::new("请至少选择一个岗位", "give at least one role"),
+                vec![Text::new(
+                    "岗位：front_desk（前台）、social_worker（社工）、manager（中心负责人）、technician（技术人员）",
+                    "roles: front_desk, social_worker, manager, technician",
+                )],
+            )
+            .into());
+        }
+        if account(tx, code)?.is_some() {
+            return Err(Refused::new(
+                "duplicate",
+                Text::new("工号已被使用", "code already in use"),
+                vec![Text::new(
+                    format!("本中心已有工号 {code}"),
+                    format!("this centre already has staff {code}"),
+                )],
+            )
+            .into());
+        }
+        save(tx, code, &name, roles, &hash, true, false, &manager.code)?;
+        tx.audit("staff_added", code, json!({"roles": role_names(roles)}));
+        Ok(json!({
+            "code": code,
+            "name": name,
+            "roles": roles,
+            "pin": pin,
+            "note": "一次性密码只显示这一次；本人首次登录时须改为自己的密码 / This one-time PIN is shown only now; the member chooses their own at the first sign-in",
+        }))
+    })
+}
+
+/// A manager disables a member (they sign in nowhere any more) or enables them again.
+pub fn set_disabled(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    code: &str,
+    disabled: bool,
+) -> Result<Value, AppError> {
+    store.write(actor, now, |tx| {
+        let manager = tx.authorise(Permission::ManageStaff)?;
+        if disabled && manager.code == code {
+            return Err(Refused::new(
+                "own_account",
+                Text::new("不能停用自己的账号", "you cannot disable your own account"),
+                vec![Text::new(
+                    "请由另一位中心负责人或区里停用",
+                    "another manager, or the district, can do it",
+                )],
+            )
+            .into());
+        }
+        let (name, roles, hash, must_change, _) =
+            account(tx, code)?.ok_or_else(|| unknown(code))?;
+        let roles: Vec<Role> = serde_json::from_str(&roles).unwrap_or_default();
+        save(
+            tx,
+            code,
+            &name,
+            &roles,
+            &hash,
+            must_change,
+            disabled,
+            &manager.code,
+        )?;
+        tx.audit(
+            if disabled {
+                "staff_disabled"
+            } else {
+                "staff_enabled"
+            },
+            code,
+            json!({}),
+        );
+        Ok(json!({"code": code, "disabled": disabled}))
+    })
+}
+
+/// A manager gives a member a new one-time PIN (forgotten, or locked for good).
+pub fn reset_pin(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    code: &str,
+) -> Result<Value, AppError> {
+    let pin = super::demo::random_pin();
+    let hash = hash_pin(&pin);
+    store.write(actor, now, |tx| {
+        let manager = tx.authorise(Permission::ManageStaff)?;
+        let (name, roles, _, _, disabled) = account(tx, code)?.ok_or_else(|| unknown(code))?;
+        let roles: Vec<Role> = serde_json::from_str(&roles).unwrap_or_default();
+        save(tx, code, &name, &roles, &hash, true, disabled, &manager.code)?;
+        tx.audit("staff_pin_reset", code, json!({}));
+        Ok(json!({"code": code, "pin": pin, "note": "一次性密码只显示这一次 / shown only this once"}))
+    })
+}
+
+/// A member chooses their own PIN, with the one they have now (the one-time PIN at
+/// the first sign-in). The old PIN is checked like any sign-in; returns the member,
+/// now signed in with their own PIN.
+pub fn change_own_pin(
+    store: &mut Store,
+    now: NaiveDateTime,
+    code: &str,
+    old_pin: &str,
+    new_pin: &str,
+) -> Result<StaffMember, AppError> {
+    let member = authenticate_allowing_pin_change(store, code, old_pin, now)?.0;
+    validate_pin(new_pin)?;
+    if new_pin == old_pin {
+        return Err(Refused::new(
+            "same_pin",
+            Text::new(
+                "新密码不能与原密码相同",
+                "the new PIN must differ from the old one",
+            ),
+            vec![Text::new(
+                "请换一个只有您知道的密码",
+                "choose one only you know",
+            )],
+        )
+        .into());
+    }
+    let hash = hash_pin(new_pin);
+    store.write(&Actor::member(&member), now, |tx| {
+        let (name, roles, _, _, disabled) = account(tx, code)?.ok_or_else(|| unknown(code))?;
+        let roles: Vec<Role> = serde_json::from_str(&roles).unwrap_or_default();
+        save(tx, code, &name, &roles, &hash, false, disabled, code)?;
+        tx.audit("staff_pin_changed", code, json!({}));
+        Ok(())
+    })?;
+    Ok(member)
+}
+
+/// The centre's staff, without hashes: for a manager.
+pub fn list(store: &Store, actor: &Actor) -> Result<Value, AppError> {
+    actor.authorise(Permission::ManageStaff)?;
+    let mut stmt = store.conn().prepare(
+        "SELECT code, name, roles, must_change_pin, disabled, updated_at FROM staff ORDER BY code",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            let roles: String = r.get(2)?;
+            Ok(json!({
+                "code": r.get::<_, String>(0)?,
+                "name": r.get::<_, String>(1)?,
+                "roles": serde_json::from_str::<Value>(&roles).unwrap_or(Value::Null),
+                "must_change_pin": r.get::<_, bool>(3)?,
+                "disabled": r.get::<_, bool>(4)?,
+                "updated_at": r.get::<_, Option<String>>(5)?,
+            }))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Value::Array(rows))
+}
+
+/// An account as the district sent it: kept when it is newer than the one here, so a
+/// change made at the desk and one made at the district settle the same way on every
+/// device. Not sent back up (the district already has it).
+pub fn receive(tx: &mut Tx<'_>, account: &StaffAccount) -> Result<(), AppError> {
+    if let Err(error) = linli_core::staff::validate_staff_code("code", &account.code) {
+        // The district checked it; one that no longer reads is skipped, not fatal.
+        tx.audit(
+            "staff_account_skipped",
+            &account.code,
+            json!({"reason": error.message.en}),
+        );
+        return Ok(());
+    }
+    let held: Option<Option<String>> = tx
+        .query_row(
+            "SELECT updated_at FROM staff WHERE code = ?1",
+            [&account.code],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let newer = match held.flatten().as_deref().and_then(clock::from_db) {
+        Some(here) => account.changed_at > here,
+        None => true,
+    };
+    if !newer {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO staff (code, name, roles, pin_hash, must_change_pin, disabled, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(code) DO UPDATE SET name = ?2, roles = ?3, pin_hash = ?4,
+             must_change_pin = ?5, disabled = ?6, updated_at = ?7",
+        (
+            &account.code,
+            &account.name,
+            roles_text(&account.roles),
+            &account.pin_hash,
+            account.must_change_pin,
+            account.disabled,
+            clock::to_db(account.changed_at),
+        ),
+    )?;
+    tx.audit(
+        "staff_account_received",
+        &account.code,
+        json!({"disabled": account.disabled, "must_change_pin": account.must_change_pin}),
+    );
+    Ok(())
+}
