@@ -1135,3 +1135,42 @@ fn an_answer_that_cannot_be_written_is_an_error_not_a_silent_success() {
     let v = json(&linli(&file.join("sub"), &["export", "households"]));
     assert_eq!(v["code"], "not_writable", "{v}");
 }
+
+#[test]
+fn a_follow_up_due_in_a_year_without_published_holidays_is_marked_provisional() {
+    let at = |now: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            json(
+                &common::command(dir.path(), args)
+                    .env("LINLI_TEST_NOW", now)
+                    .output()
+                    .unwrap(),
+            )
+        };
+        run(&["demo"]);
+        let ratings = run(&["export", "ratings"]);
+        ratings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["follow_up_due"].is_string())
+            .map(|r| {
+                (
+                    r["follow_up_due"].as_str().unwrap().to_string(),
+                    r["follow_up_due_provisional"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let november = at("2026-11-23T09:00:00");
+    assert!(!november.is_empty());
+    assert!(november.iter().all(|(_, p)| *p == false), "{november:?}");
+    let new_year = at("2026-12-31T09:00:00");
+    assert!(
+        new_year
+            .iter()
+            .any(|(due, p)| due.starts_with("2027") && *p == true),
+        "{new_year:?}"
+    );
+}

@@ -189,3 +189,28 @@ fn staff_screens() {
     every_variant(Screen::StaffSignIn, "staff-sign-in");
     every_variant(Screen::StaffHome, "staff-home");
 }
+
+// Practice data says so above every screen, without pushing a control off the small
+// panel even in large text.
+#[test]
+fn demo_strip() {
+    let window = window();
+    window.global::<linli::kiosk::KioskAdapter>().set_demo(true);
+    for screen in [Screen::Attract, Screen::Identify] {
+        window.global::<Session>().set_screen(screen);
+        for (language, large) in [("zh", true), ("en", false)] {
+            attract::select_language(&window, language, &sessions());
+            window.global::<Theme>().set_large_text(large);
+            let name = format!(
+                "demo-{}-{language}-{}-800x480",
+                if screen == Screen::Attract {
+                    "attract"
+                } else {
+                    "identify"
+                },
+                if large { "large" } else { "normal" }
+            );
+            check(&name, &snapshot(&window, (800, 480)));
+        }
+    }
+}

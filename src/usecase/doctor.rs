@@ -57,7 +57,7 @@ fn run_checks(data_dir: &Path, path: &Path) -> (Value, bool) {
             json!({
                 "ok": false,
                 "database": path.display().to_string(),
-                "problem": "no database yet: run `linli demo` or start the kiosk once",
+                "problem": "no database yet: run `linli enrol` to set up a real centre, or `linli demo` for the demo",
                 "printer": printer,
             }),
             false,

@@ -169,6 +169,18 @@ pub fn table(store: &Store, kind: ExportKind, unmasked: bool) -> Result<Table, A
                 unmasked,
             )?;
             split_tags(&mut t, "reason_tags");
+            // A due date counted in working days through a year whose holidays are not
+            // published may fall on a holiday nobody has announced yet: say so.
+            let calendar = super::load::calendar(store.conn())?;
+            let due = t.columns.iter().position(|c| *c == "follow_up_due");
+            t.columns.push("follow_up_due_provisional");
+            for row in &mut t.rows {
+                let provisional = due
+                    .and_then(|i| row[i].as_str())
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map(|d| calendar.is_provisional(d));
+                row.push(provisional.map_or(Value::Null, Value::Bool));
+            }
             t
         }
     })
