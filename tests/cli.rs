@@ -1,7 +1,7 @@
 //! The scriptable interface, run as a user runs it: the `linli` binary, JSON on
 //! stdout, exit codes, and the data directory left behind.
 
-mod common;
+use crate::common;
 
 use common::{as_staff, count, demo_pin, json, linli, ok, refused, staff_ok, staff_refused};
 

@@ -3,7 +3,7 @@
 //! waitlisted with the 轮候 explanation), see why a programme is closed to someone,
 //! the PIN lockout, and nothing of the resident left after the session ends.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

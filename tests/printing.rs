@@ -2,7 +2,7 @@
 //! injected: paper pulled, the process killed mid-print, a network printer that
 //! hangs up in the middle of a job. Nothing lost, nothing printed twice.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

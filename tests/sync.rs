@@ -3,9 +3,7 @@
 //! it, and faults injected on the wire and in the processes. Nothing is lost, nothing
 //! is applied twice.
 
-mod common;
-#[path = "common/proxy.rs"]
-mod proxy;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -14,7 +12,7 @@ use std::time::Duration;
 use common::{command, json, linli, ok, TODAY};
 use linli_district::admin;
 use linli_district::testing::{TestDb, TestServer};
-use proxy::{Fault, Proxy};
+use common::proxy::{Fault, Proxy};
 use serde_json::Value;
 
 const CENTRE: &str = "440306-XA-HF";
@@ -281,10 +279,20 @@ fn killing_the_kiosk_between_commit_and_upload_and_during_uploads_loses_and_doub
 fn two_processes_uploading_one_queue_apply_each_event_once() {
     let district = District::start();
     let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
-    let first = command(data.path(), &["sync", "--once"]).spawn().unwrap();
-    let second = command(data.path(), &["sync", "--once"]).spawn().unwrap();
-    for mut child in [first, second] {
-        assert!(child.wait().unwrap().success());
+    let spawn = || {
+        command(data.path(), &["sync", "--once"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     assert_all_delivered_once(&district, data.path());
 }

@@ -548,9 +548,14 @@ fn ensure_writable_dir(dir: &Path) -> Result<(), StoreError> {
     create_private_dir(dir).map_err(not_writable)?;
     // SQLite in WAL mode must create -wal and -shm files beside the database, so a
     // directory we can read but not write would fail later with an obscure message.
-    let probe = dir.join(".linli-write-probe");
+    // One probe per process: two commands starting at once (two uploaders, a sync and
+    // a sign-up) must not remove each other's and take that for an unwritable directory.
+    let probe = dir.join(format!(".linli-write-probe-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(not_writable)?;
-    std::fs::remove_file(&probe).map_err(not_writable)?;
+    match std::fs::remove_file(&probe) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(not_writable(e)),
+        _ => {}
+    }
     Ok(())
 }
 
