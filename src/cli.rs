@@ -151,7 +151,8 @@ pub enum Command {
         #[command(flatten)]
         staff: StaffCredential,
     },
-    /// Export records; ID numbers and phones are masked unless --unmasked with a staff credential.
+    /// Export records (staff with the reports permission; audited); ID numbers and
+    /// phones are masked unless --unmasked, which needs that permission too.
     Export {
         #[arg(value_enum)]
         what: ExportKind,
@@ -403,7 +404,10 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::umask(0o077);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return command_line_error(&error),
+    };
     let data_dir = data_dir::resolve(cli.data_dir.clone());
     match cli.command {
         None => crate::kiosk::run(&data_dir, cli.demo),
@@ -445,12 +449,54 @@ fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
 /// standard error and exits non-zero.
 fn output_failed(error: &std::io::Error) -> ExitCode {
     use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "linli: 无法写出结果（{error}）；命令已执行，请用 linli doctor 或导出核对 / \
-         cannot write the output ({error}); the command itself was carried out: check with linli doctor or an export"
-    );
+    let said = json!({
+        "error": format!(
+            "无法写出结果（{error}）；命令已执行，请用 linli doctor 或导出核对 / \
+             cannot write the output ({error}); the command itself was carried out: check with linli doctor or an export"
+        ),
+        "code": "output_failed",
+        "reasons": [],
+    });
+    let _ = writeln!(std::io::stderr(), "{said}");
     ExitCode::from(EXIT_OUTPUT_FAILED)
+}
+
+/// `--help` and `--version` are answers like any other (their output checked); a
+/// command line that cannot be understood is refused in JSON with its code, as every
+/// other refusal is, and exits 2.
+fn command_line_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            match write_stdout(error.render().to_string().as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => output_failed(&e),
+            }
+        }
+        _ => {
+            let refusal = json!({
+                "error": "命令行有误 / the command line is not valid",
+                "code": "usage",
+                "reasons": [error.render().to_string().trim_end()],
+            });
+            let text = format!(
+                "{}\n",
+                serde_json::to_string_pretty(&refusal).expect("JSON prints")
+            );
+            match write_stdout(text.as_bytes()) {
+                Ok(()) => ExitCode::from(2),
+                Err(e) => output_failed(&e),
+            }
+        }
+    }
+}
+
+fn refusal(refused: &crate::store::Refused) -> Value {
+    json!({
+        "error": refused.error.to_string(),
+        "code": refused.code,
+        "reasons": refused.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+    })
 }
 
 fn store_error(error: &crate::store::StoreError) -> Value {
@@ -465,6 +511,12 @@ pub fn run_command(
 ) -> (Value, ExitCode) {
     if let Command::Sync { once: false } = command {
         return sync_forever(data_dir);
+    }
+    // Refused before the data directory is touched: a refused enrolment leaves nothing.
+    if let Command::Enrol { district, .. } = &command {
+        if let Err(AppError::Refused(refused)) = crate::sync::address::check(district) {
+            return (refusal(&refused), ExitCode::from(1));
+        }
     }
     if let Command::Doctor = command {
         let (report, healthy) = usecase::doctor::run(data_dir);
@@ -488,14 +540,7 @@ pub fn run_command(
             print::deliver(data_dir, &mut value, print::CLI_WAIT);
             (value, ExitCode::SUCCESS)
         }
-        Err(AppError::Refused(refused)) => (
-            json!({
-                "error": refused.error.to_string(),
-                "code": refused.code,
-                "reasons": refused.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-            }),
-            ExitCode::from(1),
-        ),
+        Err(AppError::Refused(refused)) => (refusal(&refused), ExitCode::from(1)),
         Err(AppError::Store(e)) => (store_error(&e), ExitCode::from(3)),
     }
 }
@@ -649,6 +694,9 @@ fn dispatch(
     command: Command,
     printing: Printing,
 ) -> Result<Value, AppError> {
+    if let Command::Demo = command {
+        crate::store::data_kind::allow_pinned_demo_seed(store.conn(), data_dir)?;
+    }
     let now = clock::now();
     match command {
         Command::Demo => usecase::demo::seed(store, now),
@@ -713,17 +761,13 @@ fn dispatch(
             unmasked,
             staff,
         } => {
-            let viewer = if unmasked {
-                match signed_in_staff(store, &staff)? {
-                    Some(member) => Some(member),
-                    None => {
-                        return Err(credential_required(Permission::ExportUnmaskedPersonalData))
-                    }
-                }
+            let needed = if unmasked {
+                Permission::ExportUnmaskedPersonalData
             } else {
-                None
+                Permission::RunReports
             };
-            usecase::export::export(store, what, format, viewer.as_ref(), now)
+            let actor = staff_actor(store, &staff, needed)?;
+            usecase::export::export(store, &actor, what, format, unmasked, now)
         }
         Command::Doctor => unreachable!("handled before the store is opened"),
         Command::PrintTest => {

@@ -46,7 +46,7 @@ fn demo_seeds_a_whole_centre_once() {
     assert_eq!(staff.len(), 4, "four demo staff with their PINs");
     assert!(staff.iter().all(|s| s["pin"].as_str().unwrap().len() == 6));
 
-    let programmes = ok(dir.path(), &["export", "programmes"]);
+    let programmes = staff_ok(dir.path(), &first, "S003", &["export", "programmes"]);
     let kinds: std::collections::BTreeSet<&str> = programmes
         .as_array()
         .unwrap()
@@ -210,7 +210,7 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
     let dir = tempfile::tempdir().unwrap();
     let demo = ok(dir.path(), &["demo"]);
     // Find two children in term age with no enrolment in after-school, fill the rest.
-    let enrolments = ok(dir.path(), &["export", "programmes"]);
+    let enrolments = staff_ok(dir.path(), &demo, "S003", &["export", "programmes"]);
     let after = enrolments
         .as_array()
         .unwrap()
@@ -438,13 +438,28 @@ fn bad_input_is_refused_specifically_and_changes_nothing() {
 fn exports_mask_personal_data_unless_a_staff_member_signs_in() {
     let dir = tempfile::tempdir().unwrap();
     let demo = ok(dir.path(), &["demo"]);
-    let households = ok(dir.path(), &["export", "households"]);
+    // Even masked, records leave the device only with a staff member's name on them.
+    assert_eq!(
+        refused(dir.path(), &["export", "households"])["code"],
+        "staff_credential_required"
+    );
+    assert_eq!(
+        staff_refused(dir.path(), &demo, "S004", &["export", "households"])["code"],
+        "not_permitted",
+        "a technician runs no reports"
+    );
+    let households = staff_ok(dir.path(), &demo, "S002", &["export", "households"]);
     let first = &households.as_array().unwrap()[0];
     assert!(first["household_code"].is_string());
     let id = first["id_number"].as_str().unwrap();
     assert!(id.contains("********") && id.len() == 18, "masked ID: {id}");
 
-    let csv = linli(dir.path(), &["export", "enrolments", "--format", "csv"]);
+    let csv = as_staff(
+        dir.path(),
+        &demo,
+        "S002",
+        &["export", "enrolments", "--format", "csv"],
+    );
     assert!(csv.status.success());
     let text = String::from_utf8(csv.stdout).unwrap();
     assert!(
@@ -642,6 +657,17 @@ fn a_pinned_clock_holds_only_on_demo_data_and_doctor_says_when_it_is_ignored() {
             .unwrap();
         json(&out)
     };
+    // An empty directory is not practice data yet: what happens first there (an
+    // enrolment) could make it a real centre's, so it runs on the real time.
+    let empty = tempfile::tempdir().unwrap();
+    let doctor = run(empty.path(), &["doctor"]);
+    let doctor = if doctor["clock"].is_null() {
+        run(empty.path(), &["print-test"]);
+        run(empty.path(), &["doctor"])
+    } else {
+        doctor
+    };
+    assert_eq!(doctor["clock"]["pinned_honoured"], false, "{doctor}");
     let demo = tempfile::tempdir().unwrap();
     let seeded = run(demo.path(), &["demo"]);
     assert_eq!(seeded["already_seeded"], false, "{seeded}");
@@ -1113,8 +1139,31 @@ fn an_answer_that_cannot_be_written_is_an_error_not_a_silent_success() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5));
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("cannot write the output"), "{said}");
+    let said: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(said["code"], "output_failed");
+    assert!(
+        said["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot write the output"),
+        "{said}"
+    );
+    // --help is an answer like any other.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let help = common::command(dir.path(), &["--help"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(5));
+    // A command line that cannot be understood is refused in JSON, with its code.
+    let out = linli(dir.path(), &["signup", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_eq!(v["code"], "usage", "{v}");
+    assert!(v["reasons"][0].as_str().unwrap().contains("--no-such-flag"));
     // A reader that has gone (`| head` that stopped reading).
     let mut child = common::command(dir.path(), &["export", "households", "--format", "csv"])
         .stdout(std::process::Stdio::piped())
@@ -1148,8 +1197,14 @@ fn a_follow_up_due_in_a_year_without_published_holidays_is_marked_provisional() 
                     .unwrap(),
             )
         };
-        run(&["demo"]);
-        let ratings = run(&["export", "ratings"]);
+        let demo = run(&["demo"]);
+        let ratings = json(
+            &common::command(dir.path(), &["export", "ratings", "--staff", "S002"])
+                .env("LINLI_TEST_NOW", now)
+                .env("LINLI_STAFF_PIN", demo_pin(&demo, "S002"))
+                .output()
+                .unwrap(),
+        );
         ratings
             .as_array()
             .unwrap()
@@ -1173,4 +1228,76 @@ fn a_follow_up_due_in_a_year_without_published_holidays_is_marked_provisional() 
             .any(|(due, p)| due.starts_with("2027") && *p == true),
         "{new_year:?}"
     );
+}
+
+#[test]
+fn a_damaged_credential_is_still_an_enrolment_and_doctor_names_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["demo"]);
+    std::fs::write(dir.path().join("district.json"), "{\"broken").unwrap();
+    let doctor = json(&linli(dir.path(), &["doctor"]));
+    assert_eq!(doctor["sync"]["enrolled"], true, "{doctor}");
+    assert_eq!(doctor["ok"], false);
+    assert!(
+        doctor["problems"].to_string().contains("credential"),
+        "{doctor}"
+    );
+}
+
+#[test]
+fn files_an_older_install_left_readable_are_made_private_and_a_refused_enrolment_leaves_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["demo"]);
+    ok(dir.path(), &["print-test"]);
+    let open_up = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let spool = dir.path().join("spool");
+    let spooled: Vec<_> = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    open_up(&dir.path().join("linli.sqlite"), 0o644);
+    open_up(&spool, 0o755);
+    for file in &spooled {
+        open_up(file, 0o644);
+    }
+    ok(dir.path(), &["doctor"]);
+    ok(dir.path(), &["print-queue"]);
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.path().join("linli.sqlite")), 0o600);
+    assert_eq!(mode(&spool), 0o700);
+    assert!(spooled.iter().all(|f| mode(f) == 0o600));
+
+    let empty = tempfile::tempdir().unwrap();
+    let v = refused(
+        empty.path(),
+        &[
+            "enrol",
+            "--district",
+            "http://10.0.0.5:8080",
+            "--code",
+            "ABCD-EFGH-JKLM",
+        ],
+    );
+    assert_eq!(v["code"], "insecure_district_url", "{v}");
+    assert_eq!(
+        std::fs::read_dir(empty.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    // A configuration file named but missing is a mistake, not the defaults.
+    let out = common::command(dir.path(), &["doctor"])
+        .env("LINLI_DEVICE_CONFIG", "/nonexistent/device.toml")
+        .output()
+        .unwrap();
+    let doctor = json(&out);
+    assert_eq!(doctor["ok"], false, "{doctor}");
+    assert!(doctor["printer"]["problem"]
+        .as_str()
+        .unwrap()
+        .contains("does not exist"));
 }

@@ -87,8 +87,24 @@ impl Kiosk {
         rows.map(Result::unwrap).collect()
     }
 
-    /// A parent's phone and a child of theirs (born `from`..`to`) with no enrolment yet.
-    fn parent_and_child(&self, from: &str, to: &str) -> (String, String) {
+    /// A parent's phone and a child of theirs aged `youngest` to `oldest` today, with no
+    /// enrolment yet. Ages, not birth dates: the demo's people are born relative to
+    /// today, and so are the tests (they run on the real date, whatever it is).
+    fn parent_and_child(&self, youngest: i32, oldest: i32) -> (String, String) {
+        use chrono::Datelike;
+        let today = linli::clock::now().date();
+        // 29 February has no match in most years: the 28th stands in.
+        let years_ago = |years: i32| {
+            today.with_year(today.year() - years).unwrap_or_else(|| {
+                today
+                    .with_day(28)
+                    .unwrap()
+                    .with_year(today.year() - years)
+                    .unwrap()
+            })
+        };
+        let from = years_ago(oldest + 1).succ_opt().unwrap();
+        let to = years_ago(youngest);
         let rows = self.query(&format!(
             "SELECT p.phone || '|' || c.name FROM residents p
              JOIN resident_pins pin ON pin.id_number = p.id_number
@@ -120,7 +136,7 @@ impl Kiosk {
 #[test]
 fn a_parent_signs_a_child_up_and_the_slip_is_queued() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let (phone, child) = k.parent_and_child(8, 10);
     k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
     assert_eq!(
         k.screen(),
@@ -157,7 +173,7 @@ fn a_parent_signs_a_child_up_and_the_slip_is_queued() {
 #[test]
 fn a_full_programme_waitlists_with_the_position_and_its_reason() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child("2014-01-01", "2019-06-30");
+    let (phone, child) = k.parent_and_child(7, 11);
     k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
     k.press(&child);
     let lunch = k.programme_name("lunch-care");
@@ -187,7 +203,7 @@ fn a_full_programme_waitlists_with_the_position_and_its_reason() {
 #[test]
 fn an_ineligible_member_sees_every_reason_and_no_button() {
     let k = kiosk();
-    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let (phone, _) = k.parent_and_child(8, 10);
     k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
     // The parent themself: an adult for a children's programme.
     let parent = k.window.global::<HouseholdAdapter>().get_greeting();
@@ -212,7 +228,7 @@ fn an_ineligible_member_sees_every_reason_and_no_button() {
 #[test]
 fn five_wrong_pins_pause_sign_in_and_say_to_see_staff() {
     let k = kiosk();
-    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let (phone, _) = k.parent_and_child(8, 10);
     for _ in 0..4 {
         k.sign_in(&phone, "000000");
         assert_eq!(k.screen(), Screen::Identify);
@@ -238,7 +254,7 @@ fn five_wrong_pins_pause_sign_in_and_say_to_see_staff() {
 #[test]
 fn ending_the_session_leaves_nothing_of_the_resident() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let (phone, child) = k.parent_and_child(8, 10);
     k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
     k.press(&child);
     k.window.global::<Session>().invoke_end();
@@ -264,7 +280,7 @@ fn ending_the_session_leaves_nothing_of_the_resident() {
 #[test]
 fn a_place_is_cancelled_only_after_are_you_sure() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let (phone, child) = k.parent_and_child(8, 10);
     k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
     k.press(&child);
     let after_school = k.programme_name("after-school");
@@ -385,15 +401,17 @@ impl Kiosk {
     /// A phone whose household attended something recently (the demo records the last
     /// three school days before today, whatever today is).
     fn phone_with_something_to_rate(&self) -> Vec<String> {
-        let phone = self.query(
+        // The kiosk offers the last 30 days; the clock is the kiosk's, not SQLite's.
+        let since = linli::clock::now().date() - chrono::Duration::days(25);
+        let phone = self.query(&format!(
             "SELECT p.phone FROM residents p
              JOIN resident_pins pin ON pin.id_number = p.id_number
              JOIN residents c ON c.household_code = p.household_code
              JOIN attendance a ON a.resident = c.id_number
              JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code AND e.status = 'confirmed'
-             WHERE a.session_date >= date('now', '-25 days')
+             WHERE a.session_date >= '{since}'
              ORDER BY p.id_number LIMIT 1",
-        );
+        ));
         assert_eq!(
             phone.len(),
             1,
@@ -636,7 +654,7 @@ fn place_in(text: &str) -> u32 {
 #[test]
 fn an_unknown_phone_and_a_wrong_pin_read_and_cost_the_same() {
     let k = kiosk();
-    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let (phone, _) = k.parent_and_child(8, 10);
     let checks = linli::usecase::staff::pin_checks_on_this_thread;
     let message = || {
         k.window
@@ -671,7 +689,7 @@ fn an_unknown_phone_and_a_wrong_pin_read_and_cost_the_same() {
 #[test]
 fn five_failures_across_phones_pause_the_kiosk_and_a_restart_does_not_lift_it() {
     let k = kiosk();
-    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    let (phone, _) = k.parent_and_child(8, 10);
     // Five different phone numbers, none of them an account.
     for n in 1..=5 {
         k.sign_in(&format!("1380000000{n}"), "135792");
@@ -750,12 +768,12 @@ impl Deferred {
     }
 }
 
-#[test]
-fn an_answer_that_arrives_after_the_session_ended_never_reaches_the_next_screen() {
+/// A kiosk whose store answers only when the test calls `finish`.
+fn deferred_kiosk() -> (Kiosk, Deferred) {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in(dir.path()).unwrap();
-    demo::seed(&mut store, linli::clock::now()).unwrap();
+    let demo = demo::seed(&mut store, linli::clock::now()).unwrap();
     let store = Arc::new(Mutex::new(store));
     let backend = Deferred {
         store: store.clone(),
@@ -775,10 +793,46 @@ fn an_answer_that_arrives_after_the_session_ended_never_reaches_the_next_screen(
     let k = Kiosk {
         window,
         store,
-        demo: serde_json::Value::Null,
+        demo,
         _dir: dir,
     };
-    let (phone, _) = k.parent_and_child("2016-01-01", "2018-06-30");
+    (k, backend)
+}
+
+#[test]
+fn a_sign_up_answered_after_the_session_ended_shows_nothing_but_keeps_its_place_and_slip() {
+    let (k, backend) = deferred_kiosk();
+    let (phone, child) = k.parent_and_child(8, 10);
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    backend.finish();
+    k.press(&child);
+    backend.finish();
+    let after_school = k.programme_name("after-school");
+    k.press(&format!("报名{after_school}"));
+    assert!(
+        k.window.global::<ProgrammesAdapter>().get_busy(),
+        "the button waits"
+    );
+    k.window.global::<Session>().invoke_end();
+    backend.finish();
+    assert_eq!(
+        k.screen(),
+        Screen::Attract,
+        "the result is not shown to the next person"
+    );
+    assert_eq!(k.window.global::<ResultAdapter>().get_title(), "");
+    // What the parent asked for was done and is kept: the place and its slip.
+    let placed = k.query(&format!(
+        "SELECT count(*) || '' FROM enrolments e JOIN residents r ON r.id_number = e.resident
+         WHERE r.name = '{child}' AND e.programme_code = 'after-school'"
+    ));
+    assert_eq!(placed, ["1"]);
+}
+
+#[test]
+fn an_answer_that_arrives_after_the_session_ended_never_reaches_the_next_screen() {
+    let (k, backend) = deferred_kiosk();
+    let (phone, _) = k.parent_and_child(8, 10);
     k.press("点此开始");
     k.type_digits(&phone);
     k.press("确定");
@@ -904,4 +958,52 @@ fn a_member_with_a_one_time_pin_chooses_their_own_at_the_keypad_before_anything_
         ["2"],
         "the account and the new PIN both go to the district"
     );
+}
+
+#[test]
+fn a_success_between_failures_does_not_reset_the_keypad_limit() {
+    let k = kiosk();
+    let (phone, _) = k.parent_and_child(8, 10);
+    for n in 1..=4 {
+        k.sign_in(&format!("1380000000{n}"), "135792");
+        k.press("返回首页");
+    }
+    // Someone with one good PIN signs in between guesses…
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    assert_eq!(k.screen(), Screen::Members);
+    k.window.global::<Session>().invoke_end();
+    // …and the next wrong try still makes the fifth.
+    k.sign_in("13800000009", "135792");
+    let message = k
+        .window
+        .global::<IdentifyAdapter>()
+        .get_message()
+        .to_string();
+    assert!(message.contains("本机居民登录已暂停"), "{message}");
+}
+
+#[test]
+fn the_staff_home_warns_when_the_calendar_runs_out() {
+    let k = kiosk();
+    let pin = k.staff_pin("S001");
+    k.staff_sign_in("001", &pin);
+    assert_eq!(k.screen(), Screen::StaffHome);
+    let today = linli::clock::now().date();
+    let calendar = {
+        let store = k.store.lock().unwrap();
+        linli::usecase::load::calendar(store.conn()).unwrap()
+    };
+    let shown = k
+        .window
+        .global::<StaffAdapter>()
+        .get_calendar_warning()
+        .to_string();
+    match calendar.coverage(today).warning() {
+        Some(warning) => assert_eq!(shown, warning.zh, "the staff home says what doctor says"),
+        None => assert_eq!(shown, ""),
+    }
+    // From 2026-11-01 (60 days before the built-in 2026 schedule ends) it always warns.
+    if today >= chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() {
+        assert!(shown.contains("节假日安排"), "{shown}");
+    }
 }

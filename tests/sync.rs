@@ -9,10 +9,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
+use common::proxy::{Fault, Proxy};
 use common::{command, json, linli, ok, TODAY};
 use linli_district::admin;
 use linli_district::testing::{TestDb, TestServer};
-use common::proxy::{Fault, Proxy};
 use serde_json::Value;
 
 const CENTRE: &str = "440306-XA-HF";
@@ -956,5 +956,55 @@ fn another_centres_resident_is_looked_up_by_staff_used_here_and_never_changed_he
     assert_eq!(
         local(desk.path(), "SELECT count(*) FROM outbox WHERE kind IN ('household_registered', 'resident_registered')"),
         0
+    );
+}
+
+/// A server that answers every request with a redirect to `target`.
+fn redirector(target: String) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let thread = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { return };
+            let mut buffer = [0u8; 8192];
+            let _ = stream.read(&mut buffer);
+            let answer = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}/v1/events\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (url, thread)
+}
+
+#[test]
+fn a_redirect_is_never_followed_so_records_cannot_be_sent_elsewhere() {
+    let district = District::start();
+    let data = enrolled_demo_kiosk(&district, &district.url(), "kiosk-1");
+    // Where a redirect would send the records: anything that arrives here is a leak.
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let (url, _thread) = redirector(format!("http://{}", elsewhere.local_addr().unwrap()));
+    rewrite_district_url(data.path(), &url);
+    let pending = local(
+        data.path(),
+        "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+    );
+    let (success, report) = sync_once(data.path());
+    assert!(!success, "{report}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        elsewhere.accept().is_err(),
+        "the kiosk followed the redirect and sent its records elsewhere"
+    );
+    assert_eq!(
+        local(
+            data.path(),
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+        ),
+        pending,
+        "nothing counts as sent"
     );
 }

@@ -257,9 +257,6 @@ pub fn authorise(staff: &StaffMember, permission: Permission) -> Result<(), Fiel
     ))
 }
 
-/// A staff PIN: exactly six digits, not one digit repeated and not a straight run
-/// (123456, 654321, or wrapping through 0 such as 567890), which are the first
-/// guesses of anyone standing at an unattended terminal.
 /// The longest staff code: short, because people type it at the keypad.
 pub const MAX_STAFF_CODE_CHARS: usize = 20;
 
@@ -284,6 +281,26 @@ pub fn validate_staff_code(field: &str, code: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The code of a new account: `S` and three digits (S005), which is what the kiosk's
+/// staff keypad types (it offers digits only, after a printed S). An account with any
+/// other code could never sign in at the kiosk.
+pub fn validate_new_staff_code(field: &str, code: &str) -> Result<(), FieldError> {
+    let keypad =
+        code.len() == 4 && code.starts_with('S') && code[1..].bytes().all(|b| b.is_ascii_digit());
+    if keypad {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        field,
+        "invalid_staff_code",
+        format!("工号“{code}”应为 S 加3位数字（如 S005），工作人员才能在自助机的键盘上登录"),
+        format!("\"{code}\" should be S and three digits (such as S005), so the kiosk's staff keypad can type it"),
+    ))
+}
+
+/// A staff PIN: exactly six digits, not one digit repeated and not a straight run
+/// (123456, 654321, or wrapping through 0 such as 567890), which are the first
+/// guesses of anyone standing at an unattended terminal.
 pub fn validate_pin(pin: &str) -> Result<(), FieldError> {
     if !pin.chars().all(|c| c.is_ascii_digit()) {
         return Err(FieldError::new(

@@ -68,6 +68,7 @@ pub async fn centre_add(
             format!("centre code \"{code}\" may hold only letters, digits and '-', at most 40"),
         ));
     }
+    linli_core::outbox::check_text("name", name, linli_core::outbox::TextKind::Line(100), true)?;
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(refuse(
             "name",
@@ -125,6 +126,8 @@ pub(crate) async fn centre_exists(
 /// Registers a device and gives the one-time code it enrols with. The code is shown
 /// this once; only its hash is kept.
 pub async fn device_add(pool: &Pool, centre: &str, name: &str) -> Result<Value, AdminError> {
+    // Control characters would reach staff's terminals and the kiosks that show it.
+    linli_core::outbox::check_text("name", name, linli_core::outbox::TextKind::Line(100), true)?;
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(refuse(
             "name",

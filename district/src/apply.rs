@@ -38,6 +38,9 @@ const FILING_STATUSES: &[&str] = &[
     "closed",
 ];
 
+/// The most one month's revenue or cost may be, in fen: 100 million yuan.
+const MAX_LEDGER_FEN: i64 = 10_000_000_000;
+
 fn invalid(field: &str, code: &str, zh: String, en: String) -> FieldError {
     FieldError::new(field, code, zh, en)
 }
@@ -212,12 +215,35 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
         EventPayload::FilingChanged { status, .. } => {
             check_one_of("status", status, FILING_STATUSES)
         }
-        EventPayload::LedgerRecorded { month, .. } => linli_core::sync::parse_month(month)
-            .map(|_| ())
-            .map_err(|mut e| {
+        EventPayload::LedgerRecorded {
+            month,
+            revenue_fen,
+            cost_fen,
+            ..
+        } => {
+            linli_core::sync::parse_month(month).map_err(|mut e| {
                 e.field = "payload.month".into();
                 e
-            }),
+            })?;
+            // A month's takings and costs of a small stall: never negative, and far
+            // below what would overflow the district's sums of them.
+            for (field, amount) in [
+                ("payload.revenue_fen", revenue_fen),
+                ("payload.cost_fen", cost_fen),
+            ] {
+                if !(0..=MAX_LEDGER_FEN).contains(amount) {
+                    return Err(invalid(
+                        field,
+                        "out_of_range",
+                        format!("金额{amount}分不在0至{MAX_LEDGER_FEN}分之间"),
+                        format!(
+                            "the amount {amount} fen is not between 0 and {MAX_LEDGER_FEN} fen"
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        }
         EventPayload::RatingSubmitted { level, .. } => {
             if (1..=5).contains(level) {
                 Ok(())

@@ -3,16 +3,18 @@
 //! with what devices report.
 //!
 //! `LINLI_DISTRICT_NOW` (`YYYY-MM-DDTHH:MM:SS`) pins the clock of the commands and the
-//! server, for training and for tests of the binary, as `LINLI_NOW` does on a kiosk.
+//! server for tests of the binary. Only debug builds read it: a district serving real
+//! centres must never date staff changes, skew or reports by a made-up time.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 
 /// Now, Asia/Shanghai local time.
 pub fn now_local() -> NaiveDateTime {
-    std::env::var("LINLI_DISTRICT_NOW")
-        .ok()
-        .and_then(|text| linli_core::sync::wire_time::parse_date_time(text.trim()))
-        .unwrap_or_else(|| Utc::now().naive_utc() + Duration::hours(8))
+    let pinned = cfg!(debug_assertions)
+        .then(|| std::env::var("LINLI_DISTRICT_NOW").ok())
+        .flatten()
+        .and_then(|text| linli_core::sync::wire_time::parse_date_time(text.trim()));
+    pinned.unwrap_or_else(|| Utc::now().naive_utc() + Duration::hours(8))
 }
 
 /// Today, Asia/Shanghai.

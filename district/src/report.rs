@@ -186,7 +186,7 @@ impl MonthlyReport {
                         "businesses": c.ledgers.businesses,
                         "revenue_fen": c.ledgers.revenue_fen,
                         "cost_fen": c.ledgers.cost_fen,
-                        "profit_fen": c.ledgers.revenue_fen - c.ledgers.cost_fen,
+                        "profit_fen": c.ledgers.revenue_fen.saturating_sub(c.ledgers.cost_fen),
                     },
                 })
             }).collect::<Vec<_>>(),
@@ -286,7 +286,10 @@ impl MonthlyReport {
             cells.push(json!(c.ledgers.businesses));
             cells.push(json!(c.ledgers.revenue_fen));
             cells.push(json!(c.ledgers.cost_fen));
-            cells.push(json!(c.ledgers.revenue_fen - c.ledgers.cost_fen));
+            cells.push(json!(c
+                .ledgers
+                .revenue_fen
+                .saturating_sub(c.ledgers.cost_fen)));
             writer
                 .write_record(cells.iter().map(csv_cell))
                 .expect("CSV writes to memory");

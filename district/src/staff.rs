@@ -332,7 +332,7 @@ pub async fn add(
     roles: &[String],
     login: Option<&str>,
 ) -> Result<Value, AdminError> {
-    validate_staff_code("code", code)?;
+    linli_core::staff::validate_new_staff_code("code", code)?;
     let name = name.trim();
     check_text("name", name, TextKind::Line(MAX_NAME_CHARS), true)?;
     let roles = parse_roles("role", roles)?;

@@ -1698,6 +1698,69 @@ async fn a_text_field_with_a_control_character_or_over_its_length_is_rejected_al
     assert_eq!(text(&db, "SELECT name FROM residents"), "张三");
 }
 
+/// A month's accounts the report could not add up (an amount past any stall's, or
+/// negative) is rejected alone, and the report stays whole.
+#[tokio::test]
+async fn a_ledger_amount_out_of_range_is_rejected_and_the_report_survives() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let ledger = |revenue_fen: i64, cost_fen: i64| EventPayload::LedgerRecorded {
+        business_code: "B-1".into(),
+        month: "2026-10".into(),
+        revenue_fen,
+        cost_fen,
+    };
+    let body = batch(vec![
+        event(&device.id, "C-1", "e-1", ledger(i64::MAX, i64::MIN)),
+        event(&device.id, "C-1", "e-2", ledger(-5, 10)),
+        event(&device.id, "C-1", "e-3", ledger(500_000, 320_000)),
+    ]);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            rejected("out_of_range", "payload.revenue_fen"),
+            rejected("out_of_range", "payload.revenue_fen"),
+            accepted(),
+        ]
+    );
+    let report = db.run(|pool| async move {
+        linli_district::report::report_at(
+            &pool,
+            "2026-10",
+            None,
+            linli_district::export::Format::Json,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
+        )
+        .await
+        .map_err(|e| e.to_string())
+    });
+    let report = report.unwrap();
+    assert!(
+        report.to_string().contains("\"revenue_fen\":500000"),
+        "only the sound month is counted: {report}"
+    );
+}
+
+/// A name with control characters is refused before it reaches staff's terminals.
+#[tokio::test]
+async fn district_staff_cannot_name_a_centre_or_device_with_control_characters() {
+    let db = TestDb::create();
+    let (centre, device) = db.run(|pool| async move {
+        let centre = admin::centre_add(&pool, "C-9", "C\u{1b}[31m中心", "440306", "")
+            .await
+            .is_err();
+        admin::centre_add(&pool, "C-9", "兴业社区服务中心", "440306", "")
+            .await
+            .unwrap();
+        let device = admin::device_add(&pool, "C-9", "k\u{1b}").await.is_err();
+        (centre, device)
+    });
+    assert!(centre && device, "both refused");
+}
+
 /// Guessing enrolment codes from one address runs into a limit: 429 with Retry-After,
 /// the same JSON error body, and nothing else changes.
 #[tokio::test]

@@ -1781,12 +1781,22 @@ fn every_json_error_of_the_command_line_carries_its_code() {
         ),
         (
             vec![
-                "admin", "staff", "add", "--centre", "NOWHERE", "--code", "S1", "--name", "王五",
+                "admin", "staff", "add", "--centre", "NOWHERE", "--code", "S001", "--name", "王五",
                 "--role", "manager",
             ],
             Some(&db.url),
             1,
             "not_found",
+        ),
+        // A code the kiosk's staff keypad could never type.
+        (
+            vec![
+                "admin", "staff", "add", "--centre", "NOWHERE", "--code", "X1", "--name", "王五",
+                "--role", "manager",
+            ],
+            Some(&db.url),
+            1,
+            "invalid_staff_code",
         ),
         (
             vec!["serve", "--listen", "not-an-address"],

@@ -36,6 +36,9 @@ pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    if seed_demo {
+        let _ = crate::store::data_kind::allow_pinned_demo_seed(store.conn(), data_dir);
+    }
     let worker = StoreWorker::spawn(store);
     let _offers = crate::offer_sweep::OfferSweep::spawn(worker.clone(), crate::offer_sweep::EVERY);
     let shared_sessions: Arc<Mutex<Vec<(Text, String)>>> = Arc::default();

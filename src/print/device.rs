@@ -23,6 +23,22 @@ pub fn config_path(data_dir: &Path) -> PathBuf {
 
 pub fn load(data_dir: &Path) -> Result<DeviceConfig, AppError> {
     let path = config_path(data_dir);
+    // Named on purpose, so missing is a mistake: the defaults would quietly print to
+    // the simulator while the technician believes their file is in use.
+    if std::env::var_os(ENV_CONFIG).is_some() && !path.exists() {
+        return Err(Refused::new(
+            "device_config_missing",
+            Text::new(
+                format!("找不到设备配置文件 {}", path.display()),
+                format!("the device configuration {} does not exist", path.display()),
+            ),
+            vec![Text::new(
+                format!("{ENV_CONFIG} 指向的文件不存在；请改正路径，或取消该设置以使用内置默认值"),
+                format!("{ENV_CONFIG} names a file that is not there: correct the path, or unset it to use the built-in defaults"),
+            )],
+        )
+        .into());
+    }
     DeviceConfig::load(&path).map_err(|errors| {
         Refused::new(
             "device_config_invalid",

@@ -29,7 +29,7 @@ enum ActorKind {
     System,
     /// A technician's command that touches no one's records (print-test, sync, enrol).
     Technician,
-    /// A sign-in attempt that named an unknown staff code.
+    /// A sign-in attempt not (yet) proved to be the member it names.
     UnknownStaff,
 }
 
@@ -67,6 +67,15 @@ impl Actor {
     pub fn unknown_staff(code: &str) -> Actor {
         Actor {
             name: format!("unknown-staff:{code}"),
+            kind: ActorKind::UnknownStaff,
+        }
+    }
+
+    /// Someone who typed an existing staff code with a wrong PIN: not that member, as
+    /// far as anyone knows, so the audit log does not name them as the actor.
+    pub fn sign_in_attempt(code: &str) -> Actor {
+        Actor {
+            name: format!("sign-in-attempt:{code}"),
             kind: ActorKind::UnknownStaff,
         }
     }

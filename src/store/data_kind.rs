@@ -70,13 +70,29 @@ pub fn data_kind(conn: &Connection) -> Result<DataKind, rusqlite::Error> {
 }
 
 /// Decides, for this process, whether a pinned clock (`LINLI_NOW`) is honoured: only
-/// on practice or still-empty data that is not enrolled with a district.
+/// on practice data that is not enrolled with a district. An empty directory does not
+/// qualify: what is done first in it (an enrolment, an import) may make it a real
+/// centre's, dated by the pinned clock.
 pub fn settle_clock(
     conn: &Connection,
     data_dir: &std::path::Path,
 ) -> Result<DataKind, rusqlite::Error> {
     let kind = data_kind(conn)?;
     let enrolled = crate::data_dir::is_enrolled(data_dir);
-    crate::clock::allow_pinning(!enrolled && kind != DataKind::Real);
+    crate::clock::allow_pinning(!enrolled && kind.is_practice());
     Ok(kind)
+}
+
+/// The one exception: seeding the demo into an empty directory (`linli demo`, the
+/// kiosk's `--demo`) may be pinned, since the seed makes the directory practice data.
+pub fn allow_pinned_demo_seed(
+    conn: &Connection,
+    data_dir: &std::path::Path,
+) -> Result<(), rusqlite::Error> {
+    let kind = data_kind(conn)?;
+    let enrolled = crate::data_dir::is_enrolled(data_dir);
+    if !enrolled && (kind == DataKind::Fresh || kind.is_practice()) {
+        crate::clock::allow_pinning(true);
+    }
+    Ok(())
 }

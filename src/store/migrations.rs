@@ -292,9 +292,10 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE staff ADD COLUMN updated_at TEXT;
     CREATE TABLE keypad_limits (
-        keypad       TEXT PRIMARY KEY CHECK (keypad IN ('resident', 'staff')),
-        failures     INTEGER NOT NULL DEFAULT 0,
-        locked_until TEXT
+        keypad           TEXT PRIMARY KEY CHECK (keypad IN ('resident', 'staff')),
+        failures         INTEGER NOT NULL DEFAULT 0,
+        first_failure_at TEXT,
+        locked_until     TEXT
     ) STRICT;
     ALTER TABLE households ADD COLUMN owner_centre TEXT;
     ALTER TABLE households ADD COLUMN owner_code TEXT;

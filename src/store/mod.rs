@@ -361,6 +361,7 @@ impl Store {
     /// Opens (creating if needed) the database in `data_dir`, migrating it forward.
     pub fn open_in(data_dir: &Path) -> Result<Store, StoreError> {
         ensure_writable_dir(data_dir)?;
+        tighten_existing(data_dir);
         Store::open(&data_dir.join(DATABASE_FILE))
     }
 
@@ -572,6 +573,42 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .mode(0o700)
         .create(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Files an older Linli (or a copy made by hand) left readable by others: the
+/// database, its journals, the credential and the spool are made the kiosk user's
+/// alone. The directory itself is left as it is: it may be one the operator chose.
+fn tighten_existing(data_dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let private = |path: &Path, mode: u32| {
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+            }
+        }
+    };
+    for name in [
+        DATABASE_FILE.to_string(),
+        format!("{DATABASE_FILE}-wal"),
+        format!("{DATABASE_FILE}-shm"),
+        crate::data_dir::CREDENTIAL_FILE.to_string(),
+    ] {
+        private(&data_dir.join(name), 0o600);
+    }
+    let spool = data_dir.join("spool");
+    let spool_open = std::fs::metadata(&spool)
+        .map(|meta| meta.is_dir() && meta.permissions().mode() & 0o077 != 0)
+        .unwrap_or(false);
+    // Once: a spool made private stays so (the kiosk's umask), so its files are not
+    // walked at every start.
+    if spool_open {
+        private(&spool, 0o700);
+        if let Ok(entries) = std::fs::read_dir(&spool) {
+            for entry in entries.flatten() {
+                private(&entry.path(), 0o600);
+            }
+        }
+    }
 }
 
 /// Creates the database file 0600 before SQLite opens it, so that it, and the -wal

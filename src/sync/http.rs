@@ -45,6 +45,10 @@ impl District {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(request_timeout())
+            // Never followed: a redirect could send residents' ID numbers to an address
+            // `address::check` never saw (plain http, another host). The district
+            // answers at the enrolled address or not at all.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("linli/", env!("CARGO_PKG_VERSION")));
         // A district with a private certificate authority: its CA certificate (PEM).
         if let Ok(path) = std::env::var("LINLI_DISTRICT_CA") {

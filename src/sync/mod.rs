@@ -269,7 +269,9 @@ pub fn round_with(store: &mut Store, district: &District) -> Result<RoundReport,
 
 /// What `doctor` and the staff screen show about sync.
 pub fn status(conn: &rusqlite::Connection, data_dir: &Path) -> Value {
-    let enrolled = credential::load(data_dir).ok().flatten();
+    let loaded = credential::load(data_dir);
+    let problem = loaded.as_ref().err().map(ToString::to_string);
+    let enrolled = loaded.ok().flatten();
     let setting = |key: &str| -> Option<String> {
         conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
             r.get(0)
@@ -277,7 +279,10 @@ pub fn status(conn: &rusqlite::Connection, data_dir: &Path) -> Value {
         .ok()
     };
     json!({
-        "enrolled": enrolled.is_some(),
+        // The file's presence is the answer, as everywhere else; a damaged one is
+        // enrolled all the same, and its problem is said.
+        "enrolled": crate::data_dir::is_enrolled(data_dir),
+        "credential_problem": problem,
         "district": enrolled.as_ref().map(|c| c.district_url.clone()),
         "device_number": enrolled.as_ref().map(|c| c.device_number),
         "pending": outbox::pending_count(conn).ok(),

@@ -65,8 +65,28 @@ fn run_checks(data_dir: &Path, path: &Path) -> (Value, bool) {
     }
     match inspect(&path) {
         Ok(mut report) => {
-            let healthy =
-                report["integrity"] == "ok" && report["schema_supported"] == true && printer_ok;
+            // Whatever is wrong is in `problems`, not only under its own heading.
+            if let Some(problem) = report["sync"]["credential_problem"].as_str() {
+                let problem = format!("the district credential cannot be read: {problem}");
+                if let Some(list) = report["problems"].as_array_mut() {
+                    list.push(json!(problem));
+                }
+            }
+            if !printer_ok {
+                let said = printer["problem"]
+                    .as_str()
+                    .or(printer["status"]["summary"].as_str())
+                    .unwrap_or("the printer cannot print")
+                    .to_string();
+                if let Some(list) = report["problems"].as_array_mut() {
+                    list.push(json!(format!("printer: {said}")));
+                }
+            }
+            let credential_ok = report["sync"]["credential_problem"].is_null();
+            let healthy = report["integrity"] == "ok"
+                && report["schema_supported"] == true
+                && printer_ok
+                && credential_ok;
             report["ok"] = json!(healthy);
             report["printer"] = printer;
             (report, healthy)

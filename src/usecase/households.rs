@@ -613,6 +613,20 @@ pub fn store_known(
         let Ok(id) = IdNumber::parse(&member.id_number, chrono::NaiveDate::MAX) else {
             continue;
         };
+        // The district's registry decides where a person belongs; a local copy that
+        // said otherwise (registered here while another centre had them) moves, and
+        // staff can see that it did.
+        let held: Option<String> = tx
+            .prepare_cached("SELECT household_code FROM residents WHERE id_number = ?1")?
+            .query_row([id.as_str()], |r| r.get(0))
+            .optional()?;
+        if let Some(held) = held.filter(|held| *held != key) {
+            tx.audit(
+                "resident_moved_by_registry",
+                &id.masked(),
+                json!({"from": held, "to": key, "registered_at": household.centre_code}),
+            );
+        }
         tx.prepare_cached(
             "INSERT INTO residents (id_number, household_code, name, phone, birth_date, sex, tags, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)

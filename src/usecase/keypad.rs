@@ -1,11 +1,14 @@
 //! The device's own limit on wrong sign-ins at its keypads, whatever account was
-//! tried: five failures in a row at the resident keypad (phones, cards, codes) or at
-//! the staff keypad lock that keypad for five minutes, so one kiosk cannot be used to
-//! try one PIN against many accounts. Kept in the database: a restart (or pulling the
-//! plug) does not lift a lock.
+//! tried: five failures within ten minutes at the resident keypad (phones, cards,
+//! codes) or at the staff keypad lock that keypad for five minutes, so one kiosk
+//! cannot be used to try one PIN against many accounts. A success in between does
+//! not wipe the count (someone with one good PIN could otherwise guess four times,
+//! sign in, and start again). Kept in the database: a restart (or pulling the plug)
+//! does not lift a lock.
 
+use chrono::Duration;
 use chrono::NaiveDateTime;
-use linli_core::staff::Lockout;
+use linli_core::staff::{LOCKOUT_MINUTES, MAX_FAILED_PIN_ATTEMPTS};
 use linli_core::Text;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -27,14 +30,28 @@ impl Keypad {
     }
 }
 
-fn load(conn: &Connection, keypad: Keypad) -> Result<Lockout, AppError> {
-    let row: Option<(u32, Option<String>)> = conn
-        .prepare_cached("SELECT failures, locked_until FROM keypad_limits WHERE keypad = ?1")?
-        .query_row([keypad.key()], |r| Ok((r.get(0)?, r.get(1)?)))
+/// Failures that count towards a lock are those within this window of the first.
+const WINDOW_MINUTES: i64 = 10;
+
+/// A keypad's count: failures since `first`, and a lock.
+#[derive(Default)]
+struct Count {
+    failures: u32,
+    first: Option<NaiveDateTime>,
+    locked_until: Option<NaiveDateTime>,
+}
+
+fn load(conn: &Connection, keypad: Keypad) -> Result<Count, AppError> {
+    let row: Option<(u32, Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT failures, first_failure_at, locked_until FROM keypad_limits WHERE keypad = ?1",
+        )?
+        .query_row([keypad.key()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     Ok(
-        row.map_or_else(Lockout::default, |(failures, until)| Lockout {
+        row.map_or_else(Count::default, |(failures, first, until)| Count {
             failures,
+            first: first.as_deref().and_then(clock::from_db),
             locked_until: until.as_deref().and_then(clock::from_db),
         }),
     )
@@ -46,10 +63,9 @@ pub fn locked_until(
     keypad: Keypad,
     now: NaiveDateTime,
 ) -> Result<Option<NaiveDateTime>, AppError> {
-    let lockout = load(conn, keypad)?;
-    Ok(lockout
-        .is_locked(now)
-        .then(|| lockout.locked_until.unwrap_or(now)))
+    Ok(load(conn, keypad)?
+        .locked_until
+        .filter(|until| now < *until))
 }
 
 /// Counts one sign-in at the keypad (inside the sign-in's own transaction); returns
@@ -60,29 +76,43 @@ pub fn record(
     accepted: bool,
     now: NaiveDateTime,
 ) -> Result<Option<NaiveDateTime>, AppError> {
-    let mut lockout = load(tx, keypad)?;
-    if accepted {
-        lockout.record_success();
-    } else {
-        lockout.record_failure(now);
+    let mut count = load(tx, keypad)?;
+    if accepted || count.locked_until.is_some_and(|until| now < until) {
+        return Ok(None);
+    }
+    let window = Duration::minutes(WINDOW_MINUTES);
+    match count.first {
+        Some(first) if now - first < window => count.failures += 1,
+        _ => {
+            count.first = Some(now);
+            count.failures = 1;
+        }
+    }
+    let mut locked = None;
+    if count.failures >= MAX_FAILED_PIN_ATTEMPTS {
+        let until = now + Duration::minutes(LOCKOUT_MINUTES);
+        locked = Some(until);
+        count = Count {
+            failures: 0,
+            first: None,
+            locked_until: Some(until),
+        };
     }
     tx.prepare_cached(
-        "INSERT INTO keypad_limits (keypad, failures, locked_until) VALUES (?1, ?2, ?3)
-         ON CONFLICT(keypad) DO UPDATE SET failures = ?2, locked_until = ?3",
+        "INSERT INTO keypad_limits (keypad, failures, first_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(keypad) DO UPDATE SET failures = ?2, first_failure_at = ?3, locked_until = ?4",
     )?
     .execute((
         keypad.key(),
-        lockout.failures,
-        lockout.locked_until.map(clock::to_db),
+        count.failures,
+        count.first.map(clock::to_db),
+        count.locked_until.map(clock::to_db),
     ))?;
-    let locked = lockout
-        .is_locked(now)
-        .then(|| lockout.locked_until.unwrap_or(now));
-    if locked.is_some() {
+    if let Some(until) = locked {
         tx.audit(
             "keypad_locked",
             keypad.key(),
-            serde_json::json!({"until": lockout.locked_until.map(clock::to_db)}),
+            serde_json::json!({"until": clock::to_db(until)}),
         );
     }
     Ok(locked)

@@ -43,19 +43,6 @@ fn wrong_card_or_pin() -> AppError {
     .into()
 }
 
-fn locked(until: NaiveDateTime) -> AppError {
-    let until = until.format("%H:%M");
-    Refused::new(
-        "locked",
-        Text::new("暂时不能登录", "sign-in is paused for now"),
-        vec![Text::new(
-            format!("密码连续输错次数过多，请于 {until} 后再试，或请工作人员帮忙"),
-            format!("Too many wrong PINs: try again after {until}, or ask staff for help"),
-        )],
-    )
-    .into()
-}
-
 /// The one kiosk-PIN holder of a phone or card: (id number, hash, failures, lock).
 type Holder = (String, String, u32, Option<String>);
 
@@ -146,9 +133,10 @@ pub fn sign_in(
         None => None,
     };
     let subject = mask_phone(raw_phone.trim());
+    // A locked account gets the words an unknown phone gets (they say that wrong tries
+    // pause sign-in): otherwise the answer would tell which phones are residents'.
     match check_holder(store, now, holder, pin, &subject, "phone")? {
         Some((id_number, PinCheck::Accepted)) => signed_in(store, &id_number),
-        Some((_, PinCheck::Locked(until))) => Err(locked(until)),
         _ => Err(wrong_phone_or_pin()),
     }
 }
@@ -175,7 +163,6 @@ pub fn sign_in_by_card(
     let subject = mask_token(card.trim());
     match check_holder(store, now, holder, pin, &subject, "card")? {
         Some((id_number, PinCheck::Accepted)) => signed_in(store, &id_number),
-        Some((_, PinCheck::Locked(until))) => Err(locked(until)),
         _ => Err(wrong_card_or_pin()),
     }
 }

@@ -134,11 +134,16 @@ pub fn check_pin(
             json!({}),
         );
     } else {
+        let by = (*audit_prefix == "staff").then(|| Actor::sign_in_attempt(key));
+        let actor = by.map(|by| std::mem::replace(&mut tx.actor, by));
         tx.audit(
             &format!("{audit_prefix}_sign_in_failed"),
             audit_subject,
             json!({"failures": stored.lockout.failures}),
         );
+        if let Some(actor) = actor {
+            tx.actor = actor;
+        }
     }
     Ok(if verified {
         PinCheck::Accepted

@@ -46,24 +46,6 @@ fn role_names(roles: &[Role]) -> Vec<String> {
     roles.iter().map(load::serde_name).collect()
 }
 
-/// A code the kiosk's staff keypad can type: `S` and three digits.
-fn check_code(code: &str) -> Result<(), AppError> {
-    let ok =
-        code.len() == 4 && code.starts_with('S') && code[1..].bytes().all(|b| b.is_ascii_digit());
-    if ok {
-        return Ok(());
-    }
-    Err(Refused::new(
-        "invalid_staff_code",
-        Text::new("工号有误", "the staff code is not valid"),
-        vec![Text::new(
-            format!("工号“{code}”应为 S 加3位数字（如 S005），工作人员才能在自助机的键盘上登录"),
-            format!("\"{code}\" should be S and three digits (such as S005), so the kiosk's staff keypad can type it"),
-        )],
-    )
-    .into())
-}
-
 /// Writes the account and tells the district, in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 fn save(
@@ -136,7 +118,7 @@ pub fn add(
     let hash = hash_pin(&pin);
     store.write(actor, now, |tx| {
         let manager = tx.authorise(Permission::ManageStaff)?;
-        check_code(code)?;
+        linli_core::staff::validate_new_staff_code("code", code)?;
         let name =
             linli_core::text::checked("name", ("姓名", "name"), name, linli_core::text::NAME_CHARS)?;
         if name.is_empty() {
