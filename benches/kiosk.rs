@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use linli::kiosk::{attract, resident, AppWindow, IdentifyAdapter, Screen, Session};
+use linli::kiosk::{attract, AppWindow, IdentifyAdapter, Screen, Session};
 use linli::store::worker::StoreWorker;
 use linli::store::Store;
 use linli::usecase::{demo, households};
@@ -80,7 +80,7 @@ fn child(dir: &Path) {
     let rss = rss_mb();
 
     let worker = StoreWorker::spawn(store);
-    resident::connect(&window, worker.clone(), || {});
+    linli::kiosk::connect_screens(&window, worker.clone(), Default::default(), || {});
     window.global::<Session>().set_screen(Screen::Identify);
     let identify = window.global::<IdentifyAdapter>();
     let mut handlers = Vec::new();

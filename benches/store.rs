@@ -84,10 +84,10 @@ fn main() {
         .write(&Actor::system(), now, |tx| {
             linli::store::set_setting(tx, "centre_code", demo::CENTRE_CODE)?;
             linli::store::set_setting(tx, "community_code", demo::COMMUNITY_CODE)?;
-            demo::publish_calendar(tx, demo::demo_calendar(today))?;
+            linli::usecase::catalogue::publish_calendar(tx, demo::demo_calendar(today))?;
             for mut p in demo::programmes(today) {
                 p.capacity = (signups / 2) as u32;
-                demo::publish_programme(tx, &p)?;
+                linli::usecase::catalogue::publish_programme(tx, &p)?;
             }
             Ok(())
         })

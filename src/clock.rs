@@ -14,7 +14,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 pub const ENV_NOW: &str = "LINLI_NOW";
 pub const ENV_TEST_NOW: &str = "LINLI_TEST_NOW";
@@ -71,21 +71,31 @@ fn requested_pin() -> Option<NaiveDateTime> {
 
 /// What `doctor` says about the clock: the time in use, and whether a pinned time
 /// was asked for and honoured.
-pub fn report() -> serde_json::Value {
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClockReport {
+    pub now: String,
+    pub pinned_requested: Option<String>,
+    pub pinned_honoured: bool,
+    /// Why a pinned time was ignored.
+    pub note: Option<linli_core::Text>,
+}
+
+pub fn report() -> ClockReport {
     let requested = std::env::var(ENV_NOW).ok();
     let honoured = requested.is_some() && PINNING.load(Ordering::SeqCst) == HONOURED;
     let note = match (&requested, honoured) {
-        (Some(_), false) => Some(
-            "LINLI_NOW 已设置但未采用：只有未登记到区级后台的演示或培训数据才可固定时间 / LINLI_NOW is set but ignored: only a demo or training data directory that is not enrolled with a district may pin the clock",
-        ),
+        (Some(_), false) => Some(linli_core::Text::new(
+            "LINLI_NOW 已设置但未采用：只有未登记到区级后台的演示或培训数据才可固定时间",
+            "LINLI_NOW is set but ignored: only a demo or training data directory that is not enrolled with a district may pin the clock",
+        )),
         _ => None,
     };
-    serde_json::json!({
-        "now": to_db(now()),
-        "pinned_requested": requested,
-        "pinned_honoured": honoured,
-        "note": note,
-    })
+    ClockReport {
+        now: to_db(now()),
+        pinned_requested: requested,
+        pinned_honoured: honoured,
+        note,
+    }
 }
 
 /// Accepts `2026-11-28T09:30:00`, `2026-11-28 09:30` or an RFC 3339 instant.
@@ -114,4 +124,10 @@ pub fn to_db(t: NaiveDateTime) -> String {
 
 pub fn from_db(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").ok()
+}
+
+/// `date` at `hour:minute`, for the demo and tests that set a scene at a time of day.
+pub fn at(date: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
+    date.and_hms_opt(hour, minute, 0)
+        .expect("a valid time of day")
 }

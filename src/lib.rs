@@ -8,6 +8,8 @@ pub mod clock;
 pub mod data_dir;
 pub mod devices;
 pub mod disk;
+pub mod error;
+pub mod json_shapes;
 pub mod kiosk;
 pub mod offer_sweep;
 pub mod print;

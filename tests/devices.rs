@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use linli::devices::Devices;
-use linli::print::spooler::job_state;
+use linli::print::queue::job_state;
 use linli::print::{self, JobState, Printing};
 use linli::store::worker::StoreWorker;
 use linli::store::{Actor, Store};
@@ -26,9 +26,7 @@ fn open_calls(worker: &StoreWorker) -> usize {
     worker
         .call(|store| alerts::open(store).unwrap())
         .unwrap()
-        .get("open")
-        .and_then(|o| o.as_array().map(Vec::len))
-        .unwrap()
+        .len()
 }
 
 #[test]
@@ -79,14 +77,12 @@ fn the_print_thread_prints_what_a_use_case_queues_and_the_button_calls_staff() {
     // Someone at the desk answers it, by name; answering it twice is refused.
     let answered = worker
         .call(move |store: &mut Store| {
-            let id = alerts::open(store).unwrap()["open"][0]["id"]
-                .as_i64()
-                .unwrap();
-            let desk = linli_core::staff::StaffMember {
+            let id = alerts::open(store).unwrap()[0].id;
+            let desk = linli::store::Actor::member(&linli_core::staff::StaffMember {
                 code: "S001".into(),
                 name: "前台".into(),
                 roles: vec![linli_core::staff::Role::FrontDesk],
-            };
+            });
             let first = alerts::acknowledge(store, &desk, now, id).map(|_| ());
             let again = alerts::acknowledge(store, &desk, now, id).map(|_| ());
             (first, again)
@@ -94,7 +90,7 @@ fn the_print_thread_prints_what_a_use_case_queues_and_the_button_calls_staff() {
         .unwrap();
     assert!(answered.0.is_ok());
     assert!(
-        matches!(answered.1, Err(linli::store::AppError::Refused(r)) if r.code == "no_open_alert")
+        matches!(answered.1, Err(linli::error::AppError::Refused(r)) if r.code == "no_open_alert")
     );
     assert_eq!(open_calls(&worker), 0);
 }

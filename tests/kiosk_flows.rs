@@ -10,9 +10,8 @@ use std::sync::{Arc, Mutex};
 use i_slint_backend_testing::ElementHandle;
 use linli::kiosk::backend::Inline;
 use linli::kiosk::{
-    attract, resident, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter,
-    ProgrammesAdapter, RatingAdapter, ResultAdapter, Screen, Session, StaffAdapter,
-    VolunteerAdapter,
+    identify, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter, ProgrammesAdapter,
+    RatingAdapter, ResultAdapter, Screen, Session, StaffAdapter, VolunteerAdapter,
 };
 use linli::store::Store;
 use linli::usecase::demo;
@@ -23,6 +22,7 @@ struct Kiosk {
     window: AppWindow,
     store: Arc<Mutex<Store>>,
     demo: serde_json::Value,
+    screens: linli::kiosk::Screens,
     _dir: tempfile::TempDir,
 }
 
@@ -30,23 +30,17 @@ fn kiosk() -> Kiosk {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in(dir.path()).unwrap();
-    let demo = demo::seed(&mut store, linli::clock::now()).unwrap();
+    let demo = serde_json::to_value(demo::seed(&mut store, linli::clock::now()).unwrap()).unwrap();
     let store = Arc::new(Mutex::new(store));
     let window = AppWindow::new().unwrap();
-    attract::connect(&window, Arc::default());
-    let state = resident::connect(&window, Inline(store.clone()), || {});
-    let staff = linli::kiosk::staff::connect(&window, Inline(store.clone()));
-    let weak = window.as_weak();
-    window.global::<Session>().on_wipe(move || {
-        if let Some(window) = weak.upgrade() {
-            linli::kiosk::wipe(&window, &state, &staff);
-        }
-    });
+    let screens =
+        linli::kiosk::connect_screens(&window, Inline(store.clone()), Arc::default(), || {});
     window.show().unwrap();
     Kiosk {
         window,
         store,
         demo,
+        screens,
         _dir: dir,
     }
 }
@@ -510,7 +504,7 @@ fn a_card_and_its_pin_sign_in_a_qr_code_never_does_and_neither_takes_over_a_sess
         let parts: Vec<String> = rows[0].split('|').map(str::to_string).collect();
         (parts[0].clone(), parts[1].clone(), parts[2].clone())
     };
-    let state = linli::kiosk::resident::connect(&k.window, store.clone(), || {});
+    let state = k.screens.resident.clone();
     let message = || {
         k.window
             .global::<IdentifyAdapter>()
@@ -519,14 +513,14 @@ fn a_card_and_its_pin_sign_in_a_qr_code_never_does_and_neither_takes_over_a_sess
     };
 
     // A QR code carrying the card's number is not the card: it signs nobody in.
-    resident::present_token(&k.window, &state, &store, Token::Code(card.clone()));
+    identify::present_token(&k.window, &state, &store, Token::Code(card.clone()));
     assert_eq!(k.screen(), Screen::Identify);
     assert!(message().contains("二维码不能用于登录"), "{}", message());
     assert!(!k.window.global::<IdentifyAdapter>().get_entering_pin());
 
     // An unregistered card asks for a PIN like any card, and gets the words a wrong
     // PIN gets: the kiosk never says which cards exist.
-    resident::present_token(&k.window, &state, &store, Token::Card("123456789".into()));
+    identify::present_token(&k.window, &state, &store, Token::Card("123456789".into()));
     assert!(k.window.global::<IdentifyAdapter>().get_entering_pin());
     assert!(message().contains("请输入6位密码"), "{}", message());
     k.type_digits(demo::DEMO_RESIDENT_PIN);
@@ -535,7 +529,7 @@ fn a_card_and_its_pin_sign_in_a_qr_code_never_does_and_neither_takes_over_a_sess
     assert!(message().contains("卡片或密码不正确"), "{}", message());
 
     // The holder's card, then their PIN.
-    resident::present_token(&k.window, &state, &store, Token::Card(card.clone()));
+    identify::present_token(&k.window, &state, &store, Token::Card(card.clone()));
     assert_eq!(k.screen(), Screen::Identify, "a card alone opens nothing");
     k.type_digits(demo::DEMO_RESIDENT_PIN);
     k.press("确定");
@@ -554,7 +548,7 @@ fn a_card_and_its_pin_sign_in_a_qr_code_never_does_and_neither_takes_over_a_sess
 
     // Mid-session, another card on the reader changes nothing.
     let other = k.query("SELECT token FROM resident_cards ORDER BY token DESC LIMIT 1");
-    resident::present_token(&k.window, &state, &store, Token::Card(other[0].clone()));
+    identify::present_token(&k.window, &state, &store, Token::Card(other[0].clone()));
     assert_eq!(
         k.window.global::<HouseholdAdapter>().get_greeting(),
         greeting
@@ -715,8 +709,8 @@ fn five_failures_across_phones_pause_the_kiosk_and_a_restart_does_not_lift_it() 
     let path = k.store.lock().unwrap().path().to_path_buf();
     let mut reopened = Store::open(&path).unwrap();
     let now = linli::clock::now();
-    let code = |error: linli::store::AppError| match error {
-        linli::store::AppError::Refused(refused) => refused.code,
+    let code = |error: linli::error::AppError| match error {
+        linli::error::AppError::Refused(refused) => refused.code,
         other => panic!("{other}"),
     };
     let resident =
@@ -773,27 +767,20 @@ fn deferred_kiosk() -> (Kiosk, Deferred) {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in(dir.path()).unwrap();
-    let demo = demo::seed(&mut store, linli::clock::now()).unwrap();
+    let demo = serde_json::to_value(demo::seed(&mut store, linli::clock::now()).unwrap()).unwrap();
     let store = Arc::new(Mutex::new(store));
     let backend = Deferred {
         store: store.clone(),
         pending: Arc::default(),
     };
     let window = AppWindow::new().unwrap();
-    attract::connect(&window, Arc::default());
-    let state = resident::connect(&window, backend.clone(), || {});
-    let staff = linli::kiosk::staff::connect(&window, backend.clone());
-    let weak = window.as_weak();
-    window.global::<Session>().on_wipe(move || {
-        if let Some(window) = weak.upgrade() {
-            linli::kiosk::wipe(&window, &state, &staff);
-        }
-    });
+    let screens = linli::kiosk::connect_screens(&window, backend.clone(), Arc::default(), || {});
     window.show().unwrap();
     let k = Kiosk {
         window,
         store,
         demo,
+        screens,
         _dir: dir,
     };
     (k, backend)
@@ -901,7 +888,7 @@ fn a_member_with_a_one_time_pin_chooses_their_own_at_the_keypad_before_anything_
         )
         .unwrap()
     };
-    let one_time = added["pin"].as_str().unwrap().to_string();
+    let one_time = added.pin.clone();
     let step = || k.window.global::<StaffAdapter>().get_new_pin_step();
     k.staff_sign_in("007", &one_time);
     assert_eq!(k.screen(), Screen::StaffSignIn, "not in yet");

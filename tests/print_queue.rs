@@ -5,7 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use linli::print::spooler::{job_state, Round, Spooler};
+use linli::print::queue::job_state;
+use linli::print::spooler::{Round, Spooler};
 use linli::print::{self, JobState, Printing};
 use linli::store::{open_connection, Actor, Store, DATABASE_FILE};
 use linli_hardware::printer::{Delivery, Job, Printer, PrinterError, PrinterStatus};

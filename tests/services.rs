@@ -6,9 +6,11 @@
 //! refusal, nothing at all.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
+use linli::clock;
+use linli::error::{AppError, Refused};
 use linli::print::Printing;
-use linli::store::{Actor, AppError, Refused, Store};
-use linli::usecase::{business, demo, enrolment, services};
+use linli::store::{Actor, Store};
+use linli::usecase::{attendance, business, demo, enrolment, ratings, volunteers};
 use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
 use linli_core::business::{ConvenienceBusiness, FilingAction, FilingStatus, LedgerInput};
 use linli_core::outbox::{AttendanceEventKind, EventPayload, OutboxEvent};
@@ -19,6 +21,11 @@ fn t(text: &str) -> NaiveDateTime {
 }
 
 /// Monday 23 November 2026, 09:00: a school day in the autumn term.
+/// A result as the command line prints it.
+fn json<T: serde::Serialize>(issued: linli::store::Issued<T>) -> serde_json::Value {
+    serde_json::to_value(issued.outcome).unwrap()
+}
+
 fn now() -> NaiveDateTime {
     t("2026-11-23T09:00:00")
 }
@@ -181,7 +188,7 @@ fn attendance_row(
 fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
     let (_dir, mut store) = seeded();
     let today = now().date();
-    let at = |h, m| services::at(today, h, m);
+    let at = |h, m| clock::at(today, h, m);
 
     // A child on 四点半学校 with a pickup list naming the household's adults.
     let (child, list_body): (String, String) = store
@@ -226,7 +233,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
     let before = marks(&store);
     store
         .write(&desk(), now(), |tx| {
-            services::set_pickup_authorisation(tx, &list)
+            attendance::set_pickup_authorisation(tx, &list)
         })
         .unwrap();
     assert_eq!(actions_since(&store, before), ["pickup_list_set"]);
@@ -235,7 +242,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
     let before = marks(&store);
     store
         .write(&desk(), at(16, 35), |tx| {
-            services::check_in(tx, "after-school", &child)
+            attendance::check_in(tx, "after-school", &child)
         })
         .unwrap();
     let row = attendance_row(&store, "after-school", today, &child).unwrap();
@@ -256,7 +263,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
     // A second check-in is refused, saying when the first one was.
     let before = marks(&store);
     let r = refused(store.write(&desk(), at(16, 50), |tx| {
-        services::check_in(tx, "after-school", &child)
+        attendance::check_in(tx, "after-school", &child)
     }));
     assert_eq!(r.code, "already_checked_in");
     assert!(zh(&r).contains("16:35"), "{}", zh(&r));
@@ -265,7 +272,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
     // An adult not on the list is turned away; the child is still in the building.
     let before = marks(&store);
     let r = refused(store.write(&desk(), at(17, 40), |tx| {
-        services::check_out(
+        attendance::check_out(
             tx,
             "after-school",
             &child,
@@ -283,7 +290,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
 
     // The adult the guardian barred: keep the child and call the social worker.
     let r = refused(store.write(&desk(), at(17, 45), |tx| {
-        services::check_out(
+        attendance::check_out(
             tx,
             "after-school",
             &child,
@@ -305,7 +312,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
 
     // A child of primary-school age does not walk out alone either.
     let r = refused(store.write(&desk(), at(17, 50), |tx| {
-        services::check_out(tx, "after-school", &child, None)
+        attendance::check_out(tx, "after-school", &child, None)
     }));
     assert_eq!(r.code, "may_not_leave_alone");
     assert_nothing_written(&store, before, "child alone");
@@ -313,7 +320,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
     // The parent on the list takes the child home.
     store
         .write(&desk(), at(17, 55), |tx| {
-            services::check_out(
+            attendance::check_out(
                 tx,
                 "after-school",
                 &child,
@@ -344,7 +351,7 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
     // Nor can a child who has left be checked in again to the same session.
     let before = marks(&store);
     let r = refused(store.write(&desk(), at(18, 0), |tx| {
-        services::check_in(tx, "after-school", &child)
+        attendance::check_in(tx, "after-school", &child)
     }));
     assert_eq!(r.code, "already_checked_out");
     assert_nothing_written(&store, before, "check-in after check-out");
@@ -363,20 +370,20 @@ fn elderly_day_care_checks_out_without_a_pickup_and_only_the_enrolled_check_in()
          ORDER BY id_number LIMIT 1",
     );
     let before = marks(&store);
-    let r = refused(store.write(&desk(), services::at(today, 9, 0), |tx| {
-        services::check_in(tx, "day-care", &outsider)
+    let r = refused(store.write(&desk(), clock::at(today, 9, 0), |tx| {
+        attendance::check_in(tx, "day-care", &outsider)
     }));
     assert_eq!(r.code, "not_enrolled", "{}", zh(&r));
     assert!(zh(&r).contains("长者日间照料"), "{}", zh(&r));
     assert_nothing_written(&store, before, "check-in without a seat");
     assert_eq!(attendance_row(&store, "day-care", today, &outsider), None);
     // A programme that does not exist is named as such, not a database failure.
-    let r = refused(store.write(&desk(), services::at(today, 9, 0), |tx| {
-        services::check_in(tx, "yoga", &outsider)
+    let r = refused(store.write(&desk(), clock::at(today, 9, 0), |tx| {
+        attendance::check_in(tx, "yoga", &outsider)
     }));
     assert_eq!(r.code, "not_found");
-    let r = refused(store.write(&desk(), services::at(today, 9, 0), |tx| {
-        services::check_out(tx, "yoga", &outsider, None)
+    let r = refused(store.write(&desk(), clock::at(today, 9, 0), |tx| {
+        attendance::check_out(tx, "yoga", &outsider, None)
     }));
     assert_eq!(r.code, "not_found");
     assert_nothing_written(&store, before, "unknown programme");
@@ -387,13 +394,13 @@ fn elderly_day_care_checks_out_without_a_pickup_and_only_the_enrolled_check_in()
     );
     let before = marks(&store);
     store
-        .write(&desk(), services::at(today, 9, 5), |tx| {
-            services::check_in(tx, "day-care", &elder)
+        .write(&desk(), clock::at(today, 9, 5), |tx| {
+            attendance::check_in(tx, "day-care", &elder)
         })
         .unwrap();
     store
-        .write(&desk(), services::at(today, 16, 10), |tx| {
-            services::check_out(tx, "day-care", &elder, None)
+        .write(&desk(), clock::at(today, 16, 10), |tx| {
+            attendance::check_out(tx, "day-care", &elder, None)
         })
         .unwrap();
     assert_eq!(
@@ -440,14 +447,14 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     // Someone not in the household registry cannot be registered: the desk is told so.
     let before = marks(&store);
     let r = refused(store.write(&social_worker(), now(), |tx| {
-        services::register_volunteer(tx, "11010519491231002X", "陪伴")
+        volunteers::register_volunteer(tx, "11010519491231002X", "陪伴")
     }));
     assert_eq!(r.code, "not_found", "{}", zh(&r));
     assert_nothing_written(&store, before, "volunteer not registered as a resident");
 
     let registered = store
         .write(&social_worker(), now(), |tx| {
-            services::register_volunteer(tx, &volunteer, "陪伴;理发")
+            volunteers::register_volunteer(tx, &volunteer, "陪伴;理发")
         })
         .unwrap();
     assert!(registered);
@@ -455,7 +462,7 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     // Registering twice does not make a second volunteer.
     let again = store
         .write(&social_worker(), now(), |tx| {
-            services::register_volunteer(tx, &volunteer, "陪伴")
+            volunteers::register_volunteer(tx, &volunteer, "陪伴")
         })
         .unwrap();
     assert!(!again);
@@ -471,8 +478,8 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
 
     let before = marks(&store);
     let shift = store
-        .write(&Actor::kiosk(), services::at(day, 9, 0), |tx| {
-            services::clock_in_volunteer(tx, &volunteer, "长者探访")
+        .write(&Actor::kiosk(), clock::at(day, 9, 0), |tx| {
+            volunteers::clock_in_volunteer(tx, &volunteer, "长者探访")
         })
         .unwrap();
     assert_eq!(kinds_since(&store, before), ["shift_recorded"]);
@@ -480,11 +487,9 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
 
     // Clocking in again while the shift is open is refused, naming the open shift.
     let before = marks(&store);
-    let r = refused(
-        store.write(&Actor::kiosk(), services::at(day, 9, 30), |tx| {
-            services::clock_in_volunteer(tx, &volunteer, "助餐送餐")
-        }),
-    );
+    let r = refused(store.write(&Actor::kiosk(), clock::at(day, 9, 30), |tx| {
+        volunteers::clock_in_volunteer(tx, &volunteer, "助餐送餐")
+    }));
     assert_eq!(r.code, "shift_already_open");
     assert!(
         zh(&r).contains("长者探访") && zh(&r).contains("09:00"),
@@ -505,8 +510,8 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     // 09:00 to 11:07 is 127 minutes: recorded as 120 (whole quarter hours, down).
     let before = marks(&store);
     let closed = store
-        .write(&Actor::kiosk(), services::at(day, 11, 7), |tx| {
-            services::clock_out_volunteer(tx, &volunteer, Printing::Queue)
+        .write(&Actor::kiosk(), clock::at(day, 11, 7), |tx| {
+            volunteers::clock_out_volunteer(tx, &volunteer, Printing::Queue)
         })
         .unwrap();
     assert_eq!(closed.id, shift.id);
@@ -537,11 +542,9 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
 
     // Declining needs a reason the volunteer can read.
     let before = marks(&store);
-    let r = refused(
-        store.write(&social_worker(), services::at(day, 14, 0), |tx| {
-            services::review_shift(tx, &shift.id, Some("   "))
-        }),
-    );
+    let r = refused(store.write(&social_worker(), clock::at(day, 14, 0), |tx| {
+        volunteers::review_shift(tx, &shift.id, Some("   "))
+    }));
     assert_eq!(r.code, "required");
     assert!(zh(&r).contains("原因"), "{}", zh(&r));
     assert_nothing_written(&store, before, "decline without reason");
@@ -555,8 +558,8 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
 
     // The social worker approves: the 120 minutes now count.
     let approved = store
-        .write(&social_worker(), services::at(day, 14, 5), |tx| {
-            services::review_shift(tx, &shift.id, None)
+        .write(&social_worker(), clock::at(day, 14, 5), |tx| {
+            volunteers::review_shift(tx, &shift.id, None)
         })
         .unwrap();
     assert_eq!(approved.approved_minutes(), 120);
@@ -588,11 +591,9 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
 
     // A reviewed shift is not reviewed again: corrections are separate records.
     let before = marks(&store);
-    let r = refused(
-        store.write(&social_worker(), services::at(day, 15, 0), |tx| {
-            services::review_shift(tx, &shift.id, Some("记录有误"))
-        }),
-    );
+    let r = refused(store.write(&social_worker(), clock::at(day, 15, 0), |tx| {
+        volunteers::review_shift(tx, &shift.id, Some("记录有误"))
+    }));
     assert_eq!(r.code, "already_reviewed");
     assert_nothing_written(&store, before, "second review");
 
@@ -753,7 +754,8 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
     let leaver = confirmed[0].clone();
     let head = waiting[0].clone();
     let m = marks(&store);
-    let out = enrolment::cancel(&mut store, &desk(), t0, &leaver, LUNCH, Printing::Skip).unwrap();
+    let out =
+        json(enrolment::cancel(&mut store, &desk(), t0, &leaver, LUNCH, Printing::Skip).unwrap());
     assert_eq!(out["previous"], "confirmed");
     assert_eq!(out["status"], "cancelled");
     let offered = enrolment_of(&store, &head);
@@ -776,16 +778,18 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
 
     // 2. Accepting before the deadline confirms the seat.
     let m = marks(&store);
-    let out = enrolment::answer_offer(
-        &mut store,
-        &desk(),
-        t0 + Duration::hours(1),
-        &head,
-        LUNCH,
-        true,
-        Printing::Skip,
-    )
-    .unwrap();
+    let out = json(
+        enrolment::answer_offer(
+            &mut store,
+            &desk(),
+            t0 + Duration::hours(1),
+            &head,
+            LUNCH,
+            true,
+            Printing::Skip,
+        )
+        .unwrap(),
+    );
     assert_eq!(out["status"], "confirmed");
     let row = enrolment_of(&store, &head);
     assert_eq!(
@@ -856,16 +860,18 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
     // 5. Declining passes the seat straight on.
     let fifth = waiting[4].clone();
     let m = marks(&store);
-    let out = enrolment::answer_offer(
-        &mut store,
-        &desk(),
-        later + Duration::hours(1),
-        &third,
-        LUNCH,
-        false,
-        Printing::Skip,
-    )
-    .unwrap();
+    let out = json(
+        enrolment::answer_offer(
+            &mut store,
+            &desk(),
+            later + Duration::hours(1),
+            &third,
+            LUNCH,
+            false,
+            Printing::Skip,
+        )
+        .unwrap(),
+    );
     assert_eq!(out["status"], "cancelled", "said as it is recorded");
     assert_eq!(
         out["offered_to"]["deadline"],
@@ -1113,7 +1119,7 @@ fn a_bad_rating_opens_a_follow_up_due_in_working_days_and_a_service_is_rated_onc
     let m = marks(&store);
     let follow_up = store
         .write(&kiosk, friday, |tx| {
-            services::submit_rating(
+            ratings::submit_rating(
                 tx,
                 "day-care:2026-09-25:E-test-1",
                 "day-care",
@@ -1150,7 +1156,7 @@ fn a_bad_rating_opens_a_follow_up_due_in_working_days_and_a_service_is_rated_onc
     let tuesday = t("2026-09-29T16:00:00");
     let follow_up = store
         .write(&kiosk, tuesday, |tx| {
-            services::submit_rating(
+            ratings::submit_rating(
                 tx,
                 "after-school:2026-09-29:E-test-2",
                 "after-school",
@@ -1175,7 +1181,7 @@ fn a_bad_rating_opens_a_follow_up_due_in_working_days_and_a_service_is_rated_onc
     let m = marks(&store);
     let none = store
         .write(&kiosk, now(), |tx| {
-            services::submit_rating(
+            ratings::submit_rating(
                 tx,
                 "day-care:2026-11-23:E-test-3",
                 "day-care",
@@ -1197,7 +1203,7 @@ fn a_bad_rating_opens_a_follow_up_due_in_working_days_and_a_service_is_rated_onc
     // Rating the same service again is refused and the first rating stands.
     let m = marks(&store);
     let r = refused(store.write(&kiosk, friday + Duration::hours(1), |tx| {
-        services::submit_rating(
+        ratings::submit_rating(
             tx,
             "day-care:2026-09-25:E-test-1",
             "day-care",
@@ -1231,7 +1237,7 @@ fn a_bad_rating_opens_a_follow_up_due_in_working_days_and_a_service_is_rated_onc
         "SELECT service_ref FROM ratings ORDER BY rated_at, id LIMIT 1",
     );
     let r = refused(store.write(&kiosk, now(), |tx| {
-        services::submit_rating(tx, &seeded_ref, "after-school", 1, vec![], None)
+        ratings::submit_rating(tx, &seeded_ref, "after-school", 1, vec![], None)
     }));
     assert_eq!(r.code, "already_rated");
     assert_nothing_written(&store, m, "second rating of a demo service");
@@ -1248,7 +1254,7 @@ fn no_roll_call_on_a_day_the_programme_does_not_run_and_no_mistyped_pickup_adult
     // Sunday 22 November, and Thursday 1 October (National Day): 四点半学校 does not run.
     for day in ["2026-11-22T16:35:00", "2026-10-01T16:35:00"] {
         let r = refused(store.write(&desk(), t(day), |tx| {
-            services::check_in(tx, "after-school", &child)
+            attendance::check_in(tx, "after-school", &child)
         }));
         assert_eq!(r.code, "no_session", "{day}");
         assert!(
@@ -1275,7 +1281,7 @@ fn no_roll_call_on_a_day_the_programme_does_not_run_and_no_mistyped_pickup_adult
     };
     let before = marks(&store);
     let r = refused(store.write(&desk(), now(), |tx| {
-        services::set_pickup_authorisation(tx, &list)
+        attendance::set_pickup_authorisation(tx, &list)
     }));
     assert_eq!(r.code, "check_character");
     assert_nothing_written(&store, before, "a pickup list with a mistyped ID number");
@@ -1357,7 +1363,7 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
     let clock_in = linli::clock::from_db(&clock_in).unwrap();
     let before = marks(&store);
     let r = refused(store.write(&social, now(), |tx| {
-        services::confirm_shift_end(tx, &shift_id, clock_in + Duration::hours(20), None)
+        volunteers::confirm_shift_end(tx, &shift_id, clock_in + Duration::hours(20), None)
     }));
     assert!(
         zh(&r).contains("小时"),
@@ -1367,7 +1373,7 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
     assert_nothing_written(&store, before, "an implausible end time");
     let shift = store
         .write(&social, now(), |tx| {
-            services::confirm_shift_end(
+            volunteers::confirm_shift_end(
                 tx,
                 &shift_id,
                 clock_in + Duration::minutes(150),
@@ -1391,12 +1397,12 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
     );
     let before = marks(&store);
     refused(store.write(&social, now(), |tx| {
-        services::close_follow_up(tx, &rating_id, "  ")
+        ratings::close_follow_up(tx, &rating_id, "  ")
     }));
     assert_nothing_written(&store, before, "closing a follow-up without a note");
     store
         .write(&social, now(), |tx| {
-            services::close_follow_up(tx, &rating_id, "已电话回访家长，调整接送排队")
+            ratings::close_follow_up(tx, &rating_id, "已电话回访家长，调整接送排队")
         })
         .unwrap();
     assert_eq!(
@@ -1408,7 +1414,7 @@ fn a_social_worker_settles_a_forgotten_shift_and_closes_a_complaint() {
     );
     assert!(kinds_since(&store, before).contains(&"follow_up_changed".to_string()));
     refused(store.write(&social, now(), |tx| {
-        services::close_follow_up(tx, &rating_id, "再次")
+        ratings::close_follow_up(tx, &rating_id, "再次")
     }));
 }
 
@@ -1445,14 +1451,14 @@ fn every_staff_use_case_checks_the_permission_itself() {
             social_worker(),
             (
                 "roll call",
-                Box::new(|tx| services::check_in(tx, "after-school", &child)),
+                Box::new(|tx| attendance::check_in(tx, "after-school", &child)),
             ),
         ),
         (
             Actor::kiosk(),
             (
                 "day-care check-in",
-                Box::new(|tx| services::check_in(tx, "day-care", &elder)),
+                Box::new(|tx| attendance::check_in(tx, "day-care", &elder)),
             ),
         ),
         (
@@ -1460,7 +1466,7 @@ fn every_staff_use_case_checks_the_permission_itself() {
             (
                 "pickup",
                 Box::new(|tx| {
-                    services::check_out(tx, "after-school", &child, Some(&Collector::Alone))
+                    attendance::check_out(tx, "after-school", &child, Some(&Collector::Alone))
                 }),
             ),
         ),
@@ -1468,28 +1474,28 @@ fn every_staff_use_case_checks_the_permission_itself() {
             desk(),
             (
                 "approve hours",
-                Box::new(|tx| services::review_shift(tx, &shift, None).map(|_| ())),
+                Box::new(|tx| volunteers::review_shift(tx, &shift, None).map(|_| ())),
             ),
         ),
         (
             Actor::kiosk(),
             (
                 "approve hours at the kiosk",
-                Box::new(|tx| services::review_shift(tx, &shift, None).map(|_| ())),
+                Box::new(|tx| volunteers::review_shift(tx, &shift, None).map(|_| ())),
             ),
         ),
         (
             desk(),
             (
                 "close a follow-up",
-                Box::new(|tx| services::close_follow_up(tx, &rating, "已回访").map(|_| ())),
+                Box::new(|tx| ratings::close_follow_up(tx, &rating, "已回访").map(|_| ())),
             ),
         ),
         (
             desk(),
             (
                 "register a volunteer",
-                Box::new(|tx| services::register_volunteer(tx, &child, "陪伴").map(|_| ())),
+                Box::new(|tx| volunteers::register_volunteer(tx, &child, "陪伴").map(|_| ())),
             ),
         ),
         (
@@ -1536,7 +1542,7 @@ fn every_staff_use_case_checks_the_permission_itself() {
             (
                 "a rating in a resident's name",
                 Box::new(|tx| {
-                    services::submit_rating(
+                    ratings::submit_rating(
                         tx,
                         "after-school:2026-11-20:x",
                         "after-school",
@@ -1597,8 +1603,8 @@ fn older_unrated_sessions_are_not_hidden_by_rated_ones_and_a_member_who_left_can
         }
     }
     let today = first + Duration::days(25);
-    let mine = |store: &Store| -> Vec<services::ServiceUse> {
-        services::unrated_service_uses(store.conn(), &household, today)
+    let mine = |store: &Store| -> Vec<ratings::ServiceUse> {
+        ratings::unrated_service_uses(store.conn(), &household, today)
             .unwrap()
             .into_iter()
             .filter(|u| u.programme_code == "after-school")
@@ -1622,7 +1628,7 @@ fn older_unrated_sessions_are_not_hidden_by_rated_ones_and_a_member_who_left_can
     for u in &listed {
         store
             .write(&Actor::kiosk(), now(), |tx| {
-                services::submit_rating(tx, &u.service_ref, "after-school", 5, vec![], None)
+                ratings::submit_rating(tx, &u.service_ref, "after-school", 5, vec![], None)
             })
             .unwrap();
     }

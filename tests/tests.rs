@@ -6,6 +6,7 @@
 
 mod common;
 
+mod architecture;
 mod cli;
 mod core_is_pure;
 mod devices;

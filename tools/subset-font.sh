@@ -8,9 +8,14 @@
 # characters plus Latin, punctuation and full-width forms come to about 11 MB.
 #
 # Run it again (and commit the result) only to change the character set or the
-# source font. Needs: fonts-noto-cjk (apt) and fonttools (pip install fonttools).
+# source font. Needs fonts-noto-cjk (apt); fonttools comes from PyPI, installed here
+# when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! command -v pyftsubset >/dev/null; then
+  python3 -m pip install --quiet --user fonttools
+  export PATH="$HOME/.local/bin:$PATH"
+fi
 source_font=${1:-/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc}
 out=assets/fonts/NotoSansCJKsc-Linli.otf
 work=$(mktemp -d)

@@ -26,6 +26,7 @@ pub mod table;
 pub mod text;
 pub mod volunteer;
 pub mod waitlist;
+pub mod wire;
 
 /// A sentence shown to a person: Chinese first, English second.
 ///

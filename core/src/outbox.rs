@@ -33,7 +33,7 @@ pub struct OutboxEvent {
     pub device_id: String,
     pub centre_code: String,
     /// When the change happened on the device, Asia/Shanghai local time.
-    #[serde(with = "crate::sync::wire_time::date_time")]
+    #[serde(with = "crate::wire::time::date_time")]
     pub occurred_at: NaiveDateTime,
     pub payload: EventPayload,
 }
@@ -75,17 +75,17 @@ pub enum EventPayload {
         status: String,
         /// `Priority::sort_key()`, so the district can order its own copy of the waiting list.
         priority_sort_key: String,
-        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
+        #[serde(default, with = "crate::wire::time::option_date_time")]
         offer_deadline: Option<NaiveDateTime>,
         reason: Option<String>,
     },
     AttendanceRecorded {
         programme_code: String,
-        #[serde(with = "crate::sync::wire_time::date")]
+        #[serde(with = "crate::wire::time::date")]
         session_date: NaiveDate,
         resident_id_number: String,
         kind: AttendanceEventKind,
-        #[serde(with = "crate::sync::wire_time::date_time")]
+        #[serde(with = "crate::wire::time::date_time")]
         at: NaiveDateTime,
         /// Who collected a child ("name (relation)"), on a check-out with a pickup adult.
         picked_up_by: Option<String>,
@@ -97,9 +97,9 @@ pub enum EventPayload {
         shift_id: String,
         volunteer_id_number: String,
         activity: String,
-        #[serde(with = "crate::sync::wire_time::date_time")]
+        #[serde(with = "crate::wire::time::date_time")]
         clock_in: NaiveDateTime,
-        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
+        #[serde(default, with = "crate::wire::time::option_date_time")]
         clock_out: Option<NaiveDateTime>,
         minutes: u32,
         /// A `ShiftStatus` in snake_case ("open", "pending", "needs_confirmation", …).
@@ -112,7 +112,7 @@ pub enum EventPayload {
         reviewer: String,
         note: Option<String>,
         /// The end time a social worker confirmed for a forgotten shift, and the minutes it earns.
-        #[serde(default, with = "crate::sync::wire_time::option_date_time")]
+        #[serde(default, with = "crate::wire::time::option_date_time")]
         confirmed_clock_out: Option<NaiveDateTime>,
         #[serde(default)]
         minutes: u32,
@@ -153,7 +153,7 @@ pub enum EventPayload {
         /// "open" or "closed".
         status: String,
         /// The last working day on which the follow-up is in time.
-        #[serde(with = "crate::sync::wire_time::date")]
+        #[serde(with = "crate::wire::time::date")]
         due: NaiveDate,
         by: Option<String>,
         note: Option<String>,
@@ -539,7 +539,7 @@ impl OutboxEvent {
     /// [`OutboxEvent::from_json`] for an event already parsed (the district reads a
     /// whole batch at once and must not parse each event twice).
     pub fn from_value(mut value: serde_json::Value) -> Result<OutboxEvent, FieldError> {
-        crate::sync::integral_numbers(&mut value);
+        crate::wire::integral_numbers(&mut value);
         let version = value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)

@@ -65,6 +65,16 @@ impl ReceiptKind {
     }
 }
 
+/// A slip a transaction issued, as the one who asked is told of it: its serial and
+/// verification code (on the paper) and its kind. The print queue prints it; the
+/// transaction that issued it only records that it did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedSlip {
+    pub serial: String,
+    pub verification_code: String,
+    pub kind: ReceiptKind,
+}
+
 /// One piece of a slip's body. The renderer decides columns and wrapping; the model
 /// only says what belongs together.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ pub fn now_local() -> NaiveDateTime {
     let pinned = cfg!(debug_assertions)
         .then(|| std::env::var("LINLI_DISTRICT_NOW").ok())
         .flatten()
-        .and_then(|text| linli_core::sync::wire_time::parse_date_time(text.trim()));
+        .and_then(|text| linli_core::wire::time::parse_date_time(text.trim()));
     pinned.unwrap_or_else(|| Utc::now().naive_utc() + Duration::hours(8))
 }
 

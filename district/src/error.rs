@@ -170,7 +170,7 @@ where
             Err(rejection) => return Err(json_rejection(rejection)),
         };
         // `1.0` is the integer 1 to the OpenAPI document's schemas, so here too.
-        linli_core::sync::integral_numbers(&mut value);
+        linli_core::wire::integral_numbers(&mut value);
         serde_json::from_value(value)
             .map(ValidJson)
             .map_err(|error| {

@@ -4,9 +4,10 @@ use chrono::Datelike;
 use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::{AppWindow, KioskAdapter, LoadState, SessionRow};
+use super::ui::{AppWindow, KioskAdapter, LoadState, SessionRow};
+use crate::error::AppError;
 use crate::store::data_kind::DataKind;
-use crate::store::{AppError, Store};
+use crate::store::Store;
 use crate::{data_dir, usecase};
 
 /// What the attract screen shows, read on the store thread.
@@ -150,4 +151,9 @@ pub fn connect(
                 select_language(&window, &language, &sessions);
             }
         });
+}
+
+/// Forgets the last call for staff: the next person did not make it.
+pub fn clear(window: &AppWindow) {
+    window.global::<KioskAdapter>().set_staff_called(false);
 }

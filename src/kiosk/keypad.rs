@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use slint::{ComponentHandle, SharedString};
 
-use super::AppWindow;
+use super::ui::AppWindow;
 
 /// A screen with a keypad: where its entry lives and how the screen shows it.
 pub trait KeypadScreen: Send + 'static {

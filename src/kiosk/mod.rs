@@ -1,30 +1,41 @@
-//! Runs the kiosk window: the screens in `ui/`, one adapter module per screen here.
-//! Data comes through the store worker so the UI thread never touches the database
-//! (invariant 8); devices run on their own threads (`devices.rs`).
+//! Runs the kiosk window: the screens in `ui/`, one adapter module here per adapter
+//! global there, each with `connect` (its callbacks) and `clear` (everything of a
+//! resident it shows), all called from this file. Data comes through the store
+//! worker so the UI thread never touches the database (invariant 8); devices run on
+//! their own threads (`devices.rs`).
 
 pub mod attract;
 pub mod backend;
+pub mod enrolments;
+pub mod household;
+pub mod identify;
 pub mod keypad;
+pub mod member;
+pub mod programmes;
 pub mod rating;
-pub mod resident;
+pub mod result;
+pub mod session;
 pub mod staff;
+pub mod ui;
 pub mod volunteer;
 
 use std::path::Path;
 use std::process::ExitCode;
-
 use std::sync::{Arc, Mutex};
 
 use linli_core::Text;
+use linli_hardware::gpio::Beep;
 use slint::ComponentHandle;
 
 use crate::clock;
 use crate::devices::Devices;
 use crate::store::worker::StoreWorker;
 use crate::store::Store;
-use linli_hardware::gpio::Beep;
-
-slint::include_modules!();
+use backend::Backend;
+use member::{Lists, MemberLoader};
+use session::{OnSlip, SharedState};
+use staff::SharedStaff;
+pub use ui::*;
 
 /// Runs the kiosk on `data_dir`; `seed_demo` (`linli --demo`) gives an empty data
 /// directory the demo centre first.
@@ -51,8 +62,27 @@ pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
             return ExitCode::from(4);
         }
     };
-    let residents = connect(&window, &worker, &devices, shared_sessions.clone());
-    watch_readers(&window, &worker, &residents, devices.take_reader_events());
+    let print = devices.print.clone();
+    let sync = devices.sync.clone();
+    let screens = connect_screens(
+        &window,
+        worker.clone(),
+        shared_sessions.clone(),
+        move || {
+            if let Some(print) = &print {
+                print.wake();
+            }
+            // The district hears of it as soon as the network allows.
+            sync.wake();
+        },
+    );
+    connect_devices(&window, &worker, &devices);
+    watch_readers(
+        &window,
+        &worker,
+        &screens.resident,
+        devices.take_reader_events(),
+    );
     window
         .global::<KioskAdapter>()
         .set_state(LoadState::Loading);
@@ -104,27 +134,64 @@ pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
     }
 }
 
-/// Wires the window's callbacks: language, the on-screen call for staff, the touch beep,
-/// and the wipe that ends a resident's session.
-fn connect(
+/// What the screens hold for the window's life: the resident's session and the
+/// staff member's. [`wipe`] clears both and every adapter.
+#[derive(Clone)]
+pub struct Screens {
+    pub resident: SharedState,
+    pub staff: SharedStaff,
+}
+
+/// The member's programmes are shown on both lists that follow them.
+const MEMBER_LISTS: Lists = Lists {
+    show: |window, loaded| {
+        programmes::show(window, loaded);
+        enrolments::show(window, loaded);
+    },
+    failed: |window, message| {
+        programmes::failed(window, message.clone());
+        enrolments::failed(window, message);
+    },
+};
+
+/// Wires every screen's adapter to `backend`, and the session's end to [`wipe`].
+/// `sessions` is today's programmes as the attract screen last loaded them;
+/// `on_slip` runs after an action issued a slip.
+pub fn connect_screens<B: Backend>(
     window: &AppWindow,
-    worker: &StoreWorker,
-    devices: &Devices,
+    backend: B,
     sessions: Arc<Mutex<Vec<(Text, String)>>>,
-) -> resident::SharedState {
+    on_slip: impl Fn() + Send + Sync + 'static,
+) -> Screens {
+    let resident: SharedState = Arc::default();
+    let on_slip: OnSlip = Arc::new(on_slip);
+    let loader = MemberLoader::new(window, &resident, backend.clone(), MEMBER_LISTS);
     attract::connect(window, sessions);
-    let print = devices.print.clone();
-    let sync = devices.sync.clone();
-    let state = resident::connect(window, worker.clone(), move || {
-        if let Some(print) = &print {
-            print.wake();
+    identify::connect(window, &resident, backend.clone());
+    household::connect(window, &resident, loader.clone());
+    programmes::connect(
+        window,
+        &resident,
+        backend.clone(),
+        on_slip.clone(),
+        loader.clone(),
+    );
+    enrolments::connect(window, &resident, backend.clone(), on_slip.clone(), loader);
+    volunteer::connect(window, &resident, backend.clone(), on_slip);
+    rating::connect(window, &resident, backend.clone());
+    let staff = staff::connect(window, backend);
+    let screens = Screens { resident, staff };
+    let (weak, for_wipe) = (window.as_weak(), screens.clone());
+    window.global::<Session>().on_wipe(move || {
+        if let Some(window) = weak.upgrade() {
+            wipe(&window, &for_wipe);
         }
-        // The district hears of it as soon as the network allows.
-        sync.wake();
     });
+    screens
+}
 
-    let staff = staff::connect(window, worker.clone());
-
+/// The kiosk's hardware on screen: the on-screen call for staff and the touch beep.
+fn connect_devices(window: &AppWindow, worker: &StoreWorker, devices: &Devices) {
     let weak = window.as_weak();
     let worker = worker.clone();
     let signals = devices.signals.clone();
@@ -136,27 +203,17 @@ fn connect(
             });
         });
     });
-
     let signals = devices.signals.clone();
     window.global::<Session>().on_beep(move || {
         signals.lock().expect("signals lock").beep(Beep::Success);
     });
-
-    let weak = window.as_weak();
-    let for_wipe = state.clone();
-    window.global::<Session>().on_wipe(move || {
-        if let Some(window) = weak.upgrade() {
-            wipe(&window, &for_wipe, &staff);
-        }
-    });
-    state
 }
 
 /// Cards and QR codes from the readers sign residents in, on the UI thread.
 fn watch_readers(
     window: &AppWindow,
     worker: &StoreWorker,
-    residents: &resident::SharedState,
+    residents: &SharedState,
     events: std::sync::mpsc::Receiver<linli_hardware::reader::ReaderEvent>,
 ) {
     let (weak, worker, residents) = (window.as_weak(), worker.clone(), residents.clone());
@@ -167,17 +224,24 @@ fn watch_readers(
                 let token = event.token;
                 let (worker, residents) = (worker.clone(), residents.clone());
                 let _ = weak.upgrade_in_event_loop(move |window| {
-                    resident::present_token(&window, &residents, &worker, token);
+                    identify::present_token(&window, &residents, &worker, token);
                 });
             }
         })
         .expect("the reader thread starts");
 }
 
-/// Clears everything a resident left on screen or in memory (invariant 6). Each screen
-/// adapter that holds a resident's data clears it here.
-pub fn wipe(window: &AppWindow, state: &resident::SharedState, staff: &staff::SharedStaff) {
-    window.global::<KioskAdapter>().set_staff_called(false);
-    resident::clear(window, state);
-    staff::clear(window, staff);
+/// Clears everything a person left on screen or in memory (invariant 6): the
+/// sessions, then every adapter, one line each.
+pub fn wipe(window: &AppWindow, screens: &Screens) {
+    session::end(&screens.resident);
+    attract::clear(window);
+    identify::clear(window);
+    household::clear(window);
+    programmes::clear(window);
+    result::clear(window);
+    enrolments::clear(window);
+    volunteer::clear(window);
+    rating::clear(window);
+    staff::clear(window, &screens.staff);
 }

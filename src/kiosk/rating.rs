@@ -1,20 +1,21 @@
 //! 好差评 on the kiosk: the household's recent sessions not yet rated, five levels,
 //! reasons for a middling or bad rating. A bad rating opens a follow-up for a social
-//! worker (`usecase::services::submit_rating`).
+//! worker (`usecase::ratings::submit_rating`).
 
 use linli_core::rating::{
     REASON_CONTENT, REASON_ENVIRONMENT, REASON_OTHER, REASON_PROCESS, REASON_STAFF_ATTITUDE,
     REASON_WAITING_TIME,
 };
 use linli_core::Text;
-use slint::{ComponentHandle, Model, ModelRc, VecModel};
+use slint::{ComponentHandle, Model, ModelExt, ModelRc, VecModel};
 
 use super::backend::Backend;
-use super::resident::{is_current, pick, refusal_text, signed_in, ticket, SharedState};
-use super::{AppWindow, RatingAdapter, ReasonTag, Screen, ServiceUseRow, Session};
+use super::session::{is_current, pick, refusal_text, signed_in, ticket, Language, SharedState};
+use super::ui::{AppWindow, RatingAdapter, ReasonTag, Screen, ServiceUseRow, Session};
 use crate::clock;
-use crate::store::{Actor, AppError};
-use crate::usecase::services::{self, ServiceUse};
+use crate::error::AppError;
+use crate::store::Actor;
+use crate::usecase::ratings::{self, ServiceUse};
 
 /// The reasons offered, in the order shown.
 const REASONS: [(&str, &str, &str); 6] = [
@@ -26,19 +27,22 @@ const REASONS: [(&str, &str, &str); 6] = [
     (REASON_OTHER, "其他", "Other"),
 ];
 
+/// A session to rate as the list shows it: "张小明 · 四点半学校 · 2026-11-20".
+fn service_use_row(language: Language, service: &ServiceUse) -> ServiceUseRow {
+    ServiceUseRow {
+        title: format!(
+            "{} · {} · {}",
+            service.member_name,
+            language.pick(&service.programme_name),
+            service.date
+        )
+        .into(),
+    }
+}
+
 fn show(window: &AppWindow, uses: &[ServiceUse], message: Option<Text>) {
-    let rows: Vec<ServiceUseRow> = uses
-        .iter()
-        .map(|u| ServiceUseRow {
-            title: format!(
-                "{} · {} · {}",
-                u.member_name,
-                pick(window, &u.programme_name),
-                u.date
-            )
-            .into(),
-        })
-        .collect();
+    let language = Language::of(window);
+    let rows = VecModel::from(uses.to_vec()).map(move |u| service_use_row(language, &u));
     let tags: Vec<ReasonTag> = REASONS
         .iter()
         .map(|(_, zh, en)| ReasonTag {
@@ -47,7 +51,7 @@ fn show(window: &AppWindow, uses: &[ServiceUse], message: Option<Text>) {
         })
         .collect();
     let adapter = window.global::<RatingAdapter>();
-    adapter.set_uses(ModelRc::new(VecModel::from(rows)));
+    adapter.set_uses(ModelRc::new(rows));
     adapter.set_tags(ModelRc::new(VecModel::from(tags)));
     adapter.set_chosen(-1);
     adapter.set_level(0);
@@ -65,7 +69,7 @@ fn reload(window: &AppWindow, state: &SharedState, backend: &impl Backend, messa
     let ticket = ticket(state);
     backend.run(
         move |store| {
-            services::unrated_service_uses(
+            ratings::unrated_service_uses(
                 store.conn(),
                 &resident.household_code,
                 clock::now().date(),
@@ -152,7 +156,7 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
         backend.run(
             move |store| {
                 store.write(&Actor::kiosk(), clock::now(), |tx| {
-                    services::submit_rating(
+                    ratings::submit_rating(
                         tx,
                         &chosen.service_ref,
                         &chosen.programme_code,

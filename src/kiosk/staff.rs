@@ -12,10 +12,10 @@ use slint::ComponentHandle;
 
 use super::backend::Backend;
 use super::keypad::{self, Confirmed, Entry, KeypadScreen};
-use super::resident::{pick, refusal_text};
-use super::{AppWindow, Screen, Session, StaffAdapter};
+use super::session::{pick, refusal_text};
+use super::ui::{AppWindow, Screen, Session, StaffAdapter};
 use crate::clock;
-use crate::store::AppError;
+use crate::error::AppError;
 use crate::usecase::staff::authenticate_at_keypad;
 use crate::usecase::staff_accounts::change_own_pin;
 
@@ -85,12 +85,8 @@ impl KeypadScreen for StaffState {
 type Home = (StaffMember, i32, i32, SyncSummary);
 
 fn load_home(store: &mut crate::store::Store, member: StaffMember) -> Result<Home, AppError> {
-    let count = |sql: &str| -> Result<i32, rusqlite::Error> {
-        store.conn().query_row(sql, [], |r| r.get(0))
-    };
-    let calls = count("SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL")?;
-    let slips =
-        count("SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'sending', 'in_doubt')")?;
+    let calls = crate::usecase::alerts::open_count(store.conn())? as i32;
+    let slips = crate::print::report::counts(store.conn()).waiting() as i32;
     let sync = SyncSummary::read(store)?;
     Ok((member, calls, slips, sync))
 }
@@ -243,17 +239,18 @@ struct SyncSummary {
 impl SyncSummary {
     fn read(store: &crate::store::Store) -> Result<SyncSummary, AppError> {
         let conn = store.conn();
+        // The same answer `doctor` gives: the credential file says whether the kiosk
+        // is enrolled (it is written before the database learns of the enrolment).
+        let status = crate::sync::status(conn, store.data_dir());
         Ok(SyncSummary {
-            // The credential file is the one answer, as for `doctor` (it is written
-            // before the database learns of the enrolment).
-            enrolled: crate::data_dir::is_enrolled(store.data_dir()),
+            enrolled: status.enrolled,
             calendar_warning: crate::usecase::load::calendar(conn)?
                 .coverage(clock::now().date())
                 .warning(),
-            pending: crate::sync::outbox::pending_count(conn)? as i32,
-            parked: crate::sync::outbox::parked_count(conn)? as i32,
-            last_success: store
-                .setting("sync_last_success")?
+            pending: status.pending.unwrap_or(0) as i32,
+            parked: status.parked.len() as i32,
+            last_success: status
+                .last_success
                 .and_then(|t| crate::clock::from_db(&t))
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default(),

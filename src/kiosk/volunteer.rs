@@ -3,60 +3,37 @@
 
 use std::sync::{Arc, Mutex};
 
-use linli_core::household::Resident;
 use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::backend::Backend;
-use super::resident::{is_current, pick, refusal_text, signed_in, ticket, SharedState};
-use super::{AppWindow, Screen, Session, VolunteerAdapter};
+use super::session::{is_current, pick, refusal_text, signed_in, ticket, OnSlip, SharedState};
+use super::ui::{AppWindow, Screen, Session, VolunteerAdapter};
 use crate::clock;
+use crate::error::AppError;
 use crate::print::Printing;
-use crate::store::{Actor, AppError, Store};
-use crate::usecase::{load, services};
-use rusqlite::OptionalExtension;
+use crate::store::{Actor, Store};
+use crate::usecase::volunteers;
 
-/// What the volunteer screen shows: the open shift, if any, and today's activities.
+/// What the volunteer screen shows: the open shift (its activity, since when), if
+/// any, and today's activities.
 struct Status {
     open: Option<(String, String)>,
     activities: Vec<Text>,
 }
 
-pub fn is_volunteer(store: &Store, resident: &Resident) -> Result<bool, AppError> {
-    Ok(store
-        .conn()
-        .prepare_cached("SELECT count(*) FROM volunteers WHERE id_number = ?1")?
-        .query_row([resident.id_number.as_str()], |r| r.get::<_, i64>(0))?
-        > 0)
+fn status(store: &Store, volunteer: &str) -> Result<Status, AppError> {
+    let open = volunteers::open_shift(store.conn(), volunteer)?
+        .map(|shift| (shift.activity, shift.clock_in.format("%H:%M").to_string()));
+    let activities = volunteers::activities_on(store.conn(), clock::now().date())?;
+    Ok(Status { open, activities })
 }
 
-fn status(store: &Store, volunteer: &str) -> Result<Status, AppError> {
-    let open = store
-        .conn()
-        .prepare_cached(
-            "SELECT activity, clock_in FROM shifts WHERE volunteer = ?1 AND status = 'open'",
-        )?
-        .query_row([volunteer], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
-        // A read that fails is an error to show, never "not clocked in": that would
-        // offer to clock the volunteer in a second time.
-        .optional()?
-        .map(|(activity, at)| {
-            let since = clock::from_db(&at)
-                .map(|t| t.format("%H:%M").to_string())
-                .unwrap_or(at);
-            (activity, since)
-        });
-    let today = clock::now().date();
-    let calendar = load::calendar(store.conn())?;
-    let mut activities: Vec<Text> = load::all_programmes(store.conn())?
-        .into_iter()
-        .filter(|p| p.schedule.occurs_on(today, &calendar))
-        .map(|p| p.name)
-        .collect();
-    activities.push(Text::new("其他志愿服务", "Other volunteering"));
-    Ok(Status { open, activities })
+/// Whether the volunteer button shows for the resident who signed in.
+pub fn set_is_volunteer(window: &AppWindow, volunteer: bool) {
+    window
+        .global::<VolunteerAdapter>()
+        .set_is_volunteer(volunteer);
 }
 
 /// Activities as offered on screen; the record keeps the Chinese name.
@@ -119,12 +96,7 @@ fn act(
     );
 }
 
-pub fn connect(
-    window: &AppWindow,
-    state: &SharedState,
-    backend: impl Backend,
-    on_slip: Arc<dyn Fn() + Send + Sync>,
-) {
+pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend, on_slip: OnSlip) {
     let offered: Offered = Arc::default();
     let adapter = window.global::<VolunteerAdapter>();
     let (weak, st, be, off) = (
@@ -155,7 +127,7 @@ pub fn connect(
         };
         act(&window, &st, &be, &off, move |store, id| {
             let shift = store.write(&Actor::kiosk(), clock::now(), |tx| {
-                services::clock_in_volunteer(tx, id, &activity.zh)
+                volunteers::clock_in_volunteer(tx, id, &activity.zh)
             })?;
             let at = shift.clock_in.format("%H:%M");
             Ok(Text::new(
@@ -169,13 +141,13 @@ pub fn connect(
         let Some(window) = weak.upgrade() else { return };
         let on_slip = on_slip.clone();
         act(&window, &st, &backend, &off, move |store, id| {
-            let (shift, slips) = store.write_issuing(&Actor::kiosk(), clock::now(), |tx| {
-                services::clock_out_volunteer(tx, id, Printing::Queue)
+            let clocked_out = store.write_issuing(&Actor::kiosk(), clock::now(), |tx| {
+                volunteers::clock_out_volunteer(tx, id, Printing::Queue)
             })?;
-            if !slips.is_empty() {
+            if !clocked_out.slips.is_empty() {
                 on_slip();
             }
-            let minutes = shift.minutes;
+            let minutes = clocked_out.outcome.minutes;
             Ok(Text::new(
                 format!("已签退，记录{minutes}分钟（社工审核后计入时长）；凭条正在打印"),
                 format!("Clocked out: {minutes} minutes recorded (they count once approved); your slip is printing"),

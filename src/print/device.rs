@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use linli_core::Text;
 use linli_hardware::config::DeviceConfig;
 
-use crate::store::{AppError, Refused};
+use crate::error::{AppError, Refused};
 
 pub const CONFIG_FILE: &str = "device.toml";
 pub const ENV_CONFIG: &str = "LINLI_DEVICE_CONFIG";

@@ -12,15 +12,14 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use linli_core::Text;
 use linli_hardware::printer::{self, Job, Printer, PrinterError, PrinterSettings, PrinterStatus};
 use linli_hardware::receipt::{render_to_vec, Paper};
 use rusqlite::{Connection, OptionalExtension};
-use serde::Serialize;
 
-use super::{epoch_ms, stored_slip};
+use super::queue::{epoch_ms, job_state, stored_slip, JobState};
 use crate::clock;
-use crate::store::{open_connection, AppError, StoreError, DATABASE_FILE};
+use crate::error::{AppError, StoreError};
+use crate::store::{open_connection, DATABASE_FILE};
 
 /// Longer than any one send can take (connect, status, write, each bounded by the
 /// printer timeout), so a live sender's job is never taken for a dead one's.
@@ -52,20 +51,6 @@ pub enum Round {
         serial: String,
         error: String,
     },
-}
-
-/// Where a slip's newest copy stands, for the person waiting for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum JobState {
-    Printed,
-    Queued {
-        /// Stable code: paper_out, cover_open, unreachable, interrupted, waiting.
-        code: String,
-        reason: Text,
-    },
-    InDoubt,
-    Cancelled,
 }
 
 pub struct Spooler {
@@ -259,7 +244,7 @@ impl Spooler {
     }
 
     /// The queue as staff see it (`report::queue`), through this spooler's connection.
-    pub fn queue_report(&self) -> Result<serde_json::Value, AppError> {
+    pub fn queue_report(&self) -> Result<super::report::QueueReport, AppError> {
         super::report::queue(&self.conn)
     }
 
@@ -277,7 +262,7 @@ impl Spooler {
             let round = self.run_once()?;
             let state = self
                 .state_of(serial)?
-                .ok_or_else(|| crate::usecase::load::not_found("凭条", "slip", serial))?;
+                .ok_or_else(|| crate::error::not_found("凭条", "slip", serial))?;
             let needs_person =
                 matches!(&state, JobState::Queued { code, .. } if is_not_ready(code));
             let done = !matches!(state, JobState::Queued { .. }) || needs_person;
@@ -348,52 +333,4 @@ pub(crate) fn backoff(attempts: i64) -> Duration {
         .min(BACKOFF_MAX);
     let jitter = (uuid::Uuid::new_v4().as_u128() % 501) as f64 / 1000.0 - 0.25;
     base.mul_f64(1.0 + jitter)
-}
-
-/// The newest copy's state, with the reason in words while it waits.
-pub fn job_state(conn: &Connection, serial: &str) -> Result<Option<JobState>, AppError> {
-    let row: Option<(String, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT state, last_error FROM print_jobs WHERE serial = ?1 ORDER BY copy DESC LIMIT 1",
-        )?
-        .query_row([serial], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    Ok(row.map(|(state, error)| match state.as_str() {
-        "printed" => JobState::Printed,
-        "in_doubt" => JobState::InDoubt,
-        "cancelled" => JobState::Cancelled,
-        _ => {
-            let code = error
-                .as_deref()
-                .map(|e| e.split(':').next().unwrap_or(e).to_string())
-                .unwrap_or_else(|| "waiting".to_string());
-            let reason = queued_reason(&code);
-            JobState::Queued { code, reason }
-        }
-    }))
-}
-
-fn queued_reason(code: &str) -> Text {
-    match code {
-        "paper_out" | "cover_open" | "printer_error" | "offline" => {
-            let (zh, en) = linli_hardware::printer::problem_text(code);
-            Text::new(
-                format!("{zh}；处理后凭条会自动打印"),
-                format!("{en}; the slip prints once that is fixed"),
-            )
-        }
-        "unreachable" => Text::new(
-            "连接不上打印机，正在重试",
-            "The printer cannot be reached; retrying",
-        ),
-        "interrupted" => Text::new(
-            "打印中断，正在重新发送",
-            "Printing was interrupted; sending again",
-        ),
-        "interrupted_by_restart" => Text::new(
-            "设备重启时正在打印，正在重新发送",
-            "The device restarted while printing; sending again",
-        ),
-        _ => Text::new("排队等待打印", "Waiting to print"),
-    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use linli_hardware::printer::{PrinterSettings, PrinterStatus};
 
-use super::epoch_ms;
+use super::queue::epoch_ms;
 use super::spooler::{Round, Spooler};
 
 /// Idle, the thread still looks at the queue this often: a CLI run or another
@@ -48,7 +48,7 @@ impl PrintThread {
         data_dir: &Path,
         settings: &PrinterSettings,
         on_health: impl Fn(&PrinterHealth) + Send + 'static,
-    ) -> Result<PrintThread, crate::store::StoreError> {
+    ) -> Result<PrintThread, crate::error::StoreError> {
         let mut spooler = Spooler::open(data_dir, settings)?;
         let (wake, woken) = mpsc::channel::<()>();
         let health = Arc::new(Mutex::new(PrinterHealth::default()));
@@ -112,7 +112,7 @@ impl PrintThread {
 /// The health after one round: a held job is remembered until a job prints.
 fn health_after(
     shared: &Arc<Mutex<PrinterHealth>>,
-    round: &Result<Round, crate::store::AppError>,
+    round: &Result<Round, crate::error::AppError>,
     changed: &mut bool,
 ) -> PrinterHealth {
     let mut next = shared.lock().expect("health lock").clone();

@@ -10,7 +10,7 @@
 use linli_core::staff::{authorise, Permission, StaffMember};
 use linli_core::Text;
 
-use super::{AppError, Refused};
+use crate::error::{AppError, Refused};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {

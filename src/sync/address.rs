@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use linli_core::Text;
 
-use crate::store::{AppError, Refused};
+use crate::error::{AppError, Refused};
 
 fn refused(url: &str, why: Text) -> AppError {
     Refused::new(

@@ -6,13 +6,13 @@
 //! would echo forever); only what this device decides in response does: an offer it
 //! passes on, or seats it gives back.
 
-use linli_core::outbox::EventPayload;
 use linli_core::sync::{ChangeBody, PullResponse, SeatGrant};
 use serde_json::json;
 
 use crate::clock;
-use crate::store::{set_setting, Actor, AppError, Store, Tx};
-use crate::usecase::{demo, enrolment, households, load, staff_accounts};
+use crate::error::AppError;
+use crate::store::{set_setting, Actor, Store, Tx};
+use crate::usecase::{catalogue, households, load, roster, seats, staff_accounts};
 
 /// Applies a page; returns how many changes it held.
 pub fn page(store: &mut Store, page: PullResponse) -> Result<usize, AppError> {
@@ -39,18 +39,18 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
             // The district publishes the whole programme's capacity; this device
             // confirms only within its own grant (invariant 2), which may be none yet.
             tx.take_cached_roster(&programme.code);
-            demo::publish_programme(tx, programme)?;
-            let grant = effective_capacity(tx, &programme.code)?;
-            store_capacity(tx, &programme.code, grant)?;
+            catalogue::publish_programme(tx, programme)?;
+            let grant = seats::effective_capacity(tx, &programme.code)?;
+            seats::store_capacity(tx, &programme.code, grant)?;
         }
         ChangeBody::RulesPublished { rules } => {
-            published(tx, "eligibility_rules", &rules.id, rules.version, rules)?;
+            catalogue::published(tx, "eligibility_rules", &rules.id, rules.version, rules)?;
         }
         ChangeBody::PolicyPublished { policy } => {
-            published(tx, "waitlist_policy", &policy.id, policy.version, policy)?;
+            catalogue::published(tx, "waitlist_policy", &policy.id, policy.version, policy)?;
         }
         ChangeBody::CalendarPublished { calendar } => {
-            demo::publish_calendar(tx, calendar.clone())?;
+            catalogue::publish_calendar(tx, calendar.clone())?;
         }
         ChangeBody::CategoriesPublished { categories } => {
             let version: i64 = tx.query_row(
@@ -58,7 +58,7 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
                 [],
                 |r| r.get(0),
             )?;
-            published(
+            catalogue::published(
                 tx,
                 "business_categories",
                 "categories",
@@ -75,37 +75,6 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
         } => offer(tx, enrolment_id, programme_code, *offer_deadline)?,
         ChangeBody::StaffAccount(account) => staff_accounts::receive(tx, account)?,
     }
-    Ok(())
-}
-
-fn published<T: serde::Serialize>(
-    tx: &Tx<'_>,
-    kind: &str,
-    id: &str,
-    version: u32,
-    doc: &T,
-) -> Result<(), AppError> {
-    tx.execute(
-        "INSERT INTO published (kind, id, version, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-        (kind, id, version, serde_json::to_string(doc).expect("documents serialise")),
-    )?;
-    Ok(())
-}
-
-/// Seats this device may hold in a district-managed programme, as it knows them now.
-pub fn effective_capacity(tx: &Tx<'_>, programme_code: &str) -> Result<u32, AppError> {
-    Ok(super::outbox::grant(tx, programme_code)?
-        .map(|(granted, offer_seats, released, _)| (granted + offer_seats - released).max(0) as u32)
-        .unwrap_or(0))
-}
-
-/// Keeps the stored capacity equal to the grant, for the schema's capacity trigger
-/// and for screens showing free seats.
-fn store_capacity(tx: &Tx<'_>, programme_code: &str, capacity: u32) -> Result<(), AppError> {
-    tx.execute(
-        "UPDATE programmes SET capacity = ?2, body = json_set(body, '$.capacity', ?2) WHERE code = ?1",
-        (programme_code, capacity),
-    )?;
     Ok(())
 }
 
@@ -128,8 +97,8 @@ fn offer(
     let Some(programme) = load::programme(tx, programme_code)? else {
         return Ok(());
     };
-    let mut roster = enrolment::load_roster(tx, &programme)?;
-    roster.capacity = effective_capacity(tx, programme_code)?;
+    let mut roster = roster::load_roster(tx, &programme)?;
+    roster.capacity = seats::effective_capacity(tx, programme_code)?;
     let now = tx.now;
     let outcome = match roster.offer_to(enrolment_id, deadline, now) {
         Ok(offer) => {
@@ -141,8 +110,8 @@ fn offer(
             json!({"returned": true})
         }
     };
-    store_capacity(tx, programme_code, roster.capacity)?;
-    enrolment::save_roster(tx, roster)?;
+    seats::store_capacity(tx, programme_code, roster.capacity)?;
+    roster::save_roster(tx, roster)?;
     tx.audit("district_offer", enrolment_id, outcome);
     Ok(())
 }
@@ -162,36 +131,10 @@ fn seats(tx: &mut Tx<'_>, grant: &SeatGrant) -> Result<(), AppError> {
     let Some(programme) = load::programme(tx, &grant.programme_code)? else {
         return Ok(());
     };
-    let mut roster = enrolment::load_roster(tx, &programme)?;
-    roster.capacity = effective_capacity(tx, &grant.programme_code)?;
+    let mut roster = roster::load_roster(tx, &programme)?;
+    roster.capacity = seats::effective_capacity(tx, &grant.programme_code)?;
     roster.release_free_seats(grant.keep_free);
-    store_capacity(tx, &grant.programme_code, roster.capacity)?;
-    enrolment::save_roster(tx, roster)?;
-    Ok(())
-}
-
-/// Records seats a roster gave back: the running total, the stored capacity, and the
-/// event that tells the district (in this same transaction, invariant 4).
-pub fn record_release(
-    tx: &mut Tx<'_>,
-    programme_code: &str,
-    count: u32,
-    capacity: u32,
-) -> Result<(), AppError> {
-    tx.execute(
-        "UPDATE seat_grants SET released = released + ?2 WHERE programme_code = ?1",
-        (programme_code, count),
-    )?;
-    let released_total: i64 = tx.query_row(
-        "SELECT released FROM seat_grants WHERE programme_code = ?1",
-        [programme_code],
-        |r| r.get(0),
-    )?;
-    store_capacity(tx, programme_code, capacity)?;
-    tx.emit(EventPayload::SeatsReleased {
-        programme_code: programme_code.to_string(),
-        count,
-        released_total: released_total as u32,
-    });
+    seats::store_capacity(tx, &grant.programme_code, roster.capacity)?;
+    roster::save_roster(tx, roster)?;
     Ok(())
 }

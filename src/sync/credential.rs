@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::StoreError;
+use crate::error::StoreError;
 
 pub const FILE: &str = crate::data_dir::CREDENTIAL_FILE;
 

@@ -12,12 +12,34 @@ use linli_core::identity::{mask_id_number, mask_name, IdNumber};
 use linli_core::staff::Permission;
 use linli_core::sync::MAX_LOOKUP_PURPOSE_CHARS;
 use linli_core::Text;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use super::http::{District, HttpError};
 use super::{address, credential, not_enrolled, unreachable_district};
-use crate::store::{Actor, AppError, Refused, Store};
+use crate::error::{AppError, Refused};
+use crate::store::{Actor, Store};
 use crate::usecase::{households, load};
+
+/// A member of the household found, masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundMember {
+    pub name: String,
+    pub id_number: String,
+    pub age: Option<u32>,
+}
+
+/// The household the district found, now usable here under its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundHousehold {
+    pub found: bool,
+    /// The centre that registered it, and alone changes it.
+    pub registered_at: String,
+    /// Its key on this device.
+    pub household: String,
+    pub members: Vec<FoundMember>,
+    pub note: &'static str,
+}
 
 pub fn resident(
     store: &mut Store,
@@ -26,7 +48,7 @@ pub fn resident(
     now: NaiveDateTime,
     raw_id: &str,
     purpose: &str,
-) -> Result<Value, AppError> {
+) -> Result<FoundHousehold, AppError> {
     let member = actor.authorise(Permission::RegisterHouseholds)?.clone();
     let id = load::parse_id(raw_id, now.date())?;
     let purpose = linli_core::text::checked(
@@ -83,29 +105,26 @@ pub fn resident(
         Ok(())
     })?;
     let today = now.date();
-    let members: Vec<Value> = household
+    let members = household
         .members
         .iter()
-        .map(|m| {
-            let age = IdNumber::parse(&m.id_number, chrono::NaiveDate::MAX)
+        .map(|m| FoundMember {
+            name: mask_name(&m.name),
+            id_number: mask_id_number(&m.id_number),
+            age: IdNumber::parse(&m.id_number, chrono::NaiveDate::MAX)
                 .map(|id| age_on(id.birth_date(), today))
-                .ok();
-            json!({
-                "name": mask_name(&m.name),
-                "id_number": mask_id_number(&m.id_number),
-                "age": age,
-            })
+                .ok(),
         })
         .collect();
-    Ok(json!({
-        "found": true,
-        "registered_at": household.centre_code,
-        "household": households::local_household_key(
+    Ok(FoundHousehold {
+        found: true,
+        household: households::local_household_key(
             &store.device().centre_code,
             &household.centre_code,
-            &household.household_code
+            &household.household_code,
         ),
-        "members": members,
-        "note": "此户由另一服务中心登记，本中心只使用、不修改 / registered by another centre: used here, changed only there",
-    }))
+        registered_at: household.centre_code,
+        members,
+        note: "此户由另一服务中心登记，本中心只使用、不修改 / registered by another centre: used here, changed only there",
+    })
 }

@@ -20,9 +20,11 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 use linli_core::Text;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
-use crate::store::{set_setting, Actor, AppError, Refused, Store};
+use crate::error::{AppError, Refused};
+use crate::store::{set_setting, Actor, Store};
 use credential::Credential;
 use http::{District, HttpError};
 
@@ -31,23 +33,40 @@ use http::{District, HttpError};
 pub const PUSH_BATCH: usize = 500;
 
 /// What one round did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct RoundReport {
     pub pushed: usize,
-    pub rejected: usize,
     pub pulled: usize,
     pub pending: i64,
+    pub rejected: usize,
 }
 
-impl RoundReport {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "pushed": self.pushed,
-            "pulled": self.pulled,
-            "pending": self.pending,
-            "rejected": self.rejected,
-        })
-    }
+/// A device enrolled with its district.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolled {
+    pub enrolled: bool,
+    pub device_id: String,
+    pub device_number: u32,
+    pub centre: String,
+    pub centre_name: String,
+    pub district: String,
+}
+
+/// Sync as `doctor` and the staff screen see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// The credential file's presence is the answer, as everywhere else; a damaged
+    /// one is enrolled all the same, and its problem is said.
+    pub enrolled: bool,
+    pub credential_problem: Option<String>,
+    pub district: Option<String>,
+    pub device_number: Option<u32>,
+    pub pending: Option<i64>,
+    /// Events the district refused, with its reasons.
+    pub parked: Vec<outbox::ParkedEvent>,
+    pub last_success: Option<String>,
+    pub last_attempt: Option<String>,
+    pub last_error: Option<String>,
 }
 
 pub(crate) fn not_enrolled() -> AppError {
@@ -89,7 +108,7 @@ pub fn enrol(
     code: &str,
     training: bool,
     now: NaiveDateTime,
-) -> Result<Value, AppError> {
+) -> Result<Enrolled, AppError> {
     if let Some(existing) = credential::load(data_dir)? {
         return Err(Refused::new(
             "already_enrolled",
@@ -176,14 +195,14 @@ pub fn enrol(
         Ok(())
     })?;
     store.refresh_device()?;
-    Ok(json!({
-        "enrolled": true,
-        "device_id": answer.device_id,
-        "device_number": answer.device_number,
-        "centre": answer.centre_code,
-        "centre_name": answer.centre_name,
-        "district": credential.district_url,
-    }))
+    Ok(Enrolled {
+        enrolled: true,
+        device_id: answer.device_id,
+        device_number: answer.device_number,
+        centre: answer.centre_code,
+        centre_name: answer.centre_name,
+        district: credential.district_url,
+    })
 }
 
 /// One round: push everything pending, then pull until the district has nothing more.
@@ -268,7 +287,7 @@ pub fn round_with(store: &mut Store, district: &District) -> Result<RoundReport,
 }
 
 /// What `doctor` and the staff screen show about sync.
-pub fn status(conn: &rusqlite::Connection, data_dir: &Path) -> Value {
+pub fn status(conn: &rusqlite::Connection, data_dir: &Path) -> SyncStatus {
     let loaded = credential::load(data_dir);
     let problem = loaded.as_ref().err().map(ToString::to_string);
     let enrolled = loaded.ok().flatten();
@@ -278,17 +297,15 @@ pub fn status(conn: &rusqlite::Connection, data_dir: &Path) -> Value {
         })
         .ok()
     };
-    json!({
-        // The file's presence is the answer, as everywhere else; a damaged one is
-        // enrolled all the same, and its problem is said.
-        "enrolled": crate::data_dir::is_enrolled(data_dir),
-        "credential_problem": problem,
-        "district": enrolled.as_ref().map(|c| c.district_url.clone()),
-        "device_number": enrolled.as_ref().map(|c| c.device_number),
-        "pending": outbox::pending_count(conn).ok(),
-        "parked": outbox::parked(conn).unwrap_or_default(),
-        "last_success": setting("sync_last_success"),
-        "last_attempt": setting("sync_last_attempt"),
-        "last_error": setting("sync_last_error"),
-    })
+    SyncStatus {
+        enrolled: crate::data_dir::is_enrolled(data_dir),
+        credential_problem: problem,
+        district: enrolled.as_ref().map(|c| c.district_url.clone()),
+        device_number: enrolled.as_ref().map(|c| c.device_number),
+        pending: outbox::pending_count(conn).ok(),
+        parked: outbox::parked(conn).unwrap_or_default(),
+        last_success: setting("sync_last_success"),
+        last_attempt: setting("sync_last_attempt"),
+        last_error: setting("sync_last_error"),
+    }
 }

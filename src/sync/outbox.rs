@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use linli_core::sync::{Outcome, PushResponse, PushedEvent};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use crate::clock;
-use crate::store::{set_setting, Actor, AppError, Store, Tx};
+use crate::error::AppError;
+use crate::store::{set_setting, Actor, Store, Tx};
 
 /// The oldest events not yet answered for, as stored (byte for byte what was
 /// committed, so a resend is recognisably the same event).
@@ -90,22 +91,38 @@ pub fn parked_count(conn: &Connection) -> Result<i64, rusqlite::Error> {
     )
 }
 
+/// An event the district refused, kept with its reason for staff to act on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ParkedEvent {
+    pub seq: i64,
+    pub event_id: String,
+    pub kind: String,
+    pub created_at: String,
+    pub parked_at: String,
+    /// The district's refusal as it sent it.
+    pub reason: Option<linli_core::FieldError>,
+}
+
 /// Parked events for staff: what they were and why the district refused them.
-pub fn parked(conn: &Connection) -> Result<Vec<Value>, rusqlite::Error> {
+pub fn parked(conn: &Connection) -> Result<Vec<ParkedEvent>, rusqlite::Error> {
     let mut stmt = conn.prepare(
         "SELECT seq, event_id, kind, created_at, parked_at, park_reason FROM outbox
          WHERE parked_at IS NOT NULL ORDER BY seq",
     )?;
     let rows = stmt.query_map([], |r| {
         let reason: Option<String> = r.get(5)?;
-        Ok(json!({
-            "seq": r.get::<_, i64>(0)?,
-            "event_id": r.get::<_, String>(1)?,
-            "kind": r.get::<_, String>(2)?,
-            "created_at": r.get::<_, String>(3)?,
-            "parked_at": r.get::<_, String>(4)?,
-            "reason": reason.and_then(|r| serde_json::from_str::<Value>(&r).ok()),
-        }))
+        Ok(ParkedEvent {
+            seq: r.get(0)?,
+            event_id: r.get(1)?,
+            kind: r.get(2)?,
+            created_at: r.get(3)?,
+            parked_at: r.get(4)?,
+            reason: reason.and_then(|r| {
+                serde_json::from_str::<Option<linli_core::FieldError>>(&r)
+                    .ok()
+                    .flatten()
+            }),
+        })
     })?;
     rows.collect()
 }
@@ -164,16 +181,4 @@ pub fn adopt_identity(
         adopted += 1;
     }
     Ok(adopted)
-}
-
-/// The seats row of a programme, if the district manages its seats.
-pub fn grant(
-    conn: &Connection,
-    programme_code: &str,
-) -> Result<Option<(i64, i64, i64, i64)>, rusqlite::Error> {
-    conn.prepare_cached(
-        "SELECT granted, offer_seats, released, keep_free FROM seat_grants WHERE programme_code = ?1",
-    )?
-    .query_row([programme_code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-    .optional()
 }

@@ -3,13 +3,14 @@
 //! someone looks, and acknowledged by name.
 
 use chrono::NaiveDateTime;
-use linli_core::staff::StaffMember;
 use linli_core::Text;
 use rusqlite::OptionalExtension;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::clock;
-use crate::store::{Actor, AppError, Refused, Store};
+use crate::error::{AppError, Refused};
+use crate::store::{Actor, Store};
 
 /// Presses closer together than this are one call: a worried resident pressing five
 /// times should not fill the list.
@@ -40,33 +41,51 @@ pub fn raise(store: &mut Store, now: NaiveDateTime, source: &str) -> Result<i64,
     })
 }
 
+/// A call for staff not yet answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenCall {
+    pub id: i64,
+    pub kind: String,
+    /// Where it was made: "button" (the kiosk's call button) or "screen".
+    pub source: String,
+    #[serde(serialize_with = "crate::json_shapes::db_time")]
+    pub raised_at: NaiveDateTime,
+}
+
+/// A call answered, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallAnswered {
+    pub acknowledged: i64,
+    pub by: String,
+}
+
 /// Open calls, oldest first.
-pub fn open(store: &Store) -> Result<Value, AppError> {
+pub fn open(store: &Store) -> Result<Vec<OpenCall>, AppError> {
     let mut stmt = store.conn().prepare(
         "SELECT id, kind, source, raised_at FROM alerts WHERE acknowledged_at IS NULL ORDER BY id",
     )?;
     let rows = stmt
-        .query_map([], |r| {
-            Ok(json!({
-                "id": r.get::<_, i64>(0)?,
-                "kind": r.get::<_, String>(1)?,
-                "source": r.get::<_, String>(2)?,
-                "raised_at": r.get::<_, String>(3)?,
-            }))
-        })?
+        .query_map([], open_call_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({"open": rows}))
+    Ok(rows)
+}
+
+/// How many calls wait for an answer, for the staff home.
+pub fn open_count(conn: &rusqlite::Connection) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// A staff member answers a call.
 pub fn acknowledge(
     store: &mut Store,
-    staff: &StaffMember,
+    actor: &Actor,
     now: NaiveDateTime,
     id: i64,
-) -> Result<Value, AppError> {
-    store.write(&Actor::member(staff), now, |tx| {
-        tx.authorise(linli_core::staff::Permission::AnswerCalls)?;
+) -> Result<CallAnswered, AppError> {
+    store.write(actor, now, |tx| {
+        let staff = tx.authorise(linli_core::staff::Permission::AnswerCalls)?;
         let changed = tx
             .prepare_cached(
                 "UPDATE alerts SET acknowledged_at = ?2, acknowledged_by = ?3
@@ -85,6 +104,25 @@ pub fn acknowledge(
             .into());
         }
         tx.audit("staff_call_answered", &id.to_string(), json!({}));
-        Ok(json!({"acknowledged": id, "by": staff.code}))
+        Ok(CallAnswered {
+            acknowledged: id,
+            by: staff.code.clone(),
+        })
+    })
+}
+
+fn open_call_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OpenCall> {
+    let raised_at: String = r.get(3)?;
+    Ok(OpenCall {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        source: r.get(2)?,
+        raised_at: clock::from_db(&raised_at).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("not a timestamp: {raised_at}").into(),
+            )
+        })?,
     })
 }

@@ -9,19 +9,20 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
-use linli_core::calendar::Calendar;
 use linli_core::demo::{DemoRandom, HOUSEHOLDS, SEED};
 use linli_core::household::age_on;
-use linli_core::programme::Programme;
 use linli_core::staff::{Role, StaffMember};
 use linli_core::Text;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use super::demo_people;
 use super::households::{register_rows, ResidentRow};
-use super::{business, enrolment, services, staff};
+use super::{attendance, catalogue, enrolment, ratings, staff, volunteers};
+use crate::clock;
+use crate::error::{AppError, Refused};
 use crate::store::data_kind::{self, DataKind};
-use crate::store::{set_setting, Actor, AppError, Refused, Store, Tx};
+use crate::store::{set_setting, Actor, Store, Tx};
 use rusqlite::OptionalExtension;
 
 pub use linli_core::demo::{
@@ -72,15 +73,58 @@ fn check_may_seed(store: &Store) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
+/// What the demo centre holds, counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoSummary {
+    pub households: i64,
+    pub residents: i64,
+    pub programmes: i64,
+    pub enrolments: i64,
+    pub volunteers: i64,
+    pub shifts: i64,
+    pub businesses: i64,
+    pub staff: i64,
+}
+
+/// A demo staff account and its one-time PIN, shown once when the demo is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoStaffPin {
+    pub code: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub pin: String,
+}
+
+/// `linli demo`: the demo centre made now, or found already made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoSeeded {
+    pub already_seeded: bool,
+    /// When a demo made earlier was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seeded_on: Option<String>,
+    pub centre: Option<String>,
+    pub summary: DemoSummary,
+    /// Only when the demo is made now: its staff PINs are shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staff: Option<Vec<DemoStaffPin>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resident_pin: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<DemoSeeded, AppError> {
     check_may_seed(store)?;
     if let Some(seeded_on) = store.setting("demo_seeded_on")? {
-        return Ok(json!({
-            "already_seeded": true,
-            "seeded_on": seeded_on,
-            "centre": store.setting("centre_name")?,
-            "summary": summary(store)?,
-        }));
+        return Ok(DemoSeeded {
+            already_seeded: true,
+            seeded_on: Some(seeded_on),
+            centre: store.setting("centre_name")?,
+            summary: summary(store)?,
+            staff: None,
+            resident_pin: None,
+            note: None,
+        });
     }
     let today = now.date();
     let people = demo_people::households(today, HOUSEHOLDS, &mut DemoRandom::new(SEED));
@@ -89,21 +133,22 @@ pub fn seed(store: &mut Store, now: NaiveDateTime) -> Result<Value, AppError> {
     // to when it happened in the demo's made-up past.
     let pins = store.write(&Actor::system(), now, |tx| seed_in(tx, &people, now))?;
     store.refresh_device()?;
-    Ok(json!({
-        "already_seeded": false,
-        "centre": CENTRE_NAME,
-        "summary": summary(store)?,
-        "staff": pins,
-        "resident_pin": DEMO_RESIDENT_PIN,
-        "note": "演示工作人员密码只显示这一次，请记下；演示居民在自助机上用手机号和 resident_pin 登录 / The demo staff PINs are shown only this once: note them. Demo residents sign in at the kiosk with their phone number and resident_pin",
-    }))
+    Ok(DemoSeeded {
+        already_seeded: false,
+        seeded_on: None,
+        centre: Some(CENTRE_NAME.to_string()),
+        summary: summary(store)?,
+        staff: Some(pins),
+        resident_pin: Some(DEMO_RESIDENT_PIN),
+        note: Some("演示工作人员密码只显示这一次，请记下；演示居民在自助机上用手机号和 resident_pin 登录 / The demo staff PINs are shown only this once: note them. Demo residents sign in at the kiosk with their phone number and resident_pin"),
+    })
 }
 
 fn seed_in(
     tx: &mut Tx<'_>,
     people: &[ResidentRow],
     now: NaiveDateTime,
-) -> Result<Vec<Value>, AppError> {
+) -> Result<Vec<DemoStaffPin>, AppError> {
     let today = now.date();
     tx.now = now - Duration::days(30);
     for (key, value) in [
@@ -116,10 +161,10 @@ fn seed_in(
         set_setting(tx, key, value)?;
     }
     tx.set_centre_code(CENTRE_CODE);
-    publish_calendar(tx, demo_calendar(today))?;
+    catalogue::publish_calendar(tx, demo_calendar(today))?;
     register_rows(tx, people, COMMUNITY_CODE)?;
     for programme in programmes(today) {
-        publish_programme(tx, &programme)?;
+        catalogue::publish_programme(tx, &programme)?;
     }
     let pins = create_staff(tx)?;
     // Every demo resident with a phone can sign in at the kiosk with one PIN, so a
@@ -147,7 +192,7 @@ fn seed_in(
     seed_attendance(tx, people)?;
     seed_volunteers(tx, people)?;
     seed_ratings(tx)?;
-    business::seed_demo_businesses(tx, people)?;
+    super::demo_businesses::seed(tx, people, demo_actor("S003"))?;
     tx.now = now;
     tx.actor = Actor::system();
     set_setting(tx, "demo_seeded_on", &today.to_string())?;
@@ -169,87 +214,22 @@ fn as_at<T>(
     out
 }
 
-fn summary(store: &Store) -> Result<Value, AppError> {
-    let count = |sql: &str| -> Result<i64, rusqlite::Error> {
-        store.conn().query_row(sql, [], |r| r.get(0))
+fn summary(store: &Store) -> Result<DemoSummary, AppError> {
+    let count = |table: &str| -> Result<i64, rusqlite::Error> {
+        store
+            .conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
     };
-    Ok(json!({
-        "households": count("SELECT count(*) FROM households")?,
-        "residents": count("SELECT count(*) FROM residents")?,
-        "programmes": count("SELECT count(*) FROM programmes")?,
-        "enrolments": count("SELECT count(*) FROM enrolments")?,
-        "volunteers": count("SELECT count(*) FROM volunteers")?,
-        "shifts": count("SELECT count(*) FROM shifts")?,
-        "businesses": count("SELECT count(*) FROM businesses")?,
-        "staff": count("SELECT count(*) FROM staff")?,
-    }))
-}
-
-pub fn publish_calendar(tx: &mut Tx<'_>, calendar: Calendar) -> Result<(), AppError> {
-    calendar.validate()?;
-    let version: i64 = tx.query_row(
-        "SELECT coalesce(max(version), 0) + 1 FROM published WHERE kind = 'calendar'",
-        [],
-        |r| r.get(0),
-    )?;
-    tx.execute(
-        "INSERT INTO published (kind, id, version, body) VALUES ('calendar', 'calendar', ?1, ?2)",
-        (
-            version,
-            serde_json::to_string(&calendar).expect("calendar serialises"),
-        ),
-    )?;
-    tx.audit(
-        "calendar_published",
-        "calendar",
-        json!({"version": version}),
-    );
-    Ok(())
-}
-
-/// Stores a programme as the district published it (new or a new version).
-pub fn publish_programme(tx: &mut Tx<'_>, programme: &Programme) -> Result<(), AppError> {
-    programme.validate().map_err(|errors| {
-        AppError::from(crate::store::Refused::new(
-            "invalid_programme",
-            Text::new("服务项目数据有误", "invalid programme"),
-            errors.into_iter().map(|e| e.message).collect(),
-        ))
-    })?;
-    let body = serde_json::to_string(programme).expect("programmes serialise");
-    let kind = super::load::serde_name(&programme.kind);
-    let status = super::load::serde_name(&programme.status);
-    tx.execute(
-        "INSERT INTO programmes (code, kind, capacity, status, body) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(code) DO UPDATE SET kind = excluded.kind, capacity = excluded.capacity,
-             status = excluded.status, body = excluded.body",
-        (&programme.code, &kind, programme.capacity, &status, &body),
-    )?;
-    for (kind, id, version, body) in [
-        (
-            "eligibility_rules",
-            &programme.rules.id,
-            programme.rules.version,
-            serde_json::to_string(&programme.rules),
-        ),
-        (
-            "waitlist_policy",
-            &programme.policy.id,
-            programme.policy.version,
-            serde_json::to_string(&programme.policy),
-        ),
-    ] {
-        tx.execute(
-            "INSERT INTO published (kind, id, version, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-            (kind, id, version, body.expect("rules serialise")),
-        )?;
-    }
-    tx.audit(
-        "programme_published",
-        &programme.code,
-        json!({"capacity": programme.capacity}),
-    );
-    Ok(())
+    Ok(DemoSummary {
+        households: count("households")?,
+        residents: count("residents")?,
+        programmes: count("programmes")?,
+        enrolments: count("enrolments")?,
+        volunteers: count("volunteers")?,
+        shifts: count("shifts")?,
+        businesses: count("businesses")?,
+        staff: count("staff")?,
+    })
 }
 
 /// The demo centre's staff: a front-desk clerk, a social worker, the manager and a
@@ -278,28 +258,22 @@ pub fn demo_actor(code: &str) -> Actor {
     Actor::member(&member)
 }
 
-fn create_staff(tx: &mut Tx<'_>) -> Result<Vec<Value>, AppError> {
+fn create_staff(tx: &mut Tx<'_>) -> Result<Vec<DemoStaffPin>, AppError> {
     let mut out = Vec::new();
     for member in demo_staff() {
         // Drawn from the operating system for each install, so knowing the demo's
         // source code (or another centre's demo) tells nobody this kiosk's staff PINs.
-        let pin = random_pin();
+        let pin = staff::random_pin();
         if staff::create_staff_in(tx, &member, &pin)? {
-            out.push(json!({"code": member.code, "name": member.name, "roles": member.roles, "pin": pin}));
+            out.push(DemoStaffPin {
+                code: member.code,
+                name: member.name,
+                roles: member.roles,
+                pin,
+            });
         }
     }
     Ok(out)
-}
-
-/// A random six-digit PIN that passes the policy (no repeats or straight runs).
-pub fn random_pin() -> String {
-    loop {
-        // A v4 UUID carries 122 bits from the operating system's random source.
-        let candidate = format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000);
-        if linli_core::staff::validate_pin(&candidate).is_ok() {
-            return candidate;
-        }
-    }
 }
 
 fn age(row: &ResidentRow, today: NaiveDate) -> u32 {
@@ -346,7 +320,7 @@ fn sign_up_demo_residents(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(),
     for (i, (person, code)) in plan.iter().enumerate() {
         // Spread over three weeks of opening hours (08:00–19:59), in order.
         let day = start + Duration::days((i * 21 / plan.len().max(1)) as i64);
-        let at = services::at(day, 8 + (i % 12) as u32, (i * 7 % 60) as u32);
+        let at = clock::at(day, 8 + (i % 12) as u32, (i * 7 % 60) as u32);
         // Refusals (an ineligible child, an overlap) are part of a real centre's day;
         // each is undone alone, the rest of the seed goes on.
         let _ = as_at(tx, demo_actor("S001"), at, |tx| {
@@ -405,7 +379,7 @@ fn seed_attendance(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
                     must_not_collect: false,
                 })
                 .collect();
-            services::set_pickup_authorisation(
+            attendance::set_pickup_authorisation(
                 tx,
                 &PickupAuthorisation {
                     child: child.clone(),
@@ -436,12 +410,12 @@ fn seed_attendance(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
             else {
                 continue;
             };
-            as_at(tx, demo_actor("S001"), services::at(day, 16, 35), |tx| {
-                services::check_in(tx, "after-school", child)
+            as_at(tx, demo_actor("S001"), clock::at(day, 16, 35), |tx| {
+                attendance::check_in(tx, "after-school", child)
             })?;
             let collector = Collector::IdNumber(adult.id_number.as_str().to_string());
-            as_at(tx, demo_actor("S001"), services::at(day, 17, 55), |tx| {
-                services::check_out(tx, "after-school", child, Some(&collector))
+            as_at(tx, demo_actor("S001"), clock::at(day, 17, 55), |tx| {
+                attendance::check_out(tx, "after-school", child, Some(&collector))
             })?;
         }
     }
@@ -460,7 +434,7 @@ fn seed_volunteers(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
     let activities = ["长者探访", "四点半学校辅导", "社区环境整治", "助餐送餐"];
     as_at(tx, demo_actor("S002"), now - Duration::days(15), |tx| {
         for v in &volunteers {
-            services::register_volunteer(tx, v.id_number.as_str(), "陪伴;辅导")?;
+            volunteers::register_volunteer(tx, v.id_number.as_str(), "陪伴;辅导")?;
         }
         Ok(())
     })?;
@@ -469,12 +443,9 @@ fn seed_volunteers(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
         for week in 0..2i64 {
             let day = today - Duration::days(14 - week * 7 + n as i64 % 3);
             let activity = activities[(n + week as usize) % activities.len()];
-            as_at(
-                tx,
-                Actor::kiosk(),
-                services::at(day, 9, 2 + n as u32),
-                |tx| services::clock_in_volunteer(tx, id, activity),
-            )?;
+            as_at(tx, Actor::kiosk(), clock::at(day, 9, 2 + n as u32), |tx| {
+                volunteers::clock_in_volunteer(tx, id, activity)
+            })?;
             // The last volunteer forgets to clock out the second week: the shift waits for a social worker.
             if n == volunteers.len() - 1 && week == 1 {
                 continue;
@@ -482,13 +453,13 @@ fn seed_volunteers(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
             let shift = as_at(
                 tx,
                 Actor::kiosk(),
-                services::at(day, 11, 40 + n as u32),
-                |tx| services::clock_out_volunteer(tx, id, crate::print::Printing::Skip),
+                clock::at(day, 11, 40 + n as u32),
+                |tx| volunteers::clock_out_volunteer(tx, id, crate::print::Printing::Skip),
             )?;
             if week == 0 {
                 let decline = (n == 2).then_some("签到时间与活动记录不符，请与社工核对");
                 as_at(tx, demo_actor("S002"), now - Duration::days(3), |tx| {
-                    services::review_shift(tx, &shift.id, decline)
+                    volunteers::review_shift(tx, &shift.id, decline)
                 })?;
             }
         }
@@ -497,7 +468,7 @@ fn seed_volunteers(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
     if let Some(last) = volunteers.last() {
         let id = last.id_number.as_str();
         as_at(tx, Actor::kiosk(), now - Duration::hours(1), |tx| {
-            services::clock_in_volunteer(tx, id, "长者探访")
+            volunteers::clock_in_volunteer(tx, id, "长者探访")
         })?;
     }
     Ok(())
@@ -516,7 +487,7 @@ fn seed_ratings(tx: &mut Tx<'_>) -> Result<(), AppError> {
             let (programme, date, enrolment): (String, String, String) =
                 (r.get(0)?, r.get(1)?, r.get(2)?);
             Ok((
-                services::service_ref(&programme, &date, &enrolment),
+                ratings::service_ref(&programme, &date, &enrolment),
                 programme,
             ))
         })?;
@@ -531,7 +502,7 @@ fn seed_ratings(tx: &mut Tx<'_>) -> Result<(), AppError> {
         };
         let comment = (level <= 2).then(|| "接孩子时排队太久".to_string());
         as_at(tx, Actor::kiosk(), now - Duration::days(2), |tx| {
-            services::submit_rating(
+            ratings::submit_rating(
                 tx,
                 service,
                 programme,

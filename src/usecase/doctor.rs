@@ -5,15 +5,86 @@
 
 use std::path::Path;
 
+use linli_core::calendar::CalendarCoverage;
+use linli_core::Text;
 use rusqlite::{Connection, OpenFlags};
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use crate::clock::ClockReport;
+use crate::print::report::{JobCounts, PrinterReport};
 use crate::store::{migrations, schema_version, DATABASE_FILE};
+use crate::sync::SyncStatus;
 
 /// The disk's free space, and whether it leaves room to work.
-fn disk(data_dir: &Path) -> (Value, bool) {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiskReport {
+    pub free_mb: Option<u64>,
+    /// "ok", "low", "full", or "unknown" when the system would not say.
+    pub state: &'static str,
+    pub advice: Option<String>,
+}
+
+/// Something a technician should act on that does not make the device unhealthy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: Text,
+}
+
+/// How far the published holiday calendar reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarReport {
+    pub coverage: CalendarCoverage,
+    pub warning: Option<Text>,
+}
+
+/// What a readable database holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatabaseReport {
+    pub warnings: Vec<Warning>,
+    pub data_kind: &'static str,
+    pub clock: ClockReport,
+    pub calendar: Option<CalendarReport>,
+    /// "ok" or "damaged".
+    pub integrity: &'static str,
+    /// Whatever is wrong, in words: the database's own damage, the credential, the printer.
+    pub problems: Vec<String>,
+    pub schema_version: u32,
+    pub schema_latest: u32,
+    pub schema_supported: bool,
+    pub pending_outbox: Option<i64>,
+    pub print_jobs: Option<JobCounts>,
+    /// Last success, pending and parked events (with the district's reasons).
+    pub sync: Option<SyncStatus>,
+}
+
+/// `linli doctor`'s whole answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DoctorReport {
+    pub ok: bool,
+    pub database: String,
+    /// Set when the database could not be looked at: why, and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// When the database could not be read: "not_checked" (a full disk) or "unreadable".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<&'static str>,
+    #[serde(flatten)]
+    pub contents: Option<DatabaseReport>,
+    pub printer: PrinterReport,
+    pub disk: DiskReport,
+}
+
+fn disk(data_dir: &Path) -> (DiskReport, bool) {
     let Some(free) = crate::disk::free_bytes(data_dir) else {
-        return (json!({"free_mb": null, "state": "unknown"}), true);
+        return (
+            DiskReport {
+                free_mb: None,
+                state: "unknown",
+                advice: None,
+            },
+            true,
+        );
     };
     let state = if free < crate::disk::FULL_BELOW_BYTES {
         "full"
@@ -35,88 +106,89 @@ fn disk(data_dir: &Path) -> (Value, bool) {
         )
     });
     (
-        json!({"free_mb": crate::disk::megabytes(free), "state": state, "advice": advice}),
+        DiskReport {
+            free_mb: Some(crate::disk::megabytes(free)),
+            state,
+            advice,
+        },
         state != "full",
     )
 }
 
 /// Returns the report and whether everything is healthy.
-pub fn run(data_dir: &Path) -> (Value, bool) {
+pub fn run(data_dir: &Path) -> (DoctorReport, bool) {
     let path = data_dir.join(DATABASE_FILE);
     let (disk, disk_ok) = disk(data_dir);
-    let (mut report, healthy) = run_checks(data_dir, &path);
-    report["disk"] = disk;
-    (report, healthy && disk_ok)
-}
-
-fn run_checks(data_dir: &Path, path: &Path) -> (Value, bool) {
-    let path = path.to_path_buf();
     let (printer, printer_ok) = crate::print::report::printer(data_dir);
+    let database = path.display().to_string();
+    let unusable = |problem: String, integrity: Option<&'static str>| DoctorReport {
+        ok: false,
+        database: database.clone(),
+        problem: Some(problem),
+        integrity,
+        contents: None,
+        printer: printer.clone(),
+        disk: disk.clone(),
+    };
     if !path.exists() {
-        return (
-            json!({
-                "ok": false,
-                "database": path.display().to_string(),
-                "problem": "no database yet: run `linli enrol` to set up a real centre, or `linli demo` for the demo",
-                "printer": printer,
-            }),
-            false,
+        let report = unusable(
+            "no database yet: run `linli enrol` to set up a real centre, or `linli demo` for the demo".into(),
+            None,
         );
+        return (report, false);
     }
     match inspect(&path) {
-        Ok(mut report) => {
+        Ok(mut contents) => {
             // Whatever is wrong is in `problems`, not only under its own heading.
-            if let Some(problem) = report["sync"]["credential_problem"].as_str() {
-                let problem = format!("the district credential cannot be read: {problem}");
-                if let Some(list) = report["problems"].as_array_mut() {
-                    list.push(json!(problem));
-                }
+            let credential_problem = contents
+                .sync
+                .as_ref()
+                .and_then(|s| s.credential_problem.clone());
+            if let Some(problem) = &credential_problem {
+                contents
+                    .problems
+                    .push(format!("the district credential cannot be read: {problem}"));
             }
             if !printer_ok {
-                let said = printer["problem"]
-                    .as_str()
-                    .or(printer["status"]["summary"].as_str())
-                    .unwrap_or("the printer cannot print")
-                    .to_string();
-                if let Some(list) = report["problems"].as_array_mut() {
-                    list.push(json!(format!("printer: {said}")));
-                }
+                contents
+                    .problems
+                    .push(format!("printer: {}", printer.problem_line()));
             }
-            let credential_ok = report["sync"]["credential_problem"].is_null();
-            let healthy = report["integrity"] == "ok"
-                && report["schema_supported"] == true
+            let healthy = contents.integrity == "ok"
+                && contents.schema_supported
                 && printer_ok
-                && credential_ok;
-            report["ok"] = json!(healthy);
-            report["printer"] = printer;
-            (report, healthy)
+                && credential_problem.is_none();
+            let report = DoctorReport {
+                ok: healthy,
+                database,
+                problem: None,
+                integrity: None,
+                contents: Some(contents),
+                printer,
+                disk,
+            };
+            (report, healthy && disk_ok)
         }
         // A full disk can stop even a read-only look (SQLite's shared-memory file);
         // the database is fine then, and restoring it would lose unsynced records.
         Err(e) if crate::disk::is_full(data_dir) => (
-            json!({
-                "ok": false,
-                "database": path.display().to_string(),
-                "integrity": "not_checked",
-                "problem": format!("the database could not be opened because the disk is full ({e}). Free at least {} MB; do not restore or delete the database: records not yet synced would be lost", crate::disk::megabytes(crate::disk::ADVISED_FREE_BYTES)),
-                "printer": printer,
-            }),
+            unusable(
+                format!("the database could not be opened because the disk is full ({e}). Free at least {} MB; do not restore or delete the database: records not yet synced would be lost", crate::disk::megabytes(crate::disk::ADVISED_FREE_BYTES)),
+                Some("not_checked"),
+            ),
             false,
         ),
         Err(e) => (
-            json!({
-                "ok": false,
-                "database": path.display().to_string(),
-                "integrity": "unreadable",
-                "problem": format!("the database cannot be read: {e}. Copy the file first and do not delete it: records not yet synced to the district are only there. A technician can then restore the centre's data from the district."),
-                "printer": printer,
-            }),
+            unusable(
+                format!("the database cannot be read: {e}. Copy the file first and do not delete it: records not yet synced to the district are only there. A technician can then restore the centre's data from the district."),
+                Some("unreadable"),
+            ),
             false,
         ),
     }
 }
 
-fn inspect(path: &Path) -> Result<Value, rusqlite::Error> {
+fn inspect(path: &Path) -> Result<DatabaseReport, rusqlite::Error> {
     // Read-only, so a doctor run can never make a damaged file worse.
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let version = schema_version(&conn)?;
@@ -156,44 +228,42 @@ fn inspect(path: &Path) -> Result<Value, rusqlite::Error> {
     };
     let data_dir = path.parent().unwrap_or(Path::new("."));
     let kind = crate::store::data_kind::settle_clock(&conn, data_dir)?;
-    // Things a technician should act on that do not make the device unhealthy.
-    let mut warnings: Vec<Value> = Vec::new();
+    let mut warnings: Vec<Warning> = Vec::new();
     let calendar = if version >= 2 {
         let today = crate::clock::now().date();
-        crate::usecase::load::calendar(&conn)
-            .map(|calendar| {
-                let coverage = calendar.coverage(today);
-                if let Some(warning) = coverage.warning() {
-                    warnings.push(json!({"code": "calendar_not_published", "message": warning}));
-                }
-                json!({"coverage": coverage, "warning": coverage.warning()})
-            })
-            .unwrap_or(Value::Null)
+        crate::usecase::load::calendar(&conn).ok().map(|calendar| {
+            let coverage = calendar.coverage(today);
+            let warning = coverage.warning();
+            if let Some(message) = &warning {
+                warnings.push(Warning {
+                    code: "calendar_not_published",
+                    message: message.clone(),
+                });
+            }
+            CalendarReport { coverage, warning }
+        })
     } else {
-        Value::Null
+        None
     };
     let clock = crate::clock::report();
-    if let Some(note) = clock["note"].as_str() {
-        warnings.push(json!({"code": "pinned_clock_ignored", "message": note}));
+    if let Some(note) = &clock.note {
+        warnings.push(Warning {
+            code: "pinned_clock_ignored",
+            message: note.clone(),
+        });
     }
-    Ok(json!({
-        "warnings": warnings,
-        "data_kind": kind.as_str(),
-        "clock": clock,
-        "calendar": calendar,
-        "database": path.display().to_string(),
-        "integrity": if problems.is_empty() { "ok".to_string() } else { "damaged".to_string() },
-        "problems": problems,
-        "schema_version": version,
-        "schema_latest": migrations::LATEST,
-        "schema_supported": version <= migrations::LATEST,
-        "pending_outbox": pending,
-        "print_jobs": if version >= 5 { crate::print::report::counts(&conn) } else { Value::Null },
-        // Last success, pending and parked events (with the district's reasons).
-        "sync": if version >= 8 {
-            crate::sync::status(&conn, path.parent().unwrap_or(Path::new(".")))
-        } else {
-            Value::Null
-        },
-    }))
+    Ok(DatabaseReport {
+        warnings,
+        data_kind: kind.as_str(),
+        clock,
+        calendar,
+        integrity: if problems.is_empty() { "ok" } else { "damaged" },
+        problems,
+        schema_version: version,
+        schema_latest: migrations::LATEST,
+        schema_supported: version <= migrations::LATEST,
+        pending_outbox: pending,
+        print_jobs: (version >= 5).then(|| crate::print::report::counts(&conn)),
+        sync: (version >= 8).then(|| crate::sync::status(&conn, data_dir)),
+    })
 }

@@ -10,10 +10,22 @@ use linli_core::staff::Permission;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{json, Value};
 
-use crate::cli::{ExportKind, Format};
-use crate::store::{Actor, AppError, Store};
+use crate::error::AppError;
+use crate::store::{Actor, Store};
 
 pub use linli_core::table::Table;
+
+/// What can be exported: the records of one area, one row per record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Programmes,
+    Households,
+    Enrolments,
+    Attendance,
+    VolunteerHours,
+    Filings,
+    Ratings,
+}
 
 /// How personal columns leave the device.
 #[derive(Clone, Copy)]
@@ -188,15 +200,14 @@ pub fn table(store: &Store, kind: ExportKind, unmasked: bool) -> Result<Table, A
 
 /// `linli export`, by a signed-in staff member allowed to run reports; full ID
 /// numbers and phones (`unmasked`) need the permission for them as well. Audited
-/// either way, with who asked.
+/// either way, with who asked, before the rows are handed out.
 pub fn export(
     store: &mut Store,
     actor: &Actor,
     kind: ExportKind,
-    format: Format,
     unmasked: bool,
     now: NaiveDateTime,
-) -> Result<Value, AppError> {
+) -> Result<Table, AppError> {
     actor.authorise(Permission::RunReports)?;
     if unmasked {
         actor.authorise(Permission::ExportUnmaskedPersonalData)?;
@@ -211,12 +222,9 @@ pub fn export(
                 "export"
             },
             &what,
-            json!({"rows": table.rows.len(), "format": format!("{format:?}")}),
+            json!({"rows": table.rows.len()}),
         );
         Ok(())
     })?;
-    Ok(match format {
-        Format::Json => table.to_json(),
-        Format::Csv => Value::String(table.to_csv()),
-    })
+    Ok(table)
 }

@@ -17,11 +17,13 @@ use linli_core::staff::Permission;
 use linli_core::text::is_unprintable as unprintable;
 use linli_core::Text;
 use rusqlite::OptionalExtension;
-use serde_json::{json, Value};
+use serde_json::json;
 
+pub use super::import_text::LineError;
 use super::load::{tags_from_db, tags_to_db};
 use crate::clock;
-use crate::store::{Actor, AppError, Refused, Store, Tx};
+use crate::error::{AppError, Refused};
+use crate::store::{Actor, Store, Tx};
 
 /// The columns an import must have; more may follow and are ignored for now.
 pub const REQUIRED_COLUMNS: [&str; 6] = [
@@ -47,49 +49,6 @@ pub struct ResidentRow {
     pub id_number: IdNumber,
     pub phone: Option<Phone>,
     pub tags: BTreeSet<Tag>,
-}
-
-/// A problem with one cell of an import file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineError {
-    pub line: usize,
-    pub column: String,
-    pub reason: Text,
-}
-
-impl LineError {
-    pub fn new(line: usize, column: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        LineError {
-            line,
-            column: column.to_string(),
-            reason: Text::new(zh, en),
-        }
-    }
-
-    /// A problem with the file as a whole (its size, its encoding); line 0.
-    pub fn file(reason: Text) -> Self {
-        LineError {
-            line: 0,
-            column: "file".to_string(),
-            reason,
-        }
-    }
-
-    pub fn to_text(&self) -> Text {
-        if self.line == 0 {
-            return Text::new(
-                format!("文件：{}", self.reason.zh),
-                format!("the file: {}", self.reason.en),
-            );
-        }
-        Text::new(
-            format!("第{}行「{}」列：{}", self.line, self.column, self.reason.zh),
-            format!(
-                "line {}, column {}: {}",
-                self.line, self.column, self.reason.en
-            ),
-        )
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -387,7 +346,7 @@ pub fn import_file(
     actor: &Actor,
     now: NaiveDateTime,
     path: &Path,
-) -> Result<Value, AppError> {
+) -> Result<ImportSummary, AppError> {
     // Before the file is even read: an import puts many people in at once.
     actor.authorise(Permission::ImportHouseholds)?;
     let file = std::fs::File::open(path).map_err(|e| {
@@ -406,8 +365,7 @@ pub fn import_file(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let summary = import_rows(store, actor, now, &rows, &source)?;
-    Ok(json!({"imported": summary}))
+    import_rows(store, actor, now, &rows, &source)
 }
 
 /// Writes validated rows as one transaction. Conflicts with what is stored (a

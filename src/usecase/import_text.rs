@@ -10,7 +10,48 @@ use std::io::Read;
 
 use linli_core::Text;
 
-use super::households::LineError;
+/// A problem with one cell of an import file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub column: String,
+    pub reason: Text,
+}
+
+impl LineError {
+    pub fn new(line: usize, column: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        LineError {
+            line,
+            column: column.to_string(),
+            reason: Text::new(zh, en),
+        }
+    }
+
+    /// A problem with the file as a whole (its size, its encoding); line 0.
+    pub fn file(reason: Text) -> Self {
+        LineError {
+            line: 0,
+            column: "file".to_string(),
+            reason,
+        }
+    }
+
+    pub fn to_text(&self) -> Text {
+        if self.line == 0 {
+            return Text::new(
+                format!("文件：{}", self.reason.zh),
+                format!("the file: {}", self.reason.en),
+            );
+        }
+        Text::new(
+            format!("第{}行「{}」列：{}", self.line, self.column, self.reason.zh),
+            format!(
+                "line {}, column {}: {}",
+                self.line, self.column, self.reason.en
+            ),
+        )
+    }
+}
 
 /// The largest import file read: about 100,000 residents' rows with room to spare.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;

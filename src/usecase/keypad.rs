@@ -13,7 +13,8 @@ use linli_core::Text;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::clock;
-use crate::store::{AppError, Refused, Tx};
+use crate::error::{AppError, Refused};
+use crate::store::Tx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keypad {

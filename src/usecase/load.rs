@@ -7,10 +7,9 @@ use chrono::NaiveDate;
 use linli_core::household::{Household, Resident, Tag};
 use linli_core::identity::{IdNumber, Phone};
 use linli_core::programme::Programme;
-use linli_core::Text;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::store::{AppError, Refused};
+use crate::error::AppError;
 
 pub const RESIDENT_COLUMNS: &str = "id_number, household_code, name, phone, tags";
 
@@ -46,17 +45,7 @@ pub fn resident_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> 
     })
 }
 
-pub fn not_found(what_zh: &str, what_en: &str, key: &str) -> AppError {
-    Refused::new(
-        "not_found",
-        Text::new(format!("找不到{what_zh}"), format!("no such {what_en}")),
-        vec![Text::new(
-            format!("没有{what_zh}「{key}」的记录，请核对后重试或联系工作人员"),
-            format!("there is no {what_en} \"{key}\"; check it or ask the staff"),
-        )],
-    )
-    .into()
-}
+pub use crate::error::not_found;
 
 pub fn resident(conn: &Connection, id_number: &str) -> Result<Option<Resident>, AppError> {
     Ok(conn

@@ -17,7 +17,8 @@ use super::keypad::{self, Keypad};
 use super::load;
 use super::staff::{check_pin, hash_pin, verify_pin, Credential, PinCheck, StoredPin};
 use crate::clock;
-use crate::store::{Actor, AppError, Refused, Store, Tx};
+use crate::error::{AppError, Refused};
+use crate::store::{Actor, Store, Tx};
 
 fn wrong_phone_or_pin() -> AppError {
     Refused::new(
@@ -193,6 +194,23 @@ pub fn code_presented(store: &mut Store, now: NaiveDateTime, code: &str) -> Resu
     .into())
 }
 
+/// A resident's kiosk PIN set at the desk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PinSet {
+    /// Masked ID number.
+    pub resident: String,
+    pub pin_set: bool,
+}
+
+/// A community card registered for a resident.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CardIssued {
+    /// Masked ID number.
+    pub resident: String,
+    /// The card's last characters only.
+    pub card: String,
+}
+
 /// Staff set (or reset) a resident's kiosk PIN at the desk; audited.
 pub fn set_pin(
     store: &mut Store,
@@ -200,7 +218,7 @@ pub fn set_pin(
     now: NaiveDateTime,
     raw_id: &str,
     pin: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<PinSet, AppError> {
     actor.authorise(Permission::RegisterHouseholds)?;
     validate_pin(pin)?;
     let hash = hash_pin(pin);
@@ -211,7 +229,10 @@ pub fn set_pin(
             .ok_or_else(|| load::not_found("居民", "resident", &id.masked()))?;
         refuse_second_pin_on_phone(tx, &resident)?;
         set_pin_in(tx, resident.id_number.as_str(), &hash)?;
-        Ok(json!({"resident": resident.id_number.masked(), "pin_set": true}))
+        Ok(PinSet {
+            resident: resident.id_number.masked(),
+            pin_set: true,
+        })
     })
 }
 
@@ -276,7 +297,7 @@ pub fn issue_card(
     now: NaiveDateTime,
     raw_id: &str,
     card: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CardIssued, AppError> {
     store.write(actor, now, |tx| {
         tx.authorise(Permission::RegisterHouseholds)?;
         let id = load::parse_id(raw_id, now.date())?;
@@ -295,7 +316,10 @@ pub fn issue_card(
             .into());
         }
         issue_card_in(tx, resident.id_number.as_str(), card)?;
-        Ok(json!({"resident": resident.id_number.masked(), "card": mask_token(card)}))
+        Ok(CardIssued {
+            resident: resident.id_number.masked(),
+            card: mask_token(card),
+        })
     })
 }
 

@@ -11,7 +11,8 @@ use serde_json::json;
 
 use super::keypad::Keypad;
 use crate::clock;
-use crate::store::{Actor, AppError, Refused, Store, Tx};
+use crate::error::{AppError, Refused};
+use crate::store::{Actor, Store, Tx};
 
 pub fn pin_missing() -> AppError {
     Refused::new(
@@ -152,6 +153,17 @@ pub fn check_pin(
     } else {
         PinCheck::Wrong
     })
+}
+
+/// A random six-digit PIN that passes the policy (no repeats or straight runs).
+pub fn random_pin() -> String {
+    loop {
+        // A v4 UUID carries 122 bits from the operating system's random source.
+        let candidate = format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000);
+        if linli_core::staff::validate_pin(&candidate).is_ok() {
+            return candidate;
+        }
+    }
 }
 
 pub fn hash_pin(pin: &str) -> String {

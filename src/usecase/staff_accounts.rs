@@ -14,12 +14,14 @@ use linli_core::staff::{validate_pin, Permission, Role, StaffMember};
 use linli_core::sync::StaffAccount;
 use linli_core::Text;
 use rusqlite::OptionalExtension;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use super::load;
 use super::staff::{authenticate_allowing_pin_change, hash_pin};
 use crate::clock;
-use crate::store::{Actor, AppError, Refused, Store, Tx};
+use crate::error::{AppError, Refused};
+use crate::store::{Actor, Store, Tx};
 
 /// The stored account behind a code, if any: (name, roles, pin hash, must change, disabled).
 type Row = (String, String, String, bool, bool);
@@ -105,6 +107,42 @@ fn save(
     Ok(())
 }
 
+/// A member's account as a manager sees it: never the PIN's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffAccountView {
+    pub code: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub must_change_pin: bool,
+    pub disabled: bool,
+    pub updated_at: Option<String>,
+}
+
+/// A member added, with the one-time PIN shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffAdded {
+    pub code: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub pin: String,
+    pub note: &'static str,
+}
+
+/// A member disabled or enabled again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffDisabled {
+    pub code: String,
+    pub disabled: bool,
+}
+
+/// A new one-time PIN, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PinReset {
+    pub code: String,
+    pub pin: String,
+    pub note: &'static str,
+}
+
 /// A manager adds a member at the desk; the one-time PIN is printed this once.
 pub fn add(
     store: &mut Store,
@@ -113,8 +151,8 @@ pub fn add(
     code: &str,
     name: &str,
     roles: &[Role],
-) -> Result<Value, AppError> {
-    let pin = super::demo::random_pin();
+) -> Result<StaffAdded, AppError> {
+    let pin = super::staff::random_pin();
     let hash = hash_pin(&pin);
     store.write(actor, now, |tx| {
         let manager = tx.authorise(Permission::ManageStaff)?;
@@ -148,13 +186,13 @@ pub fn add(
         }
         save(tx, code, &name, roles, &hash, true, false, &manager.code)?;
         tx.audit("staff_added", code, json!({"roles": role_names(roles)}));
-        Ok(json!({
-            "code": code,
-            "name": name,
-            "roles": roles,
-            "pin": pin,
-            "note": "一次性密码只显示这一次；本人首次登录时须改为自己的密码 / This one-time PIN is shown only now; the member chooses their own at the first sign-in",
-        }))
+        Ok(StaffAdded {
+            code: code.to_string(),
+            name,
+            roles: roles.to_vec(),
+            pin: pin.clone(),
+            note: "一次性密码只显示这一次；本人首次登录时须改为自己的密码 / This one-time PIN is shown only now; the member chooses their own at the first sign-in",
+        })
     })
 }
 
@@ -165,7 +203,7 @@ pub fn set_disabled(
     now: NaiveDateTime,
     code: &str,
     disabled: bool,
-) -> Result<Value, AppError> {
+) -> Result<StaffDisabled, AppError> {
     store.write(actor, now, |tx| {
         let manager = tx.authorise(Permission::ManageStaff)?;
         if disabled && manager.code == code {
@@ -201,7 +239,10 @@ pub fn set_disabled(
             code,
             json!({}),
         );
-        Ok(json!({"code": code, "disabled": disabled}))
+        Ok(StaffDisabled {
+            code: code.to_string(),
+            disabled,
+        })
     })
 }
 
@@ -211,16 +252,29 @@ pub fn reset_pin(
     actor: &Actor,
     now: NaiveDateTime,
     code: &str,
-) -> Result<Value, AppError> {
-    let pin = super::demo::random_pin();
+) -> Result<PinReset, AppError> {
+    let pin = super::staff::random_pin();
     let hash = hash_pin(&pin);
     store.write(actor, now, |tx| {
         let manager = tx.authorise(Permission::ManageStaff)?;
         let (name, roles, _, _, disabled) = account(tx, code)?.ok_or_else(|| unknown(code))?;
         let roles: Vec<Role> = serde_json::from_str(&roles).unwrap_or_default();
-        save(tx, code, &name, &roles, &hash, true, disabled, &manager.code)?;
+        save(
+            tx,
+            code,
+            &name,
+            &roles,
+            &hash,
+            true,
+            disabled,
+            &manager.code,
+        )?;
         tx.audit("staff_pin_reset", code, json!({}));
-        Ok(json!({"code": code, "pin": pin, "note": "一次性密码只显示这一次 / shown only this once"}))
+        Ok(PinReset {
+            code: code.to_string(),
+            pin: pin.clone(),
+            note: "一次性密码只显示这一次 / shown only this once",
+        })
     })
 }
 
@@ -262,25 +316,28 @@ pub fn change_own_pin(
 }
 
 /// The centre's staff, without hashes: for a manager.
-pub fn list(store: &Store, actor: &Actor) -> Result<Value, AppError> {
+pub fn list(store: &Store, actor: &Actor) -> Result<Vec<StaffAccountView>, AppError> {
     actor.authorise(Permission::ManageStaff)?;
     let mut stmt = store.conn().prepare(
         "SELECT code, name, roles, must_change_pin, disabled, updated_at FROM staff ORDER BY code",
     )?;
     let rows = stmt
-        .query_map([], |r| {
-            let roles: String = r.get(2)?;
-            Ok(json!({
-                "code": r.get::<_, String>(0)?,
-                "name": r.get::<_, String>(1)?,
-                "roles": serde_json::from_str::<Value>(&roles).unwrap_or(Value::Null),
-                "must_change_pin": r.get::<_, bool>(3)?,
-                "disabled": r.get::<_, bool>(4)?,
-                "updated_at": r.get::<_, Option<String>>(5)?,
-            }))
-        })?
+        .query_map([], account_view_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Value::Array(rows))
+    Ok(rows)
+}
+
+fn account_view_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccountView> {
+    let roles: String = r.get(2)?;
+    Ok(StaffAccountView {
+        code: r.get(0)?,
+        name: r.get(1)?,
+        // Roles this build does not know (from a newer district) are left out, not fatal.
+        roles: serde_json::from_str(&roles).unwrap_or_default(),
+        must_change_pin: r.get(3)?,
+        disabled: r.get(4)?,
+        updated_at: r.get(5)?,
+    })
 }
 
 /// An account as the district sent it: kept when it is newer than the one here, so a

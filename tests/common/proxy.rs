@@ -83,9 +83,11 @@ fn serve(mut client: TcpStream, upstream: SocketAddr, fault: Fault, dropped: &At
             thread::sleep(Duration::from_secs(120));
         }
         Fault::Unavailable => {
-            let mut buffer = [0u8; 65536];
-            let _ = client.set_read_timeout(Some(Duration::from_millis(200)));
-            let _ = client.read(&mut buffer);
+            // The whole request is read before answering: closing a socket with
+            // unread bytes in it sends a reset, which the client may see before
+            // the 503 and report as a broken connection instead.
+            let _ = client.set_read_timeout(Some(Duration::from_secs(2)));
+            read_request(&mut client);
             let body =
                 r#"{"error":{"zh":"维护中","en":"down for maintenance"},"code":"unavailable"}"#;
             let _ = write!(
@@ -93,6 +95,11 @@ fn serve(mut client: TcpStream, upstream: SocketAddr, fault: Fault, dropped: &At
                 "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
+            let _ = client.flush();
+            let _ = client.shutdown(Shutdown::Write);
+            // Drain until the client closes, for the same reason.
+            let mut rest = [0u8; 4096];
+            while matches!(client.read(&mut rest), Ok(n) if n > 0) {}
         }
         Fault::None | Fault::DropReply => {
             let Ok(mut server) = TcpStream::connect(upstream) else {
@@ -123,6 +130,30 @@ fn serve(mut client: TcpStream, upstream: SocketAddr, fault: Fault, dropped: &At
             }
             let _ = client.shutdown(Shutdown::Both);
             let _ = server.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Reads one HTTP request, headers and `content-length` body, so nothing of it is
+/// left unread when the proxy answers on its own.
+fn read_request(client: &mut TcpStream) {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 65536];
+    loop {
+        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            let headers = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+            let length = headers
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
+                return;
+            }
+        }
+        match client.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
         }
     }
 }

@@ -1,0 +1,404 @@
+//! The command line as clap reads it: every subcommand, its flags and their help.
+//! Nothing here runs anything (`run.rs` does).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::data_dir;
+use crate::usecase;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "linli",
+    version,
+    about = "邻里 Linli: the front desk of a community service centre",
+    long_about = "With no subcommand, runs the kiosk. Subcommands print JSON on stdout."
+)]
+pub struct Cli {
+    /// The data directory (database, print spool). Defaults to the XDG data directory.
+    #[arg(long, global = true, env = data_dir::ENV_DATA_DIR, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Record the action but print no slip (for batch work; the person gets none).
+    #[arg(long, global = true)]
+    pub no_print: bool,
+
+    /// Running the kiosk: give an empty data directory the demo centre first (what
+    /// `bin/run` does). A directory with a real centre is left alone.
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `linli export` exports, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportArg {
+    Programmes,
+    Households,
+    Enrolments,
+    Attendance,
+    VolunteerHours,
+    Filings,
+    Ratings,
+}
+
+impl From<ExportArg> for usecase::export::ExportKind {
+    fn from(kind: ExportArg) -> Self {
+        use usecase::export::ExportKind as Kind;
+        match kind {
+            ExportArg::Programmes => Kind::Programmes,
+            ExportArg::Households => Kind::Households,
+            ExportArg::Enrolments => Kind::Enrolments,
+            ExportArg::Attendance => Kind::Attendance,
+            ExportArg::VolunteerHours => Kind::VolunteerHours,
+            ExportArg::Filings => Kind::Filings,
+            ExportArg::Ratings => Kind::Ratings,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// A staff member's credential for commands that need one. The PIN is best passed
+/// through `LINLI_STAFF_PIN` so it stays out of shell history.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StaffCredential {
+    /// Staff code, e.g. S001.
+    #[arg(long = "staff", env = "LINLI_STAFF", value_name = "CODE")]
+    pub code: Option<String>,
+    /// The staff member's PIN.
+    #[arg(
+        long = "pin",
+        env = "LINLI_STAFF_PIN",
+        value_name = "PIN",
+        hide_env_values = true
+    )]
+    pub pin: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Seed the demo centre (idempotent): households, programmes, volunteers, businesses, staff.
+    Demo,
+    /// Import data from a file (all or nothing).
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Sign a resident up for a programme, at the desk for them (staff only; audited).
+    Signup {
+        /// The resident's ID number (18 characters).
+        #[arg(long)]
+        resident: String,
+        /// The programme's code.
+        #[arg(long)]
+        programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Cancel a resident's enrolment; a freed seat is offered to the head of the waiting
+    /// list (staff only; audited).
+    Cancel {
+        #[arg(long)]
+        resident: String,
+        #[arg(long)]
+        programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Accept or decline a seat offered from the waiting list (staff only; audited).
+    Offer {
+        #[arg(value_enum)]
+        answer: OfferAnswer,
+        #[arg(long)]
+        resident: String,
+        #[arg(long)]
+        programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Print where a resident stands in a programme now: confirmation, waiting-list
+    /// place, offer (with its deadline) or cancellation (staff only; audited).
+    Slip {
+        #[arg(long)]
+        resident: String,
+        #[arg(long)]
+        programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// A resident's kiosk PIN and cards, set at the desk (staff only; audited).
+    Resident {
+        #[command(subcommand)]
+        action: ResidentAction,
+    },
+    /// The centre's staff accounts: a manager adds, disables and resets them; each
+    /// member chooses their own PIN (synced with the district and the centre's devices).
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// Look up, at the district, a resident registered at another centre, by their full
+    /// ID number, so they can use this centre's services without being entered twice
+    /// (staff only; audited here and at the district).
+    Lookup {
+        /// The full ID number, as on the resident's card.
+        #[arg(long)]
+        resident: String,
+        /// Why, in a few words (e.g. "报名日间照料"); kept with the lookup.
+        #[arg(long)]
+        purpose: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Export records (staff with the reports permission; audited); ID numbers and
+    /// phones are masked unless --unmasked, which needs that permission too.
+    Export {
+        #[arg(value_enum)]
+        what: ExportArg,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Show ID numbers and phones in full (needs --staff and a PIN with that permission; audited).
+        #[arg(long)]
+        unmasked: bool,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Check the database: integrity, schema version, pending outbox, printer, sync.
+    Doctor,
+    /// Enrol this device with the district backend, trading the one-time code district
+    /// staff gave for its credential (kept in the data directory, mode 0600).
+    Enrol {
+        /// The district backend, e.g. https://district.example.gov.cn
+        #[arg(long)]
+        district: String,
+        /// The one-time enrolment code (`linli-district admin device add` prints it).
+        #[arg(long)]
+        code: String,
+        /// Enrol a demo or training data directory with a district's training set-up
+        /// (refused otherwise: demo data never reaches a real registry).
+        #[arg(long)]
+        training: bool,
+    },
+    /// Sync with the district: push the outbox, pull what the district publishes.
+    /// With --once one round, printing {"pushed", "pulled", "pending"}; without, it
+    /// keeps syncing in the foreground as the kiosk does in the background.
+    Sync {
+        #[arg(long)]
+        once: bool,
+    },
+    /// Print the printer test page (ruler, Chinese and ASCII samples).
+    PrintTest,
+    /// Print a slip again, marked 重印/REPRINT, with the same serial (staff only; audited).
+    Reprint {
+        /// The slip's serial, as printed on it.
+        serial: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Volunteer service: clock in and out (a slip records the time), certificates.
+    Volunteer {
+        #[command(subcommand)]
+        action: VolunteerAction,
+    },
+    /// Calls for staff from the kiosk's button or screen; `alerts ack ID` answers one.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertAction>,
+    },
+    /// The print queue: jobs waiting, in doubt, and recently printed.
+    PrintQueue {
+        #[command(subcommand)]
+        action: Option<QueueAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResidentAction {
+    /// Set or reset the resident's six-digit kiosk PIN (the new PIN from
+    /// LINLI_RESIDENT_PIN or --new-pin).
+    SetPin {
+        #[arg(long)]
+        resident: String,
+        #[arg(
+            long = "new-pin",
+            env = "LINLI_RESIDENT_PIN",
+            value_name = "PIN",
+            hide_env_values = true
+        )]
+        new_pin: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Register a community card (the number the card reader reads) for the resident.
+    IssueCard {
+        #[arg(long)]
+        resident: String,
+        #[arg(long)]
+        card: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+/// Roles as the district's commands spell them (`front_desk`); `front-desk` works too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RoleArg {
+    #[value(alias = "front-desk")]
+    FrontDesk,
+    #[value(alias = "social-worker")]
+    SocialWorker,
+    Manager,
+    Technician,
+}
+
+impl From<RoleArg> for linli_core::staff::Role {
+    fn from(role: RoleArg) -> Self {
+        use linli_core::staff::Role;
+        match role {
+            RoleArg::FrontDesk => Role::FrontDesk,
+            RoleArg::SocialWorker => Role::SocialWorker,
+            RoleArg::Manager => Role::Manager,
+            RoleArg::Technician => Role::Technician,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffAction {
+    /// The centre's staff, without PINs (managers).
+    List {
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Add a member with a one-time PIN, printed once (managers).
+    Add {
+        /// S and three digits, e.g. S005 (what the kiosk's keypad can type).
+        #[arg(long = "code")]
+        member: String,
+        #[arg(long)]
+        name: String,
+        /// front_desk, social_worker, manager or technician; repeat for several.
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<RoleArg>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Disable a member: they sign in nowhere any more (managers).
+    Disable {
+        #[arg(long = "code")]
+        member: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Enable a disabled member again (managers).
+    Enable {
+        #[arg(long = "code")]
+        member: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Give a member a new one-time PIN, printed once (managers).
+    ResetPin {
+        #[arg(long = "code")]
+        member: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Choose your own PIN: --staff and the PIN you have now (LINLI_STAFF_PIN), the new
+    /// one in LINLI_NEW_PIN (or --new-pin).
+    ChangePin {
+        #[arg(
+            long = "new-pin",
+            env = "LINLI_NEW_PIN",
+            value_name = "PIN",
+            hide_env_values = true
+        )]
+        new_pin: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VolunteerAction {
+    /// Start a shift, at the desk for the volunteer (staff only; audited).
+    ClockIn {
+        /// The volunteer's ID number.
+        #[arg(long)]
+        resident: String,
+        /// What they are doing, e.g. "四点半学校辅导".
+        #[arg(long)]
+        activity: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// End the open shift; prints the clock-out slip (a record, not a certificate)
+    /// (staff only; audited).
+    ClockOut {
+        #[arg(long)]
+        resident: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Print a 志愿服务证明 of approved hours between two dates (staff only; audited).
+    Certificate {
+        #[arg(long)]
+        resident: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertAction {
+    /// Open calls, oldest first (the default).
+    List,
+    /// Answer a call.
+    Ack {
+        id: i64,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// List jobs (the default).
+    List,
+    /// Print every due job now (after loading paper), waiting at most --wait seconds.
+    Run {
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportWhat {
+    /// CSV with columns household_code,address,name,id_number,phone,tags.
+    Households {
+        file: PathBuf,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OfferAnswer {
+    Accept,
+    Decline,
+}

@@ -1,0 +1,405 @@
+//! Runs one subcommand: signs the staff member in, calls the use-case, and turns its
+//! typed result into the JSON printed. Slips a command issued print after the store
+//! is closed and are listed under `"slips"` with how each went.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use linli_core::receipt::IssuedSlip;
+use linli_core::staff::Permission;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::args::*;
+use super::output::{output_failed, write_stdout, EXIT_OUTPUT_FAILED};
+use crate::clock;
+use crate::error::{AppError, Refused, StoreError};
+use crate::print::{self, Printing};
+use crate::store::actor::credential_required;
+use crate::store::{Actor, Issued, Store};
+use crate::usecase;
+
+/// What a command answers.
+enum Answer {
+    Json(Value),
+    /// An export in CSV, printed as it is.
+    Csv(String),
+    /// A result and the slips it issued, to print before answering.
+    WithSlips(Value, Vec<IssuedSlip>),
+}
+
+fn json_of<T: Serialize>(result: &T) -> Value {
+    serde_json::to_value(result).expect("results serialise")
+}
+
+fn plain<T: Serialize>(result: T) -> Answer {
+    Answer::Json(json_of(&result))
+}
+
+fn issued<T: Serialize>(result: Issued<T>) -> Answer {
+    Answer::WithSlips(json_of(&result.outcome), result.slips)
+}
+
+fn refusal(refused: &Refused) -> Value {
+    json!({
+        "error": refused.error.to_string(),
+        "code": refused.code,
+        "reasons": refused.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+    })
+}
+
+fn store_error(error: &StoreError) -> Value {
+    json!({"error": error.to_string(), "code": error.code(), "reasons": []})
+}
+
+/// Runs one subcommand and returns what to print and the exit code. A CSV export
+/// comes back as one JSON string, printed as it is.
+pub fn run_command(data_dir: &Path, command: Command, printing: Printing) -> (Value, ExitCode) {
+    if let Command::Sync { once: false } = command {
+        return sync_forever(data_dir);
+    }
+    // Refused before the data directory is touched: a refused enrolment leaves nothing.
+    if let Command::Enrol { district, .. } = &command {
+        if let Err(AppError::Refused(refused)) = crate::sync::address::check(district) {
+            return (refusal(&refused), ExitCode::from(1));
+        }
+    }
+    if let Command::Doctor = command {
+        let (report, healthy) = usecase::doctor::run(data_dir);
+        let code = if healthy {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+        return (json_of(&report), code);
+    }
+    let mut store = match Store::open_in(data_dir) {
+        Ok(store) => store,
+        Err(e) => return (store_error(&e), ExitCode::from(3)),
+    };
+    match dispatch(&mut store, data_dir, command, printing) {
+        Ok(answer) => {
+            // The action is committed; now its slips, which wait for nothing but paper.
+            drop(store);
+            let value = match answer {
+                Answer::Json(value) => value,
+                Answer::Csv(text) => Value::String(text),
+                Answer::WithSlips(mut value, slips) => {
+                    let delivered = print::deliver(data_dir, &slips, print::CLI_WAIT);
+                    value["slips"] = json_of(&delivered);
+                    value
+                }
+            };
+            (value, ExitCode::SUCCESS)
+        }
+        Err(AppError::Refused(refused)) => (refusal(&refused), ExitCode::from(1)),
+        Err(AppError::Store(e)) => (store_error(&e), ExitCode::from(3)),
+    }
+}
+
+/// The staff member the credential signs in, as the actor of a command that needs
+/// one; refused without `--staff` and a PIN. The use-case then checks the member's
+/// permission itself: `permission` only names, in the refusal, what needed a member.
+fn staff_actor(
+    store: &mut Store,
+    credential: &StaffCredential,
+    permission: Permission,
+) -> Result<Actor, AppError> {
+    match (&credential.code, &credential.pin) {
+        (Some(code), Some(pin)) => Ok(Actor::member(&usecase::staff::authenticate(
+            store,
+            code,
+            pin,
+            clock::now(),
+        )?)),
+        (Some(_), None) => Err(usecase::staff::pin_missing()),
+        _ => Err(credential_required(permission)),
+    }
+}
+
+fn dispatch(
+    store: &mut Store,
+    data_dir: &Path,
+    command: Command,
+    printing: Printing,
+) -> Result<Answer, AppError> {
+    if let Command::Demo = command {
+        crate::store::data_kind::allow_pinned_demo_seed(store.conn(), data_dir)?;
+    }
+    let now = clock::now();
+    use usecase::enrolment;
+    Ok(match command {
+        Command::Demo => plain(usecase::demo::seed(store, now)?),
+        Command::Enrol {
+            district,
+            code,
+            training,
+        } => plain(crate::sync::enrol(
+            store, data_dir, &district, &code, training, now,
+        )?),
+        Command::Sync { .. } => plain(crate::sync::round(store, data_dir)?),
+        Command::Import {
+            what: ImportWhat::Households { file, staff },
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ImportHouseholds)?;
+            let imported = usecase::households::import_file(store, &actor, now, &file)?;
+            Answer::Json(json!({ "imported": imported }))
+        }
+        Command::Signup {
+            resident,
+            programme,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            issued(enrolment::signup(
+                store, &actor, now, &resident, &programme, printing,
+            )?)
+        }
+        Command::Cancel {
+            resident,
+            programme,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            issued(enrolment::cancel(
+                store, &actor, now, &resident, &programme, printing,
+            )?)
+        }
+        Command::Offer {
+            answer,
+            resident,
+            programme,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            issued(enrolment::answer_offer(
+                store,
+                &actor,
+                now,
+                &resident,
+                &programme,
+                answer == OfferAnswer::Accept,
+                printing,
+            )?)
+        }
+        Command::Slip {
+            resident,
+            programme,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            issued(enrolment::status_slip(
+                store, &actor, now, &resident, &programme, printing,
+            )?)
+        }
+        Command::Resident { action } => resident(store, now, action)?,
+        Command::Staff { action } => staff_accounts(store, now, action)?,
+        Command::Lookup {
+            resident,
+            purpose,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(crate::sync::lookup::resident(
+                store, data_dir, &actor, now, &resident, &purpose,
+            )?)
+        }
+        Command::Export {
+            what,
+            format,
+            unmasked,
+            staff,
+        } => {
+            let needed = if unmasked {
+                Permission::ExportUnmaskedPersonalData
+            } else {
+                Permission::RunReports
+            };
+            let actor = staff_actor(store, &staff, needed)?;
+            let table = usecase::export::export(store, &actor, what.into(), unmasked, now)?;
+            match format {
+                Format::Json => Answer::Json(table.to_json()),
+                Format::Csv => Answer::Csv(table.to_csv()),
+            }
+        }
+        Command::Doctor => unreachable!("handled before the store is opened"),
+        Command::PrintTest => issued(usecase::printing::print_test(
+            store,
+            data_dir,
+            &Actor::cli(),
+            now,
+            printing,
+        )?),
+        Command::Reprint { serial, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ReprintSlips)?;
+            issued(usecase::printing::reprint(store, &actor, now, &serial)?)
+        }
+        Command::Volunteer { action } => volunteer(store, now, action, printing)?,
+        Command::Alerts { action } => match action.unwrap_or(AlertAction::List) {
+            AlertAction::List => Answer::Json(json!({ "open": usecase::alerts::open(store)? })),
+            AlertAction::Ack { id, staff } => {
+                let actor = staff_actor(store, &staff, Permission::AnswerCalls)?;
+                plain(usecase::alerts::acknowledge(store, &actor, now, id)?)
+            }
+        },
+        Command::PrintQueue { action } => match action.unwrap_or(QueueAction::List) {
+            QueueAction::List => plain(print::report::queue(store.conn())?),
+            QueueAction::Run { wait } => plain(usecase::printing::run_queue(
+                data_dir,
+                std::time::Duration::from_secs(wait),
+            )?),
+        },
+    })
+}
+
+fn volunteer(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: VolunteerAction,
+    printing: Printing,
+) -> Result<Answer, AppError> {
+    use usecase::volunteers;
+    Ok(match action {
+        VolunteerAction::ClockIn {
+            resident,
+            activity,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordVolunteerShifts)?;
+            let shift = store.write(&actor, now, |tx| {
+                volunteers::clock_in_volunteer(tx, &resident, &activity)
+            })?;
+            Answer::Json(
+                json!({"shift": shift.id, "clock_in": shift.clock_in, "activity": shift.activity}),
+            )
+        }
+        VolunteerAction::ClockOut { resident, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RecordVolunteerShifts)?;
+            let done = store.write_issuing(&actor, now, |tx| {
+                volunteers::clock_out_volunteer(tx, &resident, printing)
+            })?;
+            let shift = &done.outcome;
+            Answer::WithSlips(
+                json!({
+                    "shift": shift.id,
+                    "minutes": shift.minutes,
+                    "status": shift.status.as_str(),
+                }),
+                done.slips,
+            )
+        }
+        VolunteerAction::Certificate {
+            resident,
+            from,
+            to,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ApproveVolunteerHours)?;
+            issued(store.write_issuing(&actor, now, |tx| {
+                volunteers::volunteer_certificate(tx, &resident, from..=to, printing)
+            })?)
+        }
+    })
+}
+
+fn staff_accounts(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: StaffAction,
+) -> Result<Answer, AppError> {
+    use usecase::staff_accounts as accounts;
+    Ok(match action {
+        StaffAction::List { staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            plain(accounts::list(store, &actor)?)
+        }
+        StaffAction::Add {
+            member,
+            name,
+            roles,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            let roles: Vec<linli_core::staff::Role> = roles.into_iter().map(Into::into).collect();
+            plain(accounts::add(store, &actor, now, &member, &name, &roles)?)
+        }
+        StaffAction::Disable { member, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            plain(accounts::set_disabled(store, &actor, now, &member, true)?)
+        }
+        StaffAction::Enable { member, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            plain(accounts::set_disabled(store, &actor, now, &member, false)?)
+        }
+        StaffAction::ResetPin { member, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageStaff)?;
+            plain(accounts::reset_pin(store, &actor, now, &member)?)
+        }
+        StaffAction::ChangePin { new_pin, staff } => {
+            // The one command signed in by the PIN it replaces (a one-time PIN may do
+            // nothing else), so it checks the credential itself.
+            let (Some(code), Some(pin)) = (&staff.code, &staff.pin) else {
+                return Err(usecase::staff::pin_missing());
+            };
+            let member = accounts::change_own_pin(store, now, code, pin, &new_pin)?;
+            Answer::Json(json!({"code": member.code, "pin_changed": true}))
+        }
+    })
+}
+
+fn resident(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: ResidentAction,
+) -> Result<Answer, AppError> {
+    Ok(match action {
+        ResidentAction::SetPin {
+            resident,
+            new_pin,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(usecase::residents::set_pin(
+                store, &actor, now, &resident, &new_pin,
+            )?)
+        }
+        ResidentAction::IssueCard {
+            resident,
+            card,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(usecase::residents::issue_card(
+                store, &actor, now, &resident, &card,
+            )?)
+        }
+    })
+}
+
+/// `linli sync` without --once: the kiosk's background sync, in the foreground, for a
+/// terminal without the kiosk window. Prints its state whenever it changes.
+fn sync_forever(data_dir: &std::path::Path) -> (Value, ExitCode) {
+    let last = std::sync::Mutex::new(None);
+    let _thread = crate::sync::thread::SyncThread::spawn(data_dir, move |state| {
+        let mut last = last.lock().expect("state lock");
+        if last.as_ref() != Some(state) {
+            let line = json!({
+                "enrolled": state.enrolled,
+                "online": state.online,
+                "pending": state.pending,
+                "parked": state.parked,
+                "last_success": state.last_success,
+                "last_error": state.last_error,
+            });
+            if let Err(error) = write_stdout(format!("{line}\n").as_bytes()) {
+                // Nobody reads the state any more: stop rather than sync unwatched.
+                let _ = output_failed(&error);
+                std::process::exit(i32::from(EXIT_OUTPUT_FAILED));
+            }
+            *last = Some(state.clone());
+        }
+    });
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,170 @@
+//! The package's shape, as ARCHITECTURE.md states it ("Architecture invariant"
+//! lines): no import circles, use-cases that know neither JSON output nor the command
+//! line, a store that knows nothing of printing or the layers above it, and Slint
+//! known only to the kiosk. Each rule reads the sources, so a change that breaks one
+//! fails here with the file and line to mend.
+
+use std::path::{Path, PathBuf};
+
+#[path = "../tools/source_rules.rs"]
+mod source_rules;
+
+use source_rules::{code_files, code_only, names, offending, public_signatures};
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+#[test]
+fn no_file_imports_a_file_that_imports_it_back() {
+    // The kiosk package and the core it is built on; the district and the hardware
+    // crates check their own in their tests.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for src in [src(), root.join("core/src")] {
+        let circles = source_rules::import_circles(&src);
+        assert!(
+            circles.is_empty(),
+            "{} has import circles (move what both sides need into a file of its own):\n  {}",
+            src.display(),
+            circles.join("\n  ")
+        );
+    }
+}
+
+#[test]
+fn use_cases_know_neither_json_output_nor_the_command_line() {
+    let usecases = code_files(&src().join("usecase"));
+    let found = offending(&usecases, |line| {
+        names(line, "clap") || line.contains("crate::cli") || line.contains("crate::kiosk")
+    });
+    assert!(
+        found.is_empty(),
+        "use-cases name the command line or the kiosk:\n  {}",
+        found.join("\n  ")
+    );
+    // Results are typed, and JSON is built from them only in `cli/` (audit details
+    // and stored bodies are the store's own JSON, never a result).
+    let outside_cli: Vec<_> = code_files(&src())
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with(src().join("cli")))
+        .collect();
+    let returns_json = public_signatures(&outside_cli)
+        .into_iter()
+        .filter(|(_, signature)| {
+            signature
+                .split_once("->")
+                .is_some_and(|(_, returned)| names(returned, "Value"))
+        })
+        .map(|(at, signature)| format!("{at}: {signature}"))
+        .collect::<Vec<_>>();
+    assert!(
+        returns_json.is_empty(),
+        "functions outside cli/ return JSON instead of a typed result:\n  {}",
+        returns_json.join("\n  ")
+    );
+    let kiosk = code_files(&src().join("kiosk"));
+    let reads_json = offending(&kiosk, |line| names(line, "serde_json"));
+    assert!(
+        reads_json.is_empty(),
+        "the kiosk reads JSON instead of typed results:\n  {}",
+        reads_json.join("\n  ")
+    );
+}
+
+#[test]
+fn the_store_knows_nothing_of_printing_or_of_the_layers_above_it() {
+    let store = code_files(&src().join("store"));
+    let found = offending(&store, |line| {
+        [
+            "crate::print",
+            "crate::usecase",
+            "crate::sync",
+            "crate::kiosk",
+            "crate::cli",
+        ]
+        .iter()
+        .any(|above| line.contains(above))
+    });
+    assert!(
+        found.is_empty(),
+        "the store names a layer above it:\n  {}",
+        found.join("\n  ")
+    );
+    let print = code_files(&src().join("print"));
+    let found = offending(&print, |line| {
+        [
+            "crate::usecase",
+            "crate::sync",
+            "crate::kiosk",
+            "crate::cli",
+        ]
+        .iter()
+        .any(|above| line.contains(above))
+    });
+    assert!(
+        found.is_empty(),
+        "printing names a layer above it:\n  {}",
+        found.join("\n  ")
+    );
+}
+
+#[test]
+fn only_the_kiosk_knows_slint() {
+    let outside: Vec<_> = code_files(&src())
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with(src().join("kiosk")))
+        .collect();
+    let found = offending(&outside, |line| names(line, "slint"));
+    assert!(
+        found.is_empty(),
+        "Slint outside src/kiosk/:\n  {}",
+        found.join("\n  ")
+    );
+}
+
+#[test]
+fn the_source_reader_sees_code_and_not_what_comments_and_strings_say() {
+    // The rules above are only as good as this reading of the sources.
+    let code = code_only(
+        "use slint::X; // clap\nlet s = \"crate::print\"; let r = r#\"slint\"#;\nfn f<'a>(c: char) -> Value { '\"' }\n/* crate::cli */ x",
+    );
+    assert!(names(&code, "slint"), "{code}");
+    assert!(
+        !code.contains("clap") && !code.contains("crate::print"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("crate::cli") && code.contains("-> Value"),
+        "{code}"
+    );
+    assert_eq!(code.matches("slint").count(), 1, "{code}");
+}
+
+#[test]
+fn the_circle_finder_sees_a_loop_through_a_parent_and_ignores_mod_declarations() {
+    let dir = std::env::temp_dir().join(format!("linli-circles-{}", std::process::id()));
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("lib.rs", "mod a;\nmod b;\npub use a::Thing;\n");
+    write("a/mod.rs", "mod inner;\npub use inner::Thing;\n");
+    write(
+        "a/inner.rs",
+        "use crate::b::{other::{x, y}, Helper};\npub struct Thing;\n",
+    );
+    write("b.rs", "pub struct Helper;\n");
+    assert!(source_rules::import_circles(&dir).is_empty());
+    // b now names lib.rs's re-export: b -> lib -> a -> inner -> b.
+    write(
+        "b.rs",
+        "pub struct Helper;\nfn f() -> crate::Thing { todo!() }\n",
+    );
+    let circles = source_rules::import_circles(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(circles.len(), 1, "{circles:?}");
+    for file in ["lib.rs", "a/mod.rs", "a/inner.rs", "b.rs"] {
+        assert!(circles[0].contains(file), "{circles:?}");
+    }
+}
