@@ -71,41 +71,24 @@ fn use_cases_know_neither_json_output_nor_the_command_line() {
     );
 }
 
+/// Fails naming every line of `src/<layer>` that names one of the `above` modules.
+fn assert_names_none_of(layer: &str, above: &[&str]) {
+    let found = offending(&code_files(&src().join(layer)), |line| {
+        above
+            .iter()
+            .any(|module| line.contains(&format!("crate::{module}")))
+    });
+    assert!(
+        found.is_empty(),
+        "src/{layer} names a layer above it:\n  {}",
+        found.join("\n  ")
+    );
+}
+
 #[test]
 fn the_store_knows_nothing_of_printing_or_of_the_layers_above_it() {
-    let store = code_files(&src().join("store"));
-    let found = offending(&store, |line| {
-        [
-            "crate::print",
-            "crate::usecase",
-            "crate::sync",
-            "crate::kiosk",
-            "crate::cli",
-        ]
-        .iter()
-        .any(|above| line.contains(above))
-    });
-    assert!(
-        found.is_empty(),
-        "the store names a layer above it:\n  {}",
-        found.join("\n  ")
-    );
-    let print = code_files(&src().join("print"));
-    let found = offending(&print, |line| {
-        [
-            "crate::usecase",
-            "crate::sync",
-            "crate::kiosk",
-            "crate::cli",
-        ]
-        .iter()
-        .any(|above| line.contains(above))
-    });
-    assert!(
-        found.is_empty(),
-        "printing names a layer above it:\n  {}",
-        found.join("\n  ")
-    );
+    assert_names_none_of("store", &["print", "usecase", "sync", "kiosk", "cli"]);
+    assert_names_none_of("print", &["usecase", "sync", "kiosk", "cli"]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::data_dir;
-use crate::usecase;
+use crate::usecase::export::ExportKind;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,31 +33,12 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// What `linli export` exports, as the command line spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportArg {
-    Programmes,
-    Households,
-    Enrolments,
-    Attendance,
-    VolunteerHours,
-    Filings,
-    Ratings,
-}
-
-impl From<ExportArg> for usecase::export::ExportKind {
-    fn from(kind: ExportArg) -> Self {
-        use usecase::export::ExportKind as Kind;
-        match kind {
-            ExportArg::Programmes => Kind::Programmes,
-            ExportArg::Households => Kind::Households,
-            ExportArg::Enrolments => Kind::Enrolments,
-            ExportArg::Attendance => Kind::Attendance,
-            ExportArg::VolunteerHours => Kind::VolunteerHours,
-            ExportArg::Filings => Kind::Filings,
-            ExportArg::Ratings => Kind::Ratings,
-        }
-    }
+/// What `linli export` exports, by the names the use-case gives its kinds, so the
+/// list of kinds is kept in one place.
+fn export_kind() -> impl clap::builder::TypedValueParser<Value = ExportKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ExportKind::ALL.map(ExportKind::name))
+        .map(|name: String| ExportKind::named(&name).expect("a listed kind"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,8 +142,8 @@ pub enum Command {
     /// Export records (staff with the reports permission; audited); ID numbers and
     /// phones are masked unless --unmasked, which needs that permission too.
     Export {
-        #[arg(value_enum)]
-        what: ExportArg,
+        #[arg(value_parser = export_kind())]
+        what: ExportKind,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
         /// Show ID numbers and phones in full (needs --staff and a PIN with that permission; audited).

@@ -216,7 +216,7 @@ fn dispatch(
                 Permission::RunReports
             };
             let actor = staff_actor(store, &staff, needed)?;
-            let table = usecase::export::export(store, &actor, what.into(), unmasked, now)?;
+            let table = usecase::export::export(store, &actor, what, unmasked, now)?;
             match format {
                 Format::Json => Answer::Json(table.to_json()),
                 Format::Csv => Answer::Csv(table.to_csv()),

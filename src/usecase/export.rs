@@ -27,6 +27,35 @@ pub enum ExportKind {
     Ratings,
 }
 
+impl ExportKind {
+    pub const ALL: [ExportKind; 7] = [
+        ExportKind::Programmes,
+        ExportKind::Households,
+        ExportKind::Enrolments,
+        ExportKind::Attendance,
+        ExportKind::VolunteerHours,
+        ExportKind::Filings,
+        ExportKind::Ratings,
+    ];
+
+    /// The name staff type for it (`linli export volunteer-hours`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportKind::Programmes => "programmes",
+            ExportKind::Households => "households",
+            ExportKind::Enrolments => "enrolments",
+            ExportKind::Attendance => "attendance",
+            ExportKind::VolunteerHours => "volunteer-hours",
+            ExportKind::Filings => "filings",
+            ExportKind::Ratings => "ratings",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<ExportKind> {
+        ExportKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
 /// How personal columns leave the device.
 #[derive(Clone, Copy)]
 enum Personal {

@@ -23,17 +23,38 @@ use crate::clock;
 use crate::error::{AppError, Refused};
 use crate::store::{Actor, Store, Tx};
 
-/// The stored account behind a code, if any: (name, roles, pin hash, must change, disabled).
-type Row = (String, String, String, bool, bool);
+/// A stored account as `save` writes it.
+struct Account {
+    name: String,
+    roles: Vec<Role>,
+    pin_hash: String,
+    must_change_pin: bool,
+    disabled: bool,
+}
 
-fn account(tx: &Tx<'_>, code: &str) -> Result<Option<Row>, AppError> {
+fn stored(tx: &Tx<'_>, code: &str) -> Result<Option<Account>, AppError> {
     Ok(tx
         .query_row(
             "SELECT name, roles, pin_hash, must_change_pin, disabled FROM staff WHERE code = ?1",
             [code],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                let roles: String = r.get(1)?;
+                Ok(Account {
+                    name: r.get(0)?,
+                    // Roles this build does not know (from a newer district) are left
+                    // out, not fatal.
+                    roles: serde_json::from_str(&roles).unwrap_or_default(),
+                    pin_hash: r.get(2)?,
+                    must_change_pin: r.get(3)?,
+                    disabled: r.get(4)?,
+                })
+            },
         )
         .optional()?)
+}
+
+fn account(tx: &Tx<'_>, code: &str) -> Result<Account, AppError> {
+    stored(tx, code)?.ok_or_else(|| unknown(code))
 }
 
 fn unknown(code: &str) -> AppError {
@@ -49,17 +70,15 @@ fn role_names(roles: &[Role]) -> Vec<String> {
 }
 
 /// Writes the account and tells the district, in the caller's transaction.
-#[allow(clippy::too_many_arguments)]
-fn save(
-    tx: &mut Tx<'_>,
-    code: &str,
-    name: &str,
-    roles: &[Role],
-    pin_hash: &str,
-    must_change_pin: bool,
-    disabled: bool,
-    changed_by: &str,
-) -> Result<(), AppError> {
+fn save(tx: &mut Tx<'_>, code: &str, account: &Account, changed_by: &str) -> Result<(), AppError> {
+    let Account {
+        name,
+        roles,
+        pin_hash,
+        must_change_pin,
+        disabled,
+    } = account;
+    let (must_change_pin, disabled) = (*must_change_pin, *disabled);
     // Newest wins at the district and on every device, by the time each version was
     // made. A change made here must be newer than the version this device holds, even
     // when this device's clock is behind the district's (which made that version):
@@ -173,7 +192,7 @@ pub fn add(
             )
             .into());
         }
-        if account(tx, code)?.is_some() {
+        if stored(tx, code)?.is_some() {
             return Err(Refused::new(
                 "duplicate",
                 Text::new("工号已被使用", "code already in use"),
@@ -184,7 +203,14 @@ pub fn add(
             )
             .into());
         }
-        save(tx, code, &name, roles, &hash, true, false, &manager.code)?;
+        let account = Account {
+            name: name.to_string(),
+            roles: roles.to_vec(),
+            pin_hash: hash.clone(),
+            must_change_pin: true,
+            disabled: false,
+        };
+        save(tx, code, &account, &manager.code)?;
         tx.audit("staff_added", code, json!({"roles": role_names(roles)}));
         Ok(StaffAdded {
             code: code.to_string(),
@@ -217,19 +243,11 @@ pub fn set_disabled(
             )
             .into());
         }
-        let (name, roles, hash, must_change, _) =
-            account(tx, code)?.ok_or_else(|| unknown(code))?;
-        let roles: Vec<Role> = serde_json::from_str(&roles).unwrap_or_default();
-        save(
-            tx,
-            code,
-            &name,
-            &roles,
-            &hash,
-            must_change,
+        let account = Account {
             disabled,
-            &manager.code,
-        )?;
+            ..account(tx, code)?
+        };
+        save(tx, code, &account, &manager.code)?;
         tx.audit(
             if disabled {
                 "staff_disabled"
@@ -257,18 +275,12 @@ pub fn reset_pin(
     let hash = hash_pin(&pin);
     store.write(actor, now, |tx| {
         let manager = tx.authorise(Permission::ManageStaff)?;
-        let (name, roles, _, _, disabled) = account(tx, code)?.ok_or_else(|| unknown(code))?;
-        let roles: Vec<Role> = serde_json::from_str(&roles).unwrap_or_default();
-        save(
-            tx,
-            code,
-            &name,
-            &roles,
-            &hash,
-            true,
-            disabled,
-            &manager.code,
-        )?;
+        let account = Account {
+            pin_hash: hash.clone(),
+            must_change_pin: true,
+            ..account(tx, code)?
+        };
+        save(tx, code, &account, &manager.code)?;
         tx.audit("staff_pin_reset", code, json!({}));
         Ok(PinReset {
             code: code.to_string(),
@@ -306,9 +318,12 @@ pub fn change_own_pin(
     }
     let hash = hash_pin(new_pin);
     store.write(&Actor::member(&member), now, |tx| {
-        let (name, roles, _, _, disabled) = account(tx, code)?.ok_or_else(|| unknown(code))?;
-        let roles: Vec<Role> = serde_json::from_str(&roles).unwrap_or_default();
-        save(tx, code, &name, &roles, &hash, false, disabled, code)?;
+        let account = Account {
+            pin_hash: hash.clone(),
+            must_change_pin: false,
+            ..account(tx, code)?
+        };
+        save(tx, code, &account, code)?;
         tx.audit("staff_pin_changed", code, json!({}));
         Ok(())
     })?;
