@@ -151,3 +151,27 @@ fn the_circle_finder_sees_a_loop_through_a_parent_and_ignores_mod_declarations()
         assert!(circles[0].contains(file), "{circles:?}");
     }
 }
+
+#[test]
+fn a_circle_is_shown_as_a_loop_that_comes_back_to_where_it_started() {
+    let dir = std::env::temp_dir().join(format!("linli-loop-{}", std::process::id()));
+    let write = |name: &str, text: &str| {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+    };
+    // a -> b is a dead end for the loop; a -> c -> a is the loop.
+    write("lib.rs", "mod a;\nmod b;\nmod c;\n");
+    write("a.rs", "use crate::b::X;\nuse crate::c::Y;\n");
+    write("b.rs", "pub struct X;\n");
+    write("c.rs", "use crate::a::Z;\npub struct Y;\n");
+    // main.rs beside lib.rs is another crate: naming `crate::a` there is no import.
+    write("main.rs", "fn main() { crate::a::run() }\n");
+    let circles = source_rules::import_circles(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(circles.len(), 1, "{circles:?}");
+    assert!(
+        circles[0].starts_with("a.rs -> c.rs -> a.rs"),
+        "{circles:?}"
+    );
+    assert!(!circles[0].contains("main.rs"), "{circles:?}");
+}

@@ -161,7 +161,13 @@ pub fn names(line: &str, word: &str) -> bool {
 /// `self::` or a child module's name, is an edge), as `a.rs -> b.rs -> a.rs`. A
 /// `mod` declaration is not an import; `pub use child::X` in a parent is.
 pub fn import_circles(src: &Path) -> Vec<String> {
-    let files = code_files(src);
+    // Beside a `lib.rs`, `main.rs` is another crate that sees the library from
+    // outside: its `crate::` is not the library's.
+    let has_lib = src.join("lib.rs").exists();
+    let files: Vec<_> = code_files(src)
+        .into_iter()
+        .filter(|(path, _)| !(has_lib && path.as_path() == src.join("main.rs")))
+        .collect();
     let modules: BTreeMap<Vec<String>, PathBuf> = files
         .iter()
         .map(|(path, _)| (module_of(src, path), path.clone()))
@@ -184,27 +190,34 @@ pub fn import_circles(src: &Path) -> Vec<String> {
         .filter(|group| group.len() > 1)
         .map(|group| {
             let members: BTreeSet<&PathBuf> = group.iter().collect();
-            // One loop through the group, for the message: follow edges inside it.
+            // One loop through the group, for the message: the shortest way from its
+            // first file back to it (breadth first, so a dead end is never shown).
             let first = group[0].clone();
-            let mut trail = vec![first.clone()];
-            let mut at = first.clone();
-            loop {
-                let next = edges[&at]
-                    .iter()
-                    .find(|n| members.contains(n) && (!trail.contains(n) || **n == first))
-                    .cloned();
-                match next {
-                    Some(n) if n == first => {
-                        trail.push(n);
-                        break;
+            let mut came_from: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+            let mut queue = std::collections::VecDeque::from([first.clone()]);
+            'search: while let Some(at) = queue.pop_front() {
+                for next in &edges[&at] {
+                    if !members.contains(next) {
+                        continue;
                     }
-                    Some(n) => {
-                        trail.push(n.clone());
-                        at = n;
+                    if *next == first {
+                        came_from.insert(first.clone(), at.clone());
+                        break 'search;
                     }
-                    None => break,
+                    if !came_from.contains_key(next) {
+                        came_from.insert(next.clone(), at.clone());
+                        queue.push_back(next.clone());
+                    }
                 }
             }
+            let mut trail = vec![first.clone()];
+            let mut at = came_from[&first].clone();
+            while at != first {
+                trail.push(at.clone());
+                at = came_from[&at].clone();
+            }
+            trail.push(first.clone());
+            trail.reverse();
             let shown: Vec<String> = trail.iter().map(name).collect();
             format!(
                 "{} (group: {})",
@@ -215,7 +228,8 @@ pub fn import_circles(src: &Path) -> Vec<String> {
         .collect()
 }
 
-/// `src/a/b.rs` and `src/a/b/mod.rs` are `[a, b]`; `lib.rs` and `main.rs` are `[]`.
+/// `src/a/b.rs` and `src/a/b/mod.rs` are `[a, b]`; `lib.rs` (or, in a binary-only
+/// crate, `main.rs`) is `[]`.
 fn module_of(src: &Path, path: &Path) -> Vec<String> {
     let relative = path.strip_prefix(src).unwrap_or(path).with_extension("");
     let mut parts: Vec<String> = relative
