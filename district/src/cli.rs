@@ -12,7 +12,9 @@ use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
 
 use crate::admin::{self, AdminError};
-use crate::server::{self, AppState};
+use crate::limits::Limits;
+use crate::server;
+use crate::state::AppState;
 use crate::{db, staff, tls};
 
 #[derive(Parser, Debug)]
@@ -269,6 +271,19 @@ fn output_failed(error: &std::io::Error) -> ExitCode {
     ExitCode::from(4)
 }
 
+/// An error and each of its causes, `: `-separated (as `anyhow` prints `{:#}`), so a
+/// certificate that cannot be read names both the file and the system's reason.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Writes `bytes` to standard output, then exits with `code` if that worked.
 fn emit(bytes: &[u8], code: ExitCode) -> ExitCode {
     let mut out = std::io::stdout().lock();
@@ -344,13 +359,13 @@ pub async fn run(cli: Cli) -> ExitCode {
             lookups_per_hour,
             ..
         } => {
-            let limits = server::Limits {
+            let limits = Limits {
                 max_connections,
                 tls_handshake: std::time::Duration::from_secs(tls_handshake_timeout.max(1)),
                 header_read: std::time::Duration::from_secs(header_timeout.max(1)),
                 enrols_per_minute,
                 lookups_per_hour,
-                ..server::Limits::default()
+                ..Limits::default()
             };
             let listener = match tokio::net::TcpListener::bind(&listen).await {
                 Ok(listener) => listener,
@@ -372,7 +387,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             if let Some(files) = &files {
                 if let Err(error) = tls::server_config(files) {
                     return print(
-                        &json!({"error": format!("{error:#}"), "code": "server_failed"}),
+                        &json!({"error": with_causes(&error), "code": "server_failed"}),
                         ExitCode::from(2),
                     );
                 }

@@ -23,7 +23,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its
 /// `sslmode` asks for it (`pgtls`).
-pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
+pub fn pool(database_url: &str, size: usize) -> Result<Pool, PoolSetupError> {
     let connection = crate::pgtls::connection(database_url)?;
     let manager_config = ManagerConfig {
         recycling_method: RecyclingMethod::Fast,
@@ -41,7 +41,7 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
 
 /// Brings the schema up to date. Safe to run from several instances at once: an
 /// advisory lock lets one migrate while the others wait and then find nothing to do.
-pub async fn migrate(pool: &Pool) -> anyhow::Result<Vec<String>> {
+pub async fn migrate(pool: &Pool) -> Result<Vec<String>, DbError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     // The number is "LINLI" in ASCII: any constant works, as long as it is ours.
@@ -69,6 +69,16 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<Vec<String>> {
     }
     tx.commit().await?;
     Ok(applied)
+}
+
+/// Why no pool can be made: the connection string cannot be used, or the pool
+/// cannot be built from it.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolSetupError {
+    #[error(transparent)]
+    Connection(#[from] crate::pgtls::ConnectionError),
+    #[error(transparent)]
+    Build(#[from] deadpool_postgres::BuildError),
 }
 
 /// A database failure: a statement's, or the pool's when it cannot give a connection.

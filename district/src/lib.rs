@@ -14,9 +14,11 @@ pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod enrol;
 pub mod error;
 pub mod export;
 pub mod grants;
+pub mod limits;
 pub mod pgtls;
 pub mod pull;
 pub mod push;
@@ -24,5 +26,9 @@ pub mod registry;
 pub mod report;
 pub mod server;
 pub mod staff;
+pub mod state;
+// Throwaway databases and servers for tests (this crate's, the kiosk's end-to-end
+// tests and the load generator); never part of the production build.
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;

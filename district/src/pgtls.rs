@@ -17,12 +17,36 @@
 
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error as TlsError, SignatureScheme};
 use tokio_postgres::config::SslMode;
+
+/// Why a connection string cannot be used: each says what to change in it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    #[error(
+        "sslmode \"{0}\" is not one of disable, allow, prefer, require, verify-ca, verify-full"
+    )]
+    UnknownMode(String),
+    #[error("DATABASE_URL is not a PostgreSQL connection string: {0}")]
+    NotPostgres(tokio_postgres::Error),
+    #[error("sslmode={0} needs the CA certificate that signed the database's certificate: give sslrootcert=/path/ca.pem in DATABASE_URL or PGSSLROOTCERT")]
+    NeedsRoot(&'static str),
+    #[error("cannot open sslrootcert {0}")]
+    OpenRoot(String, #[source] std::io::Error),
+    #[error("{0} is not a PEM file")]
+    NotPem(String, #[source] std::io::Error),
+    #[error("{0} holds a certificate that cannot be a CA")]
+    NotCa(String, #[source] rustls::Error),
+    #[error("sslrootcert {0} holds no certificate")]
+    NoRoot(String),
+    #[error("the CA certificates in sslrootcert cannot be used")]
+    UnusableRoots(#[source] rustls::client::VerifierBuilderError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
 
 /// How the district talks to PostgreSQL, read from its connection string.
 pub struct Connection {
@@ -145,7 +169,7 @@ fn percent_decode(value: &str) -> String {
 
 /// Reads the connection string: the driver's configuration and, when TLS is asked
 /// for, the rustls client configuration that checks what the mode says.
-pub fn connection(url: &str) -> anyhow::Result<Connection> {
+pub fn connection(url: &str) -> Result<Connection, ConnectionError> {
     let (rest, mode, root) = split_tls_settings(url);
     let mode = match mode.as_deref().map(str::trim) {
         None | Some("disable") => Mode::Disable,
@@ -153,13 +177,9 @@ pub fn connection(url: &str) -> anyhow::Result<Connection> {
         Some("require") => Mode::Require,
         Some("verify-ca") => Mode::VerifyCa,
         Some("verify-full") => Mode::VerifyFull,
-        Some(other) => bail!(
-            "sslmode \"{other}\" is not one of disable, allow, prefer, require, verify-ca, verify-full"
-        ),
+        Some(other) => return Err(ConnectionError::UnknownMode(other.to_string())),
     };
-    let mut config: tokio_postgres::Config = rest
-        .parse()
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a PostgreSQL connection string: {e}"))?;
+    let mut config: tokio_postgres::Config = rest.parse().map_err(ConnectionError::NotPostgres)?;
     if mode == Mode::Disable {
         config.ssl_mode(SslMode::Disable);
         return Ok(Connection { config, tls: None });
@@ -179,10 +199,13 @@ pub fn connection(url: &str) -> anyhow::Result<Connection> {
         .with_safe_default_protocol_versions()?;
     let roots = match &root {
         Some(path) => Some(load_roots(path)?),
-        None if matches!(mode, Mode::VerifyCa | Mode::VerifyFull) => bail!(
-            "sslmode={} needs the CA certificate that signed the database's certificate: give sslrootcert=/path/ca.pem in DATABASE_URL or PGSSLROOTCERT",
-            if mode == Mode::VerifyCa { "verify-ca" } else { "verify-full" }
-        ),
+        None if matches!(mode, Mode::VerifyCa | Mode::VerifyFull) => {
+            return Err(ConnectionError::NeedsRoot(if mode == Mode::VerifyCa {
+                "verify-ca"
+            } else {
+                "verify-full"
+            }))
+        }
         None => None,
     };
     let tls = match (mode, roots) {
@@ -193,7 +216,7 @@ pub fn connection(url: &str) -> anyhow::Result<Connection> {
         (Mode::Require | Mode::VerifyCa, Some(roots)) => {
             let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .context("the CA certificates in sslrootcert cannot be used")?;
+                .map_err(ConnectionError::UnusableRoots)?;
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(ChainOnly(inner)))
@@ -210,17 +233,19 @@ pub fn connection(url: &str) -> anyhow::Result<Connection> {
     })
 }
 
-fn load_roots(path: &str) -> anyhow::Result<rustls::RootCertStore> {
+fn load_roots(path: &str) -> Result<rustls::RootCertStore, ConnectionError> {
     let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open sslrootcert {path}"))?;
+        std::fs::File::open(path).map_err(|e| ConnectionError::OpenRoot(path.to_string(), e))?;
     let mut roots = rustls::RootCertStore::empty();
     for certificate in rustls_pemfile::certs(&mut std::io::BufReader::new(file)) {
-        let certificate = certificate.with_context(|| format!("{path} is not a PEM file"))?;
+        let certificate = certificate.map_err(|e| ConnectionError::NotPem(path.to_string(), e))?;
         roots
             .add(certificate)
-            .with_context(|| format!("{path} holds a certificate that cannot be a CA"))?;
+            .map_err(|e| ConnectionError::NotCa(path.to_string(), e))?;
     }
-    anyhow::ensure!(!roots.is_empty(), "sslrootcert {path} holds no certificate");
+    if roots.is_empty() {
+        return Err(ConnectionError::NoRoot(path.to_string()));
+    }
     Ok(roots)
 }
 

@@ -13,7 +13,7 @@ use crate::clock;
 use crate::db::DbError;
 use crate::error::{ApiError, ValidQuery};
 use crate::grants;
-use crate::server::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

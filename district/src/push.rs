@@ -24,7 +24,7 @@ use crate::auth::Device;
 use crate::clock;
 use crate::db;
 use crate::error::{ApiError, ValidJson};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{registry, staff};
 
 /// How often a batch is retried when PostgreSQL reports a deadlock or serialization

@@ -22,7 +22,8 @@ use tokio_postgres::Transaction;
 use crate::auth::Device;
 use crate::db;
 use crate::error::{ApiError, ValidJson};
-use crate::server::{Allowance, AppState, ClientAddress};
+use crate::limits::{Allowance, ClientAddress};
+use crate::state::AppState;
 
 /// Whether checking this event needs the district's own tables.
 pub fn needs_state(event: &OutboxEvent) -> bool {

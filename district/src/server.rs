@@ -1,182 +1,36 @@
-//! The HTTP server: routes, shared state, body limits, and `run(listener, shutdown)`.
+//! The HTTP server: routes, body limits, and `run(listener, state, tls, shutdown)`.
+//! The handlers live beside the concept they serve (`enrol`, `push`, `pull`,
+//! `registry`) and take the shared state from `state`.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
-use chrono::NaiveDateTime;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
-use tokio::sync::Semaphore;
-use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
-
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use deadpool_postgres::Pool;
-use linli_core::sync::{EnrolRequest, EnrolResponse, MAX_BODY_BYTES};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use linli_core::sync::MAX_BODY_BYTES;
 use tokio::net::TcpListener;
-use uuid::Uuid;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
 
-use crate::auth;
-use crate::error::{too_large, ApiError, ValidJson};
-use crate::{pull, push, registry, tls};
+use crate::error::{too_large, ApiError};
+use crate::state::AppState;
+use crate::{enrol, pull, push, registry, tls};
 
 /// The OpenAPI document, kept in the repository and served as is; a test checks that
 /// it names every route the router has.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: Pool,
-    pub limits: Limits,
-    limiters: Arc<Limiters>,
-    fixed_now: Option<NaiveDateTime>,
-}
-
-impl AppState {
-    /// A server on `pool` with the limits it runs with in production.
-    pub fn new(pool: Pool) -> AppState {
-        AppState::with_limits(pool, Limits::default())
-    }
-
-    /// The same server with its clock pinned (tests of dates).
-    pub fn at(mut self, now: NaiveDateTime) -> AppState {
-        self.fixed_now = Some(now);
-        self
-    }
-
-    /// The server's now: the district's clock, unless pinned.
-    pub fn now(&self) -> NaiveDateTime {
-        self.fixed_now.unwrap_or_else(crate::clock::now_local)
-    }
-
-    pub fn with_limits(pool: Pool, limits: Limits) -> AppState {
-        let per_minute = |n: u32| {
-            RateLimiter::keyed(Quota::per_minute(
-                NonZeroU32::new(n.max(1)).expect("at least one"),
-            ))
-        };
-        let limiters = Arc::new(Limiters {
-            enrol: per_minute(limits.enrols_per_minute),
-            lookup: per_minute(limits.lookups_per_minute_per_address),
-        });
-        AppState {
-            pool,
-            limits,
-            limiters,
-            fixed_now: None,
-        }
-    }
-}
-
-/// What one server instance allows, so that no client can hold it up or wear it out.
-/// Tests shorten the times and lower the counts.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Lookups of another centre's household per device, in any hour (counted in the
-    /// database, so across every instance). A staff member looks up the resident in
-    /// front of them: a handful an hour at a busy desk.
-    pub lookups_per_hour: u32,
-    /// Per client address and instance: enrolment attempts (guessing codes), and
-    /// lookups (a stolen credential used from elsewhere).
-    pub enrols_per_minute: u32,
-    pub lookups_per_minute_per_address: u32,
-    /// A client that connects and never finishes the TLS handshake is cut off after this.
-    pub tls_handshake: Duration,
-    /// A client must send a request's whole header within this, from when the server
-    /// starts waiting for it (so an idle keep-alive connection is closed too).
-    pub header_read: Duration,
-    /// Connections served at once; further clients wait in the listen queue until one
-    /// ends, so memory and tasks stay bounded whatever arrives.
-    pub max_connections: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            lookups_per_hour: 30,
-            enrols_per_minute: 10,
-            lookups_per_minute_per_address: 30,
-            tls_handshake: Duration::from_secs(10),
-            header_read: Duration::from_secs(10),
-            max_connections: 1024,
-        }
-    }
-}
-
-type AddressLimiter = DefaultKeyedRateLimiter<IpAddr>;
-
-struct Limiters {
-    enrol: AddressLimiter,
-    lookup: AddressLimiter,
-}
-
-/// Which per-address allowance a request draws on.
-#[derive(Clone, Copy)]
-pub enum Allowance {
-    Enrol,
-    Lookup,
-}
-
-impl AppState {
-    /// Takes one request from the client's allowance, or says how long to wait.
-    pub fn allow(&self, allowance: Allowance, address: Option<IpAddr>) -> Result<(), ApiError> {
-        let Some(address) = address else {
-            return Ok(());
-        };
-        let limiter = match allowance {
-            Allowance::Enrol => &self.limiters.enrol,
-            Allowance::Lookup => &self.limiters.lookup,
-        };
-        // Forget addresses whose allowance is whole again, so the map stays small.
-        if limiter.len() > 10_000 {
-            limiter.retain_recent();
-        }
-        limiter.check_key(&address).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::too_many(
-                "too_many_requests",
-                "来自此地址的请求过多".into(),
-                "too many requests from this address".into(),
-                wait.as_secs_f64().ceil() as u64,
-            )
-        })
-    }
-}
-
-/// The client's address, as the connection gave it (behind a reverse proxy: the
-/// proxy's, so the per-address limits then apply to all its clients together).
-pub struct ClientAddress(pub Option<IpAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
-    }
-}
-
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/enrol", post(enrol))
+        .route("/v1/enrol", post(enrol::handler))
         .route("/v1/events", post(push::handler))
         .route("/v1/changes", get(pull::handler))
         .route("/v1/registry/lookup", post(registry::lookup_handler))
@@ -220,80 +74,6 @@ async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>
     })))
 }
 
-/// Trades a one-time code for the device's credential. The code works once and only
-/// before it expires; the credential is returned this once and stored only hashed.
-async fn enrol(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    ValidJson(request): ValidJson<EnrolRequest>,
-) -> Result<Json<EnrolResponse>, ApiError> {
-    state.allow(Allowance::Enrol, address)?;
-    let code = auth::normalise_code(&request.code);
-    if !auth::well_formed_code(&request.code) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_code",
-            "登记码应为12位字母和数字",
-            "an enrolment code is 12 letters and digits",
-        )
-        .field("code"));
-    }
-    let credential = auth::new_secret(32);
-    let client = state.pool.get().await?;
-    let unknown = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unknown_code",
-            "登记码无效、已使用或已过期，请向区级工作人员重新申请",
-            "the enrolment code is wrong, already used or expired; ask district staff for a new one",
-        )
-        .field("code")
-    };
-    let centre: String = client
-        .query_opt(
-            "SELECT centre_code FROM devices
-             WHERE enrol_code_hash = $1 AND enrol_code_expires > now() AND revoked_at IS NULL",
-            &[&auth::hash(&code)],
-        )
-        .await?
-        .ok_or_else(unknown)?
-        .get(0);
-    if let Some(local) = request.centre_code.as_deref().filter(|c| *c != centre) {
-        // Checked before the code is used, so the device can be given the right one.
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "wrong_centre",
-            format!("本终端保存的是中心“{local}”的数据，此登记码属于中心“{centre}”"),
-            format!("this device holds the data of centre \"{local}\"; the code is for centre \"{centre}\""),
-        )
-        .field("code"));
-    }
-    let row = client
-        .query_opt(
-            "UPDATE devices d SET credential_hash = $2, enrolled_at = now(),
-                 enrol_code_hash = NULL, enrol_code_expires = NULL
-             FROM centres c
-             WHERE d.enrol_code_hash = $1 AND d.enrol_code_expires > now()
-               AND d.revoked_at IS NULL AND c.code = d.centre_code
-             RETURNING d.id, d.device_number, c.code, c.name, c.district_code, c.community_code",
-            &[&auth::hash(&code), &auth::hash(&credential)],
-        )
-        .await?
-        .ok_or_else(unknown)?;
-    let device_id: Uuid = row.get(0);
-    let device_number: i32 = row.get(1);
-    tracing::info!(%device_id, "device enrolled");
-    Ok(Json(EnrolResponse {
-        device_id: device_id.to_string(),
-        credential,
-        device_number: device_number as u32,
-        centre_code: row.get(2),
-        centre_name: row.get(3),
-        district_code: row.get(4),
-        community_code: row.get(5),
-    }))
-}
-
 /// Serves until `shutdown` completes, over TLS when `tls` is given, within the
 /// state's [`Limits`]: at most `max_connections` at once (the rest wait to be
 /// accepted), a TLS handshake and each request's header within their times. Then it
@@ -303,7 +83,7 @@ pub async fn run(
     state: AppState,
     tls: Option<tls::TlsFiles>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), tls::ConfigError> {
     let acceptor = match &tls {
         Some(files) => Some(TlsAcceptor::from(tls::server_config(files)?)),
         None => None,

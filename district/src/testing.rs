@@ -13,7 +13,9 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::server::{self, AppState};
+use crate::limits::Limits;
+use crate::server;
+use crate::state::AppState;
 
 pub fn admin_url() -> String {
     std::env::var("LINLI_TEST_PG")
@@ -122,22 +124,22 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(database_url: &str) -> TestServer {
-        TestServer::start_with(database_url, crate::server::Limits::default())
+        TestServer::start_with(database_url, Limits::default())
     }
 
     /// A server with other limits (lower counts, shorter times) for tests of them.
-    pub fn start_with(database_url: &str, limits: crate::server::Limits) -> TestServer {
+    pub fn start_with(database_url: &str, limits: Limits) -> TestServer {
         TestServer::start_configured(database_url, limits, None)
     }
 
     /// A server whose clock reads `now` (tests of dates).
     pub fn start_at(database_url: &str, now: chrono::NaiveDateTime) -> TestServer {
-        TestServer::start_configured(database_url, crate::server::Limits::default(), Some(now))
+        TestServer::start_configured(database_url, Limits::default(), Some(now))
     }
 
     fn start_configured(
         database_url: &str,
-        limits: crate::server::Limits,
+        limits: Limits,
         now: Option<chrono::NaiveDateTime>,
     ) -> TestServer {
         let url = database_url.to_string();

@@ -5,8 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
-
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
     /// PEM: the server's certificate, then any intermediates.
@@ -15,24 +13,46 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-pub fn server_config(files: &TlsFiles) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+/// Why the server cannot speak TLS with the files it was given. Each message names
+/// the file; its cause (the operating system's or rustls's words) is the `source`,
+/// so `{:#}`-style printing of the chain (`cli`) shows both.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot open the certificate {0}")]
+    OpenCertificate(String, #[source] std::io::Error),
+    #[error("{0} is not a PEM certificate")]
+    NotCertificate(String, #[source] std::io::Error),
+    #[error("{0} holds no certificate")]
+    NoCertificate(String),
+    #[error("cannot open the key {0}")]
+    OpenKey(String, #[source] std::io::Error),
+    #[error("{0} is not a PEM key")]
+    NotKey(String, #[source] std::io::Error),
+    #[error("{0} holds no private key")]
+    NoKey(String),
+    #[error("the certificate and key do not match")]
+    Mismatch(#[source] rustls::Error),
+    #[error(transparent)]
+    Rustls(#[from] rustls::Error),
+}
+
+pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, ConfigError> {
+    let cert = files.cert.display().to_string();
+    let key_name = files.key.display().to_string();
     let certs = rustls_pemfile::certs(&mut std::io::BufReader::new(
         std::fs::File::open(&files.cert)
-            .with_context(|| format!("cannot open the certificate {}", files.cert.display()))?,
+            .map_err(|e| ConfigError::OpenCertificate(cert.clone(), e))?,
     ))
     .collect::<Result<Vec<_>, _>>()
-    .with_context(|| format!("{} is not a PEM certificate", files.cert.display()))?;
-    anyhow::ensure!(
-        !certs.is_empty(),
-        "{} holds no certificate",
-        files.cert.display()
-    );
+    .map_err(|e| ConfigError::NotCertificate(cert.clone(), e))?;
+    if certs.is_empty() {
+        return Err(ConfigError::NoCertificate(cert));
+    }
     let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(
-        std::fs::File::open(&files.key)
-            .with_context(|| format!("cannot open the key {}", files.key.display()))?,
+        std::fs::File::open(&files.key).map_err(|e| ConfigError::OpenKey(key_name.clone(), e))?,
     ))
-    .with_context(|| format!("{} is not a PEM key", files.key.display()))?
-    .with_context(|| format!("{} holds no private key", files.key.display()))?;
+    .map_err(|e| ConfigError::NotKey(key_name.clone(), e))?
+    .ok_or(ConfigError::NoKey(key_name))?;
     // The provider is named rather than taken from the process default, so another
     // crate in the build enabling a second provider cannot make this ambiguous.
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
@@ -41,6 +61,6 @@ pub fn server_config(files: &TlsFiles) -> anyhow::Result<Arc<rustls::ServerConfi
     .with_safe_default_protocol_versions()?
     .with_no_client_auth()
     .with_single_cert(certs, key)
-    .context("the certificate and key do not match")?;
+    .map_err(ConfigError::Mismatch)?;
     Ok(Arc::new(config))
 }

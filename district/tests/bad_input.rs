@@ -14,74 +14,9 @@ use linli_district::testing::{TestDb, TestServer};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{json, Value};
 
+use crate::common::{self, add_device, enrol, enrolled, read_answer, Device};
+
 const SENT_AT: &str = "2026-09-07T18:06:00";
-
-struct Device {
-    id: String,
-    credential: String,
-}
-
-impl Device {
-    fn bearer(&self) -> String {
-        format!("Bearer {}", self.credential)
-    }
-}
-
-/// Adds a centre (unless it is there) and a device, and returns the device's
-/// one-time enrolment code and id.
-fn add_device(db: &TestDb, centre: &str, name: &str) -> (String, String) {
-    let (centre, name) = (centre.to_string(), name.to_string());
-    db.run(move |pool| async move {
-        // A second device of a centre finds it there already: that refusal is expected.
-        let _ =
-            admin::centre_add(&pool, &centre, "海滨社区服务中心", "440306", "440306001001").await;
-        let added = admin::device_add(&pool, &centre, &name)
-            .await
-            .expect("the device is added");
-        (
-            added["code"].as_str().expect("a code").to_string(),
-            added["device_id"].as_str().expect("an id").to_string(),
-        )
-    })
-}
-
-async fn enrol(server: &TestServer, code: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}/v1/enrol", server.url()))
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .expect("the server answers")
-}
-
-async fn enrolled(db: &TestDb, server: &TestServer, centre: &str, name: &str) -> Device {
-    let (code, _) = add_device(db, centre, name);
-    let response = enrol(server, &code).await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    Device {
-        id: body["device_id"].as_str().unwrap().to_string(),
-        credential: body["credential"].as_str().unwrap().to_string(),
-    }
-}
-
-/// The status and JSON body of an answer; every answer of this server is JSON.
-async fn read_answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let text = response.text().await.expect("a body");
-    assert!(
-        content_type.starts_with("application/json"),
-        "answered {status} as {content_type:?}, not JSON: {text}"
-    );
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("answered {status} with invalid JSON ({e}): {text}"));
-    (status, body)
-}
 
 /// The error body the document describes (`ErrorBody`): exactly `error` {zh, en},
 /// `code` and, when the error is about one field, `field`; nothing else.
@@ -148,9 +83,8 @@ fn batch(events: Vec<Value>) -> Value {
 
 async fn push(server: &TestServer, device: &Device, body: &Value) -> (u16, Value) {
     read_answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/events", server.url()))
-            .header(AUTHORIZATION, device.bearer())
+        device
+            .post(&server.url(), "/v1/events")
             .json(body)
             .send()
             .await
@@ -166,9 +100,7 @@ async fn push_raw(
     content_type: Option<&str>,
     body: impl Into<reqwest::Body>,
 ) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/v1/events", server.url()))
-        .header(AUTHORIZATION, device.bearer());
+    let mut request = device.post(&server.url(), "/v1/events");
     if let Some(content_type) = content_type {
         request = request.header(CONTENT_TYPE, content_type);
     }
@@ -237,8 +169,7 @@ async fn malformed_json_is_400_and_changes_nothing() {
         assert_error(&answer, 400, "malformed_json", None);
     }
     let answer = read_answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/enrol", server.url()))
+        common::post(&server.url(), "/v1/enrol")
             .header(CONTENT_TYPE, "application/json")
             .body("{\"code\": ")
             .send()
@@ -273,8 +204,7 @@ async fn a_body_not_declared_as_json_is_415() {
     }
     let (code, _) = add_device(&db, "C-1", "kiosk-2");
     let answer = read_answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/enrol", server.url()))
+        common::post(&server.url(), "/v1/enrol")
             .header(CONTENT_TYPE, "text/plain")
             .body(json!({"code": code}).to_string())
             .send()
@@ -326,8 +256,7 @@ async fn a_body_over_the_limit_with_content_length_is_413_json() {
     .await;
     assert_error(&answer, 413, "too_large", None);
     let answer = read_answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/enrol", server.url()))
+        common::post(&server.url(), "/v1/enrol")
             .header(CONTENT_TYPE, "application/json")
             .body(format!("{{\"code\": \"{}\"}}", "A".repeat(MAX_BODY_BYTES)))
             .send()
@@ -370,8 +299,7 @@ async fn a_chunked_body_over_the_limit_is_413_json() {
     .await;
     assert_error(&answer, 413, "too_large", None);
     let answer = read_answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/enrol", server.url()))
+        common::post(&server.url(), "/v1/enrol")
             .header(CONTENT_TYPE, "application/json")
             .body(chunked(
                 format!("{{\"code\": \"{}\"}}", "A".repeat(MAX_BODY_BYTES)).into_bytes(),
@@ -489,8 +417,7 @@ async fn unknown_fields_are_refused_not_ignored() {
 
     let (code, _) = add_device(&db, "C-1", "kiosk-2");
     let answer = read_answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/enrol", server.url()))
+        common::post(&server.url(), "/v1/enrol")
             .json(&json!({"code": code, "name": "kiosk-2"}))
             .send()
             .await
@@ -500,9 +427,8 @@ async fn unknown_fields_are_refused_not_ignored() {
     assert_error(&answer, 422, "invalid_body", None);
 
     let answer = read_answer(
-        reqwest::Client::new()
-            .get(format!("{}/v1/changes?after=0&since=5", server.url()))
-            .header(AUTHORIZATION, device.bearer())
+        device
+            .get(&server.url(), "/v1/changes?after=0&since=5")
             .send()
             .await
             .unwrap(),
@@ -517,9 +443,7 @@ async fn a_negative_or_garbage_cursor_is_400() {
     let server = TestServer::start(&db.url);
     let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
     let pull = |query: &str| {
-        let request = reqwest::Client::new()
-            .get(format!("{}/v1/changes?{query}", server.url()))
-            .header(AUTHORIZATION, device.bearer());
+        let request = device.get(&server.url(), &format!("/v1/changes?{query}"));
         async move { read_answer(request.send().await.unwrap()).await }
     };
     for query in ["after=-1".to_string(), format!("after={}", i64::MIN)] {
@@ -571,12 +495,9 @@ async fn a_missing_unknown_or_garbage_credential_is_401() {
         Some(&bare),
         Some("Bearer ' OR '1'='1"),
     ];
-    let client = reqwest::Client::new();
     for token in tokens {
-        let mut push = client
-            .post(format!("{}/v1/events", server.url()))
-            .json(&body);
-        let mut pull = client.get(format!("{}/v1/changes", server.url()));
+        let mut push = common::post(&server.url(), "/v1/events").json(&body);
+        let mut pull = common::get(&server.url(), "/v1/changes");
         if let Some(token) = token {
             push = push.header(AUTHORIZATION, token);
             pull = pull.header(AUTHORIZATION, token);
@@ -597,8 +518,7 @@ async fn a_missing_unknown_or_garbage_credential_is_401() {
     // Bytes that are not text in the header.
     let raw = reqwest::header::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap();
     let answer = read_answer(
-        client
-            .get(format!("{}/v1/changes", server.url()))
+        common::get(&server.url(), "/v1/changes")
             .header(AUTHORIZATION, raw)
             .send()
             .await
@@ -637,9 +557,8 @@ async fn a_revoked_device_is_401_from_then_on() {
         None,
     );
     let pulled = read_answer(
-        reqwest::Client::new()
-            .get(format!("{}/v1/changes", server.url()))
-            .header(AUTHORIZATION, device.bearer())
+        device
+            .get(&server.url(), "/v1/changes")
             .send()
             .await
             .unwrap(),
@@ -1243,9 +1162,8 @@ async fn device_of(db: &TestDb, server: &TestServer, centre: &str, centre_name: 
 
 async fn pull_households(server: &TestServer, device: &Device) -> Vec<Value> {
     let (status, body) = read_answer(
-        reqwest::Client::new()
-            .get(format!("{}/v1/changes?after=0", server.url()))
-            .header(AUTHORIZATION, device.bearer())
+        device
+            .get(&server.url(), "/v1/changes?after=0")
             .send()
             .await
             .unwrap(),
@@ -1491,9 +1409,8 @@ async fn lookup(
     device: &Device,
     body: Value,
 ) -> (reqwest::StatusCode, Option<String>, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/registry/lookup", server.url()))
-        .header(AUTHORIZATION, device.bearer())
+    let response = device
+        .post(&server.url(), "/v1/registry/lookup")
         .json(&body)
         .send()
         .await
@@ -1512,7 +1429,7 @@ async fn a_staff_member_looks_up_another_centres_resident_and_every_lookup_is_au
     let db = TestDb::create();
     let server = TestServer::start_with(
         &db.url,
-        linli_district::server::Limits {
+        linli_district::limits::Limits {
             lookups_per_hour: 4,
             ..Default::default()
         },
@@ -1588,8 +1505,7 @@ async fn a_staff_member_looks_up_another_centres_resident_and_every_lookup_is_au
     assert_eq!(status, 404, "{answer}");
     assert_error(&(404, answer), 404, "unknown_resident", Some("id_number"));
     // Without a credential there is no lookup at all.
-    let anonymous = reqwest::Client::new()
-        .post(format!("{}/v1/registry/lookup", server.url()))
+    let anonymous = common::post(&server.url(), "/v1/registry/lookup")
         .json(&ask(ZHANG))
         .send()
         .await
@@ -1768,7 +1684,7 @@ async fn enrolment_attempts_from_one_address_are_limited() {
     let db = TestDb::create();
     let server = TestServer::start_with(
         &db.url,
-        linli_district::server::Limits {
+        linli_district::limits::Limits {
             enrols_per_minute: 3,
             ..Default::default()
         },

@@ -17,6 +17,8 @@ use linli_district::testing::{TestDb, TestServer};
 use regex::Regex;
 use serde_json::{json, Value};
 
+use crate::common::{self, Device};
+
 const DOCUMENT: &str = include_str!("../openapi.json");
 /// The router is read from its source: axum cannot list the routes a `Router` has.
 const SERVER_SOURCE: &str = include_str!("../src/server.rs");
@@ -618,41 +620,15 @@ fn programme_json(code: &str) -> String {
     .to_string()
 }
 
-struct Device {
-    id: String,
-    credential: String,
-}
-
 /// A centre with one enrolled device; the enrolment answer is checked against the
 /// document on the way.
 async fn enrolled(db: &TestDb, server: &TestServer, schemas: &Schemas<'_>, centre: &str) -> Device {
-    let code: String = {
-        let centre = centre.to_string();
-        db.run(move |pool| async move {
-            admin::centre_add(&pool, &centre, "海滨社区服务中心", "440306", "440306001001")
-                .await
-                .expect("the centre is added");
-            let added = admin::device_add(&pool, &centre, "kiosk-1")
-                .await
-                .expect("the device is added");
-            added["code"].as_str().expect("a code").to_string()
-        })
-    };
+    let (code, _) = common::add_device(db, centre, "kiosk-1");
     let request = json!({"code": code});
     schemas.assert_valid("EnrolRequest", &request);
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/enrol", server.url()))
-        .json(&request)
-        .send()
-        .await
-        .expect("the server answers");
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("JSON");
+    let (device, body) = common::device_from(common::enrol_with(server, &request).await).await;
     schemas.assert_valid("EnrolResponse", &body);
-    Device {
-        id: body["device_id"].as_str().unwrap().to_string(),
-        credential: body["credential"].as_str().unwrap().to_string(),
-    }
+    device
 }
 
 /// Sends a request and returns its status and JSON body, checking the body against
@@ -1126,7 +1102,7 @@ async fn every_documented_error_status_is_real() {
     let db = TestDb::create();
     let server = TestServer::start_with(
         &db.url,
-        linli_district::server::Limits {
+        linli_district::limits::Limits {
             lookups_per_hour: 1,
             // The enrolment below and the one case that reaches the handler with a
             // code; the last enrolment case is then one too many.
@@ -1253,7 +1229,7 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
     let db = TestDb::create();
     let server = TestServer::start_with(
         &db.url,
-        linli_district::server::Limits {
+        linli_district::limits::Limits {
             enrols_per_minute: 1_000,
             ..Default::default()
         },

@@ -17,6 +17,8 @@ use linli_district::report;
 use linli_district::testing::{TestDb, TestServer};
 use serde_json::{json, Value};
 
+use crate::common;
+
 const CENTRE_A: &str = "440306-XA-T1";
 const CENTRE_B: &str = "440306-XA-T2";
 const CENTRE_A_NAME: &str = "宝安区新安街道测试一社区服务中心";
@@ -36,10 +38,8 @@ fn date(text: &str) -> NaiveDate {
 
 /// A device enrolled through the real API, pushing events as a kiosk does.
 struct Device {
-    http: reqwest::Client,
     base: String,
-    id: String,
-    credential: String,
+    enrolled: common::Device,
     centre: String,
     seq: i64,
 }
@@ -49,9 +49,7 @@ impl Device {
         let added = admin::device_add(pool, centre, name)
             .await
             .expect("device added");
-        let http = reqwest::Client::new();
-        let response: EnrolResponse = http
-            .post(format!("{}/v1/enrol", server.url()))
+        let response: EnrolResponse = common::post(&server.url(), "/v1/enrol")
             .json(&EnrolRequest {
                 code: added["code"].as_str().unwrap().to_string(),
                 centre_code: None,
@@ -65,10 +63,11 @@ impl Device {
             .await
             .expect("an enrol response");
         Device {
-            http,
             base: server.url(),
-            id: response.device_id,
-            credential: response.credential,
+            enrolled: common::Device {
+                id: response.device_id,
+                credential: response.credential,
+            },
             centre: centre.to_string(),
             seq: 0,
         }
@@ -92,7 +91,7 @@ impl Device {
             let event = OutboxEvent {
                 schema_version: PROTOCOL_VERSION,
                 event_id: uuid::Uuid::now_v7().to_string(),
-                device_id: self.id.clone(),
+                device_id: self.enrolled.id.clone(),
                 centre_code: self.centre.clone(),
                 occurred_at: at(when),
                 payload,
@@ -103,9 +102,8 @@ impl Device {
             });
         }
         let response: PushResponse = self
-            .http
-            .post(format!("{}/v1/events", self.base))
-            .bearer_auth(&self.credential)
+            .enrolled
+            .post(&self.base, "/v1/events")
             .json(&PushRequest {
                 protocol_version: PROTOCOL_VERSION,
                 sent_at: at("2026-11-30T20:00:00"),
@@ -127,9 +125,8 @@ impl Device {
         let mut changes = Vec::new();
         loop {
             let page: PullResponse = self
-                .http
-                .get(format!("{}/v1/changes?after={after}", self.base))
-                .bearer_auth(&self.credential)
+                .enrolled
+                .get(&self.base, &format!("/v1/changes?after={after}"))
                 .send()
                 .await
                 .expect("pull answers")

@@ -12,7 +12,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use linli_district::server::{self, AppState};
+use linli_district::limits::Limits;
+use linli_district::server;
+use linli_district::state::AppState;
 use linli_district::testing::{TestDb, TestServer};
 use linli_district::tls::TlsFiles;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
@@ -23,15 +25,15 @@ use tokio::sync::oneshot;
 struct TlsServer {
     port: u16,
     stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    task: tokio::task::JoinHandle<Result<(), linli_district::tls::ConfigError>>,
 }
 
 impl TlsServer {
     async fn start(db: &TestDb, files: TlsFiles) -> TlsServer {
-        TlsServer::start_with(db, files, server::Limits::default()).await
+        TlsServer::start_with(db, files, Limits::default()).await
     }
 
-    async fn start_with(db: &TestDb, files: TlsFiles, limits: server::Limits) -> TlsServer {
+    async fn start_with(db: &TestDb, files: TlsFiles, limits: Limits) -> TlsServer {
         let pool = linli_district::db::pool(&db.url, 4).expect("a pool");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -217,8 +219,8 @@ async fn closed_within(stream: &mut tokio::net::TcpStream, patience: Duration) -
     }
 }
 
-fn quick(limits: server::Limits) -> server::Limits {
-    server::Limits {
+fn quick(limits: Limits) -> Limits {
+    Limits {
         tls_handshake: Duration::from_secs(1),
         header_read: Duration::from_secs(1),
         ..limits
@@ -234,7 +236,7 @@ async fn a_client_that_never_finishes_the_tls_handshake_is_cut_off() {
         cert: write(&dir, "district.pem", &made.cert.pem()),
         key: write(&dir, "district.key", &made.key_pair.serialize_pem()),
     };
-    let server = TlsServer::start_with(&db, files, quick(server::Limits::default())).await;
+    let server = TlsServer::start_with(&db, files, quick(Limits::default())).await;
     let mut silent = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
         .await
         .unwrap();
@@ -269,7 +271,7 @@ async fn a_client_that_never_finishes_the_tls_handshake_is_cut_off() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_sends_nothing_or_its_header_byte_by_byte_is_cut_off() {
     let db = TestDb::create();
-    let server = TestServer::start_with(&db.url, quick(server::Limits::default()));
+    let server = TestServer::start_with(&db.url, quick(Limits::default()));
     let mut silent = tokio::net::TcpStream::connect(server.address)
         .await
         .unwrap();
@@ -329,9 +331,9 @@ async fn connections_beyond_the_cap_wait_until_one_ends() {
     let db = TestDb::create();
     let server = TestServer::start_with(
         &db.url,
-        server::Limits {
+        Limits {
             max_connections: 2,
-            ..server::Limits::default()
+            ..Limits::default()
         },
     );
     let first = tokio::net::TcpStream::connect(server.address)

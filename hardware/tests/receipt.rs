@@ -3,8 +3,6 @@
 //!
 //! Snapshots are compared with `common::assert_golden` (see there how to update them).
 
-mod common;
-
 use chrono::NaiveDate;
 use linli_core::identity::{mask_name, mask_phone};
 use linli_core::receipt::{BodyLine, Receipt, ReceiptKind};
@@ -13,7 +11,7 @@ use linli_hardware::receipt::{
     check, render, render_to_vec, slip_text, text_columns, Paper, RenderError,
 };
 
-use common::assert_golden;
+use crate::common::assert_golden;
 
 fn waitlist_slip() -> Receipt {
     Receipt {

@@ -5,14 +5,12 @@
 //! Snapshots (in `tests/golden/slips/`) are compared with `common::assert_golden`; see
 //! there how to update them.
 
-mod common;
-
 use linli_hardware::receipt::{
     check, layout, render_to_vec, slip_text, text_columns, Paper, Style,
 };
 
-use common::assert_golden;
-use common::fixtures::*;
+use crate::common::assert_golden;
+use crate::common::fixtures::*;
 use linli_core::receipt::{Receipt, ReceiptKind};
 use linli_core::slips;
 

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use rppal::gpio::{Gpio, InputPin, Level, OutputPin};
 
-use super::{
-    ButtonPress, Debouncer, LightState, PinLevels, SignalEvent, SignalPlayer, Signals, Worker,
-};
+use super::debounce::{ButtonPress, Debouncer};
+use super::signals::{Beep, LightState, PinLevels, SignalEvent, SignalPlayer, Signals};
+use super::worker::Worker;
 use crate::config::GpioSettings;
 
 /// How often the button pin is read: well inside any debounce time, and cheap.
@@ -72,7 +72,7 @@ impl Signals for RpiSignals {
         self.worker.send(SignalEvent::Light(state));
     }
 
-    fn beep(&mut self, beep: super::Beep) {
+    fn beep(&mut self, beep: Beep) {
         self.worker.send(SignalEvent::Beep(beep));
     }
 }

@@ -1,4 +1,5 @@
-//! What the status light and buzzer show, as data, and the timeline that plays it.
+//! The status light and buzzer: what they show, as data, the timeline that plays it,
+//! and `Signals`, the calls the kiosk makes on them whatever is behind them.
 
 use std::time::{Duration, Instant};
 
@@ -171,5 +172,32 @@ impl SignalPlayer {
                 *at += Duration::from_millis(u64::from(ms));
                 Some(*at)
             })
+    }
+}
+
+/// The light and the buzzer. Calls return at once: a real device plays patterns on
+/// its own thread, because the UI thread never waits on hardware.
+pub trait Signals: Send {
+    fn set_light(&mut self, state: LightState);
+    fn beep(&mut self, beep: Beep);
+}
+
+/// One call on `Signals`, as the simulator records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalEvent {
+    Light(LightState),
+    Beep(Beep),
+}
+
+impl SignalEvent {
+    pub fn describe(self) -> Text {
+        let (zh, en) = match self {
+            SignalEvent::Light(state) => (
+                format!("状态灯：{}", state.describe().zh),
+                format!("light: {}", state.describe().en),
+            ),
+            SignalEvent::Beep(beep) => (beep.describe().zh, beep.describe().en),
+        };
+        Text::new(zh, en)
     }
 }

@@ -10,7 +10,10 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::{write_counting, Job, Printer, PrinterError, PrinterStatus, StatusQuery};
+use super::error::PrinterError;
+use super::query::StatusQuery;
+use super::status::PrinterStatus;
+use super::transport::{write_counting, Job, Printer};
 
 /// LPGETSTATUS from <linux/lp.h>: the USB printer class's port status, which every
 /// USB printer answers even when it cannot answer DLE EOT.

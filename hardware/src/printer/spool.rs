@@ -11,7 +11,9 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Delivery, Job, Printer, PrinterError, PrinterStatus};
+use super::error::PrinterError;
+use super::status::PrinterStatus;
+use super::transport::{Delivery, Job, Printer};
 use crate::receipt::slip_text;
 
 /// The files that simulate printer faults, with what each means.

@@ -4,12 +4,7 @@
 //! bits 0 and 7 always clear; anything else is not a status byte (a printer that
 //! echoes, or line noise on a serial port) and is treated as no answer at all.
 
-use std::io;
-use std::time::Duration;
-
 use linli_core::Text;
-
-use super::PrinterError;
 
 /// DLE EOT: followed by n = 1 (printer), 2 (offline cause), 4 (roll paper sensor).
 pub const DLE_EOT: [u8; 2] = [0x10, 0x04];
@@ -99,7 +94,7 @@ pub fn problem_text(code: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn is_status_byte(b: u8) -> bool {
+pub(super) fn is_status_byte(b: u8) -> bool {
     b & 0x93 == 0x12
 }
 
@@ -114,36 +109,6 @@ pub fn parse_status(printer: u8, offline_cause: Option<u8>, paper: Option<u8>) -
         error: offline_cause & 0x40 != 0,
         paper_out: offline_cause & 0x20 != 0 || paper & 0x60 != 0,
         paper_near_end: paper & 0x0C != 0,
-    }
-}
-
-/// A transport that can carry a status query: write the command, wait for one byte.
-pub trait StatusQuery {
-    fn write_command(&mut self, bytes: &[u8]) -> io::Result<()>;
-    /// One byte, or `None` when nothing arrived within `timeout`.
-    fn read_byte(&mut self, timeout: Duration) -> io::Result<Option<u8>>;
-
-    /// Asks DLE EOT `n` and returns the status byte, or `None` if the printer gave no
-    /// valid answer in time.
-    fn ask(&mut self, n: u8, timeout: Duration) -> Result<Option<u8>, PrinterError> {
-        self.write_command(&[DLE_EOT[0], DLE_EOT[1], n])?;
-        match self.read_byte(timeout)? {
-            Some(b) if is_status_byte(b) => Ok(Some(b)),
-            Some(b) => Err(PrinterError::Unreachable(format!(
-                "unexpected answer 0x{b:02X} to a status query"
-            ))),
-            None => Ok(None),
-        }
-    }
-
-    /// The full status: printer, then the cause and paper sensor when it answered.
-    fn query_status(&mut self, timeout: Duration) -> Result<Option<PrinterStatus>, PrinterError> {
-        let Some(printer) = self.ask(1, timeout)? else {
-            return Ok(None);
-        };
-        let cause = self.ask(2, timeout)?;
-        let paper = self.ask(4, timeout)?;
-        Ok(Some(parse_status(printer, cause, paper)))
     }
 }
 

@@ -9,7 +9,10 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use super::{write_counting, Job, Printer, PrinterError, PrinterStatus, StatusQuery};
+use super::error::PrinterError;
+use super::query::StatusQuery;
+use super::status::PrinterStatus;
+use super::transport::{write_counting, Job, Printer};
 
 pub struct TcpPrinter {
     host: String,

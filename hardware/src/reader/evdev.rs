@@ -15,7 +15,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Key, ReaderEvent, Token, WedgeDecoder};
+use super::token::{ReaderEvent, Token};
+use super::wedge::{Key, WedgeDecoder};
 use crate::config::Reads;
 use crate::gpio::Worker;
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::Token;
+use super::token::Token;
 use crate::config::DEFAULT_KEY_GAP;
 
 /// Shorter bursts are stray keys, not a card or code.

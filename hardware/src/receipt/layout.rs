@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use linli_core::receipt::{BodyLine, Receipt};
 
-use super::Paper;
+use super::paper::Paper;
 
 /// Columns `c` takes on the paper: 1 for ASCII, 2 for anything else (CJK, full-width
 /// forms, Chinese punctuation), which `is_printable` guarantees is double-byte GBK.
