@@ -175,3 +175,41 @@ fn a_circle_is_shown_as_a_loop_that_comes_back_to_where_it_started() {
     );
     assert!(!circles[0].contains("main.rs"), "{circles:?}");
 }
+
+#[test]
+fn every_test_file_of_every_crate_is_a_module_of_its_one_test_binary() {
+    // Each crate's manifest says `autotests = false` and names `tests/tests.rs` as its
+    // only test binary, so a file in `tests/` that `tests.rs` does not declare would
+    // never run: one test binary per crate, and every test in it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for krate in [".", "district", "hardware"] {
+        let tests = root.join(krate).join("tests");
+        let binary = code_only(&std::fs::read_to_string(tests.join("tests.rs")).unwrap());
+        let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("autotests = false") && manifest.matches("[[test]]").count() == 1,
+            "{krate}/Cargo.toml: one [[test]] (tests/tests.rs) and autotests = false"
+        );
+        for entry in std::fs::read_dir(&tests).unwrap() {
+            let path = entry.unwrap().path();
+            let module = if path.extension().is_some_and(|e| e == "rs") {
+                path.file_stem().unwrap().to_string_lossy().into_owned()
+            } else if path.join("mod.rs").exists() {
+                path.file_name().unwrap().to_string_lossy().into_owned()
+            } else {
+                continue;
+            };
+            if module == "tests" {
+                continue;
+            }
+            assert!(
+                binary.lines().any(|line| {
+                    let line = line.trim();
+                    line == format!("mod {module};") || line == format!("pub mod {module};")
+                }),
+                "{} is not a module of {krate}/tests/tests.rs, so it never runs",
+                path.display()
+            );
+        }
+    }
+}

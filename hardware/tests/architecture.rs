@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-// Formatted as the kiosk package keeps it, not by this crate's `cargo fmt`.
-#[rustfmt::skip]
 #[path = "../../tools/source_rules.rs"]
 mod source_rules;
 
