@@ -213,3 +213,17 @@ fn every_test_file_of_every_crate_is_a_module_of_its_one_test_binary() {
         }
     }
 }
+
+#[test]
+fn the_kiosk_library_has_no_unit_tests_since_they_would_never_run() {
+    // Cargo.toml says `test = false` for the library (compiling it again with its unit
+    // tests cost CI half a minute): every test of this package is in tests/.
+    let found = offending(&code_files(&src()), |line| {
+        line.contains("#[test]") || line.contains("#[cfg(test)]")
+    });
+    assert!(
+        found.is_empty(),
+        "unit tests in src/ never run (put them in tests/):\n  {}",
+        found.join("\n  ")
+    );
+}

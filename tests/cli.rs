@@ -1301,3 +1301,52 @@ fn files_an_older_install_left_readable_are_made_private_and_a_refused_enrolment
         .unwrap()
         .contains("does not exist"));
 }
+
+// Import files as people save them (`usecase::import_text`).
+#[test]
+fn windows_line_endings_and_a_byte_order_mark_read_as_plain_lines() {
+    let text = linli::usecase::import_text::read(&b"\xEF\xBB\xBFa,b\r\nc,d\r\n"[..]).unwrap();
+    assert_eq!(text, "a,b\nc,d\n");
+    assert_eq!(
+        linli::usecase::import_text::read(&b"a\rb\r"[..]).unwrap(),
+        "a\nb\n"
+    );
+}
+
+#[test]
+fn gbk_as_excel_saves_it_is_read() {
+    let (bytes, _, _) = encoding_rs::GBK.encode("户编号,姓名\r\nA,张丽\r\n");
+    assert_eq!(
+        linli::usecase::import_text::read(&bytes[..]).unwrap(),
+        "户编号,姓名\nA,张丽\n"
+    );
+}
+
+#[test]
+fn an_endless_input_is_refused_without_reading_it_all() {
+    let endless = std::io::repeat(b'x');
+    let problems = linli::usecase::import_text::read(endless).unwrap_err();
+    assert!(
+        problems[0].reason.en.contains("larger than 16 MB"),
+        "{problems:?}"
+    );
+    let long = format!(
+        "header\n{}\n",
+        "x".repeat(linli::usecase::import_text::MAX_LINE_CHARS + 1)
+    );
+    let problems = linli::usecase::import_text::read(long.as_bytes()).unwrap_err();
+    assert_eq!(problems[0].line, 2);
+}
+
+#[test]
+fn undecodable_bytes_name_the_first_bad_line() {
+    let problems =
+        linli::usecase::import_text::read(&b"fine\nfine\n\xFF\xFF\xFF\n"[..]).unwrap_err();
+    assert_eq!(problems[0].line, 3, "{problems:?}");
+    assert!(problems[0].reason.zh.contains("UTF-8"));
+}
+
+#[test]
+fn the_command_line_is_well_formed() {
+    <linli::cli::args::Cli as clap::CommandFactory>::command().debug_assert();
+}

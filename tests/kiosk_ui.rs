@@ -285,3 +285,45 @@ fn demo_data_says_so_on_every_screen_and_a_device_not_set_up_cannot_start() {
         linli::kiosk::LoadState::NotSetUp
     );
 }
+
+// What is typed on a keypad, kept in Rust (`kiosk::keypad`).
+#[test]
+fn account_then_pin_then_submit_takes_the_pin_out() {
+    let mut entry = linli::kiosk::keypad::Entry::default();
+    for d in "123".chars() {
+        entry.digit(&d.to_string(), 3);
+    }
+    entry.digit("4", 3);
+    assert_eq!(entry.account, "123", "no more digits than the account has");
+    assert_eq!(entry.confirm(3), linli::kiosk::keypad::Confirmed::AskPin);
+    assert_eq!(
+        entry.confirm(3),
+        linli::kiosk::keypad::Confirmed::Incomplete
+    );
+    for d in "246810".chars() {
+        entry.digit(&d.to_string(), 3);
+    }
+    assert_eq!(
+        entry.confirm(3),
+        linli::kiosk::keypad::Confirmed::Submit {
+            account: "123".into(),
+            pin: "246810".into()
+        }
+    );
+    assert!(entry.pin.is_empty());
+}
+
+#[test]
+fn delete_on_an_empty_pin_goes_back_to_the_account() {
+    let mut entry = linli::kiosk::keypad::Entry {
+        account: "123".into(),
+        pin: "1".into(),
+        entering_pin: true,
+    };
+    entry.delete();
+    assert!(entry.entering_pin && entry.pin.is_empty());
+    entry.delete();
+    assert!(!entry.entering_pin);
+    entry.delete();
+    assert_eq!(entry.account, "12");
+}

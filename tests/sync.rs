@@ -1008,3 +1008,26 @@ fn a_redirect_is_never_followed_so_records_cannot_be_sent_elsewhere() {
         "nothing counts as sent"
     );
 }
+
+#[test]
+fn only_https_or_loopback_http_is_accepted() {
+    for good in [
+        "https://district.example.gov.cn",
+        "https://10.1.2.3:8443/",
+        "http://127.0.0.1:8080",
+        "http://127.8.9.10",
+        "http://[::1]:9000",
+    ] {
+        assert!(linli::sync::address::check(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "http://district.example.gov.cn",
+        "http://10.1.2.3:8080",
+        "http://localhost.evil.example",
+        "http://128.0.0.1",
+        "ftp://127.0.0.1",
+        "district.example",
+    ] {
+        assert!(linli::sync::address::check(bad).is_err(), "{bad}");
+    }
+}
