@@ -82,21 +82,33 @@ impl KeypadScreen for StaffState {
 }
 
 /// What the staff home shows, read after a sign-in.
-type Home = (StaffMember, i32, i32, SyncSummary);
+struct Home {
+    member: StaffMember,
+    open_calls: i32,
+    waiting_slips: i32,
+    sync: SyncSummary,
+}
 
 fn load_home(store: &mut crate::store::Store, member: StaffMember) -> Result<Home, AppError> {
-    let calls = crate::usecase::alerts::open_count(store.conn())? as i32;
-    let slips = crate::print::report::counts(store.conn()).waiting() as i32;
-    let sync = SyncSummary::read(store)?;
-    Ok((member, calls, slips, sync))
+    Ok(Home {
+        member,
+        open_calls: crate::usecase::alerts::open_count(store.conn())? as i32,
+        waiting_slips: crate::print::report::counts(store.conn()).waiting() as i32,
+        sync: SyncSummary::read(store)?,
+    })
 }
 
 fn show_home(window: &AppWindow, state: &mut StaffState, home: Home) {
-    let (member, calls, slips, sync) = home;
+    let Home {
+        member,
+        open_calls,
+        waiting_slips,
+        sync,
+    } = home;
     let adapter = window.global::<StaffAdapter>();
     adapter.set_staff_name(member.name.as_str().into());
-    adapter.set_open_calls(calls);
-    adapter.set_waiting_slips(slips);
+    adapter.set_open_calls(open_calls);
+    adapter.set_waiting_slips(waiting_slips);
     adapter.set_sync_enrolled(sync.enrolled);
     adapter.set_sync_pending(sync.pending);
     adapter.set_sync_parked(sync.parked);

@@ -110,20 +110,25 @@ impl JobCounts {
 /// Counts of jobs by state, for `doctor` and the staff home; zeros on a database from
 /// before printing.
 pub fn counts(conn: &Connection) -> JobCounts {
-    let count = |state: &str| -> i64 {
-        conn.query_row(
-            "SELECT count(*) FROM print_jobs WHERE state = ?1",
-            [state],
-            |r| r.get(0),
-        )
-        .unwrap_or(0)
-    };
-    JobCounts {
-        queued: count("queued"),
-        sending: count("sending"),
-        in_doubt: count("in_doubt"),
-        printed: count("printed"),
+    let mut counts = JobCounts::default();
+    let by_state = conn
+        .prepare("SELECT state, count(*) FROM print_jobs GROUP BY state")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .unwrap_or_default();
+    for (state, n) in by_state {
+        match state.as_str() {
+            "queued" => counts.queued = n,
+            "sending" => counts.sending = n,
+            "in_doubt" => counts.in_doubt = n,
+            "printed" => counts.printed = n,
+            _ => {}
+        }
     }
+    counts
 }
 
 /// What the printer said when asked.
