@@ -58,9 +58,23 @@ fn test_pinned() -> Option<NaiveDateTime> {
     if !cfg!(debug_assertions) {
         return None;
     }
+    if let Some(pinned) = THREAD_NOW.with(|now| now.get()) {
+        return Some(pinned);
+    }
     std::env::var(ENV_TEST_NOW)
         .ok()
         .and_then(|text| parse_local(&text))
+}
+
+thread_local! {
+    static THREAD_NOW: std::cell::Cell<Option<NaiveDateTime>> = const { std::cell::Cell::new(None) };
+}
+
+/// Pins the clock of this thread only (`None` unpins it), in debug builds only: the
+/// kiosk's UI tests run their use-cases on the test's own thread and move time on
+/// (a shift's length, an offer's deadline) without touching other tests.
+pub fn pin_this_thread(at: Option<NaiveDateTime>) {
+    THREAD_NOW.with(|now| now.set(at));
 }
 
 fn requested_pin() -> Option<NaiveDateTime> {

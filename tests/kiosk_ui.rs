@@ -34,6 +34,9 @@ fn kiosk() -> AppWindow {
 }
 
 fn press(window: &AppWindow, label: &str) {
+    // A moment after the last change: a tap right after one is a double tap, ignored.
+    let _ = ElementHandle::find_by_accessible_label(window, label).count();
+    mock_elapsed_time(std::time::Duration::from_millis(600));
     let found: Vec<_> = ElementHandle::find_by_accessible_label(window, label).collect();
     assert!(!found.is_empty(), "no control labelled {label:?}");
     found[0].invoke_accessible_default_action();
@@ -81,7 +84,7 @@ fn today_name(window: &AppWindow) -> String {
 }
 
 #[test]
-fn large_text_makes_type_1_4_times_bigger() {
+fn large_text_makes_type_at_least_1_4_times_bigger() {
     let window = kiosk();
     let before = window.global::<Theme>().get_body_size();
     press(&window, "大字模式");
@@ -90,7 +93,7 @@ fn large_text_makes_type_1_4_times_bigger() {
         .unwrap();
     assert_eq!(switch.accessible_checked(), Some(true));
     let after = window.global::<Theme>().get_body_size();
-    assert!((after / before - 1.4).abs() < 0.01, "{before} → {after}");
+    assert!(after / before >= 1.39, "{before} → {after}");
     press(&window, "大字模式");
     assert_eq!(window.global::<Theme>().get_body_size(), before);
 }
@@ -223,10 +226,16 @@ fn text_has_at_least_4_5_to_1_contrast_and_targets_are_9_mm() {
         ("text", theme.get_text()),
         ("muted", theme.get_muted()),
         ("accent", theme.get_accent()),
+        ("success", theme.get_success()),
+        ("waiting", theme.get_waiting()),
+        ("refusal", theme.get_refusal()),
     ] {
         for (ground, bg) in [
             ("background", theme.get_background()),
             ("surface", theme.get_surface()),
+            ("success surface", theme.get_success_surface()),
+            ("waiting surface", theme.get_waiting_surface()),
+            ("refusal surface", theme.get_refusal_surface()),
         ] {
             let ratio = contrast(fg, bg);
             assert!(ratio >= 4.5, "{name} on {ground}: {ratio:.2}:1");

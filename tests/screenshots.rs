@@ -1,23 +1,44 @@
-//! Screenshots of each screen in Chinese and English, normal and large text, at the
-//! 10" (1280×800) and 7" (800×480) panels, rendered with the software renderer and the
-//! embedded font, compared pixel for pixel with the references in tests/screenshots/.
+//! The kiosk's screens as residents reach them on the demo centre (real sign-ins,
+//! sign-ups, waiting-list places, refusals, shifts: the longest texts each screen
+//! shows), on every panel the kiosk is built for: 10.1" 1280×800, 7" 800×480 and a
+//! 21.5" portrait 1080×1920, in Chinese and English, normal and large text. Each is
+//! drawn by the software renderer with the embedded font and
 //!
-//! `LINLI_UPDATE_SCREENSHOTS=1 cargo test --test screenshots` rewrites the references;
-//! look at every changed PNG before committing it.
+//! - checked for fit: no text cut off or drawn outside its box (every text is a
+//!   `Label`, which says so), none pushed off the screen, and 呼叫工作人员 always on it;
+//! - compared pixel for pixel with its reference in tests/screenshots/.
+//!
+//! `LINLI_UPDATE_SCREENSHOTS=1 cargo test --test tests screenshots` rewrites the
+//! references; look at every changed PNG before committing it.
 
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
+use i_slint_backend_testing::{ElementHandle, ElementQuery};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, PlatformError, WindowAdapter};
-use slint::Rgb8Pixel;
+use slint::{ComponentHandle, Model, Rgb8Pixel};
 
-use linli::kiosk::{attract, AppWindow, Screen, Session, Theme};
-use linli_core::Text;
-use slint::ComponentHandle;
+use linli::kiosk::backend::Inline;
+use linli::kiosk::{
+    attract, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter, PlaceAction,
+    ProgrammesAdapter, RatingAdapter, Screen, Session, StaffAdapter, Theme, VolunteerAdapter,
+};
+use linli::store::Store;
+use linli::usecase::demo;
 
-const SIZES: [(u32, u32); 2] = [(1280, 800), (800, 480)];
+/// The panels: (width, height) in pixels and the diagonal in inches, as device.toml's
+/// `[screen]` says them.
+const PANELS: [((u32, u32), f32); 3] = [((1280, 800), 10.1), ((800, 480), 7.0), ((1080, 1920), 21.5)];
+
+/// The day the demo is seeded and the flows run: a school day, so every programme runs.
+fn today() -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+}
 
 fn reference(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -43,48 +64,7 @@ thread_local! {
     };
 }
 
-fn sessions() -> Vec<(Text, String)> {
-    vec![
-        (
-            Text::new("日间照料", "Elderly day care"),
-            "08:30–17:00".to_string(),
-        ),
-        (
-            Text::new("书法班", "Calligraphy"),
-            "14:00–15:30".to_string(),
-        ),
-        (
-            Text::new("四点半学校", "After-school club"),
-            "16:30–18:00".to_string(),
-        ),
-    ]
-}
-
-fn window() -> AppWindow {
-    SURFACE.with(|_| ());
-    let window = AppWindow::new().unwrap();
-    let sessions = sessions();
-    attract::connect(&window, Arc::new(Mutex::new(sessions.clone())));
-    attract::set_date(
-        &window,
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-    );
-    attract::show(
-        &window,
-        &attract::AttractSummary {
-            centre_name: "宝安区新安街道海富社区服务中心".into(),
-            today: sessions,
-            ..Default::default()
-        },
-    );
-    window
-}
-
-fn snapshot(window: &AppWindow, (width, height): (u32, u32)) -> image::RgbImage {
-    window
-        .window()
-        .set_size(slint::PhysicalSize::new(width, height));
-    window.show().unwrap();
+fn snapshot(_window: &AppWindow, (width, height): (u32, u32)) -> image::RgbImage {
     let mut pixels = vec![Rgb8Pixel::default(); (width * height) as usize];
     SURFACE.with(|surface| {
         surface.request_redraw();
@@ -96,121 +76,389 @@ fn snapshot(window: &AppWindow, (width, height): (u32, u32)) -> image::RgbImage 
     image::RgbImage::from_raw(width, height, bytes).unwrap()
 }
 
-fn check(name: &str, image: &image::RgbImage) {
+/// Compares with the reference; a difference is reported, not panicked on, so one run
+/// lists every screen that changed.
+fn compare(name: &str, image: &image::RgbImage) -> Option<String> {
     let path = reference(name);
     if std::env::var("LINLI_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         image.save(&path).unwrap();
-        return;
+        return None;
     }
-    let expected = image::open(&path)
-        .unwrap_or_else(|e| {
-            panic!(
+    let expected = match image::open(&path) {
+        Ok(expected) => expected.to_rgb8(),
+        Err(e) => {
+            return Some(format!(
                 "{}: {e}; LINLI_UPDATE_SCREENSHOTS=1 creates it",
                 path.display()
-            )
-        })
-        .to_rgb8();
+            ))
+        }
+    };
     if expected.dimensions() != image.dimensions() || expected.as_raw() != image.as_raw() {
         let actual = path.with_extension("actual.png");
         image.save(&actual).unwrap();
-        panic!(
+        return Some(format!(
             "{} differs from the reference; this run's picture is {}",
             path.display(),
             actual.display()
-        );
+        ));
     }
+    None
 }
 
-fn every_variant(screen: Screen, screen_name: &str) {
-    let window = window();
-    window.global::<Session>().set_screen(screen);
-    for (language, select) in [("zh", "zh"), ("en", "en")] {
-        attract::select_language(&window, select, &sessions());
-        for large in [false, true] {
-            window.global::<Theme>().set_large_text(large);
-            for size in SIZES {
-                let name = format!(
-                    "{screen_name}-{language}-{}-{}x{}",
-                    if large { "large" } else { "normal" },
-                    size.0,
-                    size.1
-                );
-                check(&name, &snapshot(&window, size));
+/// What does not fit on the screen as drawn: texts cut off or overflowing their box
+/// (the `Label`'s own report), texts outside the window (beyond a scrolling list,
+/// which may run on below), and 呼叫工作人员 missing or off screen.
+pub fn misfits(window: &AppWindow, (width, height): (u32, u32)) -> Vec<String> {
+    let (width, height) = (width as f32, height as f32);
+    let rect = |e: &ElementHandle| {
+        let (p, s) = (e.absolute_position(), e.size());
+        (p.x, p.y, p.x + s.width, p.y + s.height)
+    };
+    let scrolling: Vec<_> = ElementQuery::from_root(window)
+        .match_descendants()
+        .match_type_name("Flickable")
+        .find_all()
+        .iter()
+        .map(rect)
+        .collect();
+    let mut problems = Vec::new();
+    for label in ElementQuery::from_root(window)
+        .match_descendants()
+        .match_type_name("Label")
+        .find_all()
+    {
+        let text = label.accessible_label().unwrap_or_default();
+        let (left, top, right, bottom) = rect(&label);
+        if text.is_empty() || right - left <= 0.0 {
+            continue;
+        }
+        if label.accessible_description().as_deref() == Some("overflow") {
+            problems.push(format!("cut off or overflowing: {text:?}"));
+        }
+        if left < -0.5 || right > width + 0.5 {
+            problems.push(format!("beyond the side of the screen: {text:?}"));
+        }
+        let in_a_list = scrolling
+            .iter()
+            .any(|&(l, t, r, _)| left >= l - 0.5 && right <= r + 0.5 && top >= t - 0.5);
+        if (top < -0.5 || bottom > height + 0.5) && !in_a_list {
+            problems.push(format!("off the screen: {text:?}"));
+        }
+    }
+    // Controls drawn over one another: a layout given less room than it needs.
+    // (A query can meet one element more than once: each is counted once.)
+    let mut buttons: Vec<_> = ElementQuery::from_root(window)
+        .match_descendants()
+        .match_type_name("BigButton")
+        .find_all()
+        .iter()
+        .map(|b| (b.accessible_label().unwrap_or_default(), rect(b)))
+        .collect();
+    buttons.dedup_by(|a, b| a == b);
+    let mut seen = Vec::new();
+    buttons.retain(|b| {
+        let new = !seen.contains(b);
+        seen.push(b.clone());
+        new
+    });
+    for (i, (a, (al, at, ar, ab))) in buttons.iter().enumerate() {
+        for (b, (bl, bt, br, bb)) in &buttons[i + 1..] {
+            let overlap = al.max(*bl) < ar.min(*br) - 0.5 && at.max(*bt) < ab.min(*bb) - 0.5;
+            // Buttons inside a scrolling list may pass under the fixed ones.
+            let listed = |(l, t, r, _): (f32, f32, f32, f32)| {
+                scrolling
+                    .iter()
+                    .any(|&(sl, st, sr, sb)| l >= sl - 0.5 && r <= sr + 0.5 && t >= st - 0.5 && t <= sb)
+            };
+            if overlap && !listed((*al, *at, *ar, *ab)) && !listed((*bl, *bt, *br, *bb)) {
+                problems.push(format!("{a:?} and {b:?} overlap"));
             }
         }
     }
-}
-
-#[test]
-fn attract_screen() {
-    every_variant(Screen::Attract, "attract");
-}
-
-#[test]
-fn identify_screen() {
-    every_variant(Screen::Identify, "identify");
-}
-
-// The resident's screens with their adapters' preview data (a parent, a child, two
-// programmes: one open, one closed with its reason).
-#[test]
-fn members_screen() {
-    every_variant(Screen::Members, "members");
-}
-
-#[test]
-fn programmes_screen() {
-    every_variant(Screen::Programmes, "programmes");
-}
-
-#[test]
-fn result_screen() {
-    every_variant(Screen::Result, "result");
-}
-
-#[test]
-fn enrolments_screen() {
-    every_variant(Screen::Enrolments, "enrolments");
-}
-
-#[test]
-fn rating_screen() {
-    every_variant(Screen::Rating, "rating");
-}
-
-#[test]
-fn volunteer_screen() {
-    every_variant(Screen::Volunteer, "volunteer");
-}
-
-#[test]
-fn staff_screens() {
-    every_variant(Screen::StaffSignIn, "staff-sign-in");
-    every_variant(Screen::StaffHome, "staff-home");
-}
-
-// Practice data says so above every screen, without pushing a control off the small
-// panel even in large text.
-#[test]
-fn demo_strip() {
-    let window = window();
-    window.global::<linli::kiosk::KioskAdapter>().set_demo(true);
-    for screen in [Screen::Attract, Screen::Identify] {
-        window.global::<Session>().set_screen(screen);
-        for (language, large) in [("zh", true), ("en", false)] {
-            attract::select_language(&window, language, &sessions());
-            window.global::<Theme>().set_large_text(large);
-            let name = format!(
-                "demo-{}-{language}-{}-800x480",
-                if screen == Screen::Attract {
-                    "attract"
-                } else {
-                    "identify"
-                },
-                if large { "large" } else { "normal" }
-            );
-            check(&name, &snapshot(&window, (800, 480)));
+    for &(left, top, right, bottom) in &scrolling {
+        if left < -0.5 || top < -0.5 || right > width + 0.5 || bottom > height + 0.5 {
+            problems.push("a scrolling list runs off the screen".to_string());
         }
     }
+    let help: Vec<_> = ElementHandle::find_by_accessible_label(window, "呼叫工作人员")
+        .chain(ElementHandle::find_by_accessible_label(window, "Call staff"))
+        .collect();
+    match help.first() {
+        None => problems.push("no 呼叫工作人员".to_string()),
+        Some(button) => {
+            let (left, top, right, bottom) = rect(button);
+            if left < -0.5 || top < -0.5 || right > width + 0.5 || bottom > height + 0.5 {
+                problems.push("呼叫工作人员 is pushed off the screen".to_string());
+            }
+        }
+    }
+    problems
+}
+
+/// A kiosk on the demo centre, drawn offscreen, driven through its adapters' own
+/// callbacks (the same ones its buttons call).
+struct Kiosk {
+    window: AppWindow,
+    store: Arc<Mutex<Store>>,
+    demo: serde_json::Value,
+    language: &'static str,
+    _dir: tempfile::TempDir,
+}
+
+impl Kiosk {
+    fn new(language: &'static str) -> Kiosk {
+        SURFACE.with(|_| ());
+        linli::clock::pin_this_thread(Some(today()));
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_in(dir.path()).unwrap();
+        let demo = serde_json::to_value(demo::seed(&mut store, today()).unwrap()).unwrap();
+        let store = Arc::new(Mutex::new(store));
+        let window = AppWindow::new().unwrap();
+        let summary = attract::load_summary(&mut store.lock().unwrap(), true, today()).unwrap();
+        let sessions = Arc::new(Mutex::new(summary.today.clone()));
+        linli::kiosk::connect_screens(&window, Inline(store.clone()), sessions, || {});
+        attract::set_date(&window, today().date());
+        attract::show(&window, &summary);
+        window.show().unwrap();
+        let kiosk = Kiosk {
+            window,
+            store,
+            demo,
+            language,
+            _dir: dir,
+        };
+        kiosk.start_over();
+        kiosk
+    }
+
+    /// The attract screen, nobody signed in, in the kiosk's language.
+    fn start_over(&self) {
+        self.window.global::<Session>().invoke_end();
+        self.window
+            .global::<linli::kiosk::KioskAdapter>()
+            .invoke_select_language(self.language.into());
+    }
+
+    fn query(&self, sql: &str) -> String {
+        let store = self.store.lock().unwrap();
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn type_in(&self, digits: &str) {
+        let identify = self.window.global::<IdentifyAdapter>();
+        for d in digits.chars() {
+            identify.invoke_digit(d.to_string().into());
+        }
+    }
+
+    fn sign_in(&self, phone: &str, pin: &str) {
+        self.start_over();
+        self.window.global::<Session>().invoke_go(Screen::Identify);
+        self.type_in(phone);
+        self.type_in(pin);
+    }
+
+    /// A parent with a child of after-school age and no place yet.
+    fn parent(&self) -> (String, String) {
+        let row = self.query(
+            "SELECT p.phone || '|' || c.name FROM residents p
+             JOIN resident_pins pin ON pin.id_number = p.id_number
+             JOIN residents c ON c.household_code = p.household_code
+             WHERE c.birth_date BETWEEN '2016-11-25' AND '2018-11-24'
+             AND c.id_number NOT IN (SELECT resident FROM enrolments)
+             ORDER BY p.id_number LIMIT 1",
+        );
+        let (phone, child) = row.split_once('|').unwrap();
+        (phone.into(), child.into())
+    }
+
+    fn choose(&self, name: &str) {
+        let members = self.window.global::<HouseholdAdapter>().get_members();
+        let index = members.iter().position(|m| m.name == name).unwrap();
+        self.window
+            .global::<HouseholdAdapter>()
+            .invoke_choose(index as i32);
+    }
+
+    fn available(&self, code: &str) -> i32 {
+        let name = self.query(&format!(
+            "SELECT json_extract(body, '$.name.{}') FROM programmes WHERE code = '{code}'",
+            self.language
+        ));
+        let rows = self.window.global::<ProgrammesAdapter>().get_available();
+        rows.iter()
+            .position(|r| r.name == name.as_str())
+            .unwrap_or_else(|| panic!("{code} is not open to this member")) as i32
+    }
+
+    fn volunteer_phone(&self) -> String {
+        self.query(
+            "SELECT r.phone FROM volunteers v JOIN residents r ON r.id_number = v.id_number
+             JOIN resident_pins p ON p.id_number = r.id_number
+             WHERE v.id_number NOT IN (SELECT volunteer FROM shifts WHERE status = 'open')
+             AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
+                  WHERE o.phone = r.phone) = 1
+             ORDER BY r.id_number LIMIT 1",
+        )
+    }
+
+    fn rating_phone(&self) -> String {
+        self.query(
+            "SELECT p.phone FROM residents p
+             JOIN resident_pins pin ON pin.id_number = p.id_number
+             JOIN residents c ON c.household_code = p.household_code
+             JOIN attendance a ON a.resident = c.id_number
+             JOIN enrolments e ON e.resident = a.resident AND e.programme_code = a.programme_code
+                  AND e.status = 'confirmed'
+             WHERE a.session_date >= '2026-10-30'
+             ORDER BY p.id_number LIMIT 1",
+        )
+    }
+}
+
+/// Draws the screen as it stands on every panel in normal and large text, and says
+/// what differs from its references or does not fit.
+fn every_panel(kiosk: &Kiosk, scene: &str, problems: &mut Vec<String>) {
+    for ((width, height), inches) in PANELS {
+        let diagonal_px = ((width * width + height * height) as f32).sqrt();
+        let px_per_mm = diagonal_px / (inches * 25.4);
+        for large in [false, true] {
+            let theme = kiosk.window.global::<Theme>();
+            theme.set_px_per_mm(px_per_mm);
+            theme.set_large_text(large);
+            kiosk
+                .window
+                .window()
+                .set_size(slint::PhysicalSize::new(width, height));
+            let name = format!(
+                "{scene}-{}-{}-{width}x{height}",
+                kiosk.language,
+                if large { "large" } else { "normal" }
+            );
+            let image = snapshot(&kiosk.window, (width, height));
+            for misfit in misfits(&kiosk.window, (width, height)) {
+                problems.push(format!("{name}: {misfit}"));
+            }
+            problems.extend(compare(&name, &image));
+        }
+    }
+    kiosk.window.global::<Theme>().set_large_text(false);
+}
+
+/// Every scene, reached as a resident reaches it, in `language`.
+fn every_scene(language: &'static str) -> Vec<String> {
+    let k = Kiosk::new(language);
+    let mut problems = Vec::new();
+    let mut scene = |name: &str, k: &Kiosk| every_panel(k, name, &mut problems);
+    let session = || k.window.global::<Session>();
+
+    scene("attract", &k);
+    let (phone, child) = k.parent();
+    k.window.global::<Session>().invoke_go(Screen::Identify);
+    k.type_in(&phone[..7]);
+    scene("identify-phone", &k);
+    k.type_in(&phone[7..]);
+    k.type_in("000000");
+    assert_eq!(session().get_screen(), Screen::Identify);
+    scene("identify-wrong-pin", &k);
+
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    assert_eq!(session().get_screen(), Screen::Members);
+    scene("members", &k);
+    k.choose(&child);
+    assert_eq!(session().get_screen(), Screen::Programmes);
+    scene("programmes", &k);
+    let programmes = k.window.global::<ProgrammesAdapter>();
+    programmes.set_show_unavailable(true);
+    scene("programmes-not-available", &k);
+    programmes.set_show_unavailable(false);
+    programmes.set_confirming(k.available("after-school"));
+    scene("confirm-sign-up", &k);
+    programmes.invoke_sign_up(k.available("after-school"));
+    assert_eq!(session().get_screen(), Screen::Result);
+    scene("result-signed-up", &k);
+    session().invoke_go(Screen::Programmes);
+    programmes.invoke_sign_up(k.available("lunch-care"));
+    scene("result-waiting", &k);
+    k.window.global::<HouseholdAdapter>().invoke_show_enrolments();
+    assert_eq!(session().get_screen(), Screen::Enrolments);
+    scene("enrolments", &k);
+    let enrolments = k.window.global::<EnrolmentsAdapter>();
+    enrolments.set_action(PlaceAction::Cancel);
+    enrolments.set_confirming(0);
+    scene("confirm-cancel", &k);
+    enrolments.invoke_cancel(0);
+    scene("cancelled", &k);
+
+    let start = today();
+    k.sign_in(&k.volunteer_phone(), demo::DEMO_RESIDENT_PIN);
+    let volunteer = k.window.global::<VolunteerAdapter>();
+    volunteer.invoke_open();
+    volunteer.invoke_clock_in(0);
+    session().invoke_dismiss();
+    linli::clock::pin_this_thread(Some(start + chrono::Duration::minutes(2)));
+    volunteer.invoke_open();
+    scene("volunteer-just-started", &k);
+    linli::clock::pin_this_thread(Some(start + chrono::Duration::minutes(95)));
+    volunteer.invoke_open();
+    volunteer.set_confirming(true);
+    scene("confirm-clock-out", &k);
+    linli::clock::pin_this_thread(Some(start));
+
+    k.sign_in(&k.rating_phone(), demo::DEMO_RESIDENT_PIN);
+    let rating = k.window.global::<RatingAdapter>();
+    rating.invoke_open();
+    scene("rating-choose", &k);
+    rating.invoke_choose(0);
+    rating.set_level(2);
+    scene("rating-reasons", &k);
+
+    k.start_over();
+    session().invoke_go(Screen::StaffSignIn);
+    let staff = k.window.global::<StaffAdapter>();
+    staff.invoke_digit("0".into());
+    staff.invoke_digit("0".into());
+    staff.invoke_digit("1".into());
+    scene("staff-sign-in", &k);
+    for d in common_pin(&k.demo).chars() {
+        staff.invoke_digit(d.to_string().into());
+    }
+    assert_eq!(session().get_screen(), Screen::StaffHome);
+    scene("staff-home", &k);
+    linli::clock::pin_this_thread(None);
+    problems
+}
+
+fn common_pin(demo: &serde_json::Value) -> String {
+    crate::common::demo_pin(demo, "S001")
+}
+
+#[test]
+fn every_screen_fits_and_looks_as_it_did_in_chinese() {
+    let problems = every_scene("zh");
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_screen_fits_and_looks_as_it_did_in_english() {
+    let problems = every_scene("en");
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+// The fit check itself: a panel far too small for the kiosk must be reported.
+#[test]
+fn a_screen_too_small_for_its_words_is_reported() {
+    let k = Kiosk::new("en");
+    k.window.global::<Theme>().set_large_text(true);
+    k.window
+        .window()
+        .set_size(slint::PhysicalSize::new(360, 240));
+    let _ = snapshot(&k.window, (360, 240));
+    let problems = misfits(&k.window, (360, 240));
+    assert!(
+        problems.iter().any(|p| p.contains("overflowing") || p.contains("off")),
+        "{problems:#?}"
+    );
+    linli::clock::pin_this_thread(None);
 }

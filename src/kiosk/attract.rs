@@ -4,7 +4,7 @@ use chrono::Datelike;
 use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::ui::{AppWindow, KioskAdapter, LoadState, SessionRow};
+use super::ui::{AppWindow, KioskAdapter, LoadState, SessionRow, Theme};
 use crate::error::AppError;
 use crate::store::data_kind::DataKind;
 use crate::store::Store;
@@ -156,4 +156,15 @@ pub fn connect(
 /// Forgets the last call for staff: the next person did not make it.
 pub fn clear(window: &AppWindow) {
     window.global::<KioskAdapter>().set_staff_called(false);
+}
+
+/// Chinese and normal type again for the next person: the last one's choices were
+/// theirs (through the wired switch, so today's sessions follow).
+pub fn reset_choices(window: &AppWindow) {
+    if window.global::<KioskAdapter>().get_language() != "zh" {
+        window
+            .global::<KioskAdapter>()
+            .invoke_select_language("zh".into());
+    }
+    window.global::<Theme>().set_large_text(false);
 }

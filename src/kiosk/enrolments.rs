@@ -1,58 +1,56 @@
-//! The "my enrolments" screen's adapter (`EnrolmentsAdapter`): the member's places,
-//! an offered seat's deadline, and cancel, accept and decline.
+//! The "my enrolments" screen's adapter (`EnrolmentsAdapter`): every place of the
+//! household, an offered seat's deadline, and cancel, accept and decline, each
+//! confirmed on screen first; the outcome is a notice in its tone.
 
-use slint::{ComponentHandle, ModelExt, ModelRc, SharedString, VecModel};
-
+use linli_core::enrolment::EnrolmentStatus;
 use linli_core::Text;
+use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
-use super::member::{Loaded, MemberLoader};
-use super::session::{is_current, pick, refusal_text, ticket, Language, OnSlip, SharedState};
-use super::ui::{AppWindow, EnrolmentRow, EnrolmentsAdapter, Screen};
+use super::member::MemberLoader;
+use super::places::{self, Place};
+use super::session::{is_current, notify, refusal_text, ticket, Language, OnSlip, SharedState};
+use super::ui::{AppWindow, EnrolmentRow, EnrolmentsAdapter, PlaceAction, Screen, Session, Tone};
 use crate::clock;
 use crate::error::AppError;
 use crate::print::Printing;
 use crate::store::{Actor, Store};
 use crate::usecase::enrolment;
-use crate::usecase::options::ProgrammeOption;
-
-/// The member's places, in the order the list shows them.
-fn enrolled(options: &[ProgrammeOption]) -> Vec<ProgrammeOption> {
-    options
-        .iter()
-        .filter(|o| o.current.is_some())
-        .cloned()
-        .collect()
-}
 
 /// A place as the list shows it, in `language`.
-fn enrolment_row(language: Language, option: &ProgrammeOption) -> EnrolmentRow {
+fn enrolment_row(language: Language, place: &Place) -> EnrolmentRow {
     EnrolmentRow {
-        name: language.pick(&option.name),
-        status: language.pick(&option.place()),
-        offered: option.is_offered(),
+        member: place.member.name.as_str().into(),
+        name: language.pick(&place.option.name),
+        status: language.pick(&place.option.place()),
+        offered: place.option.is_offered(),
+        waiting: matches!(place.option.current, Some((EnrolmentStatus::Waitlisted, _))),
     }
 }
 
-/// Shows a load of the member's places.
-pub fn show(window: &AppWindow, loaded: &Loaded<'_>) {
+/// Shows the household's places.
+pub fn show(window: &AppWindow, places: &[Place]) {
     let language = Language::of(window);
-    let rows = VecModel::from(enrolled(loaded.options)).map(move |o| enrolment_row(language, &o));
+    let rows: Vec<EnrolmentRow> = places.iter().map(|p| enrolment_row(language, p)).collect();
     let adapter = window.global::<EnrolmentsAdapter>();
-    adapter.set_member_name(loaded.member.name.as_str().into());
-    adapter.set_rows(ModelRc::new(rows));
+    adapter.set_rows(ModelRc::new(VecModel::from(rows)));
     adapter.set_busy(false);
     adapter.set_confirming(-1);
-    if loaded.then == Screen::Enrolments {
-        adapter.set_message(loaded.message.clone());
-    }
+    adapter.set_action(PlaceAction::None);
 }
 
-/// A load that failed: said above the list.
-pub fn failed(window: &AppWindow, message: SharedString) {
+/// Opens 我的报名 from the screen on show; 返回 goes back there.
+pub fn open(window: &AppWindow) {
     let adapter = window.global::<EnrolmentsAdapter>();
-    adapter.set_message(message);
-    adapter.set_busy(false);
+    adapter.set_confirming(-1);
+    adapter.set_action(PlaceAction::None);
+    window.global::<Session>().invoke_open(Screen::Enrolments);
+}
+
+/// A load that failed: said as a refusal.
+pub fn failed(window: &AppWindow, error: &AppError) {
+    window.global::<EnrolmentsAdapter>().set_busy(false);
+    notify(window, Tone::Refusal, &Text::new("", ""), refusal_text(window, error));
 }
 
 /// What a change to a place does, run on the store thread.
@@ -65,7 +63,7 @@ pub fn connect<B: Backend>(
     on_slip: OnSlip,
     loader: MemberLoader<B>,
 ) {
-    let change = |change: PlaceChange, done: Text| {
+    let change = |change: PlaceChange, done: fn(&Place) -> Text| {
         let (weak, st, backend, on_slip, loader) = (
             window.as_weak(),
             state.clone(),
@@ -75,28 +73,20 @@ pub fn connect<B: Backend>(
         );
         move |index: i32| {
             let Some(window) = weak.upgrade() else { return };
-            let (member, code) = {
-                let s = st.lock().expect("state lock");
-                let Some(member) = s.member.clone() else {
-                    return;
-                };
-                let Some(code) = enrolled(&s.options)
-                    .get(index as usize)
-                    .map(|o| o.code.clone())
-                else {
-                    return;
-                };
-                (member, code)
+            let Some(place) = st.lock().expect("state lock").places.get(index as usize).cloned()
+            else {
+                return;
             };
             window.global::<EnrolmentsAdapter>().set_busy(true);
-            let (weak, st, on_slip, done, loader) = (
+            let (weak, st, on_slip, loader, backend2) = (
                 weak.clone(),
                 st.clone(),
                 on_slip.clone(),
-                done.clone(),
                 loader.clone(),
+                backend.clone(),
             );
-            let id = member.id_number.as_str().to_string();
+            let id = place.member.id_number.as_str().to_string();
+            let code = place.option.code.clone();
             let ticket = ticket(&st);
             backend.run(
                 move |store| change(store, &id, &code),
@@ -110,11 +100,23 @@ pub fn connect<B: Backend>(
                     if !is_current(&st, ticket) {
                         return;
                     }
-                    let message = match result {
-                        Ok(_) => pick(&window, &done),
-                        Err(error) => refusal_text(&window, &error),
-                    };
-                    loader.load(member, Some(message), Screen::Enrolments);
+                    let adapter = window.global::<EnrolmentsAdapter>();
+                    adapter.set_confirming(-1);
+                    adapter.set_action(PlaceAction::None);
+                    adapter.set_busy(false);
+                    match result {
+                        Ok(()) => notify(&window, Tone::Success, &done(&place), "".into()),
+                        Err(error) => {
+                            let why = refusal_text(&window, &error);
+                            notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                        }
+                    }
+                    places::reload(&window, &st, &backend2);
+                    // The programme list of the member on it shows the change too.
+                    let member = st.lock().expect("state lock").member.clone();
+                    if let Some(member) = member {
+                        loader.load(member, None);
+                    }
                 },
             );
         }
@@ -122,34 +124,36 @@ pub fn connect<B: Backend>(
     let adapter = window.global::<EnrolmentsAdapter>();
     adapter.on_cancel(change(
         |store, id, code| {
-            enrolment::cancel(
-                store,
-                &Actor::kiosk(),
-                clock::now(),
-                id,
-                code,
-                Printing::Queue,
-            )
-            .map(|_| ())
+            enrolment::cancel(store, &Actor::kiosk(), clock::now(), id, code, Printing::Queue)
+                .map(|_| ())
         },
-        Text::new(
-            "已取消；凭条正在打印，请取走",
-            "Cancelled; your slip is printing",
-        ),
+        // A waiting-list place frees no seat: only a seat goes to the waiting list.
+        |place| {
+            if matches!(place.option.current, Some((EnrolmentStatus::Waitlisted, _))) {
+                Text::new(
+                    "已离开轮候名单；凭条正在打印",
+                    "You have left the waiting list; your slip is printing",
+                )
+            } else {
+                Text::new(
+                    "已取消，名额让给轮候的人；凭条正在打印",
+                    "Cancelled: the seat goes to the waiting list; your slip is printing",
+                )
+            }
+        },
     ));
     adapter.on_accept(change(
         |store, id, code| answer_offer(store, id, code, true),
-        Text::new(
-            "已接受名额；凭条正在打印，请取走",
-            "Seat accepted; your slip is printing",
-        ),
+        |_| Text::new("已接受名额；凭条正在打印", "Seat accepted; your slip is printing"),
     ));
     adapter.on_decline(change(
         |store, id, code| answer_offer(store, id, code, false),
-        Text::new(
-            "已放弃名额，名额将让给下一位",
-            "Seat declined; it goes to the next person",
-        ),
+        |_| {
+            Text::new(
+                "已放弃名额，名额将让给下一位",
+                "Seat declined; it goes to the next person",
+            )
+        },
     ));
 }
 
@@ -168,9 +172,8 @@ fn answer_offer(store: &mut Store, id: &str, code: &str, accept: bool) -> Result
 
 pub fn clear(window: &AppWindow) {
     let enrolments = window.global::<EnrolmentsAdapter>();
-    enrolments.set_member_name("".into());
     enrolments.set_rows(ModelRc::default());
-    enrolments.set_message("".into());
     enrolments.set_confirming(-1);
+    enrolments.set_action(PlaceAction::None);
     enrolments.set_busy(false);
 }

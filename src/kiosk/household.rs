@@ -4,28 +4,50 @@
 use chrono::NaiveDate;
 use linli_core::household::{age_on, Resident};
 use linli_core::Text;
-use slint::{ComponentHandle, ModelExt, ModelRc, VecModel};
+use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
+use super::enrolments;
 use super::member::MemberLoader;
+use super::places::{offer_flag, Place};
 use super::session::{pick, Language, SharedState};
 use super::ui::{AppWindow, HouseholdAdapter, MemberRow, Screen, Session};
 use crate::clock;
 
-/// A household member as the list shows them: name, age in words, masked ID number.
-fn member_row(language: Language, today: NaiveDate, member: &Resident) -> MemberRow {
+/// A household member as the list shows them: name, age in words, masked ID number,
+/// and a seat offered to them that waits for an answer.
+fn member_row(language: Language, today: NaiveDate, member: &Resident, places: &[Place]) -> MemberRow {
     let age = age_on(member.birth_date(), today);
+    let offers: Vec<String> = places
+        .iter()
+        .filter(|p| p.member.id_number == member.id_number && p.option.is_offered())
+        .map(|p| language.pick(&offer_flag(&p.option)).to_string())
+        .collect();
     MemberRow {
         name: member.name.as_str().into(),
         age: language.pick(&Text::new(format!("{age}岁"), format!("{age} years"))),
         id_masked: member.id_number.masked().into(),
+        offer: offers.join("\n").into(),
     }
+}
+
+/// Shows the members with what waits for them.
+pub fn render(window: &AppWindow, state: &SharedState) {
+    let (language, today) = (Language::of(window), clock::now().date());
+    let s = state.lock().expect("state lock");
+    let rows: Vec<MemberRow> = s
+        .members
+        .iter()
+        .map(|m| member_row(language, today, m, &s.places))
+        .collect();
+    drop(s);
+    window
+        .global::<HouseholdAdapter>()
+        .set_members(ModelRc::new(VecModel::from(rows)));
 }
 
 /// Shows the household of `resident`, who has just signed in.
 pub fn show(window: &AppWindow, state: &SharedState, resident: &Resident, members: Vec<Resident>) {
-    let (language, today) = (Language::of(window), clock::now().date());
-    let rows = VecModel::from(members.clone()).map(move |m| member_row(language, today, &m));
     let household = window.global::<HouseholdAdapter>();
     household.set_greeting(pick(
         window,
@@ -34,16 +56,24 @@ pub fn show(window: &AppWindow, state: &SharedState, resident: &Resident, member
             format!("Hello, {}", resident.name),
         ),
     ));
-    household.set_members(ModelRc::new(rows));
     let mut s = state.lock().expect("state lock");
     s.members = members;
     s.signed_in = Some(resident.clone());
     drop(s);
-    window.global::<Session>().set_screen(Screen::Members);
+    render(window, state);
+    window.global::<Session>().invoke_go(Screen::Members);
 }
 
-/// Choosing a member opens their programmes.
+/// Choosing a member opens their programmes; 我的报名 the household's places.
 pub fn connect<B: Backend>(window: &AppWindow, state: &SharedState, loader: MemberLoader<B>) {
+    window.global::<HouseholdAdapter>().on_show_enrolments({
+        let weak = window.as_weak();
+        move || {
+            if let Some(window) = weak.upgrade() {
+                enrolments::open(&window);
+            }
+        }
+    });
     let st = state.clone();
     window.global::<HouseholdAdapter>().on_choose(move |index| {
         let Some(member) = st
@@ -55,7 +85,7 @@ pub fn connect<B: Backend>(window: &AppWindow, state: &SharedState, loader: Memb
         else {
             return;
         };
-        loader.load(member, None, Screen::Programmes);
+        loader.load(member, Some(Screen::Programmes));
     });
 }
 

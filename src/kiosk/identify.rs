@@ -8,7 +8,11 @@ use linli_hardware::reader::Token;
 use slint::ComponentHandle;
 
 use super::backend::Backend;
-use super::keypad::{self, Confirmed, Entry, KeypadScreen};
+use std::rc::Rc;
+
+use super::keypad::{self, Confirmed, Entry, KeypadScreen, Submit};
+use super::member::MemberLoader;
+use super::places::{self, Place};
 use super::session::{is_current, pick, refusal_text, ticket, ResidentState, SharedState};
 use super::ui::{AppWindow, IdentifyAdapter, Screen, Session};
 use super::{household, volunteer};
@@ -19,13 +23,25 @@ use crate::usecase::{load, residents, volunteers};
 
 const PHONE_DIGITS: usize = 11;
 
+/// A phone number as people say it: 189 0879 2861.
+pub fn grouped(phone: &str) -> String {
+    let mut out = String::new();
+    for (index, digit) in phone.chars().enumerate() {
+        if index == 3 || index == 7 {
+            out.push(' ');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn show_keypad(window: &AppWindow, state: &ResidentState) {
     let adapter = window.global::<IdentifyAdapter>();
     let entry = &state.entry;
-    adapter.set_phone(entry.account.as_str().into());
+    adapter.set_phone(grouped(&entry.account).into());
     adapter.set_pin_length(entry.pin.len() as i32);
     adapter.set_entering_pin(entry.entering_pin);
-    adapter.set_can_confirm(entry.can_confirm(PHONE_DIGITS));
+    adapter.set_by_card(state.card.is_some());
     adapter.set_busy(state.busy);
 }
 
@@ -52,12 +68,10 @@ impl KeypadScreen for ResidentState {
     }
 }
 
-pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
+pub fn connect<B: Backend>(window: &AppWindow, state: &SharedState, backend: B, loader: MemberLoader<B>) {
     let adapter = window.global::<IdentifyAdapter>();
-    adapter.on_digit(keypad::on_digit(window, state));
-    adapter.on_delete(keypad::on_delete(window, state));
     let (weak, st) = (window.as_weak(), state.clone());
-    adapter.on_confirm(move || {
+    let submit: Submit = Rc::new(move || {
         let Some(window) = weak.upgrade() else { return };
         let mut s = st.lock().expect("state lock");
         if s.busy {
@@ -75,36 +89,58 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
         let card = s.card.take();
         show_keypad(&window, &s);
         drop(s);
-        sign_in_with(&weak, &st, &backend, move |store| match card {
+        // A new try: the last refusal no longer applies.
+        window.global::<IdentifyAdapter>().set_message("".into());
+        sign_in_with(&weak, &st, &backend, &loader, move |store| match card {
             Some(card) => residents::sign_in_by_card(store, clock::now(), &card, &pin),
             None => residents::sign_in(store, clock::now(), &phone, &pin),
         });
     });
+    adapter.on_digit(keypad::on_digit(window, state, submit));
+    adapter.on_delete(keypad::on_delete(window, state));
+    adapter.on_clear(keypad::on_clear(window, state));
 }
 
-/// Who signed in, their household, and whether they volunteer.
+/// 返回 on the identify screen: from the PIN to the phone number, else to the start.
+pub fn back(window: &AppWindow, state: &SharedState) {
+    if !keypad::back(window, state) {
+        window.global::<Session>().invoke_end();
+    }
+}
+
+/// Who signed in, their household, its places, and whether they volunteer (and are
+/// on shift now).
 struct SignedIn {
     resident: Resident,
     members: Vec<Resident>,
-    volunteer: bool,
+    places: Vec<Place>,
+    volunteer: Option<volunteer::Status>,
 }
 
 /// Signs in with `check` on the store thread, then shows the household, or the
 /// refusal on the identify screen.
-fn sign_in_with(
+fn sign_in_with<B: Backend>(
     weak: &slint::Weak<AppWindow>,
     state: &SharedState,
-    backend: &impl Backend,
+    backend: &B,
+    loader: &MemberLoader<B>,
     check: impl FnOnce(&mut Store) -> Result<Resident, AppError> + Send + 'static,
 ) {
-    let (weak, st) = (weak.clone(), state.clone());
+    let (weak, st, loader) = (weak.clone(), state.clone(), loader.clone());
     let ticket = ticket(state);
     backend.run(
         move |store| {
             let resident = check(store)?;
+            let members = load::household_members(store.conn(), &resident.household_code)?;
+            let id = resident.id_number.as_str();
             Ok::<_, AppError>(SignedIn {
-                members: load::household_members(store.conn(), &resident.household_code)?,
-                volunteer: volunteers::is_volunteer(store.conn(), resident.id_number.as_str())?,
+                places: places::household_places(store, &members, clock::now())?,
+                volunteer: if volunteers::is_volunteer(store.conn(), id)? {
+                    Some(volunteer::status(store, id)?)
+                } else {
+                    None
+                },
+                members,
                 resident,
             })
         },
@@ -116,13 +152,20 @@ fn sign_in_with(
             st.lock().expect("state lock").busy = false;
             match result {
                 Ok(signed_in) => {
-                    volunteer::set_is_volunteer(&window, signed_in.volunteer);
-                    household::show(&window, &st, &signed_in.resident, signed_in.members);
+                    volunteer::signed_in(&window, signed_in.volunteer.as_ref());
+                    places::show(&window, &st, signed_in.places);
+                    household::show(&window, &st, &signed_in.resident, signed_in.members.clone());
+                    // A household of one has nobody to choose between: straight to
+                    // the programmes. A volunteer keeps the household screen, which
+                    // is where their shift is.
+                    if let ([only], None) = (signed_in.members.as_slice(), &signed_in.volunteer) {
+                        loader.load(only.clone(), Some(Screen::Programmes));
+                    }
                 }
                 Err(error) => {
                     let message = refusal_text(&window, &error);
                     window.global::<IdentifyAdapter>().set_message(message);
-                    window.global::<Session>().set_screen(Screen::Identify);
+                    window.global::<Session>().invoke_go(Screen::Identify);
                     show_keypad(&window, &st.lock().expect("state lock"));
                 }
             }
@@ -167,7 +210,7 @@ pub fn present_token(
                     format!("Card read (ending {last}): type your 6-digit PIN"),
                 ),
             ));
-            window.global::<Session>().set_screen(Screen::Identify);
+            window.global::<Session>().invoke_go(Screen::Identify);
         }
         Token::Code(code) => {
             let (weak, st) = (window.as_weak(), state.clone());
@@ -182,7 +225,7 @@ pub fn present_token(
                     if let Err(error) = result {
                         let message = refusal_text(&window, &error);
                         window.global::<IdentifyAdapter>().set_message(message);
-                        window.global::<Session>().set_screen(Screen::Identify);
+                        window.global::<Session>().invoke_go(Screen::Identify);
                     }
                 },
             );

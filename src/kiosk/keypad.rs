@@ -2,6 +2,7 @@
 //! then a six-digit PIN. Kept in Rust, not in the UI, so the PIN is never a property
 //! anything could draw, and cleared with the session.
 
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use slint::{ComponentHandle, SharedString};
@@ -13,28 +14,63 @@ pub trait KeypadScreen: Send + 'static {
     /// Digits in the account (11 for a phone number, 3 for a staff number).
     const ACCOUNT_DIGITS: usize;
     fn entry(&mut self) -> &mut Entry;
-    /// Shows the entry (account, PIN length, what confirm would do) on `window`.
+    /// Shows the entry (account, PIN length) on `window`.
     fn show(&self, window: &AppWindow);
-    /// Removes the last refusal once the person types again.
+    /// Removes the last message: once the person goes back a step, it no longer
+    /// applies. (Typing again does not remove it: a message stays until acted on.)
     fn clear_message(window: &AppWindow);
-    /// After a delete: a screen whose entry began elsewhere (a card) forgets it when
-    /// the person goes back past the PIN.
+    /// A step back from an account: a screen whose entry began elsewhere (a card)
+    /// forgets it, a screen choosing a new PIN gives that up.
     fn after_delete(&mut self) {}
 }
 
-/// The handler for a digit key.
+/// Checks a complete entry: moves from the account to the PIN, or submits both.
+pub type Submit = Rc<dyn Fn()>;
+
+/// The handler for a digit key: a complete account or PIN goes on by itself, so
+/// there is no confirm key to find (and no key whose words change with the step).
 pub fn on_digit<S: KeypadScreen>(
     window: &AppWindow,
     state: &Arc<Mutex<S>>,
+    submit: Submit,
 ) -> impl Fn(SharedString) + 'static {
     let (weak, state) = (window.as_weak(), state.clone());
     move |digit| {
         let Some(window) = weak.upgrade() else { return };
         let mut s = state.lock().expect("keypad lock");
         s.entry().digit(&digit, S::ACCOUNT_DIGITS);
-        S::clear_message(&window);
+        let complete = s.entry().can_confirm(S::ACCOUNT_DIGITS);
+        s.show(&window);
+        drop(s);
+        if complete {
+            submit();
+        }
+    }
+}
+
+/// The handler for the clear key: empties what is being typed now.
+pub fn on_clear<S: KeypadScreen>(window: &AppWindow, state: &Arc<Mutex<S>>) -> impl Fn() + 'static {
+    let (weak, state) = (window.as_weak(), state.clone());
+    move || {
+        let Some(window) = weak.upgrade() else { return };
+        let mut s = state.lock().expect("keypad lock");
+        s.entry().clear();
         s.show(&window);
     }
+}
+
+/// 返回 on a keypad screen: from the PIN back to the account, typed as it was.
+/// False on the account step: the person leaves the keypad.
+pub fn back<S: KeypadScreen>(window: &AppWindow, state: &Arc<Mutex<S>>) -> bool {
+    let mut s = state.lock().expect("keypad lock");
+    if !s.entry().entering_pin {
+        return false;
+    }
+    s.entry().back();
+    s.after_delete();
+    S::clear_message(window);
+    s.show(window);
+    true
 }
 
 /// The handler for the delete key.
@@ -96,6 +132,21 @@ impl Entry {
         } else {
             self.account.pop();
         }
+    }
+
+    /// Empties the field being typed.
+    pub fn clear(&mut self) {
+        if self.entering_pin {
+            self.pin.clear();
+        } else {
+            self.account.clear();
+        }
+    }
+
+    /// From the PIN back to the account, which keeps what was typed.
+    pub fn back(&mut self) {
+        self.pin.clear();
+        self.entering_pin = false;
     }
 
     pub fn can_confirm(&self, account_digits: usize) -> bool {

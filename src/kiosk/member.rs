@@ -1,15 +1,15 @@
-//! The chosen household member's programmes and places, loaded together: both the
-//! programmes screen and "my enrolments" show them, and both reload after a change.
-//! What the lists do with a load is wired in `mod.rs` ([`Lists`]), so this file
-//! knows neither screen.
+//! The chosen household member's programmes, loaded for the programmes screen and
+//! again after a change. What the list does with a load is wired in `mod.rs`
+//! ([`Lists`]), so this file knows no screen.
 
 use linli_core::household::Resident;
-use slint::{ComponentHandle, SharedString};
+use slint::ComponentHandle;
 
 use super::backend::Backend;
-use super::session::{is_current, refusal_text, ticket, SharedState};
+use super::session::{is_current, ticket, SharedState};
 use super::ui::{AppWindow, Screen, Session};
 use crate::clock;
+use crate::error::AppError;
 use crate::usecase::enrolment;
 use crate::usecase::options::ProgrammeOption;
 
@@ -17,17 +17,13 @@ use crate::usecase::options::ProgrammeOption;
 pub struct Loaded<'a> {
     pub member: &'a Resident,
     pub options: &'a [ProgrammeOption],
-    /// What to say above the list named by `then` (a change's outcome), if anything.
-    pub message: SharedString,
-    /// The screen the load was for.
-    pub then: Screen,
 }
 
 /// What the member's lists do with a load, or with a load that failed.
 #[derive(Clone, Copy)]
 pub struct Lists {
     pub show: fn(&AppWindow, &Loaded<'_>),
-    pub failed: fn(&AppWindow, SharedString),
+    pub failed: fn(&AppWindow, &AppError),
 }
 
 /// Loads a member's programmes and shows them on the lists.
@@ -49,10 +45,9 @@ impl<B: Backend> MemberLoader<B> {
         }
     }
 
-    /// Loads the programmes for `member` and shows them, with `message` above the
-    /// list of `then`, then goes to `then` (the result screen stays where it is: it
-    /// was shown already, and the list behind it shows the new place next time).
-    pub fn load(&self, member: Resident, message: Option<SharedString>, then: Screen) {
+    /// Loads the programmes for `member` and shows them, then goes to `then` if
+    /// given (a reload after a change stays where it is).
+    pub fn load(&self, member: Resident, then: Option<Screen>) {
         let (weak, st, lists) = (self.weak.clone(), self.state.clone(), self.lists);
         let for_job = member.clone();
         let ticket = ticket(&self.state);
@@ -75,19 +70,17 @@ impl<B: Backend> MemberLoader<B> {
                             &Loaded {
                                 member: &member,
                                 options: &options,
-                                message: message.unwrap_or_default(),
-                                then,
                             },
                         );
                         let mut s = st.lock().expect("state lock");
                         s.member = Some(member);
                         s.options = options;
                         drop(s);
-                        if then != Screen::Result {
-                            window.global::<Session>().set_screen(then);
+                        if let Some(then) = then {
+                            window.global::<Session>().invoke_go(then);
                         }
                     }
-                    Err(error) => (lists.failed)(&window, refusal_text(&window, &error)),
+                    Err(error) => (lists.failed)(&window, &error),
                 }
             },
         );

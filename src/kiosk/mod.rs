@@ -11,6 +11,7 @@ pub mod household;
 pub mod identify;
 pub mod keypad;
 pub mod member;
+pub mod places;
 pub mod programmes;
 pub mod rating;
 pub mod result;
@@ -142,16 +143,10 @@ pub struct Screens {
     pub staff: SharedStaff,
 }
 
-/// The member's programmes are shown on both lists that follow them.
+/// The member's programmes are shown on the programmes screen.
 const MEMBER_LISTS: Lists = Lists {
-    show: |window, loaded| {
-        programmes::show(window, loaded);
-        enrolments::show(window, loaded);
-    },
-    failed: |window, message| {
-        programmes::failed(window, message.clone());
-        enrolments::failed(window, message);
-    },
+    show: programmes::show,
+    failed: programmes::failed,
 };
 
 /// Wires every screen's adapter to `backend`, and the session's end to [`wipe`].
@@ -167,7 +162,7 @@ pub fn connect_screens<B: Backend>(
     let on_slip: OnSlip = Arc::new(on_slip);
     let loader = MemberLoader::new(window, &resident, backend.clone(), MEMBER_LISTS);
     attract::connect(window, sessions);
-    identify::connect(window, &resident, backend.clone());
+    identify::connect(window, &resident, backend.clone(), loader.clone());
     household::connect(window, &resident, loader.clone());
     programmes::connect(
         window,
@@ -181,6 +176,16 @@ pub fn connect_screens<B: Backend>(
     rating::connect(window, &resident, backend.clone());
     let staff = staff::connect(window, backend);
     let screens = Screens { resident, staff };
+    // 返回 on a keypad screen goes back one step on that screen's own entry.
+    let (weak, for_back) = (window.as_weak(), screens.clone());
+    window.global::<Session>().on_back_from_keypad(move || {
+        let Some(window) = weak.upgrade() else { return };
+        if window.global::<Session>().get_screen() == Screen::StaffSignIn {
+            staff::back(&window, &for_back.staff);
+        } else {
+            identify::back(&window, &for_back.resident);
+        }
+    });
     let (weak, for_wipe) = (window.as_weak(), screens.clone());
     window.global::<Session>().on_wipe(move || {
         if let Some(window) = weak.upgrade() {
@@ -232,9 +237,11 @@ fn watch_readers(
 }
 
 /// Clears everything a person left on screen or in memory (invariant 6): the
-/// sessions, then every adapter, one line each.
+/// sessions, then every adapter, one line each. The next person starts in Chinese and
+/// normal type, whatever the last one chose.
 pub fn wipe(window: &AppWindow, screens: &Screens) {
     session::end(&screens.resident);
+    attract::reset_choices(window);
     attract::clear(window);
     identify::clear(window);
     household::clear(window);

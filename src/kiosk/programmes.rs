@@ -1,28 +1,43 @@
-//! The programmes screen's adapter (`ProgrammesAdapter`): every programme for the
-//! chosen member with seats, fee and every reason they may not sign up; 报名 signs
-//! them up and shows the result.
+//! The programmes screen's adapter (`ProgrammesAdapter`): what the chosen member can
+//! sign up for, with seats and fee, and folded below what they cannot, with every
+//! reason; 报名 asks "are you sure?" (naming the fee), then signs them up and shows
+//! the result.
 
-use slint::{ComponentHandle, ModelExt, ModelRc, SharedString, VecModel};
+use linli_core::programme::ProgrammeKind;
+use linli_core::Text;
+use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
 use super::member::{Loaded, MemberLoader};
+use super::places;
 use super::result;
-use super::session::{is_current, refusal_text, ticket, Language, OnSlip, SharedState};
-use super::ui::{AppWindow, EnrolmentsAdapter, ProgrammeRow, ProgrammesAdapter, Screen, Session};
+use super::session::{is_current, notify, refusal_text, ticket, Language, OnSlip, SharedState};
+use super::ui::{AppWindow, ProgrammeRow, ProgrammesAdapter, Screen, Session, Tone};
+use super::enrolments;
 use crate::clock;
+use crate::error::AppError;
 use crate::print::Printing;
 use crate::store::Actor;
 use crate::usecase::enrolment;
 use crate::usecase::options::ProgrammeOption;
 
+fn kind_name(kind: ProgrammeKind) -> &'static str {
+    match kind {
+        ProgrammeKind::AfterSchool => "after_school",
+        ProgrammeKind::LunchCare => "lunch_care",
+        ProgrammeKind::DayCare => "day_care",
+        ProgrammeKind::Activity => "activity",
+    }
+}
+
 /// A programme as the list shows it, in `language`.
 fn programme_row(language: Language, option: &ProgrammeOption) -> ProgrammeRow {
     ProgrammeRow {
         name: language.pick(&option.name),
+        kind: kind_name(option.kind).into(),
         schedule: language.pick(&option.schedule),
         fee: language.pick(&option.fee),
         outlook: language.pick(&option.outlook()),
-        eligible: option.reasons.is_empty(),
         reasons: option
             .reasons
             .iter()
@@ -31,27 +46,40 @@ fn programme_row(language: Language, option: &ProgrammeOption) -> ProgrammeRow {
             .join("\n")
             .into(),
         enrolled: option.current.is_some(),
+        would_wait: option.current.is_none() && option.free_seats == 0,
     }
+}
+
+/// The programmes the member may sign up for (or already holds), in list order:
+/// what 报名's index counts.
+fn available(options: &[ProgrammeOption]) -> impl Iterator<Item = &ProgrammeOption> {
+    options.iter().filter(|o| o.reasons.is_empty())
 }
 
 /// Shows a load of the member's programmes.
 pub fn show(window: &AppWindow, loaded: &Loaded<'_>) {
     let language = Language::of(window);
-    let rows = VecModel::from(loaded.options.to_vec()).map(move |o| programme_row(language, &o));
+    let open: Vec<ProgrammeRow> = available(loaded.options)
+        .map(|o| programme_row(language, o))
+        .collect();
+    let closed: Vec<ProgrammeRow> = loaded
+        .options
+        .iter()
+        .filter(|o| !o.reasons.is_empty())
+        .map(|o| programme_row(language, o))
+        .collect();
     let adapter = window.global::<ProgrammesAdapter>();
     adapter.set_member_name(loaded.member.name.as_str().into());
-    adapter.set_rows(ModelRc::new(rows));
+    adapter.set_available(ModelRc::new(VecModel::from(open)));
+    adapter.set_unavailable(ModelRc::new(VecModel::from(closed)));
     adapter.set_busy(false);
-    if loaded.then != Screen::Enrolments {
-        adapter.set_message(loaded.message.clone());
-    }
+    adapter.set_confirming(-1);
 }
 
-/// A load that failed: said above the list.
-pub fn failed(window: &AppWindow, message: SharedString) {
-    let adapter = window.global::<ProgrammesAdapter>();
-    adapter.set_message(message);
-    adapter.set_busy(false);
+/// A load that failed: said as a refusal.
+pub fn failed(window: &AppWindow, error: &AppError) {
+    window.global::<ProgrammesAdapter>().set_busy(false);
+    notify(window, Tone::Refusal, &Text::new("", ""), refusal_text(window, error));
 }
 
 pub fn connect<B: Backend>(
@@ -66,9 +94,7 @@ pub fn connect<B: Backend>(
         let weak = weak.clone();
         move || {
             if let Some(window) = weak.upgrade() {
-                window.global::<EnrolmentsAdapter>().set_message("".into());
-                window.global::<EnrolmentsAdapter>().set_confirming(-1);
-                window.global::<Session>().set_screen(Screen::Enrolments);
+                enrolments::open(&window);
             }
         }
     });
@@ -76,15 +102,17 @@ pub fn connect<B: Backend>(
         .global::<ProgrammesAdapter>()
         .on_sign_up(move |index| {
             let Some(window) = weak.upgrade() else { return };
-            let (member, option) = {
+            let chosen = {
                 let s = st.lock().expect("state lock");
-                match (s.member.clone(), s.options.get(index as usize).cloned()) {
-                    (Some(member), Some(option)) => (member, option),
-                    _ => return,
-                }
+                let option = available(&s.options).nth(index as usize).cloned();
+                s.member.clone().zip(option)
+            };
+            let Some((member, option)) = chosen else {
+                return;
             };
             window.global::<ProgrammesAdapter>().set_busy(true);
-            let (weak, st2, loader) = (weak.clone(), st.clone(), loader.clone());
+            let (weak, st2, loader, backend2) =
+                (weak.clone(), st.clone(), loader.clone(), backend.clone());
             let id = member.id_number.as_str().to_string();
             let code = option.code.clone();
             let on_slip = on_slip.clone();
@@ -113,17 +141,17 @@ pub fn connect<B: Backend>(
                     match result {
                         Ok(signed_up) => {
                             on_slip();
-                            result::show(&window, &member, &option, &signed_up);
-                            window.global::<ProgrammesAdapter>().set_busy(false);
-                            // The list behind the result shows the new place next time.
-                            loader.load(member, None, Screen::Result);
-                            window.global::<Session>().set_screen(Screen::Result);
+                            result::show(&window, &st2, &backend2, &member, &option, &signed_up);
+                            window.global::<Session>().invoke_go(Screen::Result);
                         }
                         Err(error) => {
-                            let message = refusal_text(&window, &error);
-                            loader.load(member, Some(message), Screen::Programmes);
+                            let why = refusal_text(&window, &error);
+                            notify(&window, Tone::Refusal, &Text::new("", ""), why);
                         }
                     }
+                    // The list behind shows the new place (or the refusal's cause).
+                    loader.load(member, None);
+                    places::reload(&window, &st2, &backend2);
                 },
             );
         });
@@ -132,7 +160,9 @@ pub fn connect<B: Backend>(
 pub fn clear(window: &AppWindow) {
     let programmes = window.global::<ProgrammesAdapter>();
     programmes.set_member_name("".into());
-    programmes.set_rows(ModelRc::default());
-    programmes.set_message("".into());
+    programmes.set_available(ModelRc::default());
+    programmes.set_unavailable(ModelRc::default());
+    programmes.set_show_unavailable(false);
+    programmes.set_confirming(-1);
     programmes.set_busy(false);
 }

@@ -10,8 +10,10 @@ use linli_core::Text;
 use slint::{ComponentHandle, Model, ModelExt, ModelRc, VecModel};
 
 use super::backend::Backend;
-use super::session::{is_current, pick, refusal_text, signed_in, ticket, Language, SharedState};
-use super::ui::{AppWindow, RatingAdapter, ReasonTag, Screen, ServiceUseRow, Session};
+use super::session::{
+    is_current, notify, pick, refusal_text, signed_in, ticket, Language, SharedState,
+};
+use super::ui::{AppWindow, RatingAdapter, ReasonTag, Screen, ServiceUseRow, Session, Tone};
 use crate::clock;
 use crate::error::AppError;
 use crate::store::Actor;
@@ -55,8 +57,12 @@ fn show(window: &AppWindow, uses: &[ServiceUse], message: Option<Text>) {
     adapter.set_tags(ModelRc::new(VecModel::from(tags)));
     adapter.set_chosen(-1);
     adapter.set_level(0);
-    adapter.set_message(message.map(|m| pick(window, &m)).unwrap_or_default());
-    window.global::<Session>().set_screen(Screen::Rating);
+    if let Some(message) = message {
+        notify(window, Tone::Success, &message, "".into());
+    }
+    if window.global::<Session>().get_screen() != Screen::Rating {
+        window.global::<Session>().invoke_open(Screen::Rating);
+    }
 }
 
 /// Loads the unrated uses of the signed-in resident's household and shows them. The
@@ -87,8 +93,8 @@ fn reload(window: &AppWindow, state: &SharedState, backend: &impl Backend, messa
                     st.lock().expect("state lock").rating_uses = found;
                 }
                 Err(error) => {
-                    let text = refusal_text(&window, &error);
-                    window.global::<RatingAdapter>().set_message(text);
+                    let why = refusal_text(&window, &error);
+                    notify(&window, Tone::Refusal, &Text::new("", ""), why);
                 }
             }
         },
@@ -107,9 +113,14 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
     adapter.on_choose(move |index| {
         if let Some(window) = weak.upgrade() {
             let adapter = window.global::<RatingAdapter>();
+            let title = adapter
+                .get_uses()
+                .row_data(index as usize)
+                .map(|row| row.title)
+                .unwrap_or_default();
+            adapter.set_chosen_title(title);
             adapter.set_chosen(index);
             adapter.set_level(0);
-            adapter.set_message("".into());
         }
     });
     let weak = window.as_weak();
@@ -178,10 +189,9 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
                     ),
                     Ok(None) => Text::new("感谢您的评价", "Thank you for your rating"),
                     Err(error) => {
-                        let text = refusal_text(&window, &error);
-                        let adapter = window.global::<RatingAdapter>();
-                        adapter.set_message(text);
-                        adapter.set_busy(false);
+                        window.global::<RatingAdapter>().set_busy(false);
+                        let why = refusal_text(&window, &error);
+                        notify(&window, Tone::Refusal, &Text::new("", ""), why);
                         return;
                     }
                 };
@@ -197,6 +207,6 @@ pub fn clear(window: &AppWindow) {
     adapter.set_busy(false);
     adapter.set_uses(ModelRc::default());
     adapter.set_chosen(-1);
+    adapter.set_chosen_title("".into());
     adapter.set_level(0);
-    adapter.set_message("".into());
 }

@@ -9,7 +9,8 @@ use linli_core::Text;
 use slint::{ComponentHandle, SharedString};
 
 use super::keypad::Entry;
-use super::ui::{AppWindow, KioskAdapter};
+use super::places::Place;
+use super::ui::{AppWindow, KioskAdapter, Session, Tone};
 use crate::error::AppError;
 use crate::usecase::options::ProgrammeOption;
 use crate::usecase::ratings::ServiceUse;
@@ -26,6 +27,8 @@ pub struct ResidentState {
     /// Who signed in (a member may be someone else in their household).
     pub signed_in: Option<Resident>,
     pub members: Vec<Resident>,
+    /// The household's places, for the member list and 我的报名.
+    pub places: Vec<Place>,
     /// The member whose programmes are on screen, and those programmes.
     pub member: Option<Resident>,
     pub options: Vec<ProgrammeOption>,
@@ -113,4 +116,12 @@ pub fn refusal_text(window: &AppWindow, error: &AppError) -> SharedString {
             ),
         ),
     }
+}
+
+/// Shows the outcome of an action over the screen in its tone (colour, icon, sound),
+/// until the person touches 好的.
+pub fn notify(window: &AppWindow, tone: Tone, title: &Text, text: SharedString) {
+    window
+        .global::<Session>()
+        .invoke_notify(tone, pick(window, title), text);
 }

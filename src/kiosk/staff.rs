@@ -11,7 +11,9 @@ use linli_core::Text;
 use slint::ComponentHandle;
 
 use super::backend::Backend;
-use super::keypad::{self, Confirmed, Entry, KeypadScreen};
+use std::rc::Rc;
+
+use super::keypad::{self, Confirmed, Entry, KeypadScreen, Submit};
 use super::session::{pick, refusal_text};
 use super::ui::{AppWindow, Screen, Session, StaffAdapter};
 use crate::clock;
@@ -48,7 +50,6 @@ fn show(window: &AppWindow, state: &StaffState) {
     adapter.set_code(state.entry.account.as_str().into());
     adapter.set_pin_length(state.entry.pin.len() as i32);
     adapter.set_entering_pin(state.entry.entering_pin);
-    adapter.set_can_confirm(state.entry.can_confirm(CODE_DIGITS));
     adapter.set_busy(state.busy);
     adapter.set_new_pin_step(match &state.choosing {
         None => 0,
@@ -121,7 +122,7 @@ fn show_home(window: &AppWindow, state: &mut StaffState, home: Home) {
     );
     state.signed_in = Some(member);
     state.choosing = None;
-    window.global::<Session>().set_screen(Screen::StaffHome);
+    window.global::<Session>().invoke_go(Screen::StaffHome);
 }
 
 /// What a confirm asks the store thread to do.
@@ -140,10 +141,8 @@ enum Answer {
 pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
     let state: SharedStaff = Arc::default();
     let adapter = window.global::<StaffAdapter>();
-    adapter.on_digit(keypad::on_digit(window, &state));
-    adapter.on_delete(keypad::on_delete(window, &state));
     let (weak, st) = (window.as_weak(), state.clone());
-    adapter.on_confirm(move || {
+    let submit: Submit = Rc::new(move || {
         let Some(window) = weak.upgrade() else { return };
         let mut s = st.lock().expect("staff lock");
         if s.busy {
@@ -202,6 +201,8 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
         show(&window, &s);
         let ticket = s.epoch;
         drop(s);
+        // A new try: the last refusal no longer applies.
+        window.global::<StaffAdapter>().set_message("".into());
         let (weak, st) = (weak.clone(), st.clone());
         backend.run(job, move |result| {
             let Some(window) = weak.upgrade() else { return };
@@ -234,7 +235,17 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
             show(&window, &s);
         });
     });
+    adapter.on_digit(keypad::on_digit(window, &state, submit));
+    adapter.on_delete(keypad::on_delete(window, &state));
+    adapter.on_clear(keypad::on_clear(window, &state));
     state
+}
+
+/// 返回 on the staff sign-in: from the PIN to the staff number, else to the start.
+pub fn back(window: &AppWindow, state: &SharedStaff) {
+    if !keypad::back(window, state) {
+        window.global::<Session>().invoke_end();
+    }
 }
 
 /// What the staff home says about sync with the district and the calendar.

@@ -3,64 +3,108 @@
 
 use std::sync::{Arc, Mutex};
 
+use chrono::NaiveDateTime;
 use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::backend::Backend;
-use super::session::{is_current, pick, refusal_text, signed_in, ticket, OnSlip, SharedState};
-use super::ui::{AppWindow, Screen, Session, VolunteerAdapter};
+use super::session::{self, is_current, notify, pick, refusal_text, ticket, OnSlip, SharedState};
+use super::ui::{AppWindow, Screen, Session, Tone, VolunteerAdapter};
 use crate::clock;
 use crate::error::AppError;
 use crate::print::Printing;
 use crate::store::{Actor, Store};
 use crate::usecase::volunteers;
 
-/// What the volunteer screen shows: the open shift (its activity, since when), if
-/// any, and today's activities.
-struct Status {
-    open: Option<(String, String)>,
+/// What the volunteer screen shows: the open shift (its activity, when it began),
+/// if any, and today's activities.
+pub struct Status {
+    open: Option<(String, NaiveDateTime)>,
     activities: Vec<Text>,
 }
 
-fn status(store: &Store, volunteer: &str) -> Result<Status, AppError> {
+pub fn status(store: &Store, volunteer: &str) -> Result<Status, AppError> {
     let open = volunteers::open_shift(store.conn(), volunteer)?
-        .map(|shift| (shift.activity, shift.clock_in.format("%H:%M").to_string()));
+        .map(|shift| (shift.activity, shift.clock_in));
     let activities = volunteers::activities_on(store.conn(), clock::now().date())?;
     Ok(Status { open, activities })
 }
 
-/// Whether the volunteer button shows for the resident who signed in.
-pub fn set_is_volunteer(window: &AppWindow, volunteer: bool) {
-    window
-        .global::<VolunteerAdapter>()
-        .set_is_volunteer(volunteer);
+/// The volunteer button for a resident who volunteers, and their open shift, shown
+/// on the first screen after sign-in.
+pub fn signed_in(window: &AppWindow, status: Option<&Status>) {
+    let adapter = window.global::<VolunteerAdapter>();
+    adapter.set_is_volunteer(status.is_some());
+    if let Some(status) = status {
+        show_shift(window, status);
+    }
+}
+
+/// A duration in words: "1小时5分钟" / "1 h 5 min".
+fn minutes_text(minutes: i64) -> Text {
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    if hours > 0 {
+        Text::new(format!("{hours}小时{rest}分钟"), format!("{hours} h {rest} min"))
+    } else {
+        Text::new(format!("{rest}分钟"), format!("{rest} min"))
+    }
+}
+
+/// The open shift: since when, for how long, and whether 签退 may be tapped yet (a
+/// shift under the minimum cannot be clocked out, and says so before the tap).
+fn show_shift(window: &AppWindow, status: &Status) {
+    let adapter = window.global::<VolunteerAdapter>();
+    let Some((activity, since)) = &status.open else {
+        adapter.set_open_activity("".into());
+        adapter.set_open_since("".into());
+        adapter.set_open_for("".into());
+        adapter.set_clock_out_refused("".into());
+        return;
+    };
+    let minutes = (clock::now() - *since).num_minutes().max(0);
+    adapter.set_open_activity(activity.as_str().into());
+    adapter.set_open_since(since.format("%H:%M").to_string().into());
+    adapter.set_open_for(pick(window, &minutes_text(minutes)));
+    adapter.set_clock_out_refused(if minutes < volunteers::MIN_SHIFT_MINUTES {
+        let left = volunteers::MIN_SHIFT_MINUTES - minutes;
+        pick(
+            window,
+            &Text::new(
+                format!("签到不足{}分钟，{left}分钟后才能签退。如果签错了，请找工作人员。", volunteers::MIN_SHIFT_MINUTES),
+                format!("Clocked in under {} minutes ago: you can clock out in {left} min. If you clocked in by mistake, ask staff.", volunteers::MIN_SHIFT_MINUTES),
+            ),
+        )
+    } else {
+        "".into()
+    });
 }
 
 /// Activities as offered on screen; the record keeps the Chinese name.
 type Offered = Arc<Mutex<Vec<Text>>>;
 
-fn show(window: &AppWindow, status: &Status, offered: &Offered, message: Option<SharedString>) {
+fn show(window: &AppWindow, status: &Status, offered: &Offered) {
     let adapter = window.global::<VolunteerAdapter>();
-    let (activity, since) = status.open.clone().unwrap_or_default();
-    adapter.set_open_activity(activity.into());
-    adapter.set_open_since(since.into());
+    show_shift(window, status);
     let names: Vec<SharedString> = status.activities.iter().map(|a| pick(window, a)).collect();
     adapter.set_activities(ModelRc::new(VecModel::from(names)));
-    adapter.set_message(message.unwrap_or_default());
+    adapter.set_confirming(false);
     adapter.set_busy(false);
     *offered.lock().expect("activities lock") = status.activities.clone();
-    window.global::<Session>().set_screen(Screen::Volunteer);
 }
 
-/// Runs `change` for the signed-in volunteer, then shows the screen again with what it said.
+/// What a change said: nothing (the screen was only opened), or its outcome.
+type Said = Option<Text>;
+
+/// Runs `change` for the signed-in volunteer, then shows the screen again, and what
+/// it said as a notice.
 fn act(
     window: &AppWindow,
     state: &SharedState,
     backend: &impl Backend,
     offered: &Offered,
-    change: impl FnOnce(&mut Store, &str) -> Result<Text, AppError> + Send + 'static,
+    change: impl FnOnce(&mut Store, &str) -> Result<Said, AppError> + Send + 'static,
 ) {
-    let Some(volunteer) = signed_in(state) else {
+    let Some(volunteer) = session::signed_in(state) else {
         return;
     };
     window.global::<VolunteerAdapter>().set_busy(true);
@@ -79,17 +123,22 @@ fn act(
             }
             match result {
                 Ok((said, status)) => {
-                    let message = match said {
-                        Ok(text) => pick(&window, &text),
-                        Err(error) => refusal_text(&window, &error),
-                    };
-                    show(&window, &status, &offered, Some(message));
+                    show(&window, &status, &offered);
+                    match said {
+                        Ok(Some(text)) => notify(&window, Tone::Success, &text, "".into()),
+                        Ok(None) => {}
+                        Err(error) => {
+                            let why = refusal_text(&window, &error);
+                            notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                        }
+                    }
                 }
                 Err(error) => {
-                    let message = refusal_text(&window, &error);
                     let adapter = window.global::<VolunteerAdapter>();
-                    adapter.set_message(message);
                     adapter.set_busy(false);
+                    adapter.set_confirming(false);
+                    let why = refusal_text(&window, &error);
+                    notify(&window, Tone::Refusal, &Text::new("", ""), why);
                 }
             }
         },
@@ -107,7 +156,11 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend, o
     );
     adapter.on_open(move || {
         let Some(window) = weak.upgrade() else { return };
-        act(&window, &st, &be, &off, |_, _| Ok(Text::new("", "")));
+        let opening = window.global::<Session>().get_screen() != Screen::Volunteer;
+        act(&window, &st, &be, &off, |_, _| Ok(None));
+        if opening {
+            window.global::<Session>().invoke_open(Screen::Volunteer);
+        }
     });
     let (weak, st, be, off) = (
         window.as_weak(),
@@ -130,10 +183,10 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend, o
                 volunteers::clock_in_volunteer(tx, id, &activity.zh)
             })?;
             let at = shift.clock_in.format("%H:%M");
-            Ok(Text::new(
+            Ok(Some(Text::new(
                 format!("已签到 {at}，感谢您的服务"),
                 format!("Clocked in at {at}; thank you"),
-            ))
+            )))
         });
     });
     let (weak, st, off) = (window.as_weak(), state.clone(), offered);
@@ -148,10 +201,10 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend, o
                 on_slip();
             }
             let minutes = clocked_out.outcome.minutes;
-            Ok(Text::new(
+            Ok(Some(Text::new(
                 format!("已签退，记录{minutes}分钟（社工审核后计入时长）；凭条正在打印"),
                 format!("Clocked out: {minutes} minutes recorded (they count once approved); your slip is printing"),
-            ))
+            )))
         });
     });
 }
@@ -162,7 +215,9 @@ pub fn clear(window: &AppWindow) {
     adapter.set_is_volunteer(false);
     adapter.set_open_activity("".into());
     adapter.set_open_since("".into());
+    adapter.set_open_for("".into());
+    adapter.set_clock_out_refused("".into());
     adapter.set_activities(ModelRc::default());
-    adapter.set_message("".into());
+    adapter.set_confirming(false);
     adapter.set_busy(false);
 }

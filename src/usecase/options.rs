@@ -20,6 +20,7 @@ use crate::error::AppError;
 pub struct ProgrammeOption {
     pub code: String,
     pub name: Text,
+    pub kind: linli_core::programme::ProgrammeKind,
     pub schedule: Text,
     pub fee: Text,
     /// Every reason this resident may not sign up; empty when they may.
@@ -162,6 +163,7 @@ pub fn programme_options(
         options.push(ProgrammeOption {
             code: programme.code.clone(),
             name: programme.name.clone(),
+            kind: programme.kind,
             schedule: programme.schedule.describe(),
             fee: programme
                 .fee

@@ -133,6 +133,10 @@ pub fn clock_in_volunteer(
     Ok(started.shift)
 }
 
+/// A shift shorter than this cannot be clocked out (a double tap, a mistaken
+/// clock-in); staff correct those.
+pub const MIN_SHIFT_MINUTES: i64 = 5;
+
 /// Clocks a volunteer out; the slip they take home is a record of the time, marked as
 /// not a certificate (only approved hours make one).
 pub fn clock_out_volunteer(
