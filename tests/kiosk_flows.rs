@@ -586,6 +586,29 @@ fn a_volunteer_clocks_in_and_out_and_the_record_slip_is_queued() {
         adapter.get_message()
     );
     assert_eq!(adapter.get_open_activity(), "其他志愿服务");
+    // A tap on 签退 straight after 签到 is refused, saying how long is left, and the
+    // shift stays open.
+    k.press("签退");
+    assert!(
+        adapter.get_message().contains("还需5分钟")
+            && adapter.get_message().contains("如果签错了，请找工作人员"),
+        "{}",
+        adapter.get_message()
+    );
+    assert_eq!(adapter.get_open_activity(), "其他志愿服务");
+    // The kiosk runs on the real clock: ten minutes pass when the shift's start moves
+    // back ten minutes.
+    k.store
+        .lock()
+        .unwrap()
+        .conn()
+        .execute(
+            "UPDATE shifts SET body = json_set(body, '$.clock_in',
+                 strftime('%Y-%m-%dT%H:%M:%S', json_extract(body, '$.clock_in'), '-10 minutes'))
+             WHERE status = 'open'",
+            [],
+        )
+        .unwrap();
     k.press("签退");
     assert!(
         adapter.get_message().contains("已签退"),

@@ -7,7 +7,7 @@ use linli_core::identity::mask_id_number;
 use linli_core::slips;
 use linli_core::staff::Permission;
 use linli_core::text;
-use linli_core::volunteer::{clock_in, Shift, ShiftPolicy};
+use linli_core::volunteer::{clock_in, Shift, ShiftPolicy, SHIFT_TOO_SHORT};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -153,7 +153,21 @@ pub fn clock_out_volunteer(
             &mask_id_number(volunteer),
         ));
     };
-    shift.clock_out(tx.now, &ShiftPolicy::default())?;
+    shift
+        .clock_out(tx.now, &ShiftPolicy::default())
+        .map_err(|error| -> AppError {
+            if error.code == SHIFT_TOO_SHORT {
+                // Nothing is written: the shift stays open for the real clock-out.
+                Refused::new(
+                    SHIFT_TOO_SHORT,
+                    Text::new("还不能签退", "too early to clock out"),
+                    vec![error.message],
+                )
+                .into()
+            } else {
+                error.into()
+            }
+        })?;
     let shift = shift.clone();
     save_shift(tx, &shift)?;
     tx.emit(shift.to_recorded_event());
