@@ -73,16 +73,19 @@ pub fn date_range_text(first: NaiveDate, last: NaiveDate) -> Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eligibility::tests::d as day;
+
+    fn day(iso: &str) -> NaiveDate {
+        iso.parse().unwrap()
+    }
 
     #[test]
     fn dates_read_as_people_write_them_without_zero_padding() {
-        assert_eq!(day_text(day(2027, 1, 5)), Text::new("1月5日", "5 Jan"));
+        assert_eq!(day_text(day("2027-01-05")), Text::new("1月5日", "5 Jan"));
         assert_eq!(
-            weekday_day_text(day(2026, 11, 27)),
+            weekday_day_text(day("2026-11-27")),
             Text::new("11月27日（周五）", "Fri 27 Nov")
         );
-        let at = day(2026, 11, 27).and_hms_opt(16, 30, 0).unwrap();
+        let at = day("2026-11-27").and_hms_opt(16, 30, 0).unwrap();
         assert_eq!(
             day_time_text(at),
             Text::new("11月27日 16:30", "27 Nov 16:30")
@@ -92,7 +95,7 @@ mod tests {
             Text::new("11月27日（周五）16:30", "Fri 27 Nov, 16:30")
         );
         assert_eq!(
-            date_range_text(day(2026, 9, 1), day(2027, 1, 22)),
+            date_range_text(day("2026-09-01"), day("2027-01-22")),
             Text::new("2026年9月1日至2027年1月22日", "1 Sep 2026 – 22 Jan 2027")
         );
     }
