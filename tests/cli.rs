@@ -353,7 +353,8 @@ fn signup_confirms_then_waitlists_with_an_explanation_and_cancel_offers_the_seat
         )
         .unwrap();
     let day = chrono::NaiveDate::parse_from_str(&deadline[..10], "%Y-%m-%d").unwrap();
-    let printed = day.format("%Y年%m月%d日").to_string();
+    // Near enough not to need its year, with its weekday: "11月25日（周三）".
+    let printed = linli_core::dates::weekday_day_text(day).zh;
     assert!(
         text.contains(&printed),
         "the deadline {printed} is on the slip: {text}"

@@ -432,6 +432,18 @@ fn elderly_day_care_checks_out_without_a_pickup_and_only_the_enrolled_check_in()
 
 // ---------------------------------------------------------------- volunteers
 
+/// A shift as stored: (minutes, status, clock-out).
+fn stored_shift(store: &Store, id: &str) -> (i64, String, Option<String>) {
+    store
+        .conn()
+        .query_row(
+            "SELECT minutes, status, clock_out FROM shifts WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+}
+
 #[test]
 fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
     let (_dir, mut store) = seeded();
@@ -507,6 +519,32 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
         .unwrap();
     assert_eq!(shifts, 1);
 
+    // A second tap two minutes in is refused, saying how long is left and who helps,
+    // and the shift stays open: no 0-minute shift for a double tap.
+    let before = marks(&store);
+    let r = refused(store.write(&Actor::kiosk(), clock::at(day, 9, 2), |tx| {
+        volunteers::clock_out_volunteer(tx, &volunteer, Printing::Queue)
+    }));
+    assert_eq!(r.code, "shift_too_short");
+    assert!(
+        zh(&r).contains("还需3分钟") && zh(&r).contains("如果签错了，请找工作人员"),
+        "{}",
+        zh(&r)
+    );
+    assert!(
+        r.reasons[0].en.contains("3 more minutes")
+            && r.reasons[0]
+                .en
+                .contains("If you clocked in by mistake, ask staff"),
+        "{}",
+        r.reasons[0].en
+    );
+    assert_nothing_written(&store, before, "clock-out two minutes in");
+    assert_eq!(
+        stored_shift(&store, &shift.id),
+        (0, "open".to_string(), None)
+    );
+
     // 09:00 to 11:07 is 127 minutes: recorded as 120 (whole quarter hours, down).
     let before = marks(&store);
     let closed = store
@@ -520,16 +558,8 @@ fn a_volunteer_shift_is_clocked_rounded_reviewed_and_never_deleted() {
         ["volunteer_clock_out"],
         "the volunteer takes home a record of the time"
     );
-    let stored: (i64, String, Option<String>) = store
-        .conn()
-        .query_row(
-            "SELECT minutes, status, clock_out FROM shifts WHERE id = ?1",
-            [&shift.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
     assert_eq!(
-        stored,
+        stored_shift(&store, &shift.id),
         (120, "pending".to_string(), Some(format!("{day}T11:07:00")))
     );
     match events_since(&store, before).as_slice() {
@@ -951,6 +981,73 @@ fn a_freed_seat_is_offered_in_turn_and_passes_on_when_declined_or_lapsed() {
     .unwrap();
     assert_changes_told(&store, m, &[(&leaver3, "cancelled"), (&seventh, "offered")]);
     assert_seats(&store, "after a late cancellation");
+}
+
+#[test]
+fn a_clash_with_a_current_programme_shows_on_the_card_before_the_tap_in_the_words_of_the_refusal() {
+    let (_dir, mut store) = seeded();
+    // An elder in day care (weekdays 08:30–17:00), not in calligraphy (Tue, Thu 09:30–11:00).
+    let elder = one_string(
+        &store,
+        "SELECT resident FROM enrolments WHERE programme_code = 'day-care'
+           AND status IN ('confirmed', 'waitlisted', 'offered')
+           AND resident NOT IN (SELECT resident FROM enrolments WHERE programme_code = 'calligraphy'
+                                AND status IN ('confirmed', 'waitlisted', 'offered'))
+         ORDER BY resident LIMIT 1",
+    );
+    let resident = linli::usecase::load::resident(store.conn(), &elder)
+        .unwrap()
+        .unwrap();
+    let options = enrolment::programme_options(store.conn(), &resident, now()).unwrap();
+    let card = |code: &str| {
+        options
+            .iter()
+            .find(|option| option.code == code)
+            .unwrap_or_else(|| panic!("{code} is listed"))
+            .clone()
+    };
+    let calligraphy = card("calligraphy");
+    let clash = linli_core::Text::new(
+        "与已报名的「长者日间照料」时间冲突（周一至周五 08:30–17:00）",
+        "Clashes with \"Elderly day care\", already signed up for (Mon–Fri 08:30–17:00)",
+    );
+    assert_eq!(calligraphy.reasons, vec![clash.clone()]);
+    // Day care itself, which they are in, clashes with nothing.
+    assert!(
+        card("day-care").reasons.is_empty(),
+        "{:?}",
+        card("day-care").reasons
+    );
+    // Those they may sign up for come first.
+    let eligible: Vec<bool> = options.iter().map(|o| o.reasons.is_empty()).collect();
+    assert!(eligible.windows(2).all(|w| w[0] || !w[1]), "{eligible:?}");
+
+    // The tap is refused with the very reason the card showed, and nothing is written.
+    let before = marks(&store);
+    let r = refused(enrolment::signup(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        "calligraphy",
+        Printing::Queue,
+    ));
+    assert_eq!(r.code, "overlap");
+    assert_eq!(r.reasons, vec![clash]);
+    assert_nothing_written(&store, before, "a clashing sign-up");
+
+    // A closed programme says so on its card.
+    store
+        .conn()
+        .execute(
+            "UPDATE programmes SET body = json_set(body, '$.status', 'closed') WHERE code = 'calligraphy'",
+            [],
+        )
+        .unwrap();
+    let options = enrolment::programme_options(store.conn(), &resident, now()).unwrap();
+    let calligraphy = options.iter().find(|o| o.code == "calligraphy").unwrap();
+    assert_eq!(calligraphy.reasons[0].zh, "「长者书法班」已停止报名");
+    assert_eq!(calligraphy.reasons.len(), 2, "{:?}", calligraphy.reasons);
 }
 
 // ---------------------------------------------------------------- businesses
@@ -1612,6 +1709,26 @@ fn older_unrated_sessions_are_not_hidden_by_rated_ones_and_a_member_who_left_can
     };
     let listed = mine(&store);
     assert_eq!(listed.len(), 20, "the list is cut to 20");
+    // Residents read the day in words, in one language at a time.
+    let newest = NaiveDate::parse_from_str(&listed[0].date, "%Y-%m-%d").unwrap();
+    let title = listed[0].title();
+    let day = linli_core::dates::weekday_day_text(newest);
+    assert!(
+        title
+            .zh
+            .ends_with(&format!("四点半学校（课后托管） · {}", day.zh)),
+        "{}",
+        title.zh
+    );
+    assert!(
+        title.en.ends_with(&format!(
+            "Four-thirty school (after-school care) · {}",
+            day.en
+        )),
+        "{}",
+        title.en
+    );
+    assert!(!title.zh.contains(&listed[0].date) && !title.en.contains(&listed[0].date));
     // The demo may have rated one or two of these days already.
     let rated_before: i64 = store
         .conn()

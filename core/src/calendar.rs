@@ -113,11 +113,11 @@ fn is_weekend(date: NaiveDate) -> bool {
 }
 
 fn date_zh(date: NaiveDate) -> String {
-    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+    crate::dates::long_date_text(date).zh
 }
 
 fn date_en(date: NaiveDate) -> String {
-    date.format("%-d %b %Y").to_string()
+    crate::dates::long_date_text(date).en
 }
 
 impl Calendar {

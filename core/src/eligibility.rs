@@ -5,7 +5,7 @@
 //! collects every unmet condition, because a resident standing at the kiosk should
 //! learn all of what stands in the way at once, not one reason per visit.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::household::{describe_tag, Household, Resident, Tag, RESIDENCE_PERMIT};
@@ -70,20 +70,13 @@ pub fn guardian_present(
         .any(|member| member.id_number != applicant.id_number && member.age_on(on) >= ADULT_AGE)
 }
 
-fn long_date(date: NaiveDate) -> Text {
-    Text::new(
-        format!("{}年{}月{}日", date.year(), date.month(), date.day()),
-        date.format("%-d %b %Y").to_string(),
-    )
-}
-
 impl EligibilityRules {
     /// `Ok` if the applicant meets every condition, otherwise every condition they do
     /// not meet, in plain words.
     pub fn evaluate(&self, a: &Applicant) -> Result<(), Vec<Text>> {
         let mut reasons = Vec::new();
         let age = a.resident.age_on(self.age_reference);
-        let on = long_date(self.age_reference);
+        let on = crate::dates::long_date_text(self.age_reference);
 
         let too_young = self.min_age.is_some_and(|min| age < min);
         let too_old = self.max_age.is_some_and(|max| age > max);
@@ -191,7 +184,7 @@ impl EligibilityRules {
     /// The conditions in plain words, for the programme's detail page.
     pub fn describe(&self) -> Vec<Text> {
         let mut lines = Vec::new();
-        let on = long_date(self.age_reference);
+        let on = crate::dates::long_date_text(self.age_reference);
         match (self.min_age, self.max_age) {
             (Some(min), Some(max)) => lines.push(Text::new(
                 format!("{min}至{max}周岁（按{}计算）", on.zh),

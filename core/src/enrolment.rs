@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::dates::weekday_day_time_text;
 use crate::eligibility::Applicant;
 use crate::programme::{Programme, ProgrammeStatus, Schedule};
 use crate::waitlist::{Priority, WaitlistPolicy};
@@ -82,13 +83,44 @@ pub struct Enrolment {
 pub struct SignupRequest<'a> {
     pub programme: &'a Programme,
     pub applicant: Applicant<'a>,
-    /// The applicant's other active enrolments: (programme name as the resident knows
-    /// it, its schedule). Used to refuse clashing sign-ups.
-    pub other_active_schedules: Vec<(String, Schedule)>,
+    /// The applicant's other active enrolments: (programme name, its schedule). Used
+    /// to refuse clashing sign-ups; see [`clash_reasons`].
+    pub other_active_schedules: Vec<(Text, Schedule)>,
     pub unplaced_last_term: bool,
     pub enrolment_id: String,
     pub now: NaiveDateTime,
     pub seq: u64,
+}
+
+/// Why a programme at `schedule` cannot be taken beside the ones a person is already
+/// in (`others`: name and schedule of each other active enrolment), one reason per
+/// clash. The sign-up refuses with these, and the programme list shows them before
+/// anyone taps 报名, so both say the same thing.
+pub fn clash_reasons(schedule: &Schedule, others: &[(Text, Schedule)]) -> Vec<Text> {
+    others
+        .iter()
+        .filter(|(_, other)| schedule.overlaps(other))
+        .map(|(name, other)| {
+            let when = other.describe();
+            Text::new(
+                format!("与已报名的「{}」时间冲突（{}）", name.zh, when.zh),
+                format!(
+                    "Clashes with \"{}\", already signed up for ({})",
+                    name.en, when.en
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The reason nobody can sign up for a closed programme, or `None` while it is open.
+pub fn closed_reason(programme: &Programme) -> Option<Text> {
+    (programme.status == ProgrammeStatus::Closed).then(|| {
+        Text::new(
+            format!("「{}」已停止报名", programme.name.zh),
+            format!("Sign-ups for \"{}\" are closed", programme.name.en),
+        )
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -385,12 +417,11 @@ impl Roster {
                 ),
             ));
         }
-        if programme.status == ProgrammeStatus::Closed {
-            return Err(Refusal::one(
-                RefusalCode::Closed,
-                format!("「{}」已停止报名", programme.name.zh),
-                format!("Sign-ups for \"{}\" are closed", programme.name.en),
-            ));
+        if let Some(closed) = closed_reason(programme) {
+            return Err(Refusal {
+                code: RefusalCode::Closed,
+                reasons: vec![closed],
+            });
         }
         if let Err(reasons) = programme.rules.evaluate(&req.applicant) {
             return Err(Refusal {
@@ -404,21 +435,7 @@ impl Roster {
             return Err(self.duplicate_refusal(index));
         }
 
-        let clashes: Vec<Text> = req
-            .other_active_schedules
-            .iter()
-            .filter(|(_, schedule)| programme.schedule.overlaps(schedule))
-            .map(|(name, schedule)| {
-                let when = schedule.describe();
-                Text::new(
-                    format!("与已报名的「{name}」时间冲突（{}）", when.zh),
-                    format!(
-                        "Clashes with \"{name}\", already signed up for ({})",
-                        when.en
-                    ),
-                )
-            })
-            .collect();
+        let clashes = clash_reasons(&programme.schedule, &req.other_active_schedules);
         if !clashes.is_empty() {
             return Err(Refusal {
                 code: RefusalCode::Overlap,
@@ -449,7 +466,7 @@ impl Roster {
             Placement::Waitlisted {
                 enrolment_id: req.enrolment_id.clone(),
                 position,
-                explanation: self.policy.explain(&priority, position),
+                explanation: self.policy.explain(&priority, position, self.offer_hours),
             }
         };
         self.active_by_resident.insert(resident.to_string(), index);
@@ -485,12 +502,15 @@ impl Roster {
             EnrolmentStatus::Offered => {
                 let deadline = existing
                     .offer_deadline
-                    .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                    .unwrap_or_default();
+                    .map(weekday_day_time_text)
+                    .unwrap_or_else(|| Text::new("", ""));
                 Refusal::one(
                     RefusalCode::Duplicate,
-                    format!("已经报过名了：已为您保留名额，请在{deadline}前确认"),
-                    format!("Already signed up: a seat is held for you; accept it by {deadline}"),
+                    format!("已经报过名了：已为您保留名额，请在{}前确认", deadline.zh),
+                    format!(
+                        "Already signed up: a seat is held for you; accept it by {}",
+                        deadline.en
+                    ),
                 )
             }
             _ => Refusal::one(
@@ -611,11 +631,14 @@ impl Roster {
         let index = self.offered_index(resident)?;
         if let Some(deadline) = self.entries[index].offer_deadline {
             if now > deadline {
-                let at = deadline.format("%Y-%m-%d %H:%M");
+                let at = weekday_day_time_text(deadline);
                 return Err(Refusal::one(
                     RefusalCode::OfferExpired,
-                    format!("保留名额的确认期限已于{at}截止，无法再确认"),
-                    format!("The offer ran out at {at} and can no longer be accepted"),
+                    format!("保留名额的确认期限已于{}截止，无法再确认", at.zh),
+                    format!(
+                        "The offer ran out on {} and can no longer be accepted",
+                        at.en
+                    ),
                 ));
             }
         }
@@ -772,7 +795,10 @@ impl Roster {
     pub fn explain(&self, resident: &str) -> Option<Text> {
         let position = self.position(resident)?;
         let entry = self.enrolment(resident)?;
-        Some(self.policy.explain(&entry.priority, position))
+        Some(
+            self.policy
+                .explain(&entry.priority, position, self.offer_hours),
+        )
     }
 
     /// The resident's active enrolment in this programme, if any.
@@ -883,10 +909,14 @@ mod tests {
                 ..
             } => {
                 assert_eq!(position, 1);
+                let lines: Vec<&str> = explanation.zh.lines().collect();
+                assert_eq!(lines[0], "您排在轮候第1位");
                 assert_eq!(
-                    explanation.zh,
-                    "您在轮候名单第1位：优先组「其他居民」，申请时间2026-11-28 09:30（轮候规则 lunch-2026 第2版）"
+                    lines[1],
+                    "您在第3组（共3组）：不属于优先人群的申请人按申请时间排序"
                 );
+                assert!(lines.contains(&"申请时间：11月28日 09:30"));
+                assert_eq!(lines.last(), Some(&"轮候规则：lunch-2026 第2版"));
             }
             other => panic!("expected the waiting list, got {other:?}"),
         }
@@ -917,7 +947,9 @@ mod tests {
             panic!("expected the waiting list");
         };
         assert_eq!(position, 1);
-        assert!(explanation.zh.contains("优先组「低保家庭」"));
+        assert!(explanation
+            .zh
+            .contains("您在第1组（共3组）：您的家庭符合这一组的优先条件"));
         assert_eq!(roster.position(id(&early)), Some(2));
         let order: Vec<&str> = roster
             .waitlist()
@@ -941,7 +973,7 @@ mod tests {
             .explain(id(&returning))
             .unwrap()
             .zh
-            .contains("上学期未获安排优先"));
+            .contains("上学期轮候未获安排，本组内排在前面"));
     }
 
     #[test]
@@ -978,12 +1010,19 @@ mod tests {
             school_days_only: false,
         };
         let mut request = desk.request(&a, at(28, 9, 0));
-        request.other_active_schedules = vec![("少儿书法班".into(), calligraphy)];
+        request.other_active_schedules = vec![(
+            Text::new("少儿书法班", "Children's calligraphy"),
+            calligraphy,
+        )];
         let refusal = roster.signup(request).unwrap_err();
         assert_eq!(refusal.code, RefusalCode::Overlap);
         assert_eq!(
             refusal.reasons[0].zh,
             "与已报名的「少儿书法班」时间冲突（周三 17:00–18:00）"
+        );
+        assert_eq!(
+            refusal.reasons[0].en,
+            "Clashes with \"Children's calligraphy\", already signed up for (Wed 17:00–18:00)"
         );
         assert!(roster.entries().is_empty());
     }

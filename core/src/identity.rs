@@ -135,11 +135,11 @@ impl IdNumber {
                 "birth_date_too_early",
                 format!(
                     "身份证号码中的出生日期是{}，早于1900年，不可能是在世的居民，请核对第7至14位",
-                    birth_date.format("%Y年%m月%d日")
+                    crate::dates::long_date_text(birth_date).zh
                 ),
                 format!(
                     "The birth date in the ID number is {}, before 1900: no living resident was born then. Please check digits 7 to 14",
-                    birth_date.format("%-d %b %Y")
+                    crate::dates::long_date_text(birth_date).en
                 ),
             ));
         }

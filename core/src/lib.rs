@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod attendance;
 pub mod business;
 pub mod calendar;
+pub mod dates;
 pub mod demo;
 pub mod eligibility;
 pub mod enrolment;

@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::dates::{date_range_text, long_date_text, WEEKDAY_EN, WEEKDAY_ZH};
 use crate::eligibility::EligibilityRules;
 use crate::household::{describe_tag, Tag};
 use crate::waitlist::WaitlistPolicy;
@@ -88,15 +89,21 @@ mod weekday_names {
     }
 }
 
-const WEEKDAY_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-const WEEKDAY_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
 impl Schedule {
     pub fn occurs_on(&self, date: NaiveDate, calendar: &Calendar) -> bool {
         date >= self.first_day
             && date <= self.last_day
             && self.weekdays.contains(&date.weekday())
             && (!self.school_days_only || calendar.is_school_day(date))
+    }
+
+    /// The first day on or after `from` that the programme runs: the first session
+    /// someone signing up on `from` can attend. `None` once the term is over.
+    pub fn first_session_from(&self, from: NaiveDate, calendar: &Calendar) -> Option<NaiveDate> {
+        from.max(self.first_day)
+            .iter_days()
+            .take_while(|day| *day <= self.last_day)
+            .find(|day| self.occurs_on(*day, calendar))
     }
 
     /// Whether one person could not attend both: a shared weekday, intersecting date
@@ -129,12 +136,7 @@ impl Schedule {
 
     /// The term's dates, e.g. "2026年9月1日至2027年1月22日" / "1 Sep 2026 – 22 Jan 2027".
     pub fn describe_dates(&self) -> Text {
-        let zh = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
-        let en = |d: NaiveDate| d.format("%-d %b %Y").to_string();
-        Text::new(
-            format!("{}至{}", zh(self.first_day), zh(self.last_day)),
-            format!("{} – {}", en(self.first_day), en(self.last_day)),
-        )
+        date_range_text(self.first_day, self.last_day)
     }
 
     /// [`Schedule::describe_dates`], saying so when the term runs into a year whose
@@ -142,25 +144,30 @@ impl Schedule {
     /// those days it runs until the district publishes them.
     pub fn describe_dates_with(&self, calendar: &Calendar) -> Text {
         let dates = self.describe_dates();
-        let unknown = if self.school_days_only {
-            calendar.first_provisional_day(self.first_day, self.last_day)
-        } else {
-            None
-        };
-        match unknown {
+        match self.provisional_note(self.first_day, calendar) {
             None => dates,
-            Some(from) => {
-                let zh = format!("{}年{}月{}日", from.year(), from.month(), from.day());
-                let en = from.format("%-d %b %Y").to_string();
-                Text::new(
-                    format!("{}（{zh}起的上课日待区里公布节假日安排后确定）", dates.zh),
-                    format!(
-                        "{} (school days from {en} are confirmed once the holiday schedule is published)",
-                        dates.en
-                    ),
-                )
-            }
+            Some(note) => Text::new(
+                format!("{}（{}）", dates.zh, note.zh),
+                format!("{} ({})", dates.en, note.en),
+            ),
         }
+    }
+
+    /// For a school-day programme whose days from `from` to the end of the term run
+    /// into a year the calendar was not published for: from when its school days are
+    /// not yet known. `None` when every day is known.
+    pub fn provisional_note(&self, from: NaiveDate, calendar: &Calendar) -> Option<Text> {
+        if !self.school_days_only {
+            return None;
+        }
+        let unknown = long_date_text(calendar.first_provisional_day(from, self.last_day)?);
+        Some(Text::new(
+            format!("{}起的上课日待区里公布节假日安排后确定", unknown.zh),
+            format!(
+                "school days from {} are confirmed once the holiday schedule is published",
+                unknown.en
+            ),
+        ))
     }
 
     pub fn validate(&self) -> Result<(), FieldError> {

@@ -21,6 +21,9 @@ use crate::business::{
     LedgerEntry,
 };
 use crate::calendar::Calendar;
+use crate::dates::{
+    date_range_text, day_time_text, long_date_text, weekday_day_text, weekday_day_time_text,
+};
 use crate::enrolment::{reason, Enrolment, EnrolmentStatus};
 use crate::household::Resident;
 use crate::identity::mask_name;
@@ -76,20 +79,37 @@ pub fn parse_qr_payload(payload: &str) -> Option<(String, String)> {
 }
 
 /// 报名确认: the member, the programme, when it runs, what it costs.
+///
+/// `seat_from` is the day the seat became the member's (the sign-up, or the accepted
+/// offer). The slip gives the first session they can attend from that day, not the
+/// term's first day: a parent signing up in November reads the date as when to come,
+/// and a September date would send them nowhere.
 pub fn enrolment_confirmation(
     stamp: &SlipStamp,
     member: &Resident,
     programme: &Programme,
     quote: &FeeQuote,
     calendar: &Calendar,
+    seat_from: NaiveDate,
 ) -> Receipt {
+    let schedule = &programme.schedule;
     let mut body = vec![member_row(member), programme_row(programme)];
     body.extend(status_rows(EnrolmentStatus::Confirmed.label()));
-    body.extend(text_rows("时段/Schedule", &programme.schedule.describe()));
-    body.extend(text_rows(
-        "日期/Dates",
-        &programme.schedule.describe_dates_with(calendar),
-    ));
+    body.extend(text_rows("时段/Schedule", &schedule.describe()));
+    match schedule.first_session_from(seat_from, calendar) {
+        Some(first) => {
+            body.extend(text_rows("首次/First", &weekday_day_text(first)));
+            body.extend(text_rows("结束/Until", &long_date_text(schedule.last_day)));
+            if let Some(note) = schedule.provisional_note(first, calendar) {
+                body.extend(paragraphs(&note));
+            }
+        }
+        // No session left this term (a late sign-up): the dates say so by themselves.
+        None => body.extend(text_rows(
+            "日期/Dates",
+            &schedule.describe_dates_with(calendar),
+        )),
+    }
     body.extend(fee_rows(quote, programme.fee.per));
     body.push(BodyLine::Separator);
     body.extend(paragraphs(&Text::new(
@@ -113,16 +133,11 @@ pub fn enrolment_confirmation(
 /// `priority` is the enrolment's (`Enrolment::priority`) and `position` the place from
 /// the placement or `Roster::position`; the policy is the programme's.
 ///
-/// The explanation core gives (`WaitlistPolicy::explain`, also in
-/// `Placement::Waitlisted`) names the priority group by its policy name, e.g.
-/// 「低保家庭」 or 「残疾人家庭」. Those names are the applicant's 人群标签 in other words:
-/// social-assistance and disability status, which the Personal Information Protection
-/// Law counts as sensitive. This slip is often carried by a child to school and back,
-/// so it names the group by its number instead ("第1组（共3组）"). The decision is still
-/// fully explained: the number, together with the policy id and version printed beside
-/// it and the policy on the centre's notice board (`WaitlistPolicy::describe`), says
-/// exactly which group applied; the kiosk screen, seen only by the resident, keeps the
-/// named form.
+/// The explanation is core's own (`WaitlistPolicy::explain`, also in
+/// `Placement::Waitlisted`), so the slip and the screen explain a place in the same
+/// words. It names the priority group by its number ("第1组（共3组）"), never by its
+/// policy name: 「低保家庭」 or 「残疾人家庭」 are the applicant's 人群标签 in other
+/// words, sensitive data, and this slip is often carried by a child to school and back.
 pub fn waitlist_slip(
     stamp: &SlipStamp,
     member: &Resident,
@@ -130,17 +145,6 @@ pub fn waitlist_slip(
     priority: &Priority,
     position: u32,
 ) -> Receipt {
-    // Core's own sentence with only the group names swapped, so the slip and the
-    // screen explain a place in the same words and from the same code.
-    let mut neutral = programme.policy.clone();
-    let groups = neutral.buckets.len();
-    for (index, bucket) in neutral.buckets.iter_mut().enumerate() {
-        let number = index + 1;
-        bucket.name = Text::new(
-            format!("第{number}组（共{groups}组）"),
-            format!("{number} of {groups}"),
-        );
-    }
     let mut body = vec![member_row(member), programme_row(programme)];
     body.extend(status_rows(EnrolmentStatus::Waitlisted.label()));
     body.extend(text_rows(
@@ -153,19 +157,10 @@ pub fn waitlist_slip(
         body.push(BodyLine::row("通知/Notify", phone.masked()));
     }
     body.push(BodyLine::Separator);
-    body.extend(paragraphs(&neutral.explain(priority, position)));
-    body.extend(paragraphs(&Text::new(
-        "各优先组的条件见中心公告栏，或询问前台。",
-        "The conditions of each group are on the centre's notice board.",
-    )));
-    let hours = programme.offer_hours;
-    body.extend(paragraphs(&Text::new(
-        format!(
-            "有名额空出时将按轮候顺序通知您，名额为您保留{hours}小时；逾期未确认，名额顺延给下一位。"
-        ),
-        format!(
-            "When a seat frees up you will be told in turn. It is held for you for {hours} hours, then passes to the next person."
-        ),
+    body.extend(line_paragraphs(&programme.policy.explain(
+        priority,
+        position,
+        programme.offer_hours,
     )));
     slip(stamp, ReceiptKind::WaitlistSlip, body)
 }
@@ -179,7 +174,7 @@ pub fn offer_slip(
 ) -> Receipt {
     let mut body = vec![member_row(member), programme_row(programme)];
     body.extend(status_rows(EnrolmentStatus::Offered.label()));
-    body.extend(text_rows("截止/Deadline", &date_time_text(deadline)));
+    body.extend(text_rows("截止/Deadline", &weekday_day_time_text(deadline)));
     body.extend(text_rows("时段/Schedule", &programme.schedule.describe()));
     body.push(BodyLine::Separator);
     body.extend(paragraphs(&Text::new(
@@ -199,9 +194,9 @@ pub fn cancellation(
 ) -> Receipt {
     let mut body = vec![member_row(member), programme_row(programme)];
     body.extend(status_rows(enrolment.status.label()));
-    body.push(BodyLine::row(
+    body.extend(text_rows(
         "取消/Cancelled",
-        minute(enrolment.updated_at),
+        &day_time_text(enrolment.updated_at),
     ));
     body.extend(text_rows(
         "原因/Reason",
@@ -245,7 +240,7 @@ pub fn fee_receipt(
 /// 义工签退凭条: one shift as recorded at clock-out, before review.
 pub fn volunteer_clock_out(stamp: &SlipStamp, volunteer: &Resident, shift: &Shift) -> Receipt {
     let clock_out = match shift.clock_out {
-        Some(at) => Text::new(minute(at), ""),
+        Some(at) => day_time_text(at),
         // A forgotten shift closed automatically has no end time until a social worker
         // confirms one.
         None => Text::new("待社工确认", "to be confirmed"),
@@ -253,8 +248,8 @@ pub fn volunteer_clock_out(stamp: &SlipStamp, volunteer: &Resident, shift: &Shif
     let mut body = vec![
         BodyLine::row("义工/Volunteer", mask_name(&volunteer.name)),
         BodyLine::row("服务/Activity", shift.activity.clone()),
-        BodyLine::row("签到/Clock-in", minute(shift.clock_in)),
     ];
+    body.extend(text_rows("签到/Clock-in", &day_time_text(shift.clock_in)));
     body.extend(text_rows("签退/Clock-out", &clock_out));
     body.extend(text_rows(
         "时长/Recorded",
@@ -348,7 +343,7 @@ pub fn filing_receipt(
         .find(|change| change.to == FilingStatus::Filed)
         .map(|change| change.at);
     if let Some(at) = filed_at {
-        body.push(BodyLine::row("备案于/Filed", minute(at)));
+        body.extend(text_rows("备案于/Filed", &long_date_text(at.date())));
     }
     if let Some(last) = filing.history.last() {
         if let Some(reason) = &last.reason {
@@ -386,7 +381,10 @@ pub fn ledger_summary(
         yuan(entry.to_public_service_fund_fen()),
     ));
     body.push(BodyLine::row("经办人/Clerk", mask_name(&entry.recorded_by)));
-    body.push(BodyLine::row("登记/Recorded", minute(entry.recorded_at)));
+    body.extend(text_rows(
+        "登记/Recorded",
+        &day_time_text(entry.recorded_at),
+    ));
     body.push(BodyLine::Separator);
     body.extend(paragraphs(&Text::new(
         "利润全部用于社区公益服务，不得分配。",
@@ -516,6 +514,16 @@ fn paragraphs(text: &Text) -> [BodyLine; 2] {
     ]
 }
 
+/// Running text of several lines (split at '\n': paper takes no control characters),
+/// every Chinese line first, then every English one, so each language reads whole.
+fn line_paragraphs(text: &Text) -> Vec<BodyLine> {
+    text.zh
+        .lines()
+        .chain(text.en.lines())
+        .map(BodyLine::paragraph)
+        .collect()
+}
+
 /// Money as receipts print it: `format_fen`, with its "¥" (U+00A5, not in GBK) swapped
 /// for the full-width "￥" the printer has, using the receipt model's own substitution.
 fn yuan(fen: i64) -> String {
@@ -607,45 +615,6 @@ fn reason_text(code: Option<&str>) -> Text {
         }
         _ => Text::new("已取消", "Cancelled"),
     }
-}
-
-/// A recorded instant, as the slip's own footer prints time: "2026-11-28 09:30".
-fn minute(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// Weekday names as the programme notices use them (周一 … 周日).
-fn weekday_zh(date: NaiveDate) -> &'static str {
-    const NAMES: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-    NAMES[date.weekday().num_days_from_monday() as usize]
-}
-
-fn date_zh(date: NaiveDate) -> String {
-    format!("{}年{}月{}日", date.year(), date.month(), date.day())
-}
-
-/// A deadline someone must act on, with its weekday: people plan by weekday, and a
-/// date alone is easy to misread by a day.
-fn date_time_text(at: NaiveDateTime) -> Text {
-    let date = at.date();
-    Text::new(
-        format!(
-            "{}（{}）{}",
-            date_zh(date),
-            weekday_zh(date),
-            at.format("%H:%M")
-        ),
-        at.format("%a %-d %b %Y, %H:%M").to_string(),
-    )
-}
-
-/// Same wording as `Schedule::describe_dates`, for ranges that are not a schedule.
-fn date_range_text(first: NaiveDate, last: NaiveDate) -> Text {
-    let en = |date: NaiveDate| date.format("%-d %b %Y").to_string();
-    Text::new(
-        format!("{}至{}", date_zh(first), date_zh(last)),
-        format!("{} – {}", en(first), en(last)),
-    )
 }
 
 /// "2小时30分钟 / 2 h 30 min".
@@ -799,6 +768,7 @@ mod tests {
                 &programme,
                 &quote,
                 &crate::calendar::china_2026(),
+                stamp().issued_at.date(),
             ),
             waitlist_slip(&stamp(), &member, &programme, &priority, 3),
             offer_slip(&stamp(), &member, &programme, at(30, 18, 0)),
@@ -898,34 +868,77 @@ mod tests {
     }
 
     #[test]
-    fn the_waiting_list_slip_explains_the_place_without_naming_the_group() {
+    fn the_waiting_list_slip_explains_the_place_as_the_screen_does_without_naming_the_group() {
+        let programme = after_school();
+        let member = child();
+        let priority =
+            programme
+                .policy
+                .priority(&member.tags_on(d(2026, 11, 28)), true, at(28, 9, 30), 7);
         let text = printed(&every_slip()[1]);
         assert!(text.contains("第3位\nNo. 3"), "{text}");
-        assert!(
-            text.contains(
-                "您在轮候名单第3位：优先组「第1组（共3组）」，上学期未获安排优先，申请时间2026-11-28 09:30（轮候规则 lunch-2026 第2版）"
-            ),
-            "{text}"
-        );
-        assert!(text.contains("priority group \"1 of 3\""), "{text}");
+        // Line for line the explanation the kiosk shows, Chinese whole then English.
+        let screen = programme
+            .policy
+            .explain(&priority, 3, programme.offer_hours);
+        let both = format!("{}\n{}", screen.zh, screen.en);
+        assert!(text.contains(&both), "{text}");
+        assert!(text.contains("您在第1组（共3组）"), "{text}");
+        assert!(text.contains("申请时间：11月28日 09:30"), "{text}");
         assert!(text.contains("保留48小时"), "{text}");
-        assert!(text.contains("held for you for 48 hours"), "{text}");
+        assert!(text.contains("holds it for you for 48 hours"), "{text}");
+        for bucket in &programme.policy.buckets {
+            assert!(!text.contains(&bucket.name.zh), "{text}");
+        }
     }
 
     #[test]
     fn the_offer_deadline_has_its_weekday_and_says_it_lapses() {
         let text = printed(&every_slip()[2]);
-        assert!(text.contains("2026年11月30日（周一）18:00"), "{text}");
-        assert!(text.contains("Mon 30 Nov 2026, 18:00"), "{text}");
+        assert!(text.contains("11月30日（周一）18:00"), "{text}");
+        assert!(text.contains("Mon 30 Nov, 18:00"), "{text}");
         assert!(text.contains("顺延给下一位"), "{text}");
     }
 
     #[test]
     fn a_cancellation_says_when_and_why_in_words() {
         let text = printed(&every_slip()[3]);
-        assert!(text.contains("2026-11-28 15:00"), "{text}");
+        assert!(text.contains("11月28日 15:00\n28 Nov 15:00"), "{text}");
+        assert!(!text.contains("2026-11-28"), "{text}");
         assert!(text.contains("保留名额逾期未确认\nOffer not accepted in time"));
         assert!(!text.contains(reason::OFFER_EXPIRED));
+    }
+
+    fn confirmation_on(day: NaiveDate) -> String {
+        let programme = after_school();
+        let member = child();
+        let quote = programme.fee.quote(&member.tags_on(day));
+        printed(&enrolment_confirmation(
+            &stamp(),
+            &member,
+            &programme,
+            &quote,
+            &crate::calendar::china_2026(),
+            day,
+        ))
+    }
+
+    #[test]
+    fn a_confirmation_gives_the_first_session_the_member_can_attend() {
+        // Mid-term, on a Saturday: the next school day, not the term's 1 September.
+        let text = confirmation_on(d(2026, 11, 28));
+        assert!(
+            text.contains("首次/First\n11月30日（周一）\nMon 30 Nov"),
+            "{text}"
+        );
+        assert!(!text.contains("9月1日"), "{text}");
+        assert!(text.contains("2027年1月22日"), "{text}");
+        // On the first day of the National Day holiday: the first school day after it.
+        let text = confirmation_on(d(2026, 10, 1));
+        assert!(text.contains("10月8日（周四）"), "{text}");
+        // Before the term: its first day.
+        let text = confirmation_on(d(2026, 8, 20));
+        assert!(text.contains("9月1日（周二）\nTue 1 Sep"), "{text}");
     }
 
     #[test]
@@ -949,6 +962,7 @@ mod tests {
                     &programme,
                     quote,
                     &crate::calendar::china_2026(),
+                    stamp().issued_at.date(),
                 ),
             ] {
                 let text = printed(&slip);
@@ -1064,7 +1078,7 @@ mod tests {
             "修鞋\nShoe repair",
             "深圳市海华社会工作服务中心",
             "已备案\nfiled",
-            "2026-11-03 10:00",
+            "备案于/Filed\n2026年11月3日\n3 Nov 2026",
             "公示备案号",
         ] {
             assert!(text.contains(wanted), "{wanted} missing:\n{text}");

@@ -14,6 +14,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
+use crate::dates::day_time_text;
 use crate::outbox::EventPayload;
 use crate::FieldError;
 
@@ -24,6 +25,44 @@ pub const ALREADY_REVIEWED: &str = "already_reviewed";
 pub const NOT_REVIEWABLE: &str = "not_reviewable";
 pub const REQUIRED: &str = "required";
 pub const IMPLAUSIBLE_END_TIME: &str = "implausible_end_time";
+pub const SHIFT_TOO_SHORT: &str = "shift_too_short";
+
+/// The shortest shift a clock-out closes. A second tap on 签退 right after 签到 (or a
+/// double tap on 签退 itself) is a slip of the finger, not a shift: closing it at 0
+/// minutes would leave a worthless record for a social worker to review and end a
+/// shift the volunteer meant to serve. Below this the clock-out is refused and the
+/// shift stays open; five minutes is longer than any double tap and shorter than any
+/// real service. (The rounding rule's `min_minutes` is another matter: how long a
+/// shift must be to earn time.)
+pub const MIN_SHIFT_MINUTES: i64 = 5;
+
+/// Why a shift that began at `clock_in` cannot be clocked out at `at` yet, if it
+/// cannot: the refusal a clock-out gives, which the kiosk also shows before the tap.
+pub fn too_short_to_close(
+    clock_in: NaiveDateTime,
+    at: NaiveDateTime,
+    policy: &ShiftPolicy,
+) -> Option<FieldError> {
+    let served = at - clock_in;
+    let minimum = TimeDelta::minutes(MIN_SHIFT_MINUTES);
+    if served >= minimum || policy.is_forgotten(clock_in, at) {
+        return None;
+    }
+    // Whole minutes still to go, rounded up: "1 more minute" at 4:30 served.
+    let left = ((minimum - served).num_seconds() + 59) / 60;
+    Some(FieldError::new(
+        "shift",
+        SHIFT_TOO_SHORT,
+        format!(
+            "签到{}分钟后才能签退，还需{left}分钟。如果签错了，请找工作人员",
+            MIN_SHIFT_MINUTES
+        ),
+        format!(
+            "You can clock out {MIN_SHIFT_MINUTES} minutes after clocking in: {left} more minute{}. If you clocked in by mistake, ask staff",
+            if left == 1 { "" } else { "s" }
+        ),
+    ))
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,10 +244,6 @@ fn required(field: &str, zh_name: &str, en_name: &str) -> FieldError {
     )
 }
 
-fn hm(time: NaiveDateTime) -> String {
-    time.format("%Y-%m-%d %H:%M").to_string()
-}
-
 /// Opens a shift. `volunteer_shifts` are this volunteer's existing shifts (others are
 /// ignored). A still-open shift refuses the clock-in; forgotten ones are closed into
 /// `NeedsConfirmation` first so yesterday's forgotten clock-out never blocks today.
@@ -299,13 +334,20 @@ impl Shift {
             return Err(FieldError::new(
                 "at",
                 BEFORE_CLOCK_IN,
-                format!("签退时间{}早于签到时间{}", hm(at), hm(self.clock_in)),
+                format!(
+                    "签退时间{}早于签到时间{}",
+                    day_time_text(at).zh,
+                    day_time_text(self.clock_in).zh
+                ),
                 format!(
                     "Clock-out time {} is before the clock-in time {}",
-                    hm(at),
-                    hm(self.clock_in)
+                    day_time_text(at).en,
+                    day_time_text(self.clock_in).en
                 ),
             ));
+        }
+        if let Some(too_short) = too_short_to_close(self.clock_in, at, policy) {
+            return Err(too_short);
         }
         if !self.close_if_forgotten(at, policy) {
             self.clock_out = Some(at);
@@ -442,14 +484,14 @@ impl Shift {
                 IMPLAUSIBLE_END_TIME,
                 format!(
                     "结束时间{}须晚于签到时间{}，且服务不超过{}小时",
-                    hm(real_end),
-                    hm(self.clock_in),
+                    day_time_text(real_end).zh,
+                    day_time_text(self.clock_in).zh,
                     policy.max_open_hours
                 ),
                 format!(
                     "The end time {} must be after the clock-in at {} and within {} hours of it",
-                    hm(real_end),
-                    hm(self.clock_in),
+                    day_time_text(real_end).en,
+                    day_time_text(self.clock_in).en,
                     policy.max_open_hours
                 ),
             ));
@@ -815,6 +857,41 @@ mod tests {
         let mut today = open_shift("S-2", 7, 9);
         assert!(!today.close_if_forgotten(at(7, 17, 0), &ShiftPolicy::default()));
         assert_eq!(today.status, ShiftStatus::Open);
+    }
+
+    #[test]
+    fn a_clock_out_within_minutes_of_the_clock_in_is_refused_and_the_shift_stays_open() {
+        let mut shift = open_shift("S-1", 7, 9);
+        let before = shift.clone();
+        let policy = ShiftPolicy::default();
+        let error = shift.clock_out(at(7, 9, 0), &policy).unwrap_err();
+        assert_eq!(error.code, SHIFT_TOO_SHORT);
+        assert!(
+            error.message.zh.contains("还需5分钟"),
+            "{}",
+            error.message.zh
+        );
+        assert!(error.message.zh.contains("如果签错了，请找工作人员"));
+        assert!(
+            error.message.en.contains("5 more minutes"),
+            "{}",
+            error.message.en
+        );
+        assert!(error
+            .message
+            .en
+            .contains("If you clocked in by mistake, ask staff"));
+        assert_eq!(shift, before, "a refused clock-out changes nothing");
+        let error = shift.clock_out(at(7, 9, 4), &policy).unwrap_err();
+        assert!(
+            error.message.en.contains("1 more minute."),
+            "{}",
+            error.message.en
+        );
+        assert_eq!(
+            shift.clock_out(at(7, 9, 5), &policy),
+            Ok(ShiftStatus::Pending)
+        );
     }
 
     #[test]

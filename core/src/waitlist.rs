@@ -119,37 +119,81 @@ impl WaitlistPolicy {
         }
     }
 
-    /// The name of the bucket a priority falls in, as a resident would read it.
-    pub fn bucket_name(&self, bucket: u32) -> Text {
-        match self.buckets.get(bucket as usize) {
-            Some(found) => found.name.clone(),
-            None => Text::new("其他申请人", "Other applicants"),
-        }
+    /// The group a priority falls in as the explanation names it: by its number, "第2组（共3组）"
+    /// / "group 2 of 3", never by its policy name. The names are the applicant's 人群标签
+    /// in other words (低保家庭, 残疾人家庭: social-assistance and disability status, which
+    /// the Personal Information Protection Law counts as sensitive), and the explanation is
+    /// printed on a slip a child may carry. The number, the policy version and the policy
+    /// on the notice board ([`WaitlistPolicy::describe`]) still say exactly which group.
+    pub fn group_number(&self, bucket: u32) -> Text {
+        let number = bucket as usize + 1;
+        // A priority past the last bucket (a policy without a catch-all) sits in an extra
+        // group behind all the others; see `priority`.
+        let groups = self.buckets.len().max(number);
+        Text::new(
+            format!("第{number}组（共{groups}组）"),
+            format!("group {number} of {groups}"),
+        )
     }
 
-    /// The sentence printed on a waiting-list slip: position, bucket, credit, time of
-    /// application, and the policy id and version that produced them.
-    pub fn explain(&self, p: &Priority, position: u32) -> Text {
-        let bucket = self.bucket_name(p.bucket);
-        let time = p.applied_at.format("%Y-%m-%d %H:%M");
-        let (credit_zh, credit_en) = if p.credit {
-            (
-                "，上学期未获安排优先",
-                ", ahead of others for being unplaced last term",
+    /// Why an application stands where it does, in short lines (joined by '\n') a
+    /// parent can follow, each language complete on its own: the place; the group (by
+    /// number, see [`WaitlistPolicy::group_number`]) and why, without naming a tag; the
+    /// credit for last term if it applies; the time of application; what happens when a
+    /// seat frees up (held for `offer_hours`, the programme's); and the policy and
+    /// version that decided it (invariant 3). The screen and the slip show this same text.
+    pub fn explain(&self, p: &Priority, position: u32, offer_hours: u32) -> Text {
+        let group = self.group_number(p.bucket);
+        let catch_all = self
+            .buckets
+            .get(p.bucket as usize)
+            .is_none_or(|bucket| bucket.any_of_tags.is_empty());
+        let why = if catch_all {
+            Text::new(
+                "不属于优先人群的申请人按申请时间排序",
+                "applicants outside the priority groups are ordered by when they applied",
             )
         } else {
-            ("", "")
+            Text::new(
+                "您的家庭符合这一组的优先条件（中心公示的轮候规则中有说明）",
+                "your family meets this group's priority conditions (set out in the waiting-list rule the centre displays)",
+            )
         };
-        Text::new(
-            format!(
-                "您在轮候名单第{position}位：优先组「{}」{credit_zh}，申请时间{time}（轮候规则 {} 第{}版）",
-                bucket.zh, self.id, self.version
-            ),
-            format!(
-                "You are number {position} on the waiting list: priority group \"{}\"{credit_en}, applied {time} (waiting-list policy {} version {})",
-                bucket.en, self.id, self.version
-            ),
-        )
+        let applied = crate::dates::day_time_text(p.applied_at);
+        let mut zh = vec![
+            format!("您排在轮候第{position}位"),
+            format!("您在{}：{}", group.zh, why.zh),
+        ];
+        let mut en = vec![
+            format!("You are number {position} on the waiting list"),
+            format!("You are in {}: {}", group.en, why.en),
+        ];
+        if p.credit {
+            zh.push("上学期轮候未获安排，本组内排在前面".to_string());
+            en.push(
+                "You were not placed last term, so you come ahead of others in your group"
+                    .to_string(),
+            );
+        }
+        zh.push(format!("申请时间：{}", applied.zh));
+        en.push(format!("Applied {}", applied.en));
+        zh.push(format!(
+            "有名额空出时，中心按轮候顺序通知，名额为您保留{offer_hours}小时"
+        ));
+        en.push(format!(
+            "When a seat frees up, the centre offers it in this order and holds it for you for {offer_hours} hours"
+        ));
+        zh.push("请在自助机“我的报名”或前台确认，逾期名额顺延给下一位".to_string());
+        en.push(
+            "Answer at the kiosk (My places) or the front desk; after that the seat passes to the next person"
+                .to_string(),
+        );
+        zh.push(format!("轮候规则：{} 第{}版", self.id, self.version));
+        en.push(format!(
+            "Waiting-list rule: {}, version {}",
+            self.id, self.version
+        ));
+        Text::new(zh.join("\n"), en.join("\n"))
     }
 
     /// The policy in plain words, one line per bucket, for the notice board and the
@@ -330,22 +374,63 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn explanation_names_position_bucket_credit_time_and_policy_version() {
+    fn the_explanation_says_place_group_why_time_what_next_and_rule_in_one_language_each() {
         let policy = lunch_policy();
         let p = policy.priority(&tags(&["low_income"]), true, at(28, 9, 30), 7);
-        let text = policy.explain(&p, 3);
+        let text = policy.explain(&p, 3, 48);
         assert_eq!(
-            text.zh,
-            "您在轮候名单第3位：优先组「低保家庭」，上学期未获安排优先，申请时间2026-11-28 09:30（轮候规则 lunch-2026 第2版）"
+            text.zh.lines().collect::<Vec<_>>(),
+            [
+                "您排在轮候第3位",
+                "您在第1组（共3组）：您的家庭符合这一组的优先条件（中心公示的轮候规则中有说明）",
+                "上学期轮候未获安排，本组内排在前面",
+                "申请时间：11月28日 09:30",
+                "有名额空出时，中心按轮候顺序通知，名额为您保留48小时",
+                "请在自助机“我的报名”或前台确认，逾期名额顺延给下一位",
+                "轮候规则：lunch-2026 第2版",
+            ]
         );
         assert_eq!(
-            text.en,
-            "You are number 3 on the waiting list: priority group \"Low-income families\", ahead of others for being unplaced last term, applied 2026-11-28 09:30 (waiting-list policy lunch-2026 version 2)"
+            text.en.lines().collect::<Vec<_>>(),
+            [
+                "You are number 3 on the waiting list",
+                "You are in group 1 of 3: your family meets this group's priority conditions (set out in the waiting-list rule the centre displays)",
+                "You were not placed last term, so you come ahead of others in your group",
+                "Applied 28 Nov 09:30",
+                "When a seat frees up, the centre offers it in this order and holds it for you for 48 hours",
+                "Answer at the kiosk (My places) or the front desk; after that the seat passes to the next person",
+                "Waiting-list rule: lunch-2026, version 2",
+            ]
         );
         let plain = policy.priority(&tags(&[]), false, at(28, 9, 30), 8);
-        let text = policy.explain(&plain, 12);
-        assert!(text.zh.contains("第12位：优先组「其他居民」，申请时间"));
+        let text = policy.explain(&plain, 12, 24);
+        assert!(text
+            .zh
+            .contains("您在第3组（共3组）：不属于优先人群的申请人按申请时间排序"));
         assert!(!text.zh.contains("上学期"));
+        assert!(text.zh.contains("保留24小时"));
+    }
+
+    #[test]
+    fn the_explanation_never_names_a_group_or_a_tag_and_never_mixes_languages() {
+        let policy = lunch_policy();
+        for tag in [&["low_income"][..], &["disabled"], &[]] {
+            let p = policy.priority(&tags(tag), true, at(28, 9, 30), 1);
+            let text = policy.explain(&p, 1, 48);
+            for bucket in &policy.buckets {
+                assert!(!text.zh.contains(&bucket.name.zh), "{}", text.zh);
+                assert!(!text.en.contains(&bucket.name.en), "{}", text.en);
+            }
+            for word in ["低保", "残疾", "low_income", "disabled"] {
+                assert!(!text.zh.contains(word) && !text.en.contains(word));
+            }
+            // Chinese text has no English words; English text no Chinese characters.
+            assert!(!text
+                .en
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+            assert!(!text.zh.contains("group") && !text.zh.contains("version"));
+        }
     }
 
     #[test]

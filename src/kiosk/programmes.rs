@@ -119,14 +119,20 @@ pub fn connect<B: Backend>(
             let ticket = ticket(&st);
             backend.run(
                 move |store| {
-                    enrolment::signup(
+                    let signed_up = enrolment::signup(
                         store,
                         &Actor::kiosk(),
                         clock::now(),
                         &id,
                         &code,
                         Printing::Queue,
-                    )
+                    )?;
+                    let first = if signed_up.outcome.is_confirmed() {
+                        enrolment::first_session(store.conn(), &code, clock::now().date())?
+                    } else {
+                        None
+                    };
+                    Ok::<_, AppError>((signed_up, first))
                 },
                 move |result| {
                     let Some(window) = weak.upgrade() else { return };
@@ -139,9 +145,15 @@ pub fn connect<B: Backend>(
                         return;
                     }
                     match result {
-                        Ok(signed_up) => {
+                        Ok((signed_up, first)) => {
                             on_slip();
-                            result::show(&window, &st2, &backend2, &member, &option, &signed_up);
+                            let placed = result::Placed {
+                                member: &member,
+                                option: &option,
+                                signed_up: &signed_up,
+                                first: first.as_ref(),
+                            };
+                            result::show(&window, &st2, &backend2, &placed);
                             window.global::<Session>().invoke_go(Screen::Result);
                         }
                         Err(error) => {

@@ -29,16 +29,10 @@ const REASONS: [(&str, &str, &str); 6] = [
     (REASON_OTHER, "其他", "Other"),
 ];
 
-/// A session to rate as the list shows it: "张小明 · 四点半学校 · 2026-11-20".
+/// A session to rate as the list shows it: "张小明 · 四点半学校 · 11月20日（周五）".
 fn service_use_row(language: Language, service: &ServiceUse) -> ServiceUseRow {
     ServiceUseRow {
-        title: format!(
-            "{} · {} · {}",
-            service.member_name,
-            language.pick(&service.programme_name),
-            service.date
-        )
-        .into(),
+        title: language.pick(&service.title()),
     }
 }
 

@@ -21,14 +21,22 @@ use crate::usecase::options::ProgrammeOption;
 /// queued after this has a printer problem a resident cannot fix.
 const SLIP_PATIENCE: u32 = 20;
 
-pub fn show(
-    window: &AppWindow,
-    state: &SharedState,
-    backend: &impl Backend,
-    member: &Resident,
-    option: &ProgrammeOption,
-    signed_up: &Issued<SignedUp>,
-) {
+/// Where a sign-up placed the member, and from when they can come.
+pub struct Placed<'a> {
+    pub member: &'a Resident,
+    pub option: &'a ProgrammeOption,
+    pub signed_up: &'a Issued<SignedUp>,
+    /// The first session they can attend, for a seat.
+    pub first: Option<&'a Text>,
+}
+
+pub fn show(window: &AppWindow, state: &SharedState, backend: &impl Backend, placed: &Placed<'_>) {
+    let Placed {
+        member,
+        option,
+        signed_up,
+        first,
+    } = placed;
     let adapter = window.global::<ResultAdapter>();
     let (tone, title, explanation) = match &signed_up.outcome {
         SignedUp::Confirmed { .. } => (
@@ -53,7 +61,19 @@ pub fn show(
     adapter.set_title(pick(window, &title));
     adapter.set_detail(format!("{} · {}", member.name, pick(window, &option.name)).into());
     adapter.set_explanation(explanation.map(|e| pick(window, e)).unwrap_or_default());
-    adapter.set_first_session("".into());
+    adapter.set_first_session(
+        first
+            .map(|day| {
+                pick(
+                    window,
+                    &Text::new(
+                        format!("第一次上课：{}", day.zh),
+                        format!("First session: {}", day.en),
+                    ),
+                )
+            })
+            .unwrap_or_default(),
+    );
     let serials: Vec<String> = signed_up.slips.iter().map(|s| s.serial.clone()).collect();
     if serials.is_empty() {
         adapter.set_slip(SlipState::None);

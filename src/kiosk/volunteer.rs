@@ -65,18 +65,11 @@ fn show_shift(window: &AppWindow, status: &Status) {
     adapter.set_open_activity(activity.as_str().into());
     adapter.set_open_since(since.format("%H:%M").to_string().into());
     adapter.set_open_for(pick(window, &minutes_text(minutes)));
-    adapter.set_clock_out_refused(if minutes < volunteers::MIN_SHIFT_MINUTES {
-        let left = volunteers::MIN_SHIFT_MINUTES - minutes;
-        pick(
-            window,
-            &Text::new(
-                format!("签到不足{}分钟，{left}分钟后才能签退。如果签错了，请找工作人员。", volunteers::MIN_SHIFT_MINUTES),
-                format!("Clocked in under {} minutes ago: you can clock out in {left} min. If you clocked in by mistake, ask staff.", volunteers::MIN_SHIFT_MINUTES),
-            ),
-        )
-    } else {
-        "".into()
-    });
+    adapter.set_clock_out_refused(
+        volunteers::clock_out_refused(*since, clock::now())
+            .map(|why| pick(window, &why))
+            .unwrap_or_default(),
+    );
 }
 
 /// Activities as offered on screen; the record keeps the Chinese name.

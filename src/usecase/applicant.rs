@@ -2,7 +2,8 @@
 //! household, the centre's community, a guardian at home, and last term's outcome.
 
 use linli_core::household::{age_on, Household, Resident};
-use linli_core::programme::Programme;
+use linli_core::programme::{Programme, Schedule};
+use linli_core::Text;
 use rusqlite::OptionalExtension;
 
 use super::load;
@@ -52,4 +53,30 @@ pub fn unplaced_last_term(
         )
         .optional()?
         .is_some())
+}
+
+/// The resident's other active enrolments (confirmed, waiting or offered) beside
+/// `programme_code`: each programme's name and schedule, for core's clash check
+/// (`enrolment::clash_reasons`) at sign-up and in the programme list alike.
+pub fn other_active_schedules(
+    conn: &rusqlite::Connection,
+    resident: &Resident,
+    programme_code: &str,
+) -> Result<Vec<(Text, Schedule)>, AppError> {
+    let codes = conn
+        .prepare_cached(
+            "SELECT DISTINCT programme_code FROM enrolments
+             WHERE resident = ?1 AND programme_code <> ?2 AND status IN ('confirmed', 'waitlisted', 'offered')",
+        )?
+        .query_map([resident.id_number.as_str(), programme_code], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut schedules = Vec::with_capacity(codes.len());
+    for code in codes {
+        if let Some(other) = load::programme(conn, &code)? {
+            schedules.push((other.name, other.schedule));
+        }
+    }
+    Ok(schedules)
 }

@@ -7,6 +7,7 @@
 //! second lock on that door.
 
 use chrono::NaiveDateTime;
+use linli_core::dates::weekday_day_time_text;
 use linli_core::eligibility::Applicant;
 use linli_core::enrolment::{EnrolmentStatus, Offer, Placement, Roster, SignupRequest};
 use linli_core::household::Resident;
@@ -18,7 +19,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::json;
 
-use super::applicant::{applicant_context, unplaced_last_term};
+use super::applicant::{applicant_context, other_active_schedules, unplaced_last_term};
 use super::load;
 use super::placement_slips::issue_slips;
 use super::roster::{load_roster, roster_status, save_roster};
@@ -172,25 +173,7 @@ pub fn signup_in(
     let programme = programme_or_refuse(tx, programme_code)?;
     let resident = resident_or_refuse(tx, raw_id)?;
     let (household, centre_community, has_guardian) = applicant_context(tx, &resident, today)?;
-    let mut other_active_schedules = Vec::new();
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT DISTINCT programme_code FROM enrolments
-             WHERE resident = ?1 AND programme_code <> ?2 AND status IN ('confirmed', 'waitlisted', 'offered')",
-        )?;
-        let codes = stmt
-            .query_map([resident.id_number.as_str(), programme_code], |r| {
-                r.get::<_, String>(0)
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        for code in codes {
-            if let Some(other) = load::programme(tx, &code)? {
-                // Named as the resident knows it, in both languages, for the refusal.
-                let name = format!("{} / {}", other.name.zh, other.name.en);
-                other_active_schedules.push((name, other.schedule.clone()));
-            }
-        }
-    }
+    let other_active_schedules = other_active_schedules(tx, &resident, programme_code)?;
     let unplaced_last_term = unplaced_last_term(tx, &programme, &resident)?;
     // Sequence numbers only break ties between applications in the same second;
     // enrolments are never deleted, so the highest rowid only grows.
@@ -363,14 +346,18 @@ pub fn answer_offer(
                     .accept_offer(id, tx.now)
                     .map_err(|r| refusal(r, "未能接受名额", "the offer could not be accepted"))?;
             } else {
-                let at = deadline.format("%Y-%m-%d %H:%M");
+                let at = weekday_day_time_text(deadline);
                 return Err(Refused::new(
                     "offer_expired",
                     Text::new("无需放弃名额", "nothing to decline"),
                     vec![Text::new(
-                        format!("保留名额的确认期限已于{at}截止，名额已自动放弃，无需再操作"),
                         format!(
-                            "The offer ran out at {at} and has already lapsed; nothing more to do"
+                            "保留名额的确认期限已于{}截止，名额已自动放弃，无需再操作",
+                            at.zh
+                        ),
+                        format!(
+                            "The offer ran out on {} and has already lapsed; nothing more to do",
+                            at.en
                         ),
                     )],
                 )
@@ -477,4 +464,21 @@ pub fn expire_offers(store: &mut Store, now: NaiveDateTime) -> Result<OffersSwep
         }
         Ok(OffersSwept { passed_on: passed })
     })
+}
+
+/// The first session of `programme_code` on or after `from`, in words ("11月30日（周一）"),
+/// as the confirmation slip gives it; `None` when none is left this term.
+pub fn first_session(
+    conn: &rusqlite::Connection,
+    programme_code: &str,
+    from: chrono::NaiveDate,
+) -> Result<Option<Text>, AppError> {
+    let Some(programme) = load::programme(conn, programme_code)? else {
+        return Ok(None);
+    };
+    let calendar = load::calendar(conn)?;
+    Ok(programme
+        .schedule
+        .first_session_from(from, &calendar)
+        .map(linli_core::dates::weekday_day_text))
 }

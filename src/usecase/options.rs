@@ -3,13 +3,14 @@
 //! would put them on the waiting list.
 
 use chrono::NaiveDateTime;
+use linli_core::dates::weekday_day_time_text;
 use linli_core::eligibility::Applicant;
-use linli_core::enrolment::EnrolmentStatus;
+use linli_core::enrolment::{clash_reasons, closed_reason, EnrolmentStatus};
 use linli_core::household::Resident;
 use linli_core::Text;
 use rusqlite::OptionalExtension;
 
-use super::applicant::{applicant_context, unplaced_last_term};
+use super::applicant::{applicant_context, other_active_schedules, unplaced_last_term};
 use super::load;
 use super::roster::{status_from_db, stored_roster};
 use crate::clock;
@@ -79,11 +80,13 @@ impl ProgrammeOption {
     pub fn place(&self) -> Text {
         match (self.is_offered(), self.offer_deadline) {
             (true, Some(deadline)) => {
-                let zh = deadline.format("%m月%d日 %H:%M");
-                let en = deadline.format("%-d %b %H:%M");
+                let until = weekday_day_time_text(deadline);
                 Text::new(
-                    format!("有名额为您保留至{zh}，请在此之前确认"),
-                    format!("A seat is held for you until {en}: answer before then"),
+                    format!("有名额为您保留至{}，请在此之前确认", until.zh),
+                    format!(
+                        "A seat is held for you until {}: answer before then",
+                        until.en
+                    ),
                 )
             }
             _ => self.outlook(),
@@ -91,8 +94,8 @@ impl ProgrammeOption {
     }
 }
 
-/// Every open programme for `resident`: eligible ones first, then the others with
-/// their reasons, each group in name order.
+/// Every programme for `resident`, closed ones included: those they may sign up for
+/// first, then the others with their reasons, each group in name order.
 pub fn programme_options(
     conn: &rusqlite::Connection,
     resident: &Resident,
@@ -160,6 +163,21 @@ pub fn programme_options(
         } else {
             None
         };
+        // The reasons a sign-up would be refused with, in the words it would use, so
+        // nobody taps 报名 only to learn of a closed door: closed, then every unmet
+        // condition, then a clash with what they are already in. A programme they are
+        // in already clashes with nothing new, and is not closed to them: they keep
+        // their place.
+        let mut reasons = programme
+            .rules
+            .evaluate(&applicant)
+            .err()
+            .unwrap_or_default();
+        if current.is_none() {
+            reasons.splice(0..0, closed_reason(&programme));
+            let others = other_active_schedules(conn, resident, &programme.code)?;
+            reasons.extend(clash_reasons(&programme.schedule, &others));
+        }
         options.push(ProgrammeOption {
             code: programme.code.clone(),
             name: programme.name.clone(),
@@ -169,11 +187,7 @@ pub fn programme_options(
                 .fee
                 .quote(&resident.tags_on(today))
                 .describe(programme.fee.per),
-            reasons: programme
-                .rules
-                .evaluate(&applicant)
-                .err()
-                .unwrap_or_default(),
+            reasons,
             current,
             offer_deadline,
             free_seats,

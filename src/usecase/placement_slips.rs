@@ -35,8 +35,9 @@ pub fn issue_slips(
             // The slip says which of its dates the published calendar cannot yet
             // answer for, rather than promising sessions on unknown holidays.
             let calendar = load::calendar(tx)?;
+            let today = tx.now.date();
             issue(tx, &|stamp| {
-                slips::enrolment_confirmation(stamp, resident, programme, &quote, &calendar)
+                slips::enrolment_confirmation(stamp, resident, programme, &quote, &calendar, today)
             })?;
             if quote.base_fen > 0 {
                 issue(tx, &|stamp| {

@@ -2,6 +2,7 @@
 //! that a social worker closes with what the resident was told.
 
 use chrono::NaiveDate;
+use linli_core::dates::weekday_day_text;
 use linli_core::outbox::EventPayload;
 use linli_core::rating::{normalise_comment, FollowUp, FollowUpPolicy, Rating, RatingLevel};
 use linli_core::staff::Permission;
@@ -63,7 +64,30 @@ pub struct ServiceUse {
     pub programme_code: String,
     pub programme_name: linli_core::Text,
     pub member_name: String,
+    /// The session's date as stored (ISO), for matching; [`ServiceUse::title`] is
+    /// what a resident reads.
     pub date: String,
+}
+
+impl ServiceUse {
+    /// The session as the rating list names it, in one language each:
+    /// "张小明 · 四点半学校 · 11月20日（周五）" / "张小明 · After-school club · Fri 20 Nov".
+    pub fn title(&self) -> Text {
+        let day = NaiveDate::parse_from_str(&self.date, "%Y-%m-%d")
+            .map(weekday_day_text)
+            // Stored dates are written by this program; show anything else as it is.
+            .unwrap_or_else(|_| Text::new(self.date.clone(), self.date.clone()));
+        Text::new(
+            format!(
+                "{} · {} · {}",
+                self.member_name, self.programme_name.zh, day.zh
+            ),
+            format!(
+                "{} · {} · {}",
+                self.member_name, self.programme_name.en, day.en
+            ),
+        )
+    }
 }
 
 /// The household's attended sessions of the last 30 days that nobody has rated, newest first.

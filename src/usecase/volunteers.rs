@@ -7,7 +7,7 @@ use linli_core::identity::mask_id_number;
 use linli_core::slips;
 use linli_core::staff::Permission;
 use linli_core::text;
-use linli_core::volunteer::{clock_in, Shift, ShiftPolicy};
+use linli_core::volunteer::{clock_in, Shift, ShiftPolicy, SHIFT_TOO_SHORT};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -133,12 +133,15 @@ pub fn clock_in_volunteer(
     Ok(started.shift)
 }
 
-/// A shift shorter than this cannot be clocked out (a double tap, a mistaken
-/// clock-in); staff correct those.
-pub const MIN_SHIFT_MINUTES: i64 = 5;
-
 /// Clocks a volunteer out; the slip they take home is a record of the time, marked as
 /// not a certificate (only approved hours make one).
+/// Why the volunteer's open shift (begun at `clock_in`) cannot be clocked out at `now`
+/// yet, in words; shown on the 签退 button's screen before anyone taps it.
+pub fn clock_out_refused(clock_in: NaiveDateTime, now: NaiveDateTime) -> Option<Text> {
+    linli_core::volunteer::too_short_to_close(clock_in, now, &ShiftPolicy::default())
+        .map(|error| error.message)
+}
+
 pub fn clock_out_volunteer(
     tx: &mut Tx<'_>,
     volunteer: &str,
@@ -157,7 +160,21 @@ pub fn clock_out_volunteer(
             &mask_id_number(volunteer),
         ));
     };
-    shift.clock_out(tx.now, &ShiftPolicy::default())?;
+    shift
+        .clock_out(tx.now, &ShiftPolicy::default())
+        .map_err(|error| -> AppError {
+            if error.code == SHIFT_TOO_SHORT {
+                // Nothing is written: the shift stays open for the real clock-out.
+                Refused::new(
+                    SHIFT_TOO_SHORT,
+                    Text::new("还不能签退", "too early to clock out"),
+                    vec![error.message],
+                )
+                .into()
+            } else {
+                error.into()
+            }
+        })?;
     let shift = shift.clone();
     save_shift(tx, &shift)?;
     tx.emit(shift.to_recorded_event());

@@ -192,9 +192,14 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
         .policy
         .priority(&member.tags_on(applied.date()), true, applied, 7);
     match kind {
-        ReceiptKind::EnrolmentConfirmation => {
-            slips::enrolment_confirmation(&stamp, &member, &programme, &quote, &china_2026())
-        }
+        ReceiptKind::EnrolmentConfirmation => slips::enrolment_confirmation(
+            &stamp,
+            &member,
+            &programme,
+            &quote,
+            &china_2026(),
+            date(11, 28),
+        ),
         ReceiptKind::WaitlistSlip => {
             slips::waitlist_slip(&stamp, &member, &programme, &priority, 3)
         }
