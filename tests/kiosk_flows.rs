@@ -18,15 +18,17 @@ use linli::usecase::demo;
 use linli_hardware::reader::Token;
 use slint::{ComponentHandle, Model};
 
-struct Kiosk {
-    window: AppWindow,
-    store: Arc<Mutex<Store>>,
+pub(crate) struct Kiosk {
+    pub window: AppWindow,
+    pub store: Arc<Mutex<Store>>,
     demo: serde_json::Value,
-    screens: linli::kiosk::Screens,
+    pub screens: linli::kiosk::Screens,
+    /// Touches so far (each `press` and each key).
+    pub touches: std::cell::Cell<u32>,
     _dir: tempfile::TempDir,
 }
 
-fn kiosk() -> Kiosk {
+pub(crate) fn kiosk() -> Kiosk {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in(dir.path()).unwrap();
@@ -41,6 +43,7 @@ fn kiosk() -> Kiosk {
         store,
         demo,
         screens,
+        touches: Default::default(),
         _dir: dir,
     }
 }
@@ -48,7 +51,7 @@ fn kiosk() -> Kiosk {
 impl Kiosk {
     /// Touches the control labelled `label`, a moment after the last touch (a tap
     /// right after the screen changed is taken for a double tap and ignored).
-    fn press(&self, label: &str) {
+    pub(crate) fn press(&self, label: &str) {
         // Looking builds what the last change put on screen (a question appears at
         // the next frame), so the moment passes after it, as it would for a person.
         let _ = ElementHandle::find_by_accessible_label(&self.window, label).count();
@@ -59,14 +62,15 @@ impl Kiosk {
             "no control labelled {label:?} on {:?}",
             self.screen()
         );
+        self.touches.set(self.touches.get() + 1);
         found[0].invoke_accessible_default_action();
     }
 
-    fn screen(&self) -> Screen {
+    pub(crate) fn screen(&self) -> Screen {
         self.window.global::<Session>().get_screen()
     }
 
-    fn type_digits(&self, digits: &str) {
+    pub(crate) fn type_digits(&self, digits: &str) {
         for d in digits.chars() {
             self.press(&d.to_string());
         }
@@ -74,14 +78,14 @@ impl Kiosk {
 
     /// A complete phone number moves on to the PIN by itself, and a complete PIN
     /// signs in: no confirm key.
-    fn sign_in(&self, phone: &str, pin: &str) {
+    pub(crate) fn sign_in(&self, phone: &str, pin: &str) {
         self.press("点此开始");
         self.type_digits(phone);
         self.type_digits(pin);
     }
 
     /// 报名 on a programme, then 确认报名 on the question that follows.
-    fn sign_up(&self, programme: &str) {
+    pub(crate) fn sign_up(&self, programme: &str) {
         self.press(&format!("报名{programme}"));
         assert!(
             self.window.global::<ProgrammesAdapter>().get_confirming() >= 0,
@@ -91,18 +95,18 @@ impl Kiosk {
     }
 
     /// 返回 until the keypad screen is left: from the PIN to the number, then out.
-    fn leave_keypad(&self) {
+    pub(crate) fn leave_keypad(&self) {
         while matches!(self.screen(), Screen::Identify | Screen::StaffSignIn) {
             self.press("返回上一步");
         }
     }
 
-    fn notice(&self) -> String {
+    pub(crate) fn notice(&self) -> String {
         let session = self.window.global::<Session>();
         format!("{}\n{}", session.get_notice_title(), session.get_notice_text())
     }
 
-    fn query(&self, sql: &str) -> Vec<String> {
+    pub(crate) fn query(&self, sql: &str) -> Vec<String> {
         let store = self.store.lock().unwrap();
         let mut stmt = store.conn().prepare(sql).unwrap();
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
@@ -112,7 +116,7 @@ impl Kiosk {
     /// A parent's phone and a child of theirs aged `youngest` to `oldest` today, with no
     /// enrolment yet. Ages, not birth dates: the demo's people are born relative to
     /// today, and so are the tests (they run on the real date, whatever it is).
-    fn parent_and_child(&self, youngest: i32, oldest: i32) -> (String, String) {
+    pub(crate) fn parent_and_child(&self, youngest: i32, oldest: i32) -> (String, String) {
         use chrono::Datelike;
         let today = linli::clock::now().date();
         // 29 February has no match in most years: the 28th stands in.
@@ -139,7 +143,22 @@ impl Kiosk {
         (phone.to_string(), child.to_string())
     }
 
-    fn programme_name(&self, code: &str) -> String {
+    /// Gives resident `id` a phone number and a kiosk PIN of their own.
+    pub(crate) fn give_pin(&self, id: &str, phone: &str, pin: &str) {
+        let mut store = self.store.lock().unwrap();
+        store
+            .write(&linli::store::Actor::system(), linli::clock::now(), |tx| {
+                tx.execute(
+                    "UPDATE residents SET phone = ?2 WHERE id_number = ?1",
+                    [id, phone],
+                )?;
+                let hash = linli::usecase::staff::hash_pin(pin);
+                linli::usecase::residents::set_pin_in(tx, id, &hash)
+            })
+            .unwrap();
+    }
+
+    pub(crate) fn programme_name(&self, code: &str) -> String {
         self.query(&format!(
             "SELECT json_extract(body, '$.name.zh') FROM programmes WHERE code = '{code}'"
         ))
@@ -147,7 +166,7 @@ impl Kiosk {
         .unwrap()
     }
 
-    fn row(&self, name: &str) -> linli::kiosk::ProgrammeRow {
+    pub(crate) fn row(&self, name: &str) -> linli::kiosk::ProgrammeRow {
         let adapter = self.window.global::<ProgrammesAdapter>();
         adapter
             .get_available()
@@ -379,19 +398,7 @@ fn a_seat_offered_from_the_waiting_list_is_accepted_before_its_deadline() {
         "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'offered' LIMIT 1",
     );
     // Give the offered person a phone and PIN of their own to sign in with.
-    {
-        let mut store = k.store.lock().unwrap();
-        store
-            .write(&linli::store::Actor::system(), linli::clock::now(), |tx| {
-                tx.execute(
-                    "UPDATE residents SET phone = '13900001111' WHERE id_number = ?1",
-                    [&offered[0]],
-                )?;
-                let hash = linli::usecase::staff::hash_pin("135790");
-                linli::usecase::residents::set_pin_in(tx, &offered[0], &hash)
-            })
-            .unwrap();
-    }
+    k.give_pin(&offered[0], "13900001111", "135790");
     let name = k.query(&format!(
         "SELECT name FROM residents WHERE id_number = '{}'",
         offered[0]
@@ -836,6 +843,7 @@ fn deferred_kiosk() -> (Kiosk, Deferred) {
         store,
         demo,
         screens,
+        touches: Default::default(),
         _dir: dir,
     };
     (k, backend)

@@ -12,6 +12,7 @@ mod core_is_pure;
 mod devices;
 mod durability;
 mod kiosk_flows;
+mod kiosk_for_elders;
 mod kiosk_ui;
 mod print_queue;
 mod printing;
