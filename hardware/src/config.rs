@@ -1,4 +1,5 @@
-//! The device configuration: which printer, which GPIO pins, which card and code readers.
+//! The device configuration: which printer, which GPIO pins, which card and code readers,
+//! and how large the screen is.
 //!
 //! One TOML file per kiosk, written by the technician who wires it (see
 //! `deploy/device.toml.example`, also `DeviceConfig::example()`). A file with mistakes
@@ -10,6 +11,7 @@
 //! the first error, and the walk needs the span of every key to name its line.
 
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +35,11 @@ const TIMEOUT_MS: RangeInclusive<i64> = 100..=60_000;
 const GPIO_PINS: RangeInclusive<i64> = 0..=27;
 const DEBOUNCE_MS: RangeInclusive<i64> = 1..=500;
 const KEY_GAP_MS: RangeInclusive<i64> = 10..=500;
+/// From a handheld's panel to a wall display.
+const DIAGONAL_INCHES: RangeInclusive<f64> = 3.0..=100.0;
+/// Either side of the screen, in pixels: from a 320×240 panel to 8K.
+const SCREEN_PX: RangeInclusive<i64> = 240..=8192;
+const MM_PER_INCH: f32 = 25.4;
 /// The serial devices wired to the header's UART, which takes BCM 14 (TXD) and 15 (RXD).
 const HEADER_UARTS: [&str; 3] = ["/dev/serial0", "/dev/ttyAMA0", "/dev/ttyS0"];
 const UART_PINS: [u8; 2] = [14, 15];
@@ -44,6 +51,8 @@ pub struct DeviceConfig {
     /// `None`: no status light, buzzer or call button is wired; they are simulated.
     pub gpio: Option<GpioSettings>,
     pub readers: Vec<ReaderSettings>,
+    /// The default (10.1", 1280×800) when the file has no `[screen]`.
+    pub screen: ScreenSettings,
 }
 
 /// The `[gpio]` section: BCM pin numbers. The pins are driven only in a build with the
@@ -70,6 +79,45 @@ impl GpioSettings {
             ("buzzer", self.buzzer),
             ("call_button", self.call_button),
         ]
+    }
+}
+
+/// The `[screen]` section: the kiosk's panel, so the UI can size text in millimetres.
+///
+/// The diagonal is kept in tenths of an inch, the precision panels are sold by
+/// (7", 10.1", 21.5"), so the settings stay `Eq` like the rest of the configuration;
+/// the file's value is rounded to the nearest tenth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScreenSettings {
+    /// The panel's diagonal in tenths of an inch: 101 for 10.1".
+    pub diagonal_tenths: u32,
+    /// Pixels across, as the panel is mounted (1080 for a portrait 1080×1920 panel).
+    pub width: u32,
+    /// Pixels down, as the panel is mounted.
+    pub height: u32,
+}
+
+impl Default for ScreenSettings {
+    /// The 10.1" 1280×800 panel the kiosk is designed for.
+    fn default() -> Self {
+        ScreenSettings {
+            diagonal_tenths: 101,
+            width: 1280,
+            height: 800,
+        }
+    }
+}
+
+impl ScreenSettings {
+    pub fn diagonal_inches(&self) -> f32 {
+        self.diagonal_tenths as f32 / 10.0
+    }
+
+    /// Pixels per millimetre, the same across and down (square pixels): about 5.88
+    /// for the default panel.
+    pub fn px_per_mm(&self) -> f32 {
+        let (width, height) = (self.width as f32, self.height as f32);
+        width.hypot(height) / (self.diagonal_inches() * MM_PER_INCH)
     }
 }
 
@@ -165,7 +213,7 @@ impl DeviceConfig {
             table: document.get_ref(),
             span: 0..0,
         };
-        problems.unknown_keys(&root, &["printer", "gpio", "reader"]);
+        problems.unknown_keys(&root, &["printer", "gpio", "reader", "screen"]);
         let printer = match problems.section(&root, "printer") {
             Some(section) => printer_settings(&mut problems, &section),
             None => PrinterSettings::default(),
@@ -174,6 +222,10 @@ impl DeviceConfig {
             .section(&root, "gpio")
             .map(|section| gpio_settings(&mut problems, &section));
         let readers = readers(&mut problems, &root);
+        let screen = match problems.section(&root, "screen") {
+            Some(section) => screen_settings(&mut problems, &section),
+            None => ScreenSettings::default(),
+        };
         if let Some(gpio) = &gpio {
             check_uart_pins(&mut problems, &printer, gpio, &root);
         }
@@ -182,6 +234,7 @@ impl DeviceConfig {
                 printer,
                 gpio,
                 readers,
+                screen,
             })
         } else {
             Err(problems.into_errors())
@@ -293,7 +346,7 @@ fn printer_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> PrinterS
     let device = p.device_path(section, "device");
     let host = p.host(section, "host");
     let port = p
-        .integer(
+        .number(
             section,
             "port",
             1..=65_535,
@@ -304,7 +357,7 @@ fn printer_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> PrinterS
     let paper = p
         .choice(section, "paper", ("纸宽", "paper width"), &["58mm", "80mm"])
         .value();
-    let timeout = p.integer(
+    let timeout = p.number(
         section,
         "timeout_ms",
         TIMEOUT_MS,
@@ -341,7 +394,7 @@ fn gpio_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> GpioSetting
     let mut numbers = [0u8; GPIO_PIN_KEYS.len()];
     let mut used = Vec::new();
     for (index, (key, zh, en)) in GPIO_PIN_KEYS.into_iter().enumerate() {
-        let pin = p.integer(section, key, GPIO_PINS, (zh, en));
+        let pin = p.number(section, key, GPIO_PINS, (zh, en));
         p.required(section, key, &pin, (zh, en));
         if let (Field::Good(number), Some(span)) = (pin, p.span_of(section, key)) {
             // GPIO_PINS keeps every accepted number within u8.
@@ -358,7 +411,7 @@ fn gpio_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> GpioSetting
             ("按钮低电平有效", "button_active_low"),
         )
         .value();
-    let debounce = p.integer(
+    let debounce = p.number(
         section,
         "debounce_ms",
         DEBOUNCE_MS,
@@ -371,6 +424,33 @@ fn gpio_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> GpioSetting
         call_button,
         button_active_low: button_active_low.unwrap_or(true),
         debounce: debounce.value().map_or(DEFAULT_DEBOUNCE, milliseconds),
+    }
+}
+
+fn screen_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> ScreenSettings {
+    let defaults = ScreenSettings::default();
+    p.unknown_keys(section, &["diagonal_inches", "width", "height"]);
+    let diagonal = p.number(
+        section,
+        "diagonal_inches",
+        DIAGONAL_INCHES,
+        ("屏幕对角线（英寸）", "the screen diagonal (inches)"),
+    );
+    let mut pixels = |key, what| {
+        p.number(section, key, SCREEN_PX, what)
+            .value()
+            // SCREEN_PX keeps every accepted number within u32.
+            .map(|number| number as u32)
+    };
+    let width = pixels("width", ("屏幕宽度（像素）", "the screen width (pixels)"));
+    let height = pixels("height", ("屏幕高度（像素）", "the screen height (pixels)"));
+    ScreenSettings {
+        // DIAGONAL_INCHES keeps every accepted diagonal within u32 tenths.
+        diagonal_tenths: diagonal.value().map_or(defaults.diagonal_tenths, |inches| {
+            (inches * 10.0).round() as u32
+        }),
+        width: width.unwrap_or(defaults.width),
+        height: height.unwrap_or(defaults.height),
     }
 }
 
@@ -543,7 +623,7 @@ fn reader_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> ReaderSet
         other => other.value().unwrap_or_default(),
     };
     let device = p.device_path(section, "device");
-    let key_gap = p.integer(
+    let key_gap = p.number(
         section,
         "key_gap_ms",
         KEY_GAP_MS,
@@ -861,24 +941,20 @@ impl<'t> Problems<'t> {
         Field::Bad
     }
 
-    fn integer(
+    /// A number within `range`: a whole number for an `i64` range, any number for
+    /// an `f64` one.
+    fn number<T: Number>(
         &mut self,
         section: &Section<'_, '_>,
         key: &str,
-        range: RangeInclusive<i64>,
+        range: RangeInclusive<T>,
         what: (&str, &str),
-    ) -> Field<i64> {
+    ) -> Field<T> {
         let Some(value) = section.table.get(key) else {
             return Field::Absent;
         };
-        let Some(number) = integer_value(value.get_ref()) else {
-            self.wrong_type(
-                section,
-                key,
-                "not_a_number",
-                what,
-                ("整数", "a whole number"),
-            );
+        let Some(number) = T::read(value.get_ref()) else {
+            self.wrong_type(section, key, "not_a_number", what, T::EXPECTED);
             return Field::Bad;
         };
         if range.contains(&number) {
@@ -916,7 +992,7 @@ impl<'t> Problems<'t> {
 
     fn baud(&mut self, section: &Section<'_, '_>, key: &str) -> Field<u32> {
         let what = ("波特率", "the baud rate");
-        let number = match self.integer(section, key, 1..=i64::from(u32::MAX), what) {
+        let number = match self.number(section, key, 1..=i64::from(u32::MAX), what) {
             Field::Good(number) => number as u32,
             Field::Absent => return Field::Absent,
             Field::Bad => return Field::Bad,
@@ -1019,11 +1095,35 @@ impl<'t> Problems<'t> {
     }
 }
 
-fn integer_value(value: &DeValue<'_>) -> Option<i64> {
-    let DeValue::Integer(integer) = value else {
-        return None;
-    };
-    i64::from_str_radix(integer.as_str(), integer.radix()).ok()
+/// The kinds of number a setting can hold.
+trait Number: Copy + PartialOrd + Display {
+    /// What a message says was expected instead of a value that is not one.
+    const EXPECTED: (&'static str, &'static str);
+
+    fn read(value: &DeValue<'_>) -> Option<Self>;
+}
+
+impl Number for i64 {
+    const EXPECTED: (&'static str, &'static str) = ("整数", "a whole number");
+
+    fn read(value: &DeValue<'_>) -> Option<i64> {
+        let DeValue::Integer(integer) = value else {
+            return None;
+        };
+        i64::from_str_radix(integer.as_str(), integer.radix()).ok()
+    }
+}
+
+/// With or without a fraction: `7`, `7.0` and `10.1` are all numbers.
+impl Number for f64 {
+    const EXPECTED: (&'static str, &'static str) = ("数字", "a number");
+
+    fn read(value: &DeValue<'_>) -> Option<f64> {
+        match value {
+            DeValue::Float(float) => float.as_str().parse().ok(),
+            _ => i64::read(value).map(|number| number as f64),
+        }
+    }
 }
 
 fn capitalise(text: &str) -> String {

@@ -4,7 +4,8 @@
 //! - `receipt`: a core `Receipt` laid out and rendered to ESC/POS bytes.
 //! - `printer`: transports (USB, TCP 9100, serial, spool simulator) and status.
 //! - `watchdog`: `sd_notify` for systemd: ready, watchdog pings, status, stopping.
-//! - `config`: the device configuration file (printer, GPIO pins, readers), all or nothing.
+//! - `config`: the device configuration file (printer, GPIO pins, readers, screen), all or
+//!   nothing.
 //! - `gpio`: status light, buzzer, call-staff button (rppal, feature `rpi`), simulators.
 //! - `reader`: card readers and QR scanners (keyboard-wedge devices via evdev), simulator.
 

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use linli_core::FieldError;
-use linli_hardware::config::{DeviceConfig, GpioSettings, ReaderKind, ReaderSettings, Reads};
+use linli_hardware::config::{
+    DeviceConfig, GpioSettings, ReaderKind, ReaderSettings, Reads, ScreenSettings,
+};
 use linli_hardware::printer::{PrinterConnection, PrinterSettings};
 use linli_hardware::receipt::Paper;
 
@@ -77,6 +79,11 @@ fn the_example_is_a_valid_configuration_of_a_wired_kiosk() {
                     reads: Reads::Codes,
                 },
             ],
+            screen: ScreenSettings {
+                diagonal_tenths: 101,
+                width: 1280,
+                height: 800,
+            },
         }
     );
 }
@@ -89,6 +96,7 @@ fn an_empty_file_is_a_simulated_printer_on_80mm_and_nothing_else() {
     assert_eq!(config.printer.paper, Paper::Mm80);
     assert_eq!(config.gpio, None);
     assert!(config.readers.is_empty());
+    assert_eq!(config.screen, ScreenSettings::default());
 }
 
 #[test]
@@ -445,6 +453,142 @@ fn debounce_is_1_to_500_ms() {
         problem("gpio.debounce_ms", "out_of_range")
     );
     assert!(DeviceConfig::parse(&format!("{GPIO}debounce_ms = 1\n")).is_ok());
+}
+
+/// `a` is `b` to within a hundredth (5.2472 is about 5.24).
+fn assert_close(a: f32, b: f32) {
+    assert!((a - b).abs() < 0.01, "{a} is not about {b}");
+}
+
+#[test]
+fn without_a_screen_section_the_screen_is_the_10_inch_1280_by_800_panel() {
+    let screen = DeviceConfig::parse(USB).unwrap().screen;
+    assert_eq!(
+        screen,
+        ScreenSettings {
+            diagonal_tenths: 101,
+            width: 1280,
+            height: 800,
+        }
+    );
+    assert_eq!(screen, ScreenSettings::default());
+    assert_close(screen.diagonal_inches(), 10.1);
+    assert_close(screen.px_per_mm(), 5.88);
+    // Each setting left out is its default.
+    let screen = DeviceConfig::parse("[screen]\nwidth = 1024\n")
+        .unwrap()
+        .screen;
+    assert_eq!(
+        screen,
+        ScreenSettings {
+            width: 1024,
+            ..ScreenSettings::default()
+        }
+    );
+}
+
+#[test]
+fn a_7_inch_800_by_480_screen_has_5_24_pixels_a_millimetre() {
+    for diagonal in ["7", "7.0", "7.00"] {
+        let text = format!("[screen]\ndiagonal_inches = {diagonal}\nwidth = 800\nheight = 480\n");
+        let screen = DeviceConfig::parse(&text).unwrap().screen;
+        assert_eq!(screen.diagonal_tenths, 70, "{diagonal}");
+        assert_close(screen.diagonal_inches(), 7.0);
+        assert_close(screen.px_per_mm(), 5.24);
+    }
+}
+
+#[test]
+fn a_portrait_21_5_inch_1080_by_1920_screen_has_4_03_pixels_a_millimetre() {
+    let text = "[screen]\ndiagonal_inches = 21.5\nwidth = 1080\nheight = 1920\n";
+    let screen = DeviceConfig::parse(text).unwrap().screen;
+    assert_eq!(
+        (screen.diagonal_tenths, screen.width, screen.height),
+        (215, 1080, 1920)
+    );
+    assert_close(screen.px_per_mm(), 4.03);
+}
+
+#[test]
+fn screen_sizes_are_3_to_100_inches_and_240_to_8192_pixels() {
+    let screen = |settings: &str| problems(&format!("[screen]\n{settings}\n"));
+    assert_eq!(
+        screen("diagonal_inches = 2.9"),
+        problem("screen.diagonal_inches", "out_of_range")
+    );
+    assert_eq!(
+        screen("diagonal_inches = 101"),
+        problem("screen.diagonal_inches", "out_of_range")
+    );
+    assert_eq!(
+        screen("diagonal_inches = nan"),
+        problem("screen.diagonal_inches", "out_of_range")
+    );
+    assert_eq!(
+        screen("diagonal_inches = \"10.1\""),
+        problem("screen.diagonal_inches", "not_a_number")
+    );
+    assert_eq!(
+        screen("width = 239"),
+        problem("screen.width", "out_of_range")
+    );
+    assert_eq!(
+        screen("height = 8193"),
+        problem("screen.height", "out_of_range")
+    );
+    assert_eq!(
+        screen("height = 800.0"),
+        problem("screen.height", "not_a_number")
+    );
+    assert_eq!(
+        problems("screen = 10.1\n"),
+        problem("screen", "not_a_table")
+    );
+    let edges = "[screen]\ndiagonal_inches = 3\nwidth = 240\nheight = 8192\n";
+    assert!(DeviceConfig::parse(edges).is_ok());
+    let edges = "[screen]\ndiagonal_inches = 100.0\nwidth = 8192\nheight = 240\n";
+    assert!(DeviceConfig::parse(edges).is_ok());
+}
+
+#[test]
+fn every_screen_mistake_is_named_with_its_field_and_line() {
+    let text = format!(
+        "{USB}\n[screen]\ndiagonal_inches = 0.5\nwidth = \"wide\"\nheight = 800\nresolution = \"hd\"\n"
+    );
+    let found = errors(&text);
+    let summary: Vec<(&str, &str)> = found
+        .iter()
+        .map(|e| (e.field.as_str(), e.code.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("screen.diagonal_inches", "out_of_range"),
+            ("screen.width", "not_a_number"),
+            ("screen.resolution", "unknown_key"),
+        ]
+    );
+    let messages: Vec<(&str, &str)> = found
+        .iter()
+        .map(|e| (e.message.zh.as_str(), e.message.en.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        vec![
+            (
+                "第6行：屏幕对角线（英寸）须在 3 到 100 之间，现为 0.5",
+                "line 6: the screen diagonal (inches) must be between 3 and 100, not 0.5",
+            ),
+            (
+                "第7行：屏幕宽度（像素）须为整数，现为 \"wide\"",
+                "line 7: the screen width (pixels) must be a whole number, not \"wide\"",
+            ),
+            (
+                "第9行：[screen] 中没有「resolution」这一项，可用的有：diagonal_inches、width、height",
+                "line 9: unknown setting `resolution` in [screen]; expected one of: diagonal_inches, width, height",
+            ),
+        ]
+    );
 }
 
 #[test]
