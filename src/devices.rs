@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use linli_core::Text;
+use linli_hardware::config::ScreenSettings;
 use linli_hardware::gpio::{self, Beep, LightState, Signals};
 use linli_hardware::reader::{self, ReaderEvent, Readers};
 
@@ -32,6 +33,8 @@ pub struct Devices {
     pub call_button: Option<gpio::SimulatedButton>,
     /// What stops printing or the devices from working, for the staff to read.
     pub problem: Option<Text>,
+    /// The panel the screens are sized for (text in millimetres, `[screen]`).
+    pub screen: ScreenSettings,
 }
 
 impl Devices {
@@ -55,6 +58,7 @@ impl Devices {
                     signals,
                     readers: reader::open_readers(&[]),
                     call_button: simulated,
+                    screen: ScreenSettings::default(),
                     problem: Some(Text::new(
                         format!("设备配置有误，凭条暂不打印：{error}"),
                         format!(
@@ -100,6 +104,7 @@ impl Devices {
             readers: reader::open_readers(&config.readers),
             call_button: simulated,
             problem,
+            screen: config.screen,
         }
     }
 

@@ -336,3 +336,73 @@ fn delete_on_an_empty_pin_goes_back_to_the_account() {
     entry.delete();
     assert_eq!(entry.account, "12");
 }
+
+/// The panels the kiosk is built for, as device.toml's `[screen]` names them.
+const PANELS: [(&str, &str); 3] = [
+    ("10.1\" 1280×800", "[screen]\ndiagonal_inches = 10.1\nwidth = 1280\nheight = 800\n"),
+    ("7\" 800×480", "[screen]\ndiagonal_inches = 7\nwidth = 800\nheight = 480\n"),
+    ("21.5\" 1080×1920", "[screen]\ndiagonal_inches = 21.5\nwidth = 1080\nheight = 1920\n"),
+];
+
+/// Every text in ui/ takes its size from the theme (a widget's own size property
+/// defaults to one of the theme's), so the theme's sizes are all the sizes there are.
+#[test]
+fn every_text_takes_its_size_from_the_theme() {
+    let allowed = [
+        "Theme.title-size",
+        "Theme.heading-size",
+        "Theme.body-size",
+        "Theme.small-size",
+        "root.font-size",
+        "root.digit-size",
+        "root.word-size",
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let mut stack = vec![root];
+    let mut odd = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for line in source.lines() {
+                let Some(value) = line.split("font-size:").nth(1) else {
+                    continue;
+                };
+                let value = value.split(';').next().unwrap_or_default().trim();
+                // Staff-only words (the discreet staff entry) may be smaller.
+                let staff_only = value == "Theme.staff-size" && path.ends_with("attract.slint");
+                if !allowed.contains(&value) && !staff_only && !value.starts_with("max(Theme.small-size") {
+                    odd.push(format!("{}: {value}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(odd.is_empty(), "sizes not from the theme: {odd:#?}");
+}
+
+#[test]
+fn in_large_text_what_a_resident_reads_is_at_least_5_5_mm_tall_on_every_panel() {
+    let window = kiosk();
+    let theme = window.global::<Theme>();
+    for (panel, toml) in PANELS {
+        let config = linli_hardware::config::DeviceConfig::parse(toml).unwrap();
+        let px_per_mm = config.screen.px_per_mm();
+        theme.set_px_per_mm(px_per_mm);
+        theme.set_large_text(true);
+        for (name, size) in [
+            ("title", theme.get_title_size()),
+            ("heading", theme.get_heading_size()),
+            ("body", theme.get_body_size()),
+            ("small", theme.get_small_size()),
+        ] {
+            // A CJK character is 0.88 of its type size tall.
+            let glyph_mm = size * 0.88 / px_per_mm;
+            assert!(glyph_mm >= 5.5, "{name} on the {panel} panel: {glyph_mm:.2} mm");
+        }
+        theme.set_large_text(false);
+    }
+}

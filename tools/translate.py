@@ -190,7 +190,9 @@ ENGLISH = {
 
 
 def po_string(text):
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # Both the .pot's msgids and the English above are already escaped as in C ("\\n" is
+    # a line break): only a bare quote still needs its backslash.
+    return '"' + re.sub(r'(?<!\\)"', '\\"', text) + '"'
 
 
 def main(pot_path, out_path):

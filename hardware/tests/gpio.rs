@@ -32,12 +32,13 @@ fn each_light_state_has_its_lamp_and_blink_rate() {
 }
 
 #[test]
-fn success_is_one_short_beep_and_error_three_longer_ones() {
+fn success_is_one_short_beep_waiting_two_and_error_three_longer_ones() {
     let sounds = |beep: Beep| -> Vec<u32> { beep.pattern().iter().map(|(on, _)| *on).collect() };
     assert_eq!(sounds(Beep::Success), vec![80]);
     assert_eq!(sounds(Beep::Error), vec![150, 150, 150]);
+    assert_eq!(sounds(Beep::Waiting), vec![80, 80]);
     // Every sound is followed by a pause, so two beeps in a row are heard as two.
-    for beep in [Beep::Success, Beep::Error] {
+    for beep in [Beep::Success, Beep::Waiting, Beep::Error] {
         assert!(beep.pattern().iter().all(|(_, off)| *off >= 100));
     }
 }

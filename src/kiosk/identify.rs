@@ -14,7 +14,7 @@ use super::keypad::{self, Confirmed, Entry, KeypadScreen, Submit};
 use super::member::MemberLoader;
 use super::places::{self, Place};
 use super::session::{is_current, pick, refusal_text, ticket, ResidentState, SharedState};
-use super::ui::{AppWindow, IdentifyAdapter, Screen, Session};
+use super::ui::{AppWindow, IdentifyAdapter, Screen, Session, Tone};
 use super::{household, volunteer};
 use crate::clock;
 use crate::error::AppError;
@@ -165,6 +165,7 @@ fn sign_in_with<B: Backend>(
                 Err(error) => {
                     let message = refusal_text(&window, &error);
                     window.global::<IdentifyAdapter>().set_message(message);
+                    window.global::<Session>().invoke_sound(Tone::Refusal);
                     window.global::<Session>().invoke_go(Screen::Identify);
                     show_keypad(&window, &st.lock().expect("state lock"));
                 }

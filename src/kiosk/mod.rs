@@ -88,6 +88,9 @@ pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
         .global::<KioskAdapter>()
         .set_state(LoadState::Loading);
     attract::set_date(&window, clock::now().date());
+    window
+        .global::<Theme>()
+        .set_px_per_mm(devices.screen.px_per_mm());
     let weak = window.as_weak();
     let sessions = shared_sessions.clone();
     worker.run(
@@ -211,6 +214,16 @@ fn connect_devices(window: &AppWindow, worker: &StoreWorker, devices: &Devices) 
     let signals = devices.signals.clone();
     window.global::<Session>().on_beep(move || {
         signals.lock().expect("signals lock").beep(Beep::Success);
+    });
+    // A message's tone is heard as well as seen: one beep, two, or three long ones.
+    let signals = devices.signals.clone();
+    window.global::<Session>().on_sound(move |tone| {
+        let beep = match tone {
+            Tone::Refusal => Beep::Error,
+            Tone::Waiting => Beep::Waiting,
+            Tone::Success | Tone::None => Beep::Success,
+        };
+        signals.lock().expect("signals lock").beep(beep);
     });
 }
 

@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 
 use super::backend::Backend;
 use super::session::{is_current, pick, ticket, SharedState};
-use super::ui::{AppWindow, ResultAdapter, SlipState, Tone};
+use super::ui::{AppWindow, ResultAdapter, Session, SlipState, Tone};
 use crate::error::AppError;
 use crate::print::queue::{job_state, JobState};
 use crate::store::Issued;
@@ -58,6 +58,7 @@ pub fn show(window: &AppWindow, state: &SharedState, backend: &impl Backend, pla
         ),
     };
     adapter.set_tone(tone);
+    window.global::<Session>().invoke_sound(tone);
     adapter.set_title(pick(window, &title));
     adapter.set_detail(format!("{} · {}", member.name, pick(window, &option.name)).into());
     adapter.set_explanation(explanation.map(|e| pick(window, e)).unwrap_or_default());

@@ -69,8 +69,10 @@ impl LightPattern {
 /// Sounds that confirm an action; the screen always says the same in words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Beep {
-    /// One short beep: card read, slip printed.
+    /// One short beep: card read, slip printed, signed up.
     Success,
+    /// Two short beeps: on a waiting list, a slip still printing (neither done nor refused).
+    Waiting,
     /// Three longer beeps: refused, unknown card.
     Error,
 }
@@ -81,6 +83,7 @@ impl Beep {
     pub fn pattern(self) -> &'static [(u32, u32)] {
         match self {
             Beep::Success => &[(80, 100)],
+            Beep::Waiting => &[(80, 120), (80, 120)],
             Beep::Error => &[(150, 100), (150, 100), (150, 100)],
         }
     }
@@ -88,6 +91,7 @@ impl Beep {
     pub fn describe(self) -> Text {
         match self {
             Beep::Success => Text::new("成功提示音", "success beep"),
+            Beep::Waiting => Text::new("等候提示音", "waiting beep"),
             Beep::Error => Text::new("错误提示音", "error beep"),
         }
     }
