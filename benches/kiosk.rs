@@ -90,16 +90,13 @@ fn child(dir: &Path) {
             identify.invoke_digit(digit.to_string().into());
             handlers.push(t.elapsed());
         }
-        identify.invoke_confirm();
+        // The eleventh digit moves on to the PIN, and the sixth PIN digit submits it:
+        // that handler only queues the check for the store thread.
         for digit in "000000".chars() {
             let t = Instant::now();
             identify.invoke_digit(digit.to_string().into());
             handlers.push(t.elapsed());
         }
-        // Submitting the PIN only queues the check for the store thread.
-        let t = Instant::now();
-        identify.invoke_confirm();
-        handlers.push(t.elapsed());
         let _ = round;
         for _ in 0..17 {
             identify.invoke_delete();

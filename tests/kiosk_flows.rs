@@ -103,7 +103,11 @@ impl Kiosk {
 
     pub(crate) fn notice(&self) -> String {
         let session = self.window.global::<Session>();
-        format!("{}\n{}", session.get_notice_title(), session.get_notice_text())
+        format!(
+            "{}\n{}",
+            session.get_notice_title(),
+            session.get_notice_text()
+        )
     }
 
     pub(crate) fn query(&self, sql: &str) -> Vec<String> {
@@ -227,7 +231,11 @@ fn a_full_programme_waitlists_with_the_position_and_its_reason() {
     let predicted = place_in(&row.outlook);
     k.sign_up(&lunch);
     let result = k.window.global::<ResultAdapter>();
-    assert_eq!(result.get_tone(), Tone::Waiting, "waiting is not success, nor refusal");
+    assert_eq!(
+        result.get_tone(),
+        Tone::Waiting,
+        "waiting is not success, nor refusal"
+    );
     assert!(
         result.get_title().contains("轮候"),
         "{}",
@@ -363,7 +371,10 @@ fn a_place_is_cancelled_only_after_are_you_sure() {
         0
     );
     assert!(k.notice().contains("已取消"), "{}", k.notice());
-    assert_eq!(k.window.global::<Session>().get_notice_tone(), Tone::Success);
+    assert_eq!(
+        k.window.global::<Session>().get_notice_tone(),
+        Tone::Success
+    );
     k.press("好的");
     // 返回 goes back one step: to the programmes 我的报名 was opened from.
     k.press("返回上一步");
@@ -627,7 +638,10 @@ fn a_volunteer_clocks_in_and_out_and_the_record_slip_is_queued() {
     k.press("签到：其他志愿服务");
     let adapter = k.window.global::<VolunteerAdapter>();
     assert!(k.notice().contains("已签到"), "{}", k.notice());
-    assert_eq!(k.window.global::<Session>().get_notice_tone(), Tone::Success);
+    assert_eq!(
+        k.window.global::<Session>().get_notice_tone(),
+        Tone::Success
+    );
     k.press("好的");
     assert_eq!(adapter.get_open_activity(), "其他志愿服务");
     // Under the minimum, 签退 says why before it is tapped, and cannot be.
@@ -674,7 +688,10 @@ fn a_bad_rating_with_a_reason_opens_a_follow_up_and_each_use_is_rated_once() {
     let ratings_before = k.query("SELECT count(*) || '' FROM ratings")[0].clone();
     k.press("提交评价");
     let message = k.notice();
-    assert_eq!(k.window.global::<Session>().get_notice_tone(), Tone::Success);
+    assert_eq!(
+        k.window.global::<Session>().get_notice_tone(),
+        Tone::Success
+    );
     assert!(
         message.contains("联系"),
         "a bad rating is followed up: {message}"

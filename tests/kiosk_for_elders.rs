@@ -70,7 +70,8 @@ fn a_double_tap_on_clock_out_clocks_out_once_and_never_clocks_back_in() {
     k.press("志愿服务打卡");
     k.press("签到：其他志愿服务");
     k.press("好的");
-    let volunteer = k.query("SELECT volunteer FROM shifts WHERE status = 'open' ORDER BY rowid DESC LIMIT 1");
+    let volunteer =
+        k.query("SELECT volunteer FROM shifts WHERE status = 'open' ORDER BY rowid DESC LIMIT 1");
     let shifts = || {
         k.query(&format!(
             "SELECT status FROM shifts WHERE volunteer = '{}' ORDER BY rowid",
@@ -91,7 +92,11 @@ fn a_double_tap_on_clock_out_clocks_out_once_and_never_clocks_back_in() {
     double_tap(&k, "确认签退");
     linli::clock::pin_this_thread(None);
     let after = shifts();
-    assert_eq!(after.len(), before, "no second shift was started: {after:?}");
+    assert_eq!(
+        after.len(),
+        before,
+        "no second shift was started: {after:?}"
+    );
     assert_ne!(after.last().unwrap(), "open", "the one shift is closed");
     assert_eq!(
         k.window.global::<Session>().get_notice_tone(),
@@ -125,9 +130,8 @@ fn a_clash_is_on_the_card_before_the_tap_in_the_language_chosen() {
     }
     assert_eq!(k.screen(), Screen::Programmes);
     let adapter = k.window.global::<ProgrammesAdapter>();
-    let calligraphy = k.query(
-        "SELECT json_extract(body, '$.name.en') FROM programmes WHERE code = 'calligraphy'",
-    );
+    let calligraphy = k
+        .query("SELECT json_extract(body, '$.name.en') FROM programmes WHERE code = 'calligraphy'");
     assert!(
         adapter
             .get_available()
@@ -142,7 +146,10 @@ fn a_clash_is_on_the_card_before_the_tap_in_the_language_chosen() {
         .expect("the clashing programme is listed as not available");
     assert!(card.reasons.contains("Clashes with"), "{}", card.reasons);
     assert!(
-        !card.reasons.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        !card
+            .reasons
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
         "English only: {}",
         card.reasons
     );
@@ -161,24 +168,48 @@ fn the_keypad_does_not_move_for_a_wrong_pin_a_step_or_large_text() {
     };
     let at_start = [key("1"), key("0"), key("删除一位")];
     k.type_digits(&phone);
-    assert!(k.window.global::<linli::kiosk::IdentifyAdapter>().get_entering_pin());
-    assert_eq!([key("1"), key("0"), key("删除一位")], at_start, "the PIN step");
+    assert!(k
+        .window
+        .global::<linli::kiosk::IdentifyAdapter>()
+        .get_entering_pin());
+    assert_eq!(
+        [key("1"), key("0"), key("删除一位")],
+        at_start,
+        "the PIN step"
+    );
     k.type_digits("000000");
-    let message = k.window.global::<linli::kiosk::IdentifyAdapter>().get_message();
+    let message = k
+        .window
+        .global::<linli::kiosk::IdentifyAdapter>()
+        .get_message();
     assert!(message.contains("不正确"), "{message}");
-    assert_eq!([key("1"), key("0"), key("删除一位")], at_start, "after a refusal");
+    assert_eq!(
+        [key("1"), key("0"), key("删除一位")],
+        at_start,
+        "after a refusal"
+    );
     k.press("1");
     assert_eq!(
-        k.window.global::<linli::kiosk::IdentifyAdapter>().get_message(),
+        k.window
+            .global::<linli::kiosk::IdentifyAdapter>()
+            .get_message(),
         message,
         "the message stays while the PIN is typed again"
     );
     k.window.global::<Theme>().set_large_text(true);
-    assert_eq!([key("1"), key("0"), key("删除一位")], at_start, "in large text");
+    assert_eq!(
+        [key("1"), key("0"), key("删除一位")],
+        at_start,
+        "in large text"
+    );
     k.window.global::<Theme>().set_large_text(false);
     k.leave_keypad();
     k.press("工作人员入口");
-    assert_eq!([key("1"), key("0"), key("删除一位")], at_start, "for staff too");
+    assert_eq!(
+        [key("1"), key("0"), key("删除一位")],
+        at_start,
+        "for staff too"
+    );
 }
 
 #[test]
@@ -257,9 +288,11 @@ fn the_next_person_starts_in_chinese_and_normal_text() {
     assert_eq!(k.screen(), Screen::Attract);
     assert_eq!(k.window.global::<KioskAdapter>().get_language(), "zh");
     assert!(!k.window.global::<Theme>().get_large_text());
-    assert!(ElementHandle::find_by_accessible_label(&k.window, "点此开始")
-        .next()
-        .is_some());
+    assert!(
+        ElementHandle::find_by_accessible_label(&k.window, "点此开始")
+            .next()
+            .is_some()
+    );
 }
 
 /// Moves resident `id` into a household of their own.

@@ -30,7 +30,8 @@ use linli::usecase::demo;
 
 /// The panels: (width, height) in pixels and the diagonal in inches, as device.toml's
 /// `[screen]` says them.
-const PANELS: [((u32, u32), f32); 3] = [((1280, 800), 10.1), ((800, 480), 7.0), ((1080, 1920), 21.5)];
+const PANELS: [((u32, u32), f32); 3] =
+    [((1280, 800), 10.1), ((800, 480), 7.0), ((1080, 1920), 21.5)];
 
 /// The day the demo is seeded and the flows run: a school day, so every programme runs.
 fn today() -> chrono::NaiveDateTime {
@@ -139,6 +140,17 @@ pub fn misfits(window: &AppWindow, (width, height): (u32, u32)) -> Vec<String> {
         if left < -0.5 || right > width + 0.5 {
             problems.push(format!("beyond the side of the screen: {text:?}"));
         }
+        // A list clips what pokes out of its sides.
+        let cut_by_a_list = scrolling.iter().any(|&(l, t, r, b)| {
+            top >= t - 0.5
+                && top < b
+                && (left < l - 0.5 || right > r + 0.5)
+                && right > l
+                && left < r
+        });
+        if cut_by_a_list {
+            problems.push(format!("cut off at the side of a list: {text:?}"));
+        }
         let in_a_list = scrolling
             .iter()
             .any(|&(l, t, r, _)| left >= l - 0.5 && right <= r + 0.5 && top >= t - 0.5);
@@ -167,9 +179,9 @@ pub fn misfits(window: &AppWindow, (width, height): (u32, u32)) -> Vec<String> {
             let overlap = al.max(*bl) < ar.min(*br) - 0.5 && at.max(*bt) < ab.min(*bb) - 0.5;
             // Buttons inside a scrolling list may pass under the fixed ones.
             let listed = |(l, t, r, _): (f32, f32, f32, f32)| {
-                scrolling
-                    .iter()
-                    .any(|&(sl, st, sr, sb)| l >= sl - 0.5 && r <= sr + 0.5 && t >= st - 0.5 && t <= sb)
+                scrolling.iter().any(|&(sl, st, sr, sb)| {
+                    l >= sl - 0.5 && r <= sr + 0.5 && t >= st - 0.5 && t <= sb
+                })
             };
             if overlap && !listed((*al, *at, *ar, *ab)) && !listed((*bl, *bt, *br, *bb)) {
                 problems.push(format!("{a:?} and {b:?} overlap"));
@@ -182,7 +194,10 @@ pub fn misfits(window: &AppWindow, (width, height): (u32, u32)) -> Vec<String> {
         }
     }
     let help: Vec<_> = ElementHandle::find_by_accessible_label(window, "呼叫工作人员")
-        .chain(ElementHandle::find_by_accessible_label(window, "Call staff"))
+        .chain(ElementHandle::find_by_accessible_label(
+            window,
+            "Call staff",
+        ))
         .collect();
     match help.first() {
         None => problems.push("no 呼叫工作人员".to_string()),
@@ -381,7 +396,9 @@ fn every_scene(language: &'static str) -> Vec<String> {
     session().invoke_go(Screen::Programmes);
     programmes.invoke_sign_up(k.available("lunch-care"));
     scene("result-waiting", &k);
-    k.window.global::<HouseholdAdapter>().invoke_show_enrolments();
+    k.window
+        .global::<HouseholdAdapter>()
+        .invoke_show_enrolments();
     assert_eq!(session().get_screen(), Screen::Enrolments);
     scene("enrolments", &k);
     let enrolments = k.window.global::<EnrolmentsAdapter>();
@@ -390,6 +407,36 @@ fn every_scene(language: &'static str) -> Vec<String> {
     scene("confirm-cancel", &k);
     enrolments.invoke_cancel(0);
     scene("cancelled", &k);
+
+    // An elder in day care: calligraphy clashes, and says so on its card.
+    let elder = k.query(
+        "SELECT e.resident || '|' || r.name FROM enrolments e JOIN residents r ON r.id_number = e.resident
+         WHERE e.programme_code = 'day-care' AND e.status = 'confirmed'
+         AND e.resident NOT IN (SELECT resident FROM enrolments WHERE programme_code = 'calligraphy')
+         ORDER BY e.resident LIMIT 1",
+    );
+    let (elder, name) = elder.split_once('|').unwrap();
+    {
+        let mut store = k.store.lock().unwrap();
+        store
+            .write(&linli::store::Actor::system(), today(), |tx| {
+                tx.execute(
+                    "UPDATE residents SET phone = '13900002222' WHERE id_number = ?1",
+                    [elder],
+                )?;
+                let hash = linli::usecase::staff::hash_pin("135790");
+                linli::usecase::residents::set_pin_in(tx, elder, &hash)
+            })
+            .unwrap();
+    }
+    k.sign_in("13900002222", "135790");
+    if session().get_screen() == Screen::Members {
+        k.choose(name);
+    }
+    k.window
+        .global::<ProgrammesAdapter>()
+        .set_show_unavailable(true);
+    scene("programmes-clash", &k);
 
     let start = today();
     k.sign_in(&k.volunteer_phone(), demo::DEMO_RESIDENT_PIN);
@@ -457,7 +504,9 @@ fn a_screen_too_small_for_its_words_is_reported() {
     let _ = snapshot(&k.window, (360, 240));
     let problems = misfits(&k.window, (360, 240));
     assert!(
-        problems.iter().any(|p| p.contains("overflowing") || p.contains("off")),
+        problems
+            .iter()
+            .any(|p| p.contains("overflowing") || p.contains("off")),
         "{problems:#?}"
     );
     linli::clock::pin_this_thread(None);

@@ -10,6 +10,7 @@ import re
 import sys
 
 ENGLISH = {
+    "{0}已报名的服务；现在没有别的可以报名": "What {0} is signed up for; nothing else is open now",
     "{0} · {1}": "{0} · {1}",
     "{0} 签到，已服务{1}": "Clocked in at {0}; {1} so far",
     "{0} 签到，已服务{1}。签退后记录这段时间，社工审核后计入服务时长。": "Clocked in at {0}; {1} so far. Clocking out records this time; it counts once a social worker approves it.",

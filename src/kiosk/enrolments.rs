@@ -7,8 +7,7 @@ use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
-use super::member::MemberLoader;
-use super::places::{self, Place};
+use super::loaders::Loaders;
 use super::session::{is_current, notify, refusal_text, ticket, Language, OnSlip, SharedState};
 use super::ui::{AppWindow, EnrolmentRow, EnrolmentsAdapter, PlaceAction, Screen, Session, Tone};
 use crate::clock;
@@ -16,6 +15,7 @@ use crate::error::AppError;
 use crate::print::Printing;
 use crate::store::{Actor, Store};
 use crate::usecase::enrolment;
+use crate::usecase::places::Place;
 
 /// A place as the list shows it, in `language`.
 fn enrolment_row(language: Language, place: &Place) -> EnrolmentRow {
@@ -50,7 +50,12 @@ pub fn open(window: &AppWindow) {
 /// A load that failed: said as a refusal.
 pub fn failed(window: &AppWindow, error: &AppError) {
     window.global::<EnrolmentsAdapter>().set_busy(false);
-    notify(window, Tone::Refusal, &Text::new("", ""), refusal_text(window, error));
+    notify(
+        window,
+        Tone::Refusal,
+        &Text::new("", ""),
+        refusal_text(window, error),
+    );
 }
 
 /// What a change to a place does, run on the store thread.
@@ -61,30 +66,30 @@ pub fn connect<B: Backend>(
     state: &SharedState,
     backend: B,
     on_slip: OnSlip,
-    loader: MemberLoader<B>,
+    loaders: Loaders<B>,
 ) {
     let change = |change: PlaceChange, done: fn(&Place) -> Text| {
-        let (weak, st, backend, on_slip, loader) = (
+        let (weak, st, backend, on_slip, loaders) = (
             window.as_weak(),
             state.clone(),
             backend.clone(),
             on_slip.clone(),
-            loader.clone(),
+            loaders.clone(),
         );
         move |index: i32| {
             let Some(window) = weak.upgrade() else { return };
-            let Some(place) = st.lock().expect("state lock").places.get(index as usize).cloned()
+            let Some(place) = st
+                .lock()
+                .expect("state lock")
+                .places
+                .get(index as usize)
+                .cloned()
             else {
                 return;
             };
             window.global::<EnrolmentsAdapter>().set_busy(true);
-            let (weak, st, on_slip, loader, backend2) = (
-                weak.clone(),
-                st.clone(),
-                on_slip.clone(),
-                loader.clone(),
-                backend.clone(),
-            );
+            let (weak, st, on_slip, loaders) =
+                (weak.clone(), st.clone(), on_slip.clone(), loaders.clone());
             let id = place.member.id_number.as_str().to_string();
             let code = place.option.code.clone();
             let ticket = ticket(&st);
@@ -111,11 +116,11 @@ pub fn connect<B: Backend>(
                             notify(&window, Tone::Refusal, &Text::new("", ""), why);
                         }
                     }
-                    places::reload(&window, &st, &backend2);
+                    loaders.places.reload(&window, &st);
                     // The programme list of the member on it shows the change too.
                     let member = st.lock().expect("state lock").member.clone();
                     if let Some(member) = member {
-                        loader.load(member, None);
+                        loaders.member.load(member, None);
                     }
                 },
             );
@@ -124,8 +129,15 @@ pub fn connect<B: Backend>(
     let adapter = window.global::<EnrolmentsAdapter>();
     adapter.on_cancel(change(
         |store, id, code| {
-            enrolment::cancel(store, &Actor::kiosk(), clock::now(), id, code, Printing::Queue)
-                .map(|_| ())
+            enrolment::cancel(
+                store,
+                &Actor::kiosk(),
+                clock::now(),
+                id,
+                code,
+                Printing::Queue,
+            )
+            .map(|_| ())
         },
         // A waiting-list place frees no seat: only a seat goes to the waiting list.
         |place| {
@@ -144,7 +156,12 @@ pub fn connect<B: Backend>(
     ));
     adapter.on_accept(change(
         |store, id, code| answer_offer(store, id, code, true),
-        |_| Text::new("已接受名额；凭条正在打印", "Seat accepted; your slip is printing"),
+        |_| {
+            Text::new(
+                "已接受名额；凭条正在打印",
+                "Seat accepted; your slip is printing",
+            )
+        },
     ));
     adapter.on_decline(change(
         |store, id, code| answer_offer(store, id, code, false),

@@ -9,19 +9,24 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 use super::backend::Backend;
 use super::enrolments;
 use super::member::MemberLoader;
-use super::places::{offer_flag, Place};
 use super::session::{pick, Language, SharedState};
 use super::ui::{AppWindow, HouseholdAdapter, MemberRow, Screen, Session};
 use crate::clock;
+use crate::usecase::places::Place;
 
 /// A household member as the list shows them: name, age in words, masked ID number,
 /// and a seat offered to them that waits for an answer.
-fn member_row(language: Language, today: NaiveDate, member: &Resident, places: &[Place]) -> MemberRow {
+fn member_row(
+    language: Language,
+    today: NaiveDate,
+    member: &Resident,
+    places: &[Place],
+) -> MemberRow {
     let age = age_on(member.birth_date(), today);
     let offers: Vec<String> = places
         .iter()
         .filter(|p| p.member.id_number == member.id_number && p.option.is_offered())
-        .map(|p| language.pick(&offer_flag(&p.option)).to_string())
+        .map(|p| language.pick(&p.option.offer_flag()).to_string())
         .collect();
     MemberRow {
         name: member.name.as_str().into(),

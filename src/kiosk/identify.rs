@@ -11,14 +11,14 @@ use super::backend::Backend;
 use std::rc::Rc;
 
 use super::keypad::{self, Confirmed, Entry, KeypadScreen, Submit};
-use super::member::MemberLoader;
-use super::places::{self, Place};
+use super::loaders::Loaders;
 use super::session::{is_current, pick, refusal_text, ticket, ResidentState, SharedState};
 use super::ui::{AppWindow, IdentifyAdapter, Screen, Session, Tone};
 use super::{household, volunteer};
 use crate::clock;
 use crate::error::AppError;
 use crate::store::Store;
+use crate::usecase::places::{household_places, Place};
 use crate::usecase::{load, residents, volunteers};
 
 const PHONE_DIGITS: usize = 11;
@@ -68,7 +68,12 @@ impl KeypadScreen for ResidentState {
     }
 }
 
-pub fn connect<B: Backend>(window: &AppWindow, state: &SharedState, backend: B, loader: MemberLoader<B>) {
+pub fn connect<B: Backend>(
+    window: &AppWindow,
+    state: &SharedState,
+    backend: B,
+    loaders: Loaders<B>,
+) {
     let adapter = window.global::<IdentifyAdapter>();
     let (weak, st) = (window.as_weak(), state.clone());
     let submit: Submit = Rc::new(move || {
@@ -91,7 +96,7 @@ pub fn connect<B: Backend>(window: &AppWindow, state: &SharedState, backend: B, 
         drop(s);
         // A new try: the last refusal no longer applies.
         window.global::<IdentifyAdapter>().set_message("".into());
-        sign_in_with(&weak, &st, &backend, &loader, move |store| match card {
+        sign_in_with(&weak, &st, &backend, &loaders, move |store| match card {
             Some(card) => residents::sign_in_by_card(store, clock::now(), &card, &pin),
             None => residents::sign_in(store, clock::now(), &phone, &pin),
         });
@@ -123,10 +128,10 @@ fn sign_in_with<B: Backend>(
     weak: &slint::Weak<AppWindow>,
     state: &SharedState,
     backend: &B,
-    loader: &MemberLoader<B>,
+    loaders: &Loaders<B>,
     check: impl FnOnce(&mut Store) -> Result<Resident, AppError> + Send + 'static,
 ) {
-    let (weak, st, loader) = (weak.clone(), state.clone(), loader.clone());
+    let (weak, st, loaders) = (weak.clone(), state.clone(), loaders.clone());
     let ticket = ticket(state);
     backend.run(
         move |store| {
@@ -134,7 +139,7 @@ fn sign_in_with<B: Backend>(
             let members = load::household_members(store.conn(), &resident.household_code)?;
             let id = resident.id_number.as_str();
             Ok::<_, AppError>(SignedIn {
-                places: places::household_places(store, &members, clock::now())?,
+                places: household_places(store, &members, clock::now())?,
                 volunteer: if volunteers::is_volunteer(store.conn(), id)? {
                     Some(volunteer::status(store, id)?)
                 } else {
@@ -153,13 +158,13 @@ fn sign_in_with<B: Backend>(
             match result {
                 Ok(signed_in) => {
                     volunteer::signed_in(&window, signed_in.volunteer.as_ref());
-                    places::show(&window, &st, signed_in.places);
+                    loaders.places.show(&window, &st, signed_in.places);
                     household::show(&window, &st, &signed_in.resident, signed_in.members.clone());
                     // A household of one has nobody to choose between: straight to
                     // the programmes. A volunteer keeps the household screen, which
                     // is where their shift is.
                     if let ([only], None) = (signed_in.members.as_slice(), &signed_in.volunteer) {
-                        loader.load(only.clone(), Some(Screen::Programmes));
+                        loaders.member.load(only.clone(), Some(Screen::Programmes));
                     }
                 }
                 Err(error) => {

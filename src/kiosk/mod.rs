@@ -10,6 +10,7 @@ pub mod enrolments;
 pub mod household;
 pub mod identify;
 pub mod keypad;
+pub mod loaders;
 pub mod member;
 pub mod places;
 pub mod programmes;
@@ -33,7 +34,9 @@ use crate::devices::Devices;
 use crate::store::worker::StoreWorker;
 use crate::store::Store;
 use backend::Backend;
+use loaders::Loaders;
 use member::{Lists, MemberLoader};
+use places::{PlaceLists, PlacesLoader};
 use session::{OnSlip, SharedState};
 use staff::SharedStaff;
 pub use ui::*;
@@ -146,6 +149,16 @@ pub struct Screens {
     pub staff: SharedStaff,
 }
 
+/// The household's places are shown on 我的报名 and, as offers waiting for an answer,
+/// on the member list.
+const PLACE_LISTS: PlaceLists = PlaceLists {
+    show: |window, state, places| {
+        enrolments::show(window, places);
+        household::render(window, state);
+    },
+    failed: enrolments::failed,
+};
+
 /// The member's programmes are shown on the programmes screen.
 const MEMBER_LISTS: Lists = Lists {
     show: programmes::show,
@@ -163,18 +176,21 @@ pub fn connect_screens<B: Backend>(
 ) -> Screens {
     let resident: SharedState = Arc::default();
     let on_slip: OnSlip = Arc::new(on_slip);
-    let loader = MemberLoader::new(window, &resident, backend.clone(), MEMBER_LISTS);
+    let loaders = Loaders {
+        member: MemberLoader::new(window, &resident, backend.clone(), MEMBER_LISTS),
+        places: PlacesLoader::new(backend.clone(), PLACE_LISTS),
+    };
     attract::connect(window, sessions);
-    identify::connect(window, &resident, backend.clone(), loader.clone());
-    household::connect(window, &resident, loader.clone());
+    identify::connect(window, &resident, backend.clone(), loaders.clone());
+    household::connect(window, &resident, loaders.member.clone());
     programmes::connect(
         window,
         &resident,
         backend.clone(),
         on_slip.clone(),
-        loader.clone(),
+        loaders.clone(),
     );
-    enrolments::connect(window, &resident, backend.clone(), on_slip.clone(), loader);
+    enrolments::connect(window, &resident, backend.clone(), on_slip.clone(), loaders);
     volunteer::connect(window, &resident, backend.clone(), on_slip);
     rating::connect(window, &resident, backend.clone());
     let staff = staff::connect(window, backend);

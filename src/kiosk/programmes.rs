@@ -8,12 +8,12 @@ use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
-use super::member::{Loaded, MemberLoader};
-use super::places;
+use super::enrolments;
+use super::loaders::Loaders;
+use super::member::Loaded;
 use super::result;
 use super::session::{is_current, notify, refusal_text, ticket, Language, OnSlip, SharedState};
 use super::ui::{AppWindow, ProgrammeRow, ProgrammesAdapter, Screen, Session, Tone};
-use super::enrolments;
 use crate::clock;
 use crate::error::AppError;
 use crate::print::Printing;
@@ -70,6 +70,7 @@ pub fn show(window: &AppWindow, loaded: &Loaded<'_>) {
         .collect();
     let adapter = window.global::<ProgrammesAdapter>();
     adapter.set_member_name(loaded.member.name.as_str().into());
+    adapter.set_can_sign_up(open.iter().filter(|row| !row.enrolled).count() as i32);
     adapter.set_available(ModelRc::new(VecModel::from(open)));
     adapter.set_unavailable(ModelRc::new(VecModel::from(closed)));
     adapter.set_busy(false);
@@ -79,7 +80,12 @@ pub fn show(window: &AppWindow, loaded: &Loaded<'_>) {
 /// A load that failed: said as a refusal.
 pub fn failed(window: &AppWindow, error: &AppError) {
     window.global::<ProgrammesAdapter>().set_busy(false);
-    notify(window, Tone::Refusal, &Text::new("", ""), refusal_text(window, error));
+    notify(
+        window,
+        Tone::Refusal,
+        &Text::new("", ""),
+        refusal_text(window, error),
+    );
 }
 
 pub fn connect<B: Backend>(
@@ -87,7 +93,7 @@ pub fn connect<B: Backend>(
     state: &SharedState,
     backend: B,
     on_slip: OnSlip,
-    loader: MemberLoader<B>,
+    loaders: Loaders<B>,
 ) {
     let (weak, st) = (window.as_weak(), state.clone());
     window.global::<ProgrammesAdapter>().on_show_enrolments({
@@ -111,8 +117,8 @@ pub fn connect<B: Backend>(
                 return;
             };
             window.global::<ProgrammesAdapter>().set_busy(true);
-            let (weak, st2, loader, backend2) =
-                (weak.clone(), st.clone(), loader.clone(), backend.clone());
+            let (weak, st2, loaders, backend2) =
+                (weak.clone(), st.clone(), loaders.clone(), backend.clone());
             let id = member.id_number.as_str().to_string();
             let code = option.code.clone();
             let on_slip = on_slip.clone();
@@ -162,8 +168,8 @@ pub fn connect<B: Backend>(
                         }
                     }
                     // The list behind shows the new place (or the refusal's cause).
-                    loader.load(member, None);
-                    places::reload(&window, &st2, &backend2);
+                    loaders.member.load(member, None);
+                    loaders.places.reload(&window, &st2);
                 },
             );
         });

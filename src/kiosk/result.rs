@@ -109,24 +109,21 @@ fn watch_slips<B: Backend>(
             if !is_current(&st, ticket) {
                 return;
             }
-            let slip = match result {
-                Err(_) => SlipState::Failed,
-                Ok(states) => {
-                    if states.iter().all(|s| matches!(s, Some(JobState::Printed))) {
+            let slip =
+                match result {
+                    Err(_) => SlipState::Failed,
+                    Ok(states) => if states.iter().all(|s| matches!(s, Some(JobState::Printed))) {
                         SlipState::Printed
                     } else if states.iter().any(|s| {
-                        matches!(
-                            s,
-                            Some(JobState::InDoubt | JobState::Cancelled) | None
-                        ) || matches!(s, Some(JobState::Queued { code, .. }) if code != "waiting")
+                        matches!(s, Some(JobState::InDoubt | JobState::Cancelled) | None)
+                            || matches!(s, Some(JobState::Queued { code, .. }) if code != "waiting")
                     }) || tries >= SLIP_PATIENCE
                     {
                         SlipState::Failed
                     } else {
                         SlipState::Printing
-                    }
-                }
-            };
+                    },
+                };
             window.global::<ResultAdapter>().set_slip(slip);
             if slip == SlipState::Printing {
                 let weak = window.as_weak();

@@ -9,10 +9,10 @@ use linli_core::Text;
 use slint::{ComponentHandle, SharedString};
 
 use super::keypad::Entry;
-use super::places::Place;
 use super::ui::{AppWindow, KioskAdapter, Session, Tone};
 use crate::error::AppError;
 use crate::usecase::options::ProgrammeOption;
+use crate::usecase::places::Place;
 use crate::usecase::ratings::ServiceUse;
 
 /// What the kiosk holds of the resident at the screen, and nothing more. `end`

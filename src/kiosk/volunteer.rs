@@ -44,7 +44,10 @@ pub fn signed_in(window: &AppWindow, status: Option<&Status>) {
 fn minutes_text(minutes: i64) -> Text {
     let (hours, rest) = (minutes / 60, minutes % 60);
     if hours > 0 {
-        Text::new(format!("{hours}小时{rest}分钟"), format!("{hours} h {rest} min"))
+        Text::new(
+            format!("{hours}小时{rest}分钟"),
+            format!("{hours} h {rest} min"),
+        )
     } else {
         Text::new(format!("{rest}分钟"), format!("{rest} min"))
     }

@@ -17,6 +17,7 @@ pub mod keypad;
 pub mod load;
 pub mod options;
 pub mod placement_slips;
+pub mod places;
 pub mod printing;
 pub mod ratings;
 pub mod residents;

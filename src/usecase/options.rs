@@ -92,6 +92,26 @@ impl ProgrammeOption {
             _ => self.outlook(),
         }
     }
+
+    /// An offered seat as the member list flags it: the programme and until when.
+    pub fn offer_flag(&self) -> Text {
+        match self.offer_deadline {
+            Some(deadline) => {
+                let until = linli_core::dates::weekday_day_time_text(deadline);
+                Text::new(
+                    format!("「{}」有名额等您确认，{}前有效", self.name.zh, until.zh),
+                    format!(
+                        "A seat in {} waits for your answer until {}",
+                        self.name.en, until.en
+                    ),
+                )
+            }
+            None => Text::new(
+                format!("「{}」有名额等您确认", self.name.zh),
+                format!("A seat in {} waits for your answer", self.name.en),
+            ),
+        }
+    }
 }
 
 /// Every programme for `resident`, closed ones included: those they may sign up for
