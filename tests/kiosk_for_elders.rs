@@ -365,3 +365,82 @@ fn a_card_and_pin_sign_up_takes_eight_touches_for_someone_living_alone() {
     // The card is not a touch; six PIN digits, 报名 and 确认报名 are.
     assert_eq!(k.touches.get() - touches, 8);
 }
+
+#[test]
+fn the_slip_line_says_printed_once_it_is_and_see_staff_when_it_cannot_print() {
+    use linli::kiosk::{ResultAdapter, SlipState};
+    let k = kiosk();
+    let (phone, child) = k.parent_and_child(8, 10);
+    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+    k.press(&child);
+    let after_school = k.programme_name("after-school");
+    k.sign_up(&after_school);
+    let result = k.window.global::<ResultAdapter>();
+    assert_eq!(result.get_slip(), SlipState::Printing);
+    // The printer takes it.
+    k.store
+        .lock()
+        .unwrap()
+        .conn()
+        .execute("UPDATE print_jobs SET state = 'printed'", [])
+        .unwrap();
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(1100));
+    assert_eq!(result.get_slip(), SlipState::Printed);
+
+    // The next sign-up's slip meets an empty paper roll: the resident is told to ask staff.
+    k.press("继续报名");
+    let lunch = k.programme_name("lunch-care");
+    k.sign_up(&lunch);
+    assert_eq!(result.get_slip(), SlipState::Printing);
+    k.store
+        .lock()
+        .unwrap()
+        .conn()
+        .execute(
+            "UPDATE print_jobs SET last_error = 'paper_out: no paper' WHERE state <> 'printed'",
+            [],
+        )
+        .unwrap();
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(1100));
+    assert_eq!(result.get_slip(), SlipState::Failed);
+}
+
+#[test]
+fn a_touch_anywhere_on_the_start_screen_starts() {
+    let k = kiosk();
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(600));
+    // The middle of the screen, away from every button.
+    let size = k.window.window().size();
+    tap_at(&k, LogicalPosition::new(size.width as f32 / 2.0, size.height as f32 / 2.0));
+    assert_eq!(k.screen(), Screen::Identify);
+}
+
+#[test]
+fn a_double_tap_on_start_does_not_press_what_the_next_screen_puts_there() {
+    let k = kiosk();
+    let _ = centre_of(&k, "点此开始");
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(600));
+    // Near the start button's left end: where the next screen has 返回.
+    let start = ElementHandle::find_by_accessible_label(&k.window, "点此开始")
+        .next()
+        .unwrap();
+    let (at, size) = (start.absolute_position(), start.size());
+    let finger = LogicalPosition::new(at.x + 60.0, at.y + size.height - 20.0);
+    tap_at(&k, finger);
+    assert_eq!(k.screen(), Screen::Identify);
+    let back = ElementHandle::find_by_accessible_label(&k.window, "返回上一步")
+        .next()
+        .unwrap();
+    let (b, s) = (back.absolute_position(), back.size());
+    assert!(
+        finger.x >= b.x && finger.x <= b.x + s.width && finger.y >= b.y && finger.y <= b.y + s.height,
+        "返回 is under the finger, so the second tap would press it"
+    );
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(150));
+    tap_at(&k, finger);
+    assert_eq!(k.screen(), Screen::Identify, "the second tap of the double tap is ignored");
+    // A deliberate tap a moment later is not.
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(600));
+    tap_at(&k, finger);
+    assert_eq!(k.screen(), Screen::Attract);
+}
