@@ -147,6 +147,15 @@ impl Kiosk {
         (phone.to_string(), child.to_string())
     }
 
+    /// Signs in a parent with a child aged `youngest` to `oldest` and opens the child's
+    /// programmes; the child's name.
+    pub(crate) fn child_on_programmes(&self, youngest: i32, oldest: i32) -> String {
+        let (phone, child) = self.parent_and_child(youngest, oldest);
+        self.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
+        self.press(&child);
+        child
+    }
+
     /// Gives resident `id` a phone number and a kiosk PIN of their own.
     pub(crate) fn give_pin(&self, id: &str, phone: &str, pin: &str) {
         let mut store = self.store.lock().unwrap();
@@ -221,9 +230,7 @@ fn a_parent_signs_a_child_up_and_the_slip_is_queued() {
 #[test]
 fn a_full_programme_waitlists_with_the_position_and_its_reason() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child(7, 11);
-    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
-    k.press(&child);
+    let _child = k.child_on_programmes(7, 11);
     let lunch = k.programme_name("lunch-care");
     let row = k.row(&lunch);
     assert!(row.reasons.is_empty(), "{}", row.reasons);
@@ -308,9 +315,7 @@ fn five_wrong_pins_pause_sign_in_and_say_to_see_staff() {
 #[test]
 fn ending_the_session_leaves_nothing_of_the_resident() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child(8, 10);
-    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
-    k.press(&child);
+    let _child = k.child_on_programmes(8, 10);
     k.window.global::<Session>().invoke_end();
     assert_eq!(k.screen(), Screen::Attract);
     assert_eq!(
@@ -334,9 +339,7 @@ fn ending_the_session_leaves_nothing_of_the_resident() {
 #[test]
 fn a_place_is_cancelled_only_after_are_you_sure() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child(8, 10);
-    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
-    k.press(&child);
+    let child = k.child_on_programmes(8, 10);
     let after_school = k.programme_name("after-school");
     k.sign_up(&after_school);
     k.press("继续报名");
@@ -621,14 +624,7 @@ fn a_card_and_its_pin_sign_in_a_qr_code_never_does_and_neither_takes_over_a_sess
 #[test]
 fn a_volunteer_clocks_in_and_out_and_the_record_slip_is_queued() {
     let k = kiosk();
-    let phone = k.query(
-        "SELECT r.phone FROM volunteers v JOIN residents r ON r.id_number = v.id_number
-         JOIN resident_pins p ON p.id_number = r.id_number
-         WHERE v.id_number NOT IN (SELECT volunteer FROM shifts WHERE status = 'open')
-         AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
-              WHERE o.phone = r.phone) = 1
-         ORDER BY r.id_number LIMIT 1",
-    );
+    let phone = k.query(common::VOLUNTEER_PHONE);
     k.sign_in(&phone[0], demo::DEMO_RESIDENT_PIN);
     assert!(k.window.global::<VolunteerAdapter>().get_is_volunteer());
     k.press("志愿服务打卡");

@@ -14,6 +14,7 @@ use linli_hardware::reader::Token;
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition, Model};
 
+use crate::common;
 use crate::kiosk_flows::{kiosk, Kiosk};
 
 /// The middle of the control labelled `label`.
@@ -49,15 +50,7 @@ fn double_tap(k: &Kiosk, label: &str) {
 }
 
 fn volunteer_phone(k: &Kiosk) -> String {
-    k.query(
-        "SELECT r.phone FROM volunteers v JOIN residents r ON r.id_number = v.id_number
-         JOIN resident_pins p ON p.id_number = r.id_number
-         WHERE v.id_number NOT IN (SELECT volunteer FROM shifts WHERE status = 'open')
-         AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
-              WHERE o.phone = r.phone) = 1
-         ORDER BY r.id_number LIMIT 1",
-    )
-    .remove(0)
+    k.query(common::VOLUNTEER_PHONE).remove(0)
 }
 
 #[test]
@@ -234,9 +227,7 @@ fn back_on_the_pin_goes_back_to_the_phone_number_as_typed() {
 #[test]
 fn signing_up_for_a_fee_asks_first_and_names_the_fee() {
     let k = kiosk();
-    let (phone, child) = k.parent_and_child(7, 11);
-    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
-    k.press(&child);
+    let child = k.child_on_programmes(7, 11);
     let adapter = k.window.global::<ProgrammesAdapter>();
     let (index, paid) = adapter
         .get_available()
@@ -370,9 +361,7 @@ fn a_card_and_pin_sign_up_takes_eight_touches_for_someone_living_alone() {
 fn the_slip_line_says_printed_once_it_is_and_see_staff_when_it_cannot_print() {
     use linli::kiosk::{ResultAdapter, SlipState};
     let k = kiosk();
-    let (phone, child) = k.parent_and_child(8, 10);
-    k.sign_in(&phone, demo::DEMO_RESIDENT_PIN);
-    k.press(&child);
+    let _child = k.child_on_programmes(8, 10);
     let after_school = k.programme_name("after-school");
     k.sign_up(&after_school);
     let result = k.window.global::<ResultAdapter>();
@@ -411,7 +400,10 @@ fn a_touch_anywhere_on_the_start_screen_starts() {
     i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(600));
     // The middle of the screen, away from every button.
     let size = k.window.window().size();
-    tap_at(&k, LogicalPosition::new(size.width as f32 / 2.0, size.height as f32 / 2.0));
+    tap_at(
+        &k,
+        LogicalPosition::new(size.width as f32 / 2.0, size.height as f32 / 2.0),
+    );
     assert_eq!(k.screen(), Screen::Identify);
 }
 
@@ -433,12 +425,19 @@ fn a_double_tap_on_start_does_not_press_what_the_next_screen_puts_there() {
         .unwrap();
     let (b, s) = (back.absolute_position(), back.size());
     assert!(
-        finger.x >= b.x && finger.x <= b.x + s.width && finger.y >= b.y && finger.y <= b.y + s.height,
+        finger.x >= b.x
+            && finger.x <= b.x + s.width
+            && finger.y >= b.y
+            && finger.y <= b.y + s.height,
         "返回 is under the finger, so the second tap would press it"
     );
     i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(150));
     tap_at(&k, finger);
-    assert_eq!(k.screen(), Screen::Identify, "the second tap of the double tap is ignored");
+    assert_eq!(
+        k.screen(),
+        Screen::Identify,
+        "the second tap of the double tap is ignored"
+    );
     // A deliberate tap a moment later is not.
     i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(600));
     tap_at(&k, finger);

@@ -158,6 +158,24 @@ fn seconds_until(mut done: impl FnMut() -> bool, limit: u32) -> u32 {
     panic!("not within {limit} s");
 }
 
+/// Every .slint file under ui/, with its text.
+fn ui_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui")];
+    let mut sources = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let source = std::fs::read_to_string(&path).unwrap();
+                sources.push((path, source));
+            }
+        }
+    }
+    sources
+}
+
 /// Every @tr string in ui/ has an English translation in the bundled catalogue, so no
 /// screen shows Chinese to someone who chose English. (tools/update-translations.sh
 /// regenerates the catalogue.)
@@ -178,23 +196,14 @@ fn every_string_on_screen_has_english() {
         }
     }
     let mut untranslated = Vec::new();
-    let mut stack = vec![root.join("ui")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap();
-            for piece in source.split("@tr(\"").skip(1) {
-                let text = &piece[..piece.find('"').unwrap()];
-                if translated
-                    .get(text)
-                    .is_none_or(|english| english.is_empty())
-                {
-                    untranslated.push(format!("{}: {text}", path.display()));
-                }
+    for (path, source) in ui_sources() {
+        for piece in source.split("@tr(\"").skip(1) {
+            let text = &piece[..piece.find('"').unwrap()];
+            if translated
+                .get(text)
+                .is_none_or(|english| english.is_empty())
+            {
+                untranslated.push(format!("{}: {text}", path.display()));
             }
         }
     }
@@ -366,39 +375,27 @@ fn every_text_takes_its_size_from_the_theme() {
         "root.digit-size",
         "root.word-size",
     ];
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
-    let mut stack = vec![root];
     let mut odd = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
+    for (path, source) in ui_sources() {
+        for line in source.lines() {
+            let Some(value) = line.split("font-size:").nth(1) else {
                 continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap();
-            for line in source.lines() {
-                let Some(value) = line.split("font-size:").nth(1) else {
-                    continue;
-                };
-                let value = value.split(';').next().unwrap_or_default().trim();
-                // `condition ? size : size` chooses between theme sizes.
-                let value = match value.split_once('?') {
-                    Some((_, choices))
-                        if choices.split(':').all(|c| allowed.contains(&c.trim())) =>
-                    {
-                        "root.font-size"
-                    }
-                    _ => value,
-                };
-                // Staff-only words (the discreet staff entry) may be smaller.
-                let staff_only = value == "Theme.staff-size" && path.ends_with("attract.slint");
-                if !allowed.contains(&value)
-                    && !staff_only
-                    && !value.starts_with("max(Theme.small-size")
-                {
-                    odd.push(format!("{}: {value}", path.display()));
+            };
+            let value = value.split(';').next().unwrap_or_default().trim();
+            // `condition ? size : size` chooses between theme sizes.
+            let value = match value.split_once('?') {
+                Some((_, choices)) if choices.split(':').all(|c| allowed.contains(&c.trim())) => {
+                    "root.font-size"
                 }
+                _ => value,
+            };
+            // Staff-only words (the discreet staff entry) may be smaller.
+            let staff_only = value == "Theme.staff-size" && path.ends_with("attract.slint");
+            if !allowed.contains(&value)
+                && !staff_only
+                && !value.starts_with("max(Theme.small-size")
+            {
+                odd.push(format!("{}: {value}", path.display()));
             }
         }
     }

@@ -6,10 +6,12 @@
 //!
 //! - checked for fit: no text cut off or drawn outside its box (every text is a
 //!   `Label`, which says so), none pushed off the screen, and 呼叫工作人员 always on it;
-//! - compared pixel for pixel with its reference in tests/screenshots/.
+//! - compared pixel for pixel with its reference (a digest of its pixels, in
+//!   tests/screenshots/references.txt); every picture is saved in target/screenshots/.
 //!
-//! `LINLI_UPDATE_SCREENSHOTS=1 cargo test --test tests screenshots` rewrites the
-//! references; look at every changed PNG before committing it.
+//! `LINLI_UPDATE_SCREENSHOTS=1 cargo test --test tests screenshots` records this run's
+//! pictures as the references; look at every changed picture in target/screenshots/
+//! before committing the new digests.
 
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -41,10 +43,36 @@ fn today() -> chrono::NaiveDateTime {
         .unwrap()
 }
 
-fn reference(name: &str) -> PathBuf {
+/// Where each run's pictures go, to be looked at: `target/screenshots/`.
+fn picture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/screenshots")
+        .join("target/screenshots")
         .join(format!("{name}.png"))
+}
+
+/// The reference digests: a line per picture, its name and the FNV-1a hash of its
+/// pixels. (Digests rather than PNGs: 240 full-size pictures would put tens of
+/// megabytes into every change of a screen.)
+fn references_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots/references.txt")
+}
+
+fn digest(image: &image::RgbImage) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in image.as_raw() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}x{} {hash:016x}", image.width(), image.height())
+}
+
+fn references() -> std::collections::BTreeMap<String, String> {
+    std::fs::read_to_string(references_file())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, digest)| (name.to_string(), digest.to_string()))
+        .collect()
 }
 
 /// A platform whose one window is drawn by Slint's software renderer into memory:
@@ -77,34 +105,40 @@ fn snapshot(_window: &AppWindow, (width, height): (u32, u32)) -> image::RgbImage
     image::RgbImage::from_raw(width, height, bytes).unwrap()
 }
 
-/// Compares with the reference; a difference is reported, not panicked on, so one run
-/// lists every screen that changed.
-fn compare(name: &str, image: &image::RgbImage) -> Option<String> {
-    let path = reference(name);
+/// Compares with the reference digest and saves the picture for looking at; a
+/// difference is reported, not panicked on, so one run lists every screen that
+/// changed. With `LINLI_UPDATE_SCREENSHOTS=1` the digest becomes the reference.
+fn compare(name: &str, image: &image::RgbImage, updated: &mut Vec<(String, String)>) -> Option<String> {
+    let path = picture(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image.save(&path).unwrap();
+    let actual = digest(image);
     if std::env::var("LINLI_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        image.save(&path).unwrap();
+        updated.push((name.to_string(), actual));
         return None;
     }
-    let expected = match image::open(&path) {
-        Ok(expected) => expected.to_rgb8(),
-        Err(e) => {
-            return Some(format!(
-                "{}: {e}; LINLI_UPDATE_SCREENSHOTS=1 creates it",
-                path.display()
-            ))
-        }
-    };
-    if expected.dimensions() != image.dimensions() || expected.as_raw() != image.as_raw() {
-        let actual = path.with_extension("actual.png");
-        image.save(&actual).unwrap();
-        return Some(format!(
-            "{} differs from the reference; this run's picture is {}",
-            path.display(),
-            actual.display()
-        ));
+    match references().get(name) {
+        None => Some(format!("{name}: no reference; LINLI_UPDATE_SCREENSHOTS=1 records it")),
+        Some(expected) if *expected != actual => Some(format!(
+            "{name} differs from its reference; this run's picture is {}",
+            path.display()
+        )),
+        Some(_) => None,
     }
-    None
+}
+
+/// Writes the digests of `updated` into the references, keeping the others.
+fn record(updated: Vec<(String, String)>) {
+    if updated.is_empty() {
+        return;
+    }
+    // Both languages' tests write here: one at a time.
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _held = LOCK.lock().unwrap();
+    let mut all = references();
+    all.extend(updated);
+    let text: String = all.iter().map(|(name, digest)| format!("{name} {digest}\n")).collect();
+    std::fs::write(references_file(), text).unwrap();
 }
 
 /// What does not fit on the screen as drawn: texts cut off or overflowing their box
@@ -308,14 +342,7 @@ impl Kiosk {
     }
 
     fn volunteer_phone(&self) -> String {
-        self.query(
-            "SELECT r.phone FROM volunteers v JOIN residents r ON r.id_number = v.id_number
-             JOIN resident_pins p ON p.id_number = r.id_number
-             WHERE v.id_number NOT IN (SELECT volunteer FROM shifts WHERE status = 'open')
-             AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
-                  WHERE o.phone = r.phone) = 1
-             ORDER BY r.id_number LIMIT 1",
-        )
+        self.query(crate::common::VOLUNTEER_PHONE)
     }
 
     fn rating_phone(&self) -> String {
@@ -334,7 +361,12 @@ impl Kiosk {
 
 /// Draws the screen as it stands on every panel in normal and large text, and says
 /// what differs from its references or does not fit.
-fn every_panel(kiosk: &Kiosk, scene: &str, problems: &mut Vec<String>) {
+fn every_panel(
+    kiosk: &Kiosk,
+    scene: &str,
+    problems: &mut Vec<String>,
+    updated: &mut Vec<(String, String)>,
+) {
     for ((width, height), inches) in PANELS {
         let diagonal_px = ((width * width + height * height) as f32).sqrt();
         let px_per_mm = diagonal_px / (inches * 25.4);
@@ -355,7 +387,7 @@ fn every_panel(kiosk: &Kiosk, scene: &str, problems: &mut Vec<String>) {
             for misfit in misfits(&kiosk.window, (width, height)) {
                 problems.push(format!("{name}: {misfit}"));
             }
-            problems.extend(compare(&name, &image));
+            problems.extend(compare(&name, &image, updated));
         }
     }
     kiosk.window.global::<Theme>().set_large_text(false);
@@ -364,8 +396,8 @@ fn every_panel(kiosk: &Kiosk, scene: &str, problems: &mut Vec<String>) {
 /// Every scene, reached as a resident reaches it, in `language`.
 fn every_scene(language: &'static str) -> Vec<String> {
     let k = Kiosk::new(language);
-    let mut problems = Vec::new();
-    let mut scene = |name: &str, k: &Kiosk| every_panel(k, name, &mut problems);
+    let (mut problems, mut updated) = (Vec::new(), Vec::new());
+    let mut scene = |name: &str, k: &Kiosk| every_panel(k, name, &mut problems, &mut updated);
     let session = || k.window.global::<Session>();
 
     scene("attract", &k);
@@ -474,6 +506,7 @@ fn every_scene(language: &'static str) -> Vec<String> {
     assert_eq!(session().get_screen(), Screen::StaffHome);
     scene("staff-home", &k);
     linli::clock::pin_this_thread(None);
+    record(updated);
     problems
 }
 

@@ -8,7 +8,7 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
 use super::loaders::Loaders;
-use super::session::{is_current, notify, refusal_text, ticket, Language, OnSlip, SharedState};
+use super::session::{is_current, notify, notify_refusal, ticket, Language, OnSlip, SharedState};
 use super::ui::{AppWindow, EnrolmentRow, EnrolmentsAdapter, PlaceAction, Screen, Session, Tone};
 use crate::clock;
 use crate::error::AppError;
@@ -50,12 +50,7 @@ pub fn open(window: &AppWindow) {
 /// A load that failed: said as a refusal.
 pub fn failed(window: &AppWindow, error: &AppError) {
     window.global::<EnrolmentsAdapter>().set_busy(false);
-    notify(
-        window,
-        Tone::Refusal,
-        &Text::new("", ""),
-        refusal_text(window, error),
-    );
+    notify_refusal(window, error);
 }
 
 /// What a change to a place does, run on the store thread.
@@ -112,8 +107,7 @@ pub fn connect<B: Backend>(
                     match result {
                         Ok(()) => notify(&window, Tone::Success, &done(&place), "".into()),
                         Err(error) => {
-                            let why = refusal_text(&window, &error);
-                            notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                            notify_refusal(&window, &error);
                         }
                     }
                     loaders.places.reload(&window, &st);

@@ -4,7 +4,6 @@
 //! the result.
 
 use linli_core::programme::ProgrammeKind;
-use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
@@ -12,8 +11,8 @@ use super::enrolments;
 use super::loaders::Loaders;
 use super::member::Loaded;
 use super::result;
-use super::session::{is_current, notify, refusal_text, ticket, Language, OnSlip, SharedState};
-use super::ui::{AppWindow, ProgrammeRow, ProgrammesAdapter, Screen, Session, Tone};
+use super::session::{is_current, notify_refusal, ticket, Language, OnSlip, SharedState};
+use super::ui::{AppWindow, ProgrammeRow, ProgrammesAdapter, Screen, Session};
 use crate::clock;
 use crate::error::AppError;
 use crate::print::Printing;
@@ -80,12 +79,7 @@ pub fn show(window: &AppWindow, loaded: &Loaded<'_>) {
 /// A load that failed: said as a refusal.
 pub fn failed(window: &AppWindow, error: &AppError) {
     window.global::<ProgrammesAdapter>().set_busy(false);
-    notify(
-        window,
-        Tone::Refusal,
-        &Text::new("", ""),
-        refusal_text(window, error),
-    );
+    notify_refusal(window, error);
 }
 
 pub fn connect<B: Backend>(
@@ -163,8 +157,7 @@ pub fn connect<B: Backend>(
                             window.global::<Session>().invoke_go(Screen::Result);
                         }
                         Err(error) => {
-                            let why = refusal_text(&window, &error);
-                            notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                            notify_refusal(&window, &error);
                         }
                     }
                     // The list behind shows the new place (or the refusal's cause).

@@ -11,7 +11,7 @@ use slint::{ComponentHandle, Model, ModelExt, ModelRc, VecModel};
 
 use super::backend::Backend;
 use super::session::{
-    is_current, notify, pick, refusal_text, signed_in, ticket, Language, SharedState,
+    is_current, notify, notify_refusal, pick, signed_in, ticket, Language, SharedState,
 };
 use super::ui::{AppWindow, RatingAdapter, ReasonTag, Screen, ServiceUseRow, Session, Tone};
 use crate::clock;
@@ -87,8 +87,7 @@ fn reload(window: &AppWindow, state: &SharedState, backend: &impl Backend, messa
                     st.lock().expect("state lock").rating_uses = found;
                 }
                 Err(error) => {
-                    let why = refusal_text(&window, &error);
-                    notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                    notify_refusal(&window, &error);
                 }
             }
         },
@@ -184,8 +183,7 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend) {
                     Ok(None) => Text::new("感谢您的评价", "Thank you for your rating"),
                     Err(error) => {
                         window.global::<RatingAdapter>().set_busy(false);
-                        let why = refusal_text(&window, &error);
-                        notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                        notify_refusal(&window, &error);
                         return;
                     }
                 };

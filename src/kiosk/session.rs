@@ -125,3 +125,9 @@ pub fn notify(window: &AppWindow, tone: Tone, title: &Text, text: SharedString) 
         .global::<Session>()
         .invoke_notify(tone, pick(window, title), text);
 }
+
+/// Shows a refusal (or a store failure) over the screen, every reason on its own line.
+pub fn notify_refusal(window: &AppWindow, error: &AppError) {
+    let why = refusal_text(window, error);
+    notify(window, Tone::Refusal, &Text::new("", ""), why);
+}

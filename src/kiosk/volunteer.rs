@@ -8,7 +8,7 @@ use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::backend::Backend;
-use super::session::{self, is_current, notify, pick, refusal_text, ticket, OnSlip, SharedState};
+use super::session::{self, is_current, notify, notify_refusal, pick, ticket, OnSlip, SharedState};
 use super::ui::{AppWindow, Screen, Session, Tone, VolunteerAdapter};
 use crate::clock;
 use crate::error::AppError;
@@ -124,8 +124,7 @@ fn act(
                         Ok(Some(text)) => notify(&window, Tone::Success, &text, "".into()),
                         Ok(None) => {}
                         Err(error) => {
-                            let why = refusal_text(&window, &error);
-                            notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                            notify_refusal(&window, &error);
                         }
                     }
                 }
@@ -133,8 +132,7 @@ fn act(
                     let adapter = window.global::<VolunteerAdapter>();
                     adapter.set_busy(false);
                     adapter.set_confirming(false);
-                    let why = refusal_text(&window, &error);
-                    notify(&window, Tone::Refusal, &Text::new("", ""), why);
+                    notify_refusal(&window, &error);
                 }
             }
         },

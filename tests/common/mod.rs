@@ -132,3 +132,13 @@ pub fn saved_demo(data: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(data.join("test-demo-output.json")).unwrap())
         .unwrap()
 }
+
+/// On the demo centre: the phone of a volunteer off shift who has the only kiosk PIN on
+/// that number.
+pub const VOLUNTEER_PHONE: &str =
+    "SELECT r.phone FROM volunteers v JOIN residents r ON r.id_number = v.id_number
+     JOIN resident_pins p ON p.id_number = r.id_number
+     WHERE v.id_number NOT IN (SELECT volunteer FROM shifts WHERE status = 'open')
+     AND (SELECT count(*) FROM residents o JOIN resident_pins op ON op.id_number = o.id_number
+          WHERE o.phone = r.phone) = 1
+     ORDER BY r.id_number LIMIT 1";
