@@ -108,7 +108,11 @@ fn snapshot(_window: &AppWindow, (width, height): (u32, u32)) -> image::RgbImage
 /// Compares with the reference digest and saves the picture for looking at; a
 /// difference is reported, not panicked on, so one run lists every screen that
 /// changed. With `LINLI_UPDATE_SCREENSHOTS=1` the digest becomes the reference.
-fn compare(name: &str, image: &image::RgbImage, updated: &mut Vec<(String, String)>) -> Option<String> {
+fn compare(
+    name: &str,
+    image: &image::RgbImage,
+    updated: &mut Vec<(String, String)>,
+) -> Option<String> {
     let path = picture(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     image.save(&path).unwrap();
@@ -118,7 +122,9 @@ fn compare(name: &str, image: &image::RgbImage, updated: &mut Vec<(String, Strin
         return None;
     }
     match references().get(name) {
-        None => Some(format!("{name}: no reference; LINLI_UPDATE_SCREENSHOTS=1 records it")),
+        None => Some(format!(
+            "{name}: no reference; LINLI_UPDATE_SCREENSHOTS=1 records it"
+        )),
         Some(expected) if *expected != actual => Some(format!(
             "{name} differs from its reference; this run's picture is {}",
             path.display()
@@ -137,7 +143,10 @@ fn record(updated: Vec<(String, String)>) {
     let _held = LOCK.lock().unwrap();
     let mut all = references();
     all.extend(updated);
-    let text: String = all.iter().map(|(name, digest)| format!("{name} {digest}\n")).collect();
+    let text: String = all
+        .iter()
+        .map(|(name, digest)| format!("{name} {digest}\n"))
+        .collect();
     std::fs::write(references_file(), text).unwrap();
 }
 
