@@ -97,6 +97,11 @@ fn a_double_tap_on_clock_out_clocks_out_once_and_never_clocks_back_in() {
         "the outcome stays until it is acted on"
     );
     assert!(k.notice().contains("已签退"), "{}", k.notice());
+    assert_eq!(
+        k.window.global::<Session>().get_notice_slip(),
+        linli::kiosk::SlipState::Printing,
+        "and its slip is said to be printing, until it has"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 use super::backend::Backend;
 use super::loaders::Loaders;
 use super::session::{is_current, notify, notify_refusal, ticket, Language, OnSlip, SharedState};
+use super::slips;
 use super::ui::{AppWindow, EnrolmentRow, EnrolmentsAdapter, PlaceAction, Screen, Session, Tone};
 use crate::clock;
 use crate::error::AppError;
@@ -53,8 +54,8 @@ pub fn failed(window: &AppWindow, error: &AppError) {
     notify_refusal(window, error);
 }
 
-/// What a change to a place does, run on the store thread.
-type PlaceChange = fn(&mut Store, &str, &str) -> Result<(), AppError>;
+/// What a change to a place does, run on the store thread: the slips it printed.
+type PlaceChange = fn(&mut Store, &str, &str) -> Result<Vec<String>, AppError>;
 
 pub fn connect<B: Backend>(
     window: &AppWindow,
@@ -83,8 +84,13 @@ pub fn connect<B: Backend>(
                 return;
             };
             window.global::<EnrolmentsAdapter>().set_busy(true);
-            let (weak, st, on_slip, loaders) =
-                (weak.clone(), st.clone(), on_slip.clone(), loaders.clone());
+            let (weak, st, on_slip, loaders, watcher) = (
+                weak.clone(),
+                st.clone(),
+                on_slip.clone(),
+                loaders.clone(),
+                backend.clone(),
+            );
             let id = place.member.id_number.as_str().to_string();
             let code = place.option.code.clone();
             let ticket = ticket(&st);
@@ -105,7 +111,10 @@ pub fn connect<B: Backend>(
                     adapter.set_action(PlaceAction::None);
                     adapter.set_busy(false);
                     match result {
-                        Ok(()) => notify(&window, Tone::Success, &done(&place), "".into()),
+                        Ok(printed) => {
+                            notify(&window, Tone::Success, &done(&place), "".into());
+                            slips::watch(&window, &st, &watcher, printed, slips::on_notice);
+                        }
                         Err(error) => {
                             notify_refusal(&window, &error);
                         }
@@ -131,31 +140,23 @@ pub fn connect<B: Backend>(
                 code,
                 Printing::Queue,
             )
-            .map(|_| ())
+            .map(|issued| slips::serials(&issued))
         },
         // A waiting-list place frees no seat: only a seat goes to the waiting list.
         |place| {
             if matches!(place.option.current, Some((EnrolmentStatus::Waitlisted, _))) {
-                Text::new(
-                    "已离开轮候名单；凭条正在打印",
-                    "You have left the waiting list; your slip is printing",
-                )
+                Text::new("已离开轮候名单", "You have left the waiting list")
             } else {
                 Text::new(
-                    "已取消，名额让给轮候的人；凭条正在打印",
-                    "Cancelled: the seat goes to the waiting list; your slip is printing",
+                    "已取消，名额让给轮候的人",
+                    "Cancelled: the seat goes to the waiting list",
                 )
             }
         },
     ));
     adapter.on_accept(change(
         |store, id, code| answer_offer(store, id, code, true),
-        |_| {
-            Text::new(
-                "已接受名额；凭条正在打印",
-                "Seat accepted; your slip is printing",
-            )
-        },
+        |_| Text::new("已接受名额", "Seat accepted"),
     ));
     adapter.on_decline(change(
         |store, id, code| answer_offer(store, id, code, false),
@@ -168,7 +169,12 @@ pub fn connect<B: Backend>(
     ));
 }
 
-fn answer_offer(store: &mut Store, id: &str, code: &str, accept: bool) -> Result<(), AppError> {
+fn answer_offer(
+    store: &mut Store,
+    id: &str,
+    code: &str,
+    accept: bool,
+) -> Result<Vec<String>, AppError> {
     enrolment::answer_offer(
         store,
         &Actor::kiosk(),
@@ -178,7 +184,7 @@ fn answer_offer(store: &mut Store, id: &str, code: &str, accept: bool) -> Result
         accept,
         Printing::Queue,
     )
-    .map(|_| ())
+    .map(|issued| slips::serials(&issued))
 }
 
 pub fn clear(window: &AppWindow) {

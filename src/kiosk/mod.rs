@@ -17,6 +17,7 @@ pub mod programmes;
 pub mod rating;
 pub mod result;
 pub mod session;
+pub mod slips;
 pub mod staff;
 pub mod ui;
 pub mod volunteer;

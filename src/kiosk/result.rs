@@ -2,24 +2,17 @@
 //! (a seat in green, a waiting-list place in blue with why in words), and what became
 //! of its slip: printing, printed, or not printed (see staff).
 
-use std::time::Duration;
-
 use linli_core::household::Resident;
 use linli_core::Text;
 use slint::ComponentHandle;
 
 use super::backend::Backend;
-use super::session::{is_current, pick, ticket, SharedState};
+use super::session::{pick, SharedState};
+use super::slips;
 use super::ui::{AppWindow, ResultAdapter, Session, SlipState, Tone};
-use crate::error::AppError;
-use crate::print::queue::{job_state, JobState};
 use crate::store::Issued;
 use crate::usecase::enrolment::SignedUp;
 use crate::usecase::options::ProgrammeOption;
-
-/// How long the screen waits for a slip before it says to ask staff: a slip still
-/// queued after this has a printer problem a resident cannot fix.
-const SLIP_PATIENCE: u32 = 20;
 
 /// Where a sign-up placed the member, and from when they can come.
 pub struct Placed<'a> {
@@ -75,65 +68,12 @@ pub fn show(window: &AppWindow, state: &SharedState, backend: &impl Backend, pla
             })
             .unwrap_or_default(),
     );
-    let serials: Vec<String> = signed_up.slips.iter().map(|s| s.serial.clone()).collect();
-    if serials.is_empty() {
-        adapter.set_slip(SlipState::None);
-    } else {
-        adapter.set_slip(SlipState::Printing);
-        watch_slips(window, state, backend.clone(), serials, 0);
-    }
-}
-
-/// Asks the print queue once a second how the slips stand, until all printed or
-/// one will not print without staff.
-fn watch_slips<B: Backend>(
-    window: &AppWindow,
-    state: &SharedState,
-    backend: B,
-    serials: Vec<String>,
-    tries: u32,
-) {
-    let (weak, st) = (window.as_weak(), state.clone());
-    let ticket = ticket(state);
-    let asked = serials.clone();
-    let again = backend.clone();
-    backend.run(
-        move |store| {
-            asked
-                .iter()
-                .map(|serial| job_state(store.conn(), serial))
-                .collect::<Result<Vec<_>, AppError>>()
-        },
-        move |result| {
-            let Some(window) = weak.upgrade() else { return };
-            if !is_current(&st, ticket) {
-                return;
-            }
-            let slip =
-                match result {
-                    Err(_) => SlipState::Failed,
-                    Ok(states) => if states.iter().all(|s| matches!(s, Some(JobState::Printed))) {
-                        SlipState::Printed
-                    } else if states.iter().any(|s| {
-                        matches!(s, Some(JobState::InDoubt | JobState::Cancelled) | None)
-                            || matches!(s, Some(JobState::Queued { code, .. }) if code != "waiting")
-                    }) || tries >= SLIP_PATIENCE
-                    {
-                        SlipState::Failed
-                    } else {
-                        SlipState::Printing
-                    },
-                };
-            window.global::<ResultAdapter>().set_slip(slip);
-            if slip == SlipState::Printing {
-                let weak = window.as_weak();
-                slint::Timer::single_shot(Duration::from_secs(1), move || {
-                    if let Some(window) = weak.upgrade() {
-                        watch_slips(&window, &st, again, serials, tries + 1);
-                    }
-                });
-            }
-        },
+    slips::watch(
+        window,
+        state,
+        backend,
+        slips::serials(signed_up),
+        |window, slip| window.global::<ResultAdapter>().set_slip(slip),
     );
 }
 

@@ -9,6 +9,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::backend::Backend;
 use super::session::{self, is_current, notify, notify_refusal, pick, ticket, OnSlip, SharedState};
+use super::slips;
 use super::ui::{AppWindow, Screen, Session, Tone, VolunteerAdapter};
 use crate::clock;
 use crate::error::AppError;
@@ -88,8 +89,9 @@ fn show(window: &AppWindow, status: &Status, offered: &Offered) {
     *offered.lock().expect("activities lock") = status.activities.clone();
 }
 
-/// What a change said: nothing (the screen was only opened), or its outcome.
-type Said = Option<Text>;
+/// What a change said: nothing (the screen was only opened), or its outcome and the
+/// slips it printed.
+type Said = Option<(Text, Vec<String>)>;
 
 /// Runs `change` for the signed-in volunteer, then shows the screen again, and what
 /// it said as a notice.
@@ -105,6 +107,7 @@ fn act(
     };
     window.global::<VolunteerAdapter>().set_busy(true);
     let (weak, offered, st) = (window.as_weak(), offered.clone(), state.clone());
+    let watcher = backend.clone();
     let ticket = ticket(state);
     let id = volunteer.id_number.as_str().to_string();
     backend.run(
@@ -121,7 +124,10 @@ fn act(
                 Ok((said, status)) => {
                     show(&window, &status, &offered);
                     match said {
-                        Ok(Some(text)) => notify(&window, Tone::Success, &text, "".into()),
+                        Ok(Some((text, printed))) => {
+                            notify(&window, Tone::Success, &text, "".into());
+                            slips::watch(&window, &st, &watcher, printed, slips::on_notice);
+                        }
                         Ok(None) => {}
                         Err(error) => {
                             notify_refusal(&window, &error);
@@ -177,9 +183,12 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend, o
                 volunteers::clock_in_volunteer(tx, id, &activity.zh)
             })?;
             let at = shift.clock_in.format("%H:%M");
-            Ok(Some(Text::new(
-                format!("已签到 {at}，感谢您的服务"),
-                format!("Clocked in at {at}; thank you"),
+            Ok(Some((
+                Text::new(
+                    format!("已签到 {at}，感谢您的服务"),
+                    format!("Clocked in at {at}; thank you"),
+                ),
+                Vec::new(),
             )))
         });
     });
@@ -195,9 +204,12 @@ pub fn connect(window: &AppWindow, state: &SharedState, backend: impl Backend, o
                 on_slip();
             }
             let minutes = clocked_out.outcome.minutes;
-            Ok(Some(Text::new(
-                format!("已签退，记录{minutes}分钟（社工审核后计入时长）；凭条正在打印"),
-                format!("Clocked out: {minutes} minutes recorded (they count once approved); your slip is printing"),
+            Ok(Some((
+                Text::new(
+                    format!("已签退，记录{minutes}分钟（社工审核后计入时长）"),
+                    format!("Clocked out: {minutes} minutes recorded (they count once approved)"),
+                ),
+                slips::serials(&clocked_out),
             )))
         });
     });
