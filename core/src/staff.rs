@@ -65,10 +65,17 @@ pub enum Permission {
     RecordVolunteerShifts,
     /// Answer a resident's call for staff from the kiosk.
     AnswerCalls,
+    /// Take fees, record refunds and close the day's cash (amounts in fen).
+    RecordFees,
+    /// See and record a child's dietary needs and allergies: the kitchen and the roll
+    /// call need them, a technician never does, and no slip a child carries shows them.
+    DietaryNeeds,
+    /// Search the registry at the desk (masked results) and read a resident's record.
+    FindResidents,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 24] = [
         Permission::RegisterHouseholds,
         Permission::ImportHouseholds,
         Permission::ManageEnrolments,
@@ -90,6 +97,9 @@ impl Permission {
         Permission::RunDiagnostics,
         Permission::RecordVolunteerShifts,
         Permission::AnswerCalls,
+        Permission::RecordFees,
+        Permission::DietaryNeeds,
+        Permission::FindResidents,
     ];
 
     /// The action as a phrase that fits "无权…" / "not allowed to …".
@@ -133,6 +143,12 @@ impl Permission {
                 Text::new("代义工签到签退", "clock volunteers in and out")
             }
             Permission::AnswerCalls => Text::new("处理呼叫", "answer calls for staff"),
+            Permission::RecordFees => Text::new("收费和退费", "take fees and refunds"),
+            Permission::DietaryNeeds => Text::new(
+                "查看或登记饮食禁忌和过敏",
+                "see or record dietary needs and allergies",
+            ),
+            Permission::FindResidents => Text::new("查找居民", "find residents"),
         }
     }
 }
@@ -160,9 +176,11 @@ impl Role {
     /// | ------------- | -------------------------------------------------------------------- |
     /// | front_desk    | register households, enrolments at the counter, roll call, pickup,   |
     /// |               | meal counts, day-care attendance, waiting-list offers, reprints,     |
-    /// |               | volunteers' shifts at the desk, calls from the kiosk                 |
-    /// | social_worker | approve volunteer hours, follow up bad ratings, run reports,         |
-    /// |               | volunteers' shifts at the desk, calls from the kiosk                 |
+    /// |               | fees, dietary needs, resident search, volunteers' shifts at the      |
+    /// |               | desk, calls from the kiosk                                           |
+    /// | social_worker | all of the desk's day (roll call, pickup, meals, day care, fees,     |
+    /// |               | dietary needs, search) to stand in at 16:30, plus approve volunteer  |
+    /// |               | hours, follow up bad ratings and run reports                         |
     /// | manager       | everything except configuring the device: it also stands in for the  |
     /// |               | 社区工作站 operator (备案, ledgers), and alone may import in bulk,   |
     /// |               | export unmasked data, manage staff and read the audit log            |
@@ -186,7 +204,12 @@ impl Role {
                     | ReprintSlips
                     | RecordVolunteerShifts
                     | AnswerCalls
+                    | RecordFees
+                    | DietaryNeeds
+                    | FindResidents
             ),
+            // A social worker stands in at the desk when the pickup rush needs two
+            // people, and follows up the children whose allergies or pickups worry staff.
             Role::SocialWorker => {
                 matches!(
                     permission,
@@ -195,6 +218,13 @@ impl Role {
                         | RunReports
                         | RecordVolunteerShifts
                         | AnswerCalls
+                        | TakeRollCall
+                        | RecordPickup
+                        | RecordMealCounts
+                        | RecordDayCareAttendance
+                        | RecordFees
+                        | DietaryNeeds
+                        | FindResidents
                 )
             }
             Role::Manager => permission != ConfigureDevice,
@@ -427,7 +457,9 @@ mod tests {
         assert!(worker.can(Permission::ApproveVolunteerHours));
         assert!(worker.can(Permission::FollowUpRatings));
         assert!(worker.can(Permission::RunReports));
-        assert!(!worker.can(Permission::RecordPickup));
+        assert!(worker.can(Permission::DietaryNeeds));
+        assert!(!worker.can(Permission::MakeWaitingListOffers));
+        assert!(!worker.can(Permission::ExportUnmaskedPersonalData));
     }
 
     #[test]
