@@ -1,5 +1,6 @@
-//! The device configuration: which printer, which GPIO pins, which card and code readers,
-//! and how large the screen is.
+//! The device configuration: what the device is for (a resident kiosk or a front-desk
+//! terminal), which printer, which GPIO pins, which card and code readers, and how
+//! large the screen is.
 //!
 //! One TOML file per kiosk, written by the technician who wires it (see
 //! `deploy/device.toml.example`, also `DeviceConfig::example()`). A file with mistakes
@@ -53,6 +54,19 @@ pub struct DeviceConfig {
     pub readers: Vec<ReaderSettings>,
     /// The default (10.1", 1280×800) when the file has no `[screen]`.
     pub screen: ScreenSettings,
+    /// A kiosk when the file has no `[device]`: the safe default, since a kiosk never
+    /// shows a desk screen.
+    pub role: DeviceRole,
+}
+
+/// What the device is for, from `[device] role`. A resident kiosk stands in the hall
+/// and never shows a desk screen, whoever signs in on it; a front-desk terminal opens
+/// on the staff sign-in and signs staff out when left untouched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeviceRole {
+    #[default]
+    Kiosk,
+    Desk,
 }
 
 /// The `[gpio]` section: BCM pin numbers. The pins are driven only in a build with the
@@ -213,7 +227,11 @@ impl DeviceConfig {
             table: document.get_ref(),
             span: 0..0,
         };
-        problems.unknown_keys(&root, &["printer", "gpio", "reader", "screen"]);
+        problems.unknown_keys(&root, &["device", "printer", "gpio", "reader", "screen"]);
+        let role = match problems.section(&root, "device") {
+            Some(section) => device_role(&mut problems, &section),
+            None => DeviceRole::default(),
+        };
         let printer = match problems.section(&root, "printer") {
             Some(section) => printer_settings(&mut problems, &section),
             None => PrinterSettings::default(),
@@ -235,6 +253,7 @@ impl DeviceConfig {
                 gpio,
                 readers,
                 screen,
+                role,
             })
         } else {
             Err(problems.into_errors())
@@ -424,6 +443,19 @@ fn gpio_settings(p: &mut Problems<'_>, section: &Section<'_, '_>) -> GpioSetting
         call_button,
         button_active_low: button_active_low.unwrap_or(true),
         debounce: debounce.value().map_or(DEFAULT_DEBOUNCE, milliseconds),
+    }
+}
+
+fn device_role(p: &mut Problems<'_>, section: &Section<'_, '_>) -> DeviceRole {
+    p.unknown_keys(section, &["role"]);
+    match p.choice(
+        section,
+        "role",
+        ("终端用途", "device role"),
+        &["kiosk", "desk"],
+    ) {
+        Field::Good("desk") => DeviceRole::Desk,
+        _ => DeviceRole::Kiosk,
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use linli_core::FieldError;
 use linli_hardware::config::{
-    DeviceConfig, GpioSettings, ReaderKind, ReaderSettings, Reads, ScreenSettings,
+    DeviceConfig, DeviceRole, GpioSettings, ReaderKind, ReaderSettings, Reads, ScreenSettings,
 };
 use linli_hardware::printer::{PrinterConnection, PrinterSettings};
 use linli_hardware::receipt::Paper;
@@ -84,6 +84,7 @@ fn the_example_is_a_valid_configuration_of_a_wired_kiosk() {
                 width: 1280,
                 height: 800,
             },
+            role: DeviceRole::Kiosk,
         }
     );
 }
@@ -97,6 +98,24 @@ fn an_empty_file_is_a_simulated_printer_on_80mm_and_nothing_else() {
     assert_eq!(config.gpio, None);
     assert!(config.readers.is_empty());
     assert_eq!(config.screen, ScreenSettings::default());
+    assert_eq!(config.role, DeviceRole::Kiosk, "a kiosk unless the file says desk");
+}
+
+#[test]
+fn the_device_is_a_kiosk_or_a_front_desk_terminal() {
+    let desk = DeviceConfig::parse("[device]\nrole = \"desk\"\n").unwrap();
+    assert_eq!(desk.role, DeviceRole::Desk);
+    let kiosk = DeviceConfig::parse("[device]\nrole = \"kiosk\"\n").unwrap();
+    assert_eq!(kiosk.role, DeviceRole::Kiosk);
+    let error = only_error("[device]\nrole = \"counter\"\n");
+    assert_eq!(
+        (error.field.as_str(), error.code.as_str()),
+        ("device.role", "unknown_value")
+    );
+    assert_eq!(
+        error.message.en,
+        "line 2: unknown device role `counter`; expected one of: kiosk, desk"
+    );
 }
 
 #[test]
