@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use linli_core::Text;
-use linli_hardware::config::ScreenSettings;
+use linli_hardware::config::{DeviceRole, ScreenSettings};
 use linli_hardware::gpio::{self, Beep, LightState, Signals};
 use linli_hardware::reader::{self, ReaderEvent, Readers};
 
@@ -35,6 +35,8 @@ pub struct Devices {
     pub problem: Option<Text>,
     /// The panel the screens are sized for (text in millimetres, `[screen]`).
     pub screen: ScreenSettings,
+    /// A resident kiosk or a front-desk terminal (`[device] role`).
+    pub role: DeviceRole,
 }
 
 impl Devices {
@@ -59,6 +61,8 @@ impl Devices {
                     readers: reader::open_readers(&[]),
                     call_button: simulated,
                     screen: ScreenSettings::default(),
+                    // A kiosk: a file that cannot be read never opens desk screens.
+                    role: DeviceRole::Kiosk,
                     problem: Some(Text::new(
                         format!("设备配置有误，凭条暂不打印：{error}"),
                         format!(
@@ -105,6 +109,7 @@ impl Devices {
             call_button: simulated,
             problem,
             screen: config.screen,
+            role: config.role,
         }
     }
 

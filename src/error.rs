@@ -150,6 +150,9 @@ fn field_words(field: &str) -> (String, String) {
         "stall" => Some(("经营场所", "stall")),
         "employee" => Some(("从业人员", "employee")),
         "card" => Some(("卡号", "card number")),
+        "collector" => Some(("接送人", "person collecting")),
+        "attendance" => Some(("考勤", "attendance")),
+        "outcome" => Some(("通话结果", "call outcome")),
         _ => None,
     };
     match known {

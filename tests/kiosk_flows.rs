@@ -474,7 +474,7 @@ impl Kiosk {
         phone
     }
 
-    fn staff_pin(&self, code: &str) -> String {
+    pub(crate) fn staff_pin(&self, code: &str) -> String {
         common::demo_pin(&self.demo, code)
     }
 

@@ -233,6 +233,8 @@ fn a_child_goes_home_only_with_an_adult_on_their_pickup_list() {
         id_number: Some(barred_id.clone()),
         card_code: None,
         must_not_collect: true,
+        valid_from: None,
+        valid_until: None,
     });
     let before = marks(&store);
     store
@@ -1377,6 +1379,8 @@ fn no_roll_call_on_a_day_the_programme_does_not_run_and_no_mistyped_pickup_adult
             id_number: Some(typo),
             card_code: None,
             must_not_collect: false,
+            valid_from: None,
+            valid_until: None,
         }],
         may_leave_alone: false,
     };

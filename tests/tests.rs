@@ -9,6 +9,7 @@ mod common;
 mod architecture;
 mod cli;
 mod core_is_pure;
+mod desk;
 mod devices;
 mod durability;
 mod kiosk_flows;

@@ -17,7 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::outbox::{AttendanceEventKind, EventPayload};
-use crate::FieldError;
+use crate::{FieldError, Text};
 
 /// A child this old or older may leave alone, if and only if the guardian consented in writing.
 pub const MIN_AGE_TO_LEAVE_ALONE: u32 = 12;
@@ -32,6 +32,13 @@ pub const WRONG_PICKUP_LIST: &str = "wrong_pickup_list";
 /// The kiosk should raise this loudly: a person who must not collect the child is at the desk.
 pub const MUST_NOT_COLLECT: &str = "must_not_collect";
 pub const NOT_AUTHORISED: &str = "not_authorised";
+/// On the list, but the guardian's dates for this adult do not include today.
+pub const PICKUP_NOT_VALID_TODAY: &str = "pickup_not_valid_today";
+
+/// Minutes after a session's end before a child still here is a late pickup (晚接):
+/// long enough for a parent held up at a crossing, short enough that the desk starts
+/// calling while the building is still staffed.
+pub const LATE_PICKUP_GRACE_MINUTES: i64 = 15;
 pub const MAY_NOT_LEAVE_ALONE: &str = "may_not_leave_alone";
 
 /// One adult named on a child's pickup list.
@@ -47,6 +54,22 @@ pub struct PickupAdult {
     /// This person must NOT take the child (court order, safeguarding); recorded so
     /// staff recognise them, not to authorise them.
     pub must_not_collect: bool,
+    /// The first day this adult may collect (a grandparent staying for the term);
+    /// `None`: from when the guardian named them.
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    /// The last day this adult may collect; `None`: until the guardian says otherwise.
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl PickupAdult {
+    /// Whether the guardian's permission covers `date`. A must-not-collect entry never
+    /// lapses: it is shown and refused whatever its dates.
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= date)
+            && self.valid_until.is_none_or(|until| date <= until)
+    }
 }
 
 /// Who may collect one child, as the guardian declared it.
@@ -67,6 +90,9 @@ pub enum Collector {
     IdNumber(String),
     /// An adult who showed a pickup card.
     CardCode(String),
+    /// The adult staff picked from the child's list on screen, by name and relation
+    /// (the list a guardian set: an adult with no ID number recorded is still on it).
+    Listed { name: String, relation: String },
     /// The child is leaving on their own.
     Alone,
 }
@@ -237,7 +263,7 @@ impl Attendance {
                         "This pickup list belongs to a different child; please check",
                     ));
                 }
-                decide_pickup(age, authorisation, collector)?
+                decide_pickup(at.date(), age, authorisation, collector)?
             }
         };
         self.state = AttendanceState::CheckedOut {
@@ -292,6 +318,7 @@ fn wrong_date(session_date: NaiveDate, at: NaiveDateTime) -> FieldError {
 }
 
 fn decide_pickup(
+    date: NaiveDate,
     age: u32,
     authorisation: &PickupAuthorisation,
     collector: &Collector,
@@ -326,6 +353,10 @@ fn decide_pickup(
                 .as_deref()
                 .is_some_and(|known| known.trim() == code.trim())
         }),
+        Collector::Listed { name, relation } => authorisation
+            .adults
+            .iter()
+            .find(|adult| adult.name == *name && adult.relation == *relation),
     };
     match adult {
         Some(adult) if adult.must_not_collect => Err(FieldError::new(
@@ -340,6 +371,22 @@ fn decide_pickup(
                 adult.name, adult.relation
             ),
         )),
+        Some(adult) if !adult.covers(date) => Err(FieldError::new(
+            "collector",
+            PICKUP_NOT_VALID_TODAY,
+            format!(
+                "{}（{}）今天不在授权接送的日期内（{}），不能接走孩子。请联系监护人核实",
+                adult.name,
+                adult.relation,
+                validity_text(adult).zh
+            ),
+            format!(
+                "{} ({}) is not authorised to collect the child today ({}). Please contact the guardian",
+                adult.name,
+                adult.relation,
+                validity_text(adult).en
+            ),
+        )),
         Some(adult) => Ok(Departure::CollectedBy {
             name: adult.name.clone(),
             relation: adult.relation.clone(),
@@ -350,6 +397,19 @@ fn decide_pickup(
             "此人不在孩子的授权接送名单上，不能接走孩子。请联系监护人核实",
             "This person is not on the child's pickup list and cannot collect the child. Please contact the guardian",
         )),
+    }
+}
+
+/// "2026-09-01 起" / "from 2026-09-01", "至 2026-12-31" / "until 2026-12-31", both, or
+/// "长期" / "no end date".
+pub fn validity_text(adult: &PickupAdult) -> Text {
+    match (adult.valid_from, adult.valid_until) {
+        (None, None) => Text::new("长期有效", "no end date"),
+        (Some(from), None) => Text::new(format!("{from} 起"), format!("from {from}")),
+        (None, Some(until)) => Text::new(format!("至 {until}"), format!("until {until}")),
+        (Some(from), Some(until)) => {
+            Text::new(format!("{from} 至 {until}"), format!("{from} to {until}"))
+        }
     }
 }
 
@@ -391,6 +451,8 @@ mod tests {
                     id_number: Some("44030619880101002x".into()),
                     card_code: Some("CARD-7".into()),
                     must_not_collect: false,
+                    valid_from: None,
+                    valid_until: None,
                 },
                 PickupAdult {
                     name: "王强".into(),
@@ -398,6 +460,8 @@ mod tests {
                     id_number: Some("440306198501010011".into()),
                     card_code: None,
                     must_not_collect: true,
+                    valid_from: None,
+                    valid_until: None,
                 },
             ],
         }
@@ -511,6 +575,68 @@ mod tests {
         assert!(error.message.zh.contains("联系社工"));
         assert!(error.message.en.contains("call the social worker"));
         assert!(attendance.is_present());
+    }
+
+    #[test]
+    fn an_adult_picked_from_the_list_collects_only_within_the_guardians_dates() {
+        let mut list = pickup_list(false);
+        list.adults[0].valid_until = Some(day() - chrono::Duration::days(1));
+        let mother = Collector::Listed {
+            name: "李梅".into(),
+            relation: "母亲".into(),
+        };
+        let mut a = checked_in_child();
+        let error = a
+            .check_out(
+                at(17, 0),
+                Leaving::Child {
+                    age: 8,
+                    authorisation: &list,
+                    collector: &mother,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(error.code, PICKUP_NOT_VALID_TODAY);
+        assert!(
+            error.message.zh.contains("至 2026-09-06"),
+            "{}",
+            error.message.zh
+        );
+        assert!(a.is_present(), "a refusal changes nothing");
+
+        list.adults[0].valid_until = Some(day());
+        let departure = a
+            .check_out(
+                at(17, 0),
+                Leaving::Child {
+                    age: 8,
+                    authorisation: &list,
+                    collector: &mother,
+                },
+            )
+            .unwrap();
+        assert_eq!(departure.picked_up_by().as_deref(), Some("李梅 (母亲)"));
+    }
+
+    #[test]
+    fn a_must_not_collect_adult_is_refused_whatever_their_dates() {
+        let mut list = pickup_list(false);
+        list.adults[1].valid_until = Some(day() - chrono::Duration::days(30));
+        let father = Collector::Listed {
+            name: "王强".into(),
+            relation: "父亲".into(),
+        };
+        let error = checked_in_child()
+            .check_out(
+                at(17, 0),
+                Leaving::Child {
+                    age: 8,
+                    authorisation: &list,
+                    collector: &father,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(error.code, MUST_NOT_COLLECT);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod programme;
 pub mod rating;
 pub mod receipt;
+pub mod roll_call;
 pub mod slips;
 pub mod staff;
 pub mod sync;

@@ -98,7 +98,11 @@ fn an_empty_file_is_a_simulated_printer_on_80mm_and_nothing_else() {
     assert_eq!(config.gpio, None);
     assert!(config.readers.is_empty());
     assert_eq!(config.screen, ScreenSettings::default());
-    assert_eq!(config.role, DeviceRole::Kiosk, "a kiosk unless the file says desk");
+    assert_eq!(
+        config.role,
+        DeviceRole::Kiosk,
+        "a kiosk unless the file says desk"
+    );
 }
 
 #[test]

@@ -199,6 +199,125 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<QueueAction>,
     },
+    /// Roll call for 四点半学校 and 学生午托 at the desk: today's list, check-in,
+    /// check-out to an adult on the pickup list, late pickups (staff only; audited).
+    RollCall {
+        #[command(subcommand)]
+        action: RollCallAction,
+    },
+    /// Who may collect a child: adults on the child's pickup list, set at the desk
+    /// (staff only; audited).
+    Pickup {
+        #[command(subcommand)]
+        action: PickupAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RollCallAction {
+    /// The day's roll in school-year groups, with expected, arrived, absent and left.
+    Show {
+        #[arg(long)]
+        programme: String,
+        /// The day (YYYY-MM-DD); today when left out.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Check children in; repeat --resident for a whole group at once.
+    CheckIn {
+        #[arg(long)]
+        programme: String,
+        #[arg(long, required = true)]
+        resident: Vec<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Check a child out to an adult on their pickup list (--by their ID number, or
+    /// --card their pickup card), or alone (--alone) with the guardian's consent.
+    #[command(group(clap::ArgGroup::new("collector").required(true).args(["by", "card", "alone"])))]
+    CheckOut {
+        #[arg(long)]
+        programme: String,
+        #[arg(long)]
+        resident: String,
+        #[arg(long, conflicts_with_all = ["card", "alone"])]
+        by: Option<String>,
+        #[arg(long, conflicts_with = "alone")]
+        card: Option<String>,
+        #[arg(long)]
+        alone: bool,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Children still here after closing and the grace period, with their contacts
+    /// (phones masked) and the calls made.
+    Late {
+        #[arg(long)]
+        programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Record a call made about a late child: the contact's number in the late list.
+    Call {
+        #[arg(long)]
+        programme: String,
+        #[arg(long)]
+        resident: String,
+        #[arg(long)]
+        contact: usize,
+        #[arg(long, value_enum)]
+        outcome: CallOutcomeArg,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum CallOutcomeArg {
+    #[value(alias = "reached")]
+    Reached,
+    #[value(alias = "no-answer")]
+    NoAnswer,
+    #[value(alias = "wrong-number")]
+    WrongNumber,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PickupAction {
+    /// Put an adult on a child's pickup list, or change their entry.
+    Set {
+        /// The child's ID number.
+        #[arg(long)]
+        child: String,
+        /// The adult's ID number (their name then comes from the registry).
+        #[arg(long)]
+        adult: Option<String>,
+        /// The adult's name, when they are not in the registry.
+        #[arg(long)]
+        name: Option<String>,
+        /// The adult's relation to the child (母亲, 外婆, 邻居…).
+        #[arg(long)]
+        relationship: String,
+        /// This adult must NOT collect the child (a court order, safeguarding).
+        #[arg(long)]
+        must_not_collect: bool,
+        /// The first day they may collect (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// The last day they may collect (YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+        /// A pickup card (接送卡) number issued to this adult.
+        #[arg(long)]
+        card: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -242,6 +242,8 @@ fn dispatch(
                 plain(usecase::alerts::acknowledge(store, &actor, now, id)?)
             }
         },
+        Command::RollCall { action } => roll_call(store, now, action)?,
+        Command::Pickup { action } => pickup(store, now, action)?,
         Command::PrintQueue { action } => match action.unwrap_or(QueueAction::List) {
             QueueAction::List => plain(print::report::queue(store.conn())?),
             QueueAction::Run { wait } => plain(usecase::printing::run_queue(
@@ -249,6 +251,123 @@ fn dispatch(
                 std::time::Duration::from_secs(wait),
             )?),
         },
+    })
+}
+
+fn roll_call(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: RollCallAction,
+) -> Result<Answer, AppError> {
+    use linli_core::attendance::Collector;
+    use usecase::roll_call::{self, CallOutcome};
+    Ok(match action {
+        RollCallAction::Show {
+            programme,
+            date,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::TakeRollCall)?;
+            let roll =
+                roll_call::roll_call(store.conn(), &actor, &programme, date.unwrap_or(now.date()))?;
+            plain(roll)
+        }
+        RollCallAction::CheckIn {
+            programme,
+            resident,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::TakeRollCall)?;
+            plain(store.write(&actor, now, |tx| {
+                roll_call::check_in_group(tx, &programme, &resident)
+            })?)
+        }
+        RollCallAction::CheckOut {
+            programme,
+            resident,
+            by,
+            card,
+            alone: _,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordPickup)?;
+            let collector = match (by, card) {
+                (Some(id), _) => Collector::IdNumber(id),
+                (None, Some(card)) => Collector::CardCode(card),
+                (None, None) => Collector::Alone,
+            };
+            roll_call::check_out_at_desk(store, &actor, now, &programme, &resident, &collector)?;
+            plain(json!({"checked_out": true}))
+        }
+        RollCallAction::Late { programme, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RecordPickup)?;
+            plain(roll_call::late_pickups(
+                store.conn(),
+                &actor,
+                &programme,
+                now,
+            )?)
+        }
+        RollCallAction::Call {
+            programme,
+            resident,
+            contact,
+            outcome,
+            note,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordPickup)?;
+            let outcome = match outcome {
+                CallOutcomeArg::Reached => CallOutcome::Reached,
+                CallOutcomeArg::NoAnswer => CallOutcome::NoAnswer,
+                CallOutcomeArg::WrongNumber => CallOutcome::WrongNumber,
+            };
+            plain(store.write(&actor, now, |tx| {
+                roll_call::record_call(tx, &programme, &resident, contact, outcome, &note)
+            })?)
+        }
+    })
+}
+
+fn pickup(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: PickupAction,
+) -> Result<Answer, AppError> {
+    use usecase::attendance::{set_pickup_adult, PickupAdultInput};
+    Ok(match action {
+        PickupAction::Set {
+            child,
+            adult,
+            name,
+            relationship,
+            must_not_collect,
+            from,
+            until,
+            card,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordPickup)?;
+            let input = PickupAdultInput {
+                id_number: adult,
+                name,
+                relation: relationship,
+                must_not_collect,
+                valid_from: from,
+                valid_until: until,
+                card_code: card,
+            };
+            let list = store.write(&actor, now, |tx| set_pickup_adult(tx, &child, &input))?;
+            plain(json!({
+                "child": linli_core::identity::mask_id_number(&child),
+                "adults": list.adults.iter().map(|adult| json!({
+                    "name": linli_core::identity::mask_name(&adult.name),
+                    "relationship": adult.relation,
+                    "must_not_collect": adult.must_not_collect,
+                    "valid": linli_core::attendance::validity_text(adult).to_string(),
+                })).collect::<Vec<_>>(),
+            }))
+        }
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod attract;
 pub mod backend;
+pub mod desk;
 pub mod enrolments;
 pub mod household;
 pub mod identify;
@@ -16,6 +17,7 @@ pub mod places;
 pub mod programmes;
 pub mod rating;
 pub mod result;
+pub mod roll_call;
 pub mod session;
 pub mod slips;
 pub mod staff;
@@ -95,6 +97,9 @@ pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
     window
         .global::<Theme>()
         .set_px_per_mm(devices.screen.px_per_mm());
+    if devices.role == linli_hardware::config::DeviceRole::Desk {
+        make_desk(&window);
+    }
     let weak = window.as_weak();
     let sessions = shared_sessions.clone();
     worker.run(
@@ -148,6 +153,7 @@ pub fn run(data_dir: &Path, seed_demo: bool) -> ExitCode {
 pub struct Screens {
     pub resident: SharedState,
     pub staff: SharedStaff,
+    pub roll_call: roll_call::SharedRollCall,
 }
 
 /// The household's places are shown on 我的报名 and, as offers waiting for an answer,
@@ -194,8 +200,13 @@ pub fn connect_screens<B: Backend>(
     enrolments::connect(window, &resident, backend.clone(), on_slip.clone(), loaders);
     volunteer::connect(window, &resident, backend.clone(), on_slip);
     rating::connect(window, &resident, backend.clone());
-    let staff = staff::connect(window, backend);
-    let screens = Screens { resident, staff };
+    let staff = staff::connect(window, backend.clone());
+    let roll_call = roll_call::connect(window, backend, staff.clone());
+    let screens = Screens {
+        resident,
+        staff,
+        roll_call,
+    };
     // 返回 on a keypad screen goes back one step on that screen's own entry.
     let (weak, for_back) = (window.as_weak(), screens.clone());
     window.global::<Session>().on_back_from_keypad(move || {
@@ -281,4 +292,13 @@ pub fn wipe(window: &AppWindow, screens: &Screens) {
     volunteer::clear(window);
     rating::clear(window);
     staff::clear(window, &screens.staff);
+    desk::clear(window);
+    roll_call::clear(window, &screens.roll_call);
+}
+
+/// Makes the window a front-desk terminal (`[device] role = "desk"`): it opens on the
+/// staff sign-in, shows the desk's screens, and signs staff out after five minutes.
+pub fn make_desk(window: &AppWindow) {
+    window.global::<KioskAdapter>().set_desk(true);
+    window.global::<Session>().invoke_end();
 }

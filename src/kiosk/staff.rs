@@ -15,11 +15,14 @@ use std::rc::Rc;
 
 use super::keypad::{self, Confirmed, Entry, KeypadScreen, Submit};
 use super::session::{pick, refusal_text};
-use super::ui::{AppWindow, Screen, Session, StaffAdapter};
+use super::ui::{AppWindow, DeskAdapter, KioskAdapter, Screen, Session, StaffAdapter};
 use crate::clock;
 use crate::error::AppError;
+use crate::store::Actor;
+use crate::usecase::desk_today::{self, DeskToday};
 use crate::usecase::staff::authenticate_at_keypad;
 use crate::usecase::staff_accounts::change_own_pin;
+use linli_core::staff::Permission;
 
 /// Staff numbers are "S" and three digits.
 const CODE_DIGITS: usize = 3;
@@ -33,6 +36,9 @@ pub struct StaffState {
     choosing: Option<Choosing>,
     /// Moves on when staff sign out, so a late answer to an earlier sign-in is dropped.
     epoch: u64,
+    /// On a desk terminal, the programme codes of the day's sessions on the staff
+    /// home, in the order of their rows.
+    desk_sessions: Vec<String>,
 }
 
 /// The new-PIN stage: typed twice, then changed with the one-time PIN as the old one.
@@ -88,15 +94,43 @@ struct Home {
     open_calls: i32,
     waiting_slips: i32,
     sync: SyncSummary,
+    /// The day at a glance, on a desk terminal for a member who takes the roll call.
+    desk: Option<DeskToday>,
 }
 
-fn load_home(store: &mut crate::store::Store, member: StaffMember) -> Result<Home, AppError> {
+fn load_home(
+    store: &mut crate::store::Store,
+    member: StaffMember,
+    desk: bool,
+) -> Result<Home, AppError> {
+    let now = clock::now();
+    let desk = if desk && member.can(Permission::TakeRollCall) {
+        Some(desk_today::today(
+            store.conn(),
+            &Actor::member(&member),
+            now,
+        )?)
+    } else {
+        None
+    };
     Ok(Home {
         member,
         open_calls: crate::usecase::alerts::open_count(store.conn())? as i32,
         waiting_slips: crate::print::report::counts(store.conn()).waiting() as i32,
         sync: SyncSummary::read(store)?,
+        desk,
     })
+}
+
+/// The staff member signed in, if anyone is.
+pub fn signed_in(state: &SharedStaff) -> Option<StaffMember> {
+    state.lock().expect("staff lock").signed_in.clone()
+}
+
+/// The programme of the staff home's session row `index` on a desk terminal.
+pub fn desk_session(state: &SharedStaff, index: i32) -> Option<String> {
+    let s = state.lock().expect("staff lock");
+    s.desk_sessions.get(usize::try_from(index).ok()?).cloned()
 }
 
 fn show_home(window: &AppWindow, state: &mut StaffState, home: Home) {
@@ -105,7 +139,9 @@ fn show_home(window: &AppWindow, state: &mut StaffState, home: Home) {
         open_calls,
         waiting_slips,
         sync,
+        desk,
     } = home;
+    state.desk_sessions = super::desk::show(window, desk.as_ref());
     let adapter = window.global::<StaffAdapter>();
     adapter.set_staff_name(member.name.as_str().into());
     adapter.set_open_calls(open_calls);
@@ -122,7 +158,9 @@ fn show_home(window: &AppWindow, state: &mut StaffState, home: Home) {
     );
     state.signed_in = Some(member);
     state.choosing = None;
-    window.global::<Session>().invoke_go(Screen::StaffHome);
+    if window.global::<Session>().get_screen() != Screen::StaffHome {
+        window.global::<Session>().invoke_go(Screen::StaffHome);
+    }
 }
 
 /// What a confirm asks the store thread to do.
@@ -141,6 +179,7 @@ enum Answer {
 pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
     let state: SharedStaff = Arc::default();
     let adapter = window.global::<StaffAdapter>();
+    let for_refresh = backend.clone();
     let (weak, st) = (window.as_weak(), state.clone());
     let submit: Submit = Rc::new(move || {
         let Some(window) = weak.upgrade() else { return };
@@ -153,6 +192,7 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
             return;
         };
         let now = clock::now();
+        let desk = window.global::<KioskAdapter>().get_desk();
         let job: Job = match s.choosing.as_mut() {
             None => {
                 let code = format!("S{account}");
@@ -164,7 +204,7 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
                             one_time_pin: pin,
                         });
                     }
-                    load_home(store, member).map(Answer::Home)
+                    load_home(store, member, desk).map(Answer::Home)
                 })
             }
             Some(choosing) => match choosing.first.take() {
@@ -192,7 +232,7 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
                     let old = choosing.one_time_pin.clone();
                     Box::new(move |store| {
                         let member = change_own_pin(store, now, &code, &old, &pin)?;
-                        load_home(store, member).map(Answer::Home)
+                        load_home(store, member, desk).map(Answer::Home)
                     })
                 }
             },
@@ -234,6 +274,24 @@ pub fn connect(window: &AppWindow, backend: impl Backend) -> SharedStaff {
             }
             show(&window, &s);
         });
+    });
+    // 刷新 on a desk's staff home: the day's figures as they stand now.
+    let (weak, st, b) = (window.as_weak(), state.clone(), for_refresh);
+    window.global::<DeskAdapter>().on_refresh(move || {
+        let Some(member) = signed_in(&st) else { return };
+        let (weak, st) = (weak.clone(), st.clone());
+        b.run(
+            move |store| load_home(store, member, true),
+            move |result| {
+                let Some(window) = weak.upgrade() else { return };
+                let mut s = st.lock().expect("staff lock");
+                match result {
+                    Ok(home) if s.signed_in.is_some() => show_home(&window, &mut s, home),
+                    Ok(_) => {}
+                    Err(error) => super::session::notify_refusal(&window, &error),
+                }
+            },
+        );
     });
     adapter.on_digit(keypad::on_digit(window, &state, submit));
     adapter.on_delete(keypad::on_delete(window, &state));
@@ -290,6 +348,7 @@ pub fn clear(window: &AppWindow, state: &SharedStaff) {
     s.choosing = None;
     s.busy = false;
     s.epoch += 1;
+    s.desk_sessions.clear();
     show(window, &s);
     let adapter = window.global::<StaffAdapter>();
     adapter.set_message("".into());

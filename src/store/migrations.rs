@@ -300,6 +300,27 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE households ADD COLUMN owner_centre TEXT;
     ALTER TABLE households ADD COLUMN owner_code TEXT;
     "#,
+    // 10: the desk's late-pickup calls (issue 13): each call staff made about a child
+    // still here after closing, kept like the audit log, since "we called three times"
+    // is what the desk may have to show a parent or the social worker.
+    r#"
+    CREATE TABLE pickup_calls (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        programme_code TEXT NOT NULL REFERENCES programmes(code),
+        session_date   TEXT NOT NULL,
+        child          TEXT NOT NULL REFERENCES residents(id_number),
+        contact        TEXT NOT NULL,
+        outcome        TEXT NOT NULL CHECK (outcome IN ('reached', 'no_answer', 'wrong_number')),
+        note           TEXT NOT NULL DEFAULT '',
+        staff          TEXT NOT NULL,
+        at             TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX pickup_calls_by_child ON pickup_calls(programme_code, session_date, child);
+    CREATE TRIGGER pickup_calls_no_update BEFORE UPDATE ON pickup_calls
+        BEGIN SELECT RAISE(ABORT, 'pickup_calls is append-only'); END;
+    CREATE TRIGGER pickup_calls_no_delete BEFORE DELETE ON pickup_calls
+        BEGIN SELECT RAISE(ABORT, 'pickup_calls is append-only'); END;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

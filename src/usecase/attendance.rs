@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use linli_core::attendance::{
-    Attendance, AttendanceState, Collector, Leaving, PickupAuthorisation,
+    Attendance, AttendanceState, Collector, Leaving, PickupAdult, PickupAuthorisation,
 };
 use linli_core::household::age_on;
 use linli_core::identity::mask_id_number;
@@ -60,6 +60,166 @@ pub fn set_pickup_authorisation(
         json!({"adults": auth.adults.len()}),
     );
     Ok(())
+}
+
+/// One adult to put on a child's pickup list at the desk, as the guardian names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PickupAdultInput {
+    /// The adult's ID number: their name comes from the registry when they are a
+    /// resident, and the desk can then check their ID card at pickup.
+    pub id_number: Option<String>,
+    /// Needed when the adult is not in the registry (a grandparent from out of town).
+    pub name: Option<String>,
+    pub relation: String,
+    pub must_not_collect: bool,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub card_code: Option<String>,
+}
+
+/// Adds an adult to a child's pickup list, or replaces their entry (the same ID
+/// number, or the same name and relation): audited, and sent to the district.
+pub fn set_pickup_adult(
+    tx: &mut Tx<'_>,
+    child: &str,
+    input: &PickupAdultInput,
+) -> Result<PickupAuthorisation, AppError> {
+    tx.authorise(Permission::RecordPickup)?;
+    let today = tx.now.date();
+    let person = load::resident(tx, child)?
+        .ok_or_else(|| load::not_found("孩子", "child", &mask_id_number(child)))?;
+    let relation = text::checked(
+        "relation",
+        ("与孩子的关系", "relation"),
+        &input.relation,
+        text::LABEL_CHARS,
+    )?;
+    if relation.is_empty() {
+        return Err(required(
+            "relation",
+            ("与孩子的关系", "relation to the child"),
+        ));
+    }
+    let id_number = match &input.id_number {
+        Some(raw) if !raw.trim().is_empty() => Some(load::parse_id(raw, today)?),
+        _ => None,
+    };
+    if id_number
+        .as_ref()
+        .is_some_and(|id| id.as_str() == person.id_number.as_str())
+    {
+        return Err(Refused::new(
+            "adult_is_the_child",
+            Text::new(
+                "接送人不能是孩子本人",
+                "the child cannot collect themselves",
+            ),
+            vec![Text::new(
+                "请填写来接孩子的成年人的身份证号",
+                "give the ID number of the adult who collects the child",
+            )],
+        )
+        .into());
+    }
+    let registered = match &id_number {
+        Some(id) => load::resident(tx, id.as_str())?,
+        None => None,
+    };
+    let name = match (&registered, &input.name) {
+        (Some(adult), _) => adult.name.clone(),
+        (None, Some(name)) if !name.trim().is_empty() => text::checked(
+            "name",
+            ("接送人姓名", "pickup adult's name"),
+            name,
+            text::NAME_CHARS,
+        )?,
+        _ => return Err(required("name", ("接送人姓名", "pickup adult's name"))),
+    };
+    // A teenage sibling is not an adult who can take responsibility for the child; a
+    // must-not-collect entry is recorded whatever the age, so staff recognise them.
+    if let Some(id) = &id_number {
+        let age = age_on(id.birth_date(), today);
+        if age < 18 && !input.must_not_collect {
+            return Err(Refused::new(
+                "pickup_adult_under_18",
+                Text::new("接送人须年满18周岁", "the pickup adult must be 18 or over"),
+                vec![Text::new(
+                    format!("此人今年{age}岁，不能作为授权接送人"),
+                    format!("this person is {age} and cannot be an authorised pickup adult"),
+                )],
+            )
+            .into());
+        }
+    }
+    if let (Some(from), Some(until)) = (input.valid_from, input.valid_until) {
+        if until < from {
+            return Err(Refused::new(
+                "dates_reversed",
+                Text::new("授权日期有误", "the dates are the wrong way round"),
+                vec![Text::new(
+                    format!("截止日期 {until} 早于开始日期 {from}"),
+                    format!("the last day {until} is before the first day {from}"),
+                )],
+            )
+            .into());
+        }
+    }
+    let card_code = match &input.card_code {
+        Some(card) if !card.trim().is_empty() => Some(text::checked(
+            "card",
+            ("接送卡号", "pickup card number"),
+            card,
+            text::LABEL_CHARS,
+        )?),
+        _ => None,
+    };
+    let mut list = super::roll_call::pickup_list(tx, child)?;
+    let adult = PickupAdult {
+        name,
+        relation,
+        id_number: id_number.as_ref().map(|id| id.as_str().to_string()),
+        card_code,
+        must_not_collect: input.must_not_collect,
+        valid_from: input.valid_from,
+        valid_until: input.valid_until,
+    };
+    let same = |known: &PickupAdult| match (&known.id_number, &adult.id_number) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => known.name == adult.name && known.relation == adult.relation,
+    };
+    let replaced = list.adults.iter().position(same);
+    match replaced {
+        Some(index) => list.adults[index] = adult.clone(),
+        None => list.adults.push(adult.clone()),
+    }
+    tx.execute(
+        "INSERT INTO pickup_authorisations (child, body) VALUES (?1, ?2)
+         ON CONFLICT(child) DO UPDATE SET body = excluded.body",
+        (child, to_json_text(&list)),
+    )?;
+    tx.audit(
+        "pickup_adult_set",
+        &mask_id_number(child),
+        json!({
+            "adult": linli_core::identity::mask_name(&adult.name),
+            "relation": adult.relation,
+            "must_not_collect": adult.must_not_collect,
+            "valid_from": adult.valid_from,
+            "valid_until": adult.valid_until,
+            "replaced": replaced.is_some(),
+        }),
+    );
+    Ok(list)
+}
+
+fn required(field: &str, what: (&str, &str)) -> AppError {
+    linli_core::FieldError::new(
+        field,
+        "required",
+        format!("请填写{}", what.0),
+        format!("the {} is required", what.1),
+    )
+    .into()
 }
 
 fn load_attendance(

@@ -377,6 +377,8 @@ fn seed_attendance(tx: &mut Tx<'_>, people: &[ResidentRow]) -> Result<(), AppErr
                     id_number: Some(p.id_number.as_str().to_string()),
                     card_code: None,
                     must_not_collect: false,
+                    valid_from: None,
+                    valid_until: None,
                 })
                 .collect();
             attendance::set_pickup_authorisation(

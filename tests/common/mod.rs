@@ -34,6 +34,24 @@ pub fn command(data: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// `command` at another moment of the test suite's clock ("2026-11-23T17:55:00").
+pub fn command_at(data: &Path, now: &str, args: &[&str]) -> Command {
+    let mut command = command(data, args);
+    command.env("LINLI_TEST_NOW", now);
+    command
+}
+
+/// `linli` at `now`, which must succeed: its JSON.
+pub fn run_at(data: &Path, now: &str, args: &[&str]) -> Value {
+    let out = command_at(data, now, args).output().expect("linli runs");
+    assert!(
+        out.status.success(),
+        "linli {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    json(&out)
+}
+
 pub fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(

@@ -1,0 +1,486 @@
+//! The front desk (issue 13), headless on a desk terminal against the demo centre's
+//! real use-cases: it opens on the staff sign-in, the staff home shows the day, the
+//! roll call checks a group in and a child out to an adult on the pickup list, a
+//! must-not-collect adult is refused in words, colour and sound with staff alerted,
+//! and staff are signed out after five minutes untouched. Then the same use-cases
+//! through the binary.
+
+use crate::common;
+use crate::kiosk_flows::{kiosk, Kiosk};
+
+use chrono::NaiveDateTime;
+use linli::kiosk::{ChildState, DeskAdapter, RollCallAdapter, Screen, Session, Tone};
+use linli::usecase::attendance::{set_pickup_adult, PickupAdultInput};
+use linli::usecase::demo;
+use slint::{ComponentHandle, Model};
+
+/// A Monday in term at 16:40, when the 四点半学校 children arrive.
+fn arrival() -> NaiveDateTime {
+    "2026-11-23T16:40:00".parse().unwrap()
+}
+
+fn desk_at(now: NaiveDateTime) -> Kiosk {
+    linli::clock::pin_this_thread(Some(now));
+    let k = kiosk();
+    linli::kiosk::make_desk(&k.window);
+    k
+}
+
+fn sign_in(k: &Kiosk, code: &str) {
+    assert_eq!(
+        k.screen(),
+        Screen::StaffSignIn,
+        "a desk opens on the staff sign-in"
+    );
+    k.type_digits(&code[1..]);
+    k.type_digits(&k.staff_pin(code));
+    assert_eq!(k.screen(), Screen::StaffHome, "{}", k.notice());
+}
+
+fn rows(k: &Kiosk) -> Vec<linli::kiosk::RollChildRow> {
+    k.window
+        .global::<RollCallAdapter>()
+        .get_children()
+        .iter()
+        .collect()
+}
+
+fn open_roll_call(k: &Kiosk) {
+    let sessions: Vec<_> = k
+        .window
+        .global::<DeskAdapter>()
+        .get_sessions()
+        .iter()
+        .collect();
+    let after_school = sessions
+        .iter()
+        .find(|s| s.name.starts_with("四点半学校"))
+        .unwrap_or_else(|| panic!("四点半学校 runs today: {sessions:?}"));
+    assert!(after_school.roll_call);
+    assert!(after_school.expected > 0);
+    assert_eq!(after_school.arrived, 0, "nobody has come yet");
+    k.press(&format!("点名：{}", after_school.name));
+    assert_eq!(k.screen(), Screen::RollCall);
+}
+
+#[test]
+fn a_desk_checks_a_group_in_and_hands_a_child_only_to_an_adult_on_the_list() {
+    let k = desk_at(arrival());
+    assert!(k.window.global::<linli::kiosk::KioskAdapter>().get_desk());
+    sign_in(&k, "S001");
+    let since = k.query("SELECT max(seq) || '' FROM audit_log").remove(0);
+    assert!(k.window.global::<DeskAdapter>().get_day_shown());
+    open_roll_call(&k);
+
+    // The first group walks in together: one tap checks them all in.
+    let first = rows(&k);
+    let group = first[0].group.to_string();
+    let waiting = first[0].group_waiting;
+    assert!(waiting > 0, "{first:?}");
+    k.press(&format!("{group}全部签到"));
+    assert_eq!(
+        k.window.global::<Session>().get_notice_tone(),
+        Tone::Success,
+        "{}",
+        k.notice()
+    );
+    k.press("好的");
+    let after = rows(&k);
+    let in_group = after
+        .iter()
+        .take(waiting as usize)
+        .filter(|r| r.state == ChildState::Here)
+        .count();
+    assert_eq!(in_group, waiting as usize, "{after:?}");
+    let checked_in = k.query(
+        "SELECT count(*) || '' FROM attendance WHERE programme_code = 'after-school' AND session_date = '2026-11-23'",
+    );
+    assert_eq!(checked_in, [waiting.to_string()]);
+
+    // A must-not-collect adult is named on the first child's list.
+    let child = after[0].name.to_string();
+    let child_id = k.query(&format!(
+        "SELECT id_number FROM residents WHERE name = '{child}'"
+    ))[0]
+        .clone();
+    {
+        let mut store = k.store.lock().unwrap();
+        store
+            .write(&demo::demo_actor("S001"), arrival(), |tx| {
+                set_pickup_adult(
+                    tx,
+                    &child_id,
+                    &PickupAdultInput {
+                        name: Some("王强".into()),
+                        relation: "父亲".into(),
+                        must_not_collect: true,
+                        ..PickupAdultInput::default()
+                    },
+                )
+            })
+            .unwrap();
+    }
+
+    // 17:55: he comes to the desk and is refused in words, colour and sound.
+    linli::clock::pin_this_thread(Some("2026-11-23T17:55:00".parse().unwrap()));
+    k.press(&format!("签退{child}"));
+    let pickup: Vec<_> = k
+        .window
+        .global::<RollCallAdapter>()
+        .get_pickup()
+        .iter()
+        .collect();
+    assert!(
+        pickup
+            .iter()
+            .any(|p| p.must_not_collect && p.who.contains("王*")),
+        "{pickup:?}"
+    );
+    let alerts_before =
+        k.query("SELECT count(*) || '' FROM alerts WHERE kind = 'must_not_collect'");
+    assert_eq!(alerts_before, ["0"]);
+    k.press("不得接走：王* (父亲)");
+    let session = k.window.global::<Session>();
+    assert_eq!(session.get_notice_tone(), Tone::Refusal);
+    assert!(k.notice().contains("不得接走这个孩子"), "{}", k.notice());
+    assert!(k.notice().contains("已通知其他工作人员"), "{}", k.notice());
+    assert_eq!(
+        k.query("SELECT count(*) || '' FROM alerts WHERE kind = 'must_not_collect' AND acknowledged_at IS NULL"),
+        ["1"],
+        "staff are alerted"
+    );
+    k.press("好的");
+    assert_eq!(rows(&k)[0].state, ChildState::Here, "the child stays");
+
+    // The mother (on the list from the demo) collects the child.
+    k.press(&format!("签退{child}"));
+    let pickup: Vec<_> = k
+        .window
+        .global::<RollCallAdapter>()
+        .get_pickup()
+        .iter()
+        .collect();
+    let parent = pickup
+        .iter()
+        .find(|p| !p.must_not_collect && p.valid)
+        .expect("an authorised adult")
+        .who
+        .to_string();
+    k.press(&format!("由{parent}接走"));
+    assert_eq!(session.get_notice_tone(), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(rows(&k)[0].state, ChildState::Left);
+    let audit = k.query(&format!(
+        "SELECT action FROM audit_log WHERE seq > {since} AND action IN ('checked_in', 'checked_out', 'pickup_refused_must_not_collect') ORDER BY seq",
+    ));
+    assert_eq!(audit.iter().filter(|a| *a == "checked_out").count(), 1);
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| *a == "pickup_refused_must_not_collect")
+            .count(),
+        1
+    );
+    let actor = k.query(&format!(
+        "SELECT actor FROM audit_log WHERE seq > {since} AND action = 'checked_out'"
+    ));
+    assert!(actor[0].contains("S001"), "{actor:?}");
+    linli::clock::pin_this_thread(None);
+}
+
+#[test]
+fn a_desk_signs_staff_out_after_five_minutes_untouched_with_a_countdown() {
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    let session = k.window.global::<Session>();
+    for _ in 0..269 {
+        session.invoke_tick();
+    }
+    assert!(
+        !session.get_warning(),
+        "no countdown before four and a half minutes"
+    );
+    session.invoke_tick();
+    assert!(session.get_warning());
+    assert_eq!(session.get_seconds_left(), 30);
+    for _ in 0..30 {
+        session.invoke_tick();
+    }
+    assert_eq!(
+        k.screen(),
+        Screen::StaffSignIn,
+        "back to the sign-in, not the attract screen"
+    );
+    assert!(
+        !k.window.global::<DeskAdapter>().get_day_shown(),
+        "the day is forgotten"
+    );
+    assert_eq!(
+        k.window
+            .global::<RollCallAdapter>()
+            .get_children()
+            .row_count(),
+        0
+    );
+    linli::clock::pin_this_thread(None);
+}
+
+#[test]
+fn a_technician_at_the_desk_sees_no_roll_call() {
+    let k = desk_at(arrival());
+    sign_in(&k, "S004");
+    assert!(!k.window.global::<DeskAdapter>().get_day_shown());
+    assert_eq!(
+        k.window.global::<DeskAdapter>().get_sessions().row_count(),
+        0
+    );
+    linli::clock::pin_this_thread(None);
+}
+#[test]
+fn a_resident_kiosk_never_shows_a_desk_screen() {
+    linli::clock::pin_this_thread(Some(arrival()));
+    // On a resident kiosk the staff home has no day and the roll call never draws.
+    linli::clock::pin_this_thread(Some(arrival()));
+    let kiosk = kiosk();
+    kiosk.press("工作人员入口");
+    kiosk.type_digits("001");
+    kiosk.type_digits(&kiosk.staff_pin("S001"));
+    assert_eq!(kiosk.screen(), Screen::StaffHome);
+    assert!(!kiosk.window.global::<DeskAdapter>().get_day_shown());
+    kiosk.window.global::<Session>().invoke_go(Screen::RollCall);
+    assert!(
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+            &kiosk.window,
+            "点名的项目"
+        )
+        .next()
+        .is_none(),
+        "a kiosk draws no desk screen"
+    );
+    linli::clock::pin_this_thread(None);
+}
+
+/// The roll call through the binary: show, a group check-in, a refusal for a
+/// must-not-collect adult (exit 1, nothing checked out), a check-out, the late list
+/// and a call recorded.
+#[test]
+fn the_roll_call_and_pickup_lists_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |time: &str| format!("2026-11-23T{time}");
+    let demo = common::run_at(dir.path(), &at("09:00:00"), &["demo"]);
+    let pin = common::demo_pin(&demo, "S001");
+    let run = |time: &str, args: &[&str]| {
+        common::command_at(dir.path(), &at(time), args)
+            .env("LINLI_STAFF_PIN", &pin)
+            .output()
+            .unwrap()
+    };
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    };
+    let roll = run(
+        "16:40:00",
+        &[
+            "roll-call",
+            "show",
+            "--programme",
+            "after-school",
+            "--staff",
+            "S001",
+        ],
+    );
+    assert!(roll.status.success());
+    let roll = json(&roll);
+    assert!(roll["runs"].as_bool().unwrap());
+    let expected = roll["counts"]["expected"].as_u64().unwrap();
+    assert!(expected >= 2);
+    assert!(roll.to_string().contains("一年级") || roll.to_string().contains("年级"));
+    assert!(
+        !roll.to_string().contains("\"id_number\""),
+        "IDs are masked"
+    );
+
+    let store = linli::store::Store::open_in(dir.path()).unwrap();
+    let children: Vec<String> = {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident LIMIT 2")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    drop(store);
+    let checked = run(
+        "16:41:00",
+        &[
+            "roll-call",
+            "check-in",
+            "--programme",
+            "after-school",
+            "--resident",
+            &children[0],
+            "--resident",
+            &children[1],
+            "--staff",
+            "S001",
+        ],
+    );
+    assert_eq!(json(&checked)["checked_in"], 2);
+
+    // An adult not in the registry is named as must-not-collect, then refused.
+    let set = run(
+        "16:45:00",
+        &[
+            "pickup",
+            "set",
+            "--child",
+            &children[0],
+            "--name",
+            "王强",
+            "--relationship",
+            "父亲",
+            "--must-not-collect",
+            "--staff",
+            "S001",
+        ],
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stdout)
+    );
+    assert!(json(&set).to_string().contains("王*"));
+    let blank = run(
+        "16:45:00",
+        &[
+            "pickup",
+            "set",
+            "--child",
+            &children[0],
+            "--relationship",
+            " ",
+            "--name",
+            "李",
+            "--staff",
+            "S001",
+        ],
+    );
+    assert_eq!(blank.status.code(), Some(1), "a blank relation is refused");
+
+    // The demo lists the household's adults by ID number: one of them collects.
+    let list = linli::store::Store::open_in(dir.path()).unwrap();
+    let adult: String = list
+        .conn()
+        .query_row(
+            "SELECT json_extract(value, '$.id_number') FROM pickup_authorisations, json_each(body, '$.adults')
+             WHERE child = ?1 AND json_extract(value, '$.id_number') IS NOT NULL LIMIT 1",
+            [&children[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(list);
+    let out = run(
+        "17:50:00",
+        &[
+            "roll-call",
+            "check-out",
+            "--programme",
+            "after-school",
+            "--resident",
+            &children[1],
+            "--by",
+            &adult,
+            "--staff",
+            "S001",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // 18:20: the first child is still here, past 18:00 and the grace period.
+    let late = run(
+        "18:20:00",
+        &[
+            "roll-call",
+            "late",
+            "--programme",
+            "after-school",
+            "--staff",
+            "S001",
+        ],
+    );
+    let late = json(&late);
+    let still: Vec<_> = late["children"].as_array().unwrap().iter().collect();
+    assert_eq!(still.len(), 1, "{late}");
+    assert!(still[0]["minutes_late"].as_i64().unwrap() >= 15);
+    let contacts = still[0]["contacts"].as_array().unwrap();
+    assert!(!contacts.is_empty(), "{late}");
+    let phone = contacts[0]["phone_masked"].as_str().unwrap();
+    assert!(phone.contains("****"), "phones are masked: {phone}");
+    let call = run(
+        "18:21:00",
+        &[
+            "roll-call",
+            "call",
+            "--programme",
+            "after-school",
+            "--resident",
+            &children[0],
+            "--contact",
+            "1",
+            "--outcome",
+            "reached",
+            "--note",
+            "外婆18:40到",
+            "--staff",
+            "S001",
+        ],
+    );
+    assert!(
+        call.status.success(),
+        "{}",
+        String::from_utf8_lossy(&call.stdout)
+    );
+    let late = json(&run(
+        "18:22:00",
+        &[
+            "roll-call",
+            "late",
+            "--programme",
+            "after-school",
+            "--staff",
+            "S001",
+        ],
+    ));
+    assert_eq!(late["children"][0]["calls"][0]["note"], "外婆18:40到");
+
+    // A technician may do none of it.
+    let tech_pin = common::demo_pin(&demo, "S004");
+    let refused = common::command_at(
+        dir.path(),
+        &at("18:30:00"),
+        &[
+            "roll-call",
+            "show",
+            "--programme",
+            "after-school",
+            "--staff",
+            "S004",
+        ],
+    )
+    .env("LINLI_STAFF_PIN", &tech_pin)
+    .output()
+    .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+}
