@@ -441,7 +441,7 @@ mod tests {
         assert!(error.message.zh.contains("¥150.00"), "{error:?}");
         // Paid in part, the rest is what may be taken.
         let part = record(PaymentKind::Payment, PaymentMethod::Cash, 10_000, at(2, 9));
-        let account = Account::of(15_000, &[part.clone()]);
+        let account = Account::of(15_000, std::slice::from_ref(&part));
         assert_eq!(account.outstanding_fen(), 5_000);
         assert_eq!(
             check_payment(&account, 5_001).unwrap_err().code,
