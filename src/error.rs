@@ -150,6 +150,9 @@ fn field_words(field: &str) -> (String, String) {
         "stall" => Some(("经营场所", "stall")),
         "employee" => Some(("从业人员", "employee")),
         "card" => Some(("卡号", "card number")),
+        "amount_fen" => Some(("金额", "amount")),
+        "reference" => Some(("付款单号", "payment reference")),
+        "payment" => Some(("收款记录", "payment")),
         _ => None,
     };
     match known {
