@@ -2289,6 +2289,7 @@ fn a_day_care_day_with_a_missing_drop_off_is_flagged_and_does_not_close_silently
         day_care::record_transport(tx, None, &b.0, true).map(|_| ())
     })
     .unwrap();
+    let before = marks(&store);
     write(&mut store, at(8, 35), &|tx| {
         day_care::record_transport(tx, None, &a.0, false).map(|_| ())?;
         day_care::arrive(tx, None, &a.0)?;
@@ -2296,6 +2297,30 @@ fn a_day_care_day_with_a_missing_drop_off_is_flagged_and_does_not_close_silently
         day_care::report_absence(tx, None, &d.0, "家属来电：去医院复查")
     })
     .unwrap();
+    // The district hears of each: the drop-off and the absence with the whole day,
+    // arrivals as attendance.
+    assert_eq!(
+        kinds_since(&store, before),
+        [
+            "day_care_recorded",
+            "attendance_recorded",
+            "attendance_recorded",
+            "day_care_recorded"
+        ]
+    );
+    match &events_since(&store, before)[0] {
+        EventPayload::DayCareRecorded {
+            resident_id_number,
+            picked_up_at,
+            dropped_off_at,
+            ..
+        } => {
+            assert_eq!(resident_id_number, &a.0);
+            assert_eq!(*picked_up_at, Some(at(8, 5)));
+            assert_eq!(*dropped_off_at, Some(at(8, 35)));
+        }
+        other => panic!("{other:?}"),
+    }
     // A second drop-off, or a meal for someone not here, is refused and changes nothing.
     let before = marks(&store);
     let r = refused(store.write(&desk(), at(9, 0), |tx| {

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
-/// Version 3 added `staff_changed`, version 4 `payment_recorded`; versions 1 to 3
-/// are still read.
+/// Version 3 added `staff_changed`, version 4 `payment_recorded` and
+/// `day_care_recorded`; versions 1 to 3 are still read.
 pub const PROTOCOL_VERSION: u16 = 4;
 
 /// One change recorded on a device, waiting to be sent to the district.
@@ -212,10 +212,31 @@ pub enum EventPayload {
         /// The staff code of who took or gave the money.
         staff: String,
     },
+    /// Version 4. One member's elderly day-care day beyond arrival and departure
+    /// (those are `attendance_recorded`): meals taken, the centre's transport and word
+    /// of an absence, as the desk last left it; the district keeps the newest by
+    /// `occurred_at`. The pick-up place stays on the device: an address is not what a
+    /// district report counts.
+    DayCareRecorded {
+        programme_code: String,
+        #[serde(with = "crate::wire::time::date")]
+        session_date: NaiveDate,
+        resident_id_number: String,
+        breakfast: bool,
+        lunch: bool,
+        /// A pick-up was planned for the day.
+        #[serde(default)]
+        transport: bool,
+        #[serde(default, with = "crate::wire::time::option_date_time")]
+        picked_up_at: Option<NaiveDateTime>,
+        #[serde(default, with = "crate::wire::time::option_date_time")]
+        dropped_off_at: Option<NaiveDateTime>,
+        absence_reason: Option<String>,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 15] = [
+pub const KNOWN_EVENT_TYPES: [&str; 16] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -231,6 +252,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 15] = [
     "volunteer_registered",
     "staff_changed",
     "payment_recorded",
+    "day_care_recorded",
 ];
 
 impl EventPayload {
@@ -252,6 +274,7 @@ impl EventPayload {
             EventPayload::VolunteerRegistered { .. } => "volunteer_registered",
             EventPayload::StaffChanged { .. } => "staff_changed",
             EventPayload::PaymentRecorded { .. } => "payment_recorded",
+            EventPayload::DayCareRecorded { .. } => "day_care_recorded",
         }
     }
 }
@@ -537,6 +560,16 @@ impl EventPayload {
                 optional("refunds", refunds, code)?;
                 crate::staff::validate_staff_code("payload.staff", staff)
             }
+            EventPayload::DayCareRecorded {
+                programme_code,
+                resident_id_number,
+                absence_reason,
+                ..
+            } => {
+                text("programme_code", programme_code, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)?;
+                optional("absence_reason", absence_reason, free)
+            }
         }
     }
 }
@@ -765,6 +798,17 @@ mod tests {
                 reason: Some("月中退出".into()),
                 refunds: Some("P-0".into()),
                 staff: "S001".into(),
+            },
+            EventPayload::DayCareRecorded {
+                programme_code: "day-care".into(),
+                session_date: NaiveDate::from_ymd_opt(2026, 9, 7).unwrap(),
+                resident_id_number: "11010519491231002X".into(),
+                breakfast: false,
+                lunch: true,
+                transport: true,
+                picked_up_at: Some(at("2026-09-07 08:05")),
+                dropped_off_at: None,
+                absence_reason: None,
             },
         ]
     }

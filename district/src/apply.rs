@@ -293,6 +293,33 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
             reason.as_deref(),
             refunds.as_deref(),
         ),
+        EventPayload::DayCareRecorded {
+            session_date,
+            resident_id_number,
+            picked_up_at,
+            dropped_off_at,
+            ..
+        } => {
+            check_date("payload.session_date", *session_date)?;
+            check_time("payload.picked_up_at", *picked_up_at)?;
+            check_time("payload.dropped_off_at", *dropped_off_at)?;
+            check_id("resident_id_number", resident_id_number)?;
+            match (picked_up_at, dropped_off_at) {
+                (None, Some(_)) => Err(invalid(
+                    "payload.dropped_off_at",
+                    "not_picked_up",
+                    "有送达时间却没有接上车时间".into(),
+                    "a drop-off time without a pick-up time".into(),
+                )),
+                (Some(picked), Some(dropped)) if dropped < picked => Err(invalid(
+                    "payload.dropped_off_at",
+                    "before_pick_up",
+                    "送达时间早于接上车时间".into(),
+                    "the drop-off is before the pick-up".into(),
+                )),
+                _ => Ok(()),
+            }
+        }
     }
 }
 
@@ -770,6 +797,39 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                 b(reason),
                 b(refunds),
                 b(staff),
+                b(at),
+            ],
+        )],
+        EventPayload::DayCareRecorded {
+            programme_code,
+            session_date,
+            resident_id_number,
+            breakfast,
+            lunch,
+            transport,
+            picked_up_at,
+            dropped_off_at,
+            absence_reason,
+        } => vec![write(
+            "INSERT INTO day_care_days (centre_code, programme_code, session_date, resident_id_number,
+                 breakfast, lunch, transport, picked_up_at, dropped_off_at, absence_reason, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (centre_code, programme_code, session_date, resident_id_number) DO UPDATE SET
+                 breakfast = excluded.breakfast, lunch = excluded.lunch, transport = excluded.transport,
+                 picked_up_at = excluded.picked_up_at, dropped_off_at = excluded.dropped_off_at,
+                 absence_reason = excluded.absence_reason, updated_at = excluded.updated_at
+             WHERE day_care_days.updated_at <= excluded.updated_at",
+            vec![
+                b(centre),
+                b(programme_code),
+                b(session_date),
+                b(resident_id_number),
+                b(breakfast),
+                b(lunch),
+                b(transport),
+                b(picked_up_at),
+                b(dropped_off_at),
+                b(absence_reason),
                 b(at),
             ],
         )],

@@ -1814,3 +1814,68 @@ async fn fees_are_kept_once_and_a_refund_without_its_payment_or_reason_is_reject
         0
     );
 }
+
+#[tokio::test]
+async fn a_day_care_day_keeps_the_newest_and_a_drop_off_without_a_pick_up_is_rejected() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let time = |text: &str| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+    let day =
+        |lunch: bool, picked: Option<&str>, dropped: Option<&str>| EventPayload::DayCareRecorded {
+            programme_code: "day-care".into(),
+            session_date: at().date(),
+            resident_id_number: "11010519491231002X".into(),
+            breakfast: false,
+            lunch,
+            transport: true,
+            picked_up_at: picked.map(time),
+            dropped_off_at: dropped.map(time),
+            absence_reason: None,
+        };
+    let at_time = |id: &str, when: &str, payload: EventPayload| {
+        serde_json::to_value(OutboxEvent::new(id, &device.id, "C-1", time(when), payload)).unwrap()
+    };
+    let mut body = batch(vec![
+        at_time(
+            "e-1",
+            "2026-09-07 12:00",
+            day(true, Some("2026-09-07 08:05"), Some("2026-09-07 08:30")),
+        ),
+        // Sent later but older: it does not undo the lunch.
+        at_time(
+            "e-2",
+            "2026-09-07 08:06",
+            day(false, Some("2026-09-07 08:05"), None),
+        ),
+        at_time(
+            "e-3",
+            "2026-09-07 12:01",
+            day(true, None, Some("2026-09-07 08:30")),
+        ),
+        at_time(
+            "e-4",
+            "2026-09-07 12:02",
+            day(true, Some("2026-09-07 09:00"), Some("2026-09-07 08:30")),
+        ),
+    ]);
+    body["protocol_version"] = json!(4);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            accepted(),
+            rejected("not_picked_up", "payload.dropped_off_at"),
+            rejected("before_pick_up", "payload.dropped_off_at"),
+        ]
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM day_care_days WHERE lunch AND dropped_off_at IS NOT NULL"
+        ),
+        1
+    );
+}

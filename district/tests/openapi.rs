@@ -584,6 +584,17 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             refunds: None,
             staff: "S003".into(),
         },
+        EventPayload::DayCareRecorded {
+            programme_code: programme.into(),
+            session_date: chrono::NaiveDate::from_ymd_opt(2026, 9, 7).unwrap(),
+            resident_id_number: ID_NUMBER.into(),
+            breakfast: true,
+            lunch: true,
+            transport: true,
+            picked_up_at: Some(at("2026-09-07 08:05")),
+            dropped_off_at: Some(at("2026-09-07 08:30")),
+            absence_reason: None,
+        },
     ]
 }
 

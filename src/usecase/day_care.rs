@@ -5,11 +5,14 @@
 //! the road without a reason (`linli_core::day_care`).
 //!
 //! Every use-case checks `Permission::RecordDayCareAttendance` itself. A day that is
-//! closed takes no more changes: what was recorded is what staff signed off.
+//! closed takes no more changes: what was recorded is what staff signed off. Arrivals
+//! and departures reach the district as `attendance_recorded`; meals, transport and
+//! absences as `day_care_recorded`, each change with the member's whole day.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use linli_core::day_care::{self, DayEntry, Meal, TransportLeg};
 use linli_core::identity::{mask_id_number, mask_name};
+use linli_core::outbox::EventPayload;
 use linli_core::programme::{Programme, ProgrammeKind};
 use linli_core::slips;
 use linli_core::staff::Permission;
@@ -376,6 +379,17 @@ fn save(tx: &mut Tx<'_>, programme: &str, entry: &DayEntry) -> Result<(), AppErr
             entry.absence_reason,
         ],
     )?;
+    tx.emit(EventPayload::DayCareRecorded {
+        programme_code: programme.to_string(),
+        session_date: tx.now.date(),
+        resident_id_number: entry.resident.clone(),
+        breakfast: entry.meals.breakfast,
+        lunch: entry.meals.lunch,
+        transport: leg.is_some(),
+        picked_up_at: leg.and_then(|l| l.picked_up_at),
+        dropped_off_at: leg.and_then(|l| l.dropped_off_at),
+        absence_reason: entry.absence_reason.clone(),
+    });
     Ok(())
 }
 
