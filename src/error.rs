@@ -153,6 +153,9 @@ fn field_words(field: &str) -> (String, String) {
         "collector" => Some(("接送人", "person collecting")),
         "attendance" => Some(("考勤", "attendance")),
         "outcome" => Some(("通话结果", "call outcome")),
+        "amount_fen" => Some(("金额", "amount")),
+        "reference" => Some(("付款单号", "payment reference")),
+        "payment" => Some(("收款记录", "payment")),
         _ => None,
     };
     match known {

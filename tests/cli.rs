@@ -850,6 +850,29 @@ fn every_desk_command_needs_a_staff_member_allowed_to_do_it_and_names_them_in_th
             "--card",
             "88991234",
         ],
+        vec![
+            "fees",
+            "pay",
+            "--resident",
+            &child,
+            "--programme",
+            "lunch-care",
+            "--amount-fen",
+            "100",
+            "--method",
+            "cash",
+        ],
+        vec![
+            "fees",
+            "refund",
+            "--payment",
+            "P-1",
+            "--amount-fen",
+            "100",
+            "--reason",
+            "x",
+        ],
+        vec!["fees", "summary", "--date", "2026-11-23"],
     ];
     for args in &commands {
         let v = refused(dir.path(), args);
@@ -1350,4 +1373,280 @@ fn undecodable_bytes_name_the_first_bad_line() {
 #[test]
 fn the_command_line_is_well_formed() {
     <linli::cli::args::Cli as clap::CommandFactory>::command().debug_assert();
+}
+
+/// The day-care member of the demo centre paying the whole monthly fee (under 80, no
+/// waiving tag), and one aged 80 or over, whose fee is half waived.
+fn day_care_payers(dir: &std::path::Path) -> (String, String) {
+    let conn = rusqlite::Connection::open(dir.join("linli.sqlite")).unwrap();
+    let pick = |condition: &str| -> String {
+        conn.query_row(
+            &format!(
+                "SELECT r.id_number FROM residents r JOIN enrolments e ON e.resident = r.id_number
+                 WHERE e.programme_code = 'day-care' AND e.status = 'confirmed'
+                   AND r.tags NOT LIKE '%low_income%' AND r.tags NOT LIKE '%disabled%' AND {condition}
+                 ORDER BY r.id_number LIMIT 1"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    (
+        pick("r.birth_date > '1946-11-23'"),
+        pick("r.birth_date <= '1946-11-23'"),
+    )
+}
+
+#[test]
+fn fees_are_paid_refunded_and_summed_for_the_day_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let (full, half) = day_care_payers(dir.path());
+    let paid = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "fees",
+            "pay",
+            "--resident",
+            &half,
+            "--programme",
+            "day-care",
+            "--amount-fen",
+            "15000",
+            "--method",
+            "cash",
+        ],
+    );
+    assert_eq!(paid["quote"]["waived_fen"], 15_000, "{paid}");
+    assert_eq!(paid["outstanding_fen"], 0, "{paid}");
+    assert_eq!(paid["payment"]["method"], "cash", "{paid}");
+    let slip = &paid["slips"][0];
+    assert_eq!(slip["kind"], "payment_receipt", "{paid}");
+    let serial = slip["serial"].as_str().unwrap();
+    let text =
+        std::fs::read_to_string(dir.path().join("spool").join(format!("{serial}.txt"))).unwrap();
+    assert!(text.contains("收据") && text.contains("减免"), "{text}");
+    assert!(!text.contains(&half) && !text.contains("80周岁"), "{text}");
+
+    // A transfer needs its reference; a negative amount is refused by its field.
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "fees",
+            "pay",
+            "--resident",
+            &full,
+            "--programme",
+            "day-care",
+            "--amount-fen",
+            "30000",
+            "--method",
+            "reference",
+        ],
+    );
+    assert!(
+        v["reasons"][0].as_str().unwrap().contains("付款单号"),
+        "{v}"
+    );
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "fees",
+            "pay",
+            "--resident",
+            &full,
+            "--programme",
+            "day-care",
+            "--amount-fen",
+            "-5",
+            "--method",
+            "cash",
+        ],
+    );
+    assert!(v["error"].as_str().unwrap().contains("金额"), "{v}");
+    let by_transfer = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "--no-print",
+            "fees",
+            "pay",
+            "--resident",
+            &full,
+            "--programme",
+            "day-care",
+            "--amount-fen",
+            "30000",
+            "--method",
+            "reference",
+            "--reference",
+            "4200001234",
+        ],
+    );
+    let payment = by_transfer["payment"]["id"].as_str().unwrap().to_string();
+    let before = count(dir.path(), "SELECT count(*) FROM outbox");
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "fees",
+            "refund",
+            "--payment",
+            &payment,
+            "--amount-fen",
+            "30001",
+            "--reason",
+            "重复缴费",
+        ],
+    );
+    assert_eq!(v["code"], "above_paid", "{v}");
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM outbox"), before);
+    let v = staff_refused(
+        dir.path(),
+        &demo,
+        "S004",
+        &[
+            "fees",
+            "refund",
+            "--payment",
+            &payment,
+            "--amount-fen",
+            "100",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(v["code"], "not_permitted", "{v}");
+    let refunded = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "--no-print",
+            "fees",
+            "refund",
+            "--payment",
+            &payment,
+            "--amount-fen",
+            "10000",
+            "--reason",
+            "重复缴费",
+        ],
+    );
+    assert_eq!(refunded["left_fen"], 20_000, "{refunded}");
+
+    let summary = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["fees", "summary", "--date", "2026-11-23", "--print"],
+    );
+    assert_eq!(summary["cash"]["paid_fen"], 15_000, "{summary}");
+    assert_eq!(summary["reference"]["refunded_fen"], 10_000, "{summary}");
+    assert_eq!(summary["net_cash_fen"], 15_000, "{summary}");
+    assert_eq!(summary["net_fen"], 35_000, "{summary}");
+    assert_eq!(
+        summary["slips"][0]["kind"], "daily_cash_summary",
+        "{summary}"
+    );
+    let out = as_staff(
+        dir.path(),
+        &demo,
+        "S001",
+        &["fees", "summary", "--date", "2026-11-23", "--format", "csv"],
+    );
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "{csv:?}");
+    assert!(
+        csv.contains("2026-11-23,total,2,45000,1,10000,35000\r\n"),
+        "{csv:?}"
+    );
+}
+
+#[test]
+fn a_day_care_day_through_the_binary_flags_a_missing_drop_off_and_prints_a_masked_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+    let (elder, name): (String, String) = conn
+        .query_row(
+            "SELECT r.id_number, r.name FROM residents r JOIN enrolments e ON e.resident = r.id_number
+             WHERE e.programme_code = 'day-care' AND e.status = 'confirmed'
+               AND r.id_number NOT IN (SELECT resident FROM attendance WHERE session_date = '2026-11-23')
+             ORDER BY r.id_number LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(conn);
+    let desk = |args: &[&str]| staff_ok(dir.path(), &demo, "S001", args);
+    let leg = desk(&[
+        "day-care",
+        "transport",
+        "--resident",
+        &elder,
+        "--pickup-at",
+        "08:10",
+        "--place",
+        "海滨社区3栋1201",
+    ]);
+    assert_eq!(leg["place"], "海滨社区3栋1201", "{leg}");
+    desk(&["day-care", "picked-up", "--resident", &elder]);
+    desk(&["day-care", "arrive", "--resident", &elder]);
+    let meal = desk(&["day-care", "meal", "--resident", &elder]);
+    assert_eq!(meal["lunch"], true, "{meal}");
+    // A time nobody can read is a usage error, before anything is opened.
+    let out = as_staff(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "day-care",
+            "transport",
+            "--resident",
+            &elder,
+            "--pickup-at",
+            "8点",
+            "--place",
+            "x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let day = desk(&["day-care", "show"]);
+    assert_eq!(day["on_the_road"].as_array().unwrap().len(), 1, "{day}");
+    assert!(!day.to_string().contains(&elder), "{day}");
+    assert!(day["to_call"].is_array(), "{day}");
+
+    let refusal = staff_refused(dir.path(), &demo, "S001", &["day-care", "close"]);
+    assert_eq!(refusal["code"], "picked_up_not_dropped_off", "{refusal}");
+    let v = staff_refused(dir.path(), &demo, "S004", &["day-care", "show"]);
+    assert_eq!(v["code"], "not_permitted", "{v}");
+
+    let route = desk(&["day-care", "route", "--print"]);
+    assert_eq!(route["stops"][0]["place"], "海滨社区3栋…", "{route}");
+    let serial = route["slips"][0]["serial"].as_str().unwrap();
+    let text =
+        std::fs::read_to_string(dir.path().join("spool").join(format!("{serial}.txt"))).unwrap();
+    assert!(
+        text.contains(&linli_core::identity::mask_name(&name)),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&name) && !text.contains(&elder) && !text.contains("1201"),
+        "{text}"
+    );
+
+    desk(&["day-care", "dropped-off", "--resident", &elder]);
+    let closed = desk(&["day-care", "close"]);
+    assert_eq!(closed["open_transport"], 0, "{closed}");
 }

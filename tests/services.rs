@@ -10,9 +10,11 @@ use linli::clock;
 use linli::error::{AppError, Refused};
 use linli::print::Printing;
 use linli::store::{Actor, Store};
-use linli::usecase::{attendance, business, demo, enrolment, ratings, volunteers};
+use linli::usecase::{attendance, business, day_care, demo, enrolment, fees, ratings, volunteers};
 use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
 use linli_core::business::{ConvenienceBusiness, FilingAction, FilingStatus, LedgerInput};
+use linli_core::day_care::Meal;
+use linli_core::fees::PaymentMethod;
 use linli_core::outbox::{AttendanceEventKind, EventPayload, OutboxEvent};
 use rusqlite::OptionalExtension;
 
@@ -1659,6 +1661,56 @@ fn every_staff_use_case_checks_the_permission_itself() {
                 }),
             ),
         ),
+        (
+            technician(),
+            (
+                "a fee",
+                Box::new(|tx| {
+                    fees::pay(
+                        tx,
+                        &elder,
+                        "day-care",
+                        100,
+                        PaymentMethod::Cash,
+                        None,
+                        Printing::Queue,
+                    )
+                    .map(|_| ())
+                }),
+            ),
+        ),
+        (
+            Actor::kiosk(),
+            (
+                "a fee at the kiosk",
+                Box::new(|tx| {
+                    fees::pay(
+                        tx,
+                        &elder,
+                        "day-care",
+                        100,
+                        PaymentMethod::Cash,
+                        None,
+                        Printing::Queue,
+                    )
+                    .map(|_| ())
+                }),
+            ),
+        ),
+        (
+            technician(),
+            (
+                "a refund",
+                Box::new(|tx| fees::refund(tx, "P-1", 100, "x", Printing::Queue).map(|_| ())),
+            ),
+        ),
+        (
+            technician(),
+            (
+                "the day's cash",
+                Box::new(|tx| fees::daily_summary(tx, now().date(), Printing::Queue).map(|_| ())),
+            ),
+        ),
     ];
     for (actor, (what, case)) in cases {
         let before = marks(&store);
@@ -1771,4 +1823,615 @@ fn older_unrated_sessions_are_not_hidden_by_rated_ones_and_a_member_who_left_can
         })
         .unwrap();
     assert_eq!(mine(&store).len(), rest.len());
+}
+
+// ---------------------------------------------------------------- fees
+
+/// A day-care member aged 80 or over on `now()` without a full waiver: half the
+/// monthly fee is waived for their age (`elderly_80`), so ¥150.00 is due.
+fn elder_over_80(store: &Store) -> String {
+    one_string(
+        store,
+        "SELECT r.id_number FROM residents r JOIN enrolments e ON e.resident = r.id_number
+         WHERE e.programme_code = 'day-care' AND e.status = 'confirmed'
+           AND r.birth_date <= '1946-11-23' AND r.tags NOT LIKE '%low_income%'
+         ORDER BY r.id_number LIMIT 1",
+    )
+}
+
+/// A day-care member under 80 with no waiving tag: the whole ¥300.00 is due.
+fn elder_paying_in_full(store: &Store) -> String {
+    one_string(
+        store,
+        "SELECT r.id_number FROM residents r JOIN enrolments e ON e.resident = r.id_number
+         WHERE e.programme_code = 'day-care' AND e.status = 'confirmed'
+           AND r.birth_date > '1946-11-23' AND r.tags NOT LIKE '%low_income%'
+           AND r.tags NOT LIKE '%disabled%'
+         ORDER BY r.id_number LIMIT 1",
+    )
+}
+
+/// The slip as the printer would print it on 58 mm paper, decoded back to text.
+fn printed_slip(store: &Store, serial: &str) -> String {
+    let receipt = linli::print::queue::stored_slip(store.conn(), serial)
+        .unwrap()
+        .expect("the slip is stored");
+    let paper = linli_hardware::receipt::Paper::Mm58;
+    let bytes = linli_hardware::receipt::render_to_vec(&receipt, paper).unwrap();
+    linli_hardware::receipt::slip_text(&bytes).unwrap()
+}
+
+fn pay(
+    store: &mut Store,
+    actor: &Actor,
+    at: NaiveDateTime,
+    resident: &str,
+    amount_fen: i64,
+    method: PaymentMethod,
+    reference: Option<&str>,
+) -> Result<linli::store::Issued<fees::Paid>, AppError> {
+    store.write_issuing(actor, at, |tx| {
+        fees::pay(
+            tx,
+            resident,
+            "day-care",
+            amount_fen,
+            method,
+            reference,
+            Printing::Queue,
+        )
+    })
+}
+
+#[test]
+fn a_fee_with_a_waiver_is_paid_in_part_and_its_receipt_shows_the_waiver_as_an_amount_only() {
+    let (_dir, mut store) = seeded();
+    let elder = elder_over_80(&store);
+    let name: String = store
+        .conn()
+        .query_row(
+            "SELECT name FROM residents WHERE id_number = ?1",
+            [&elder],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let before = marks(&store);
+    let paid = pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        10_000,
+        PaymentMethod::Cash,
+        None,
+    )
+    .unwrap();
+    let outcome = &paid.outcome;
+    assert_eq!(outcome.quote.base_fen, 30_000);
+    assert_eq!(outcome.quote.waived_fen, 15_000);
+    assert_eq!(outcome.quote.due_fen, 15_000);
+    assert_eq!(outcome.outstanding_fen, 5_000);
+    assert_eq!(outcome.payment.period, "2026-11");
+    assert_eq!(outcome.payment.staff, "S001");
+    assert_eq!(kinds_since(&store, before), ["payment_recorded"]);
+    match &events_since(&store, before)[0] {
+        EventPayload::PaymentRecorded {
+            amount_fen,
+            kind,
+            method,
+            resident_id_number,
+            ..
+        } => {
+            assert_eq!(
+                (*amount_fen, kind.as_str(), method.as_str()),
+                (10_000, "payment", "cash")
+            );
+            assert_eq!(resident_id_number, &elder);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        audits_since(&store, before),
+        [("staff:S001".to_string(), "fee_paid".to_string())]
+    );
+    assert_eq!(slip_kinds_since(&store, before), ["payment_receipt"]);
+    let text = printed_slip(&store, &paid.slips[0].serial);
+    for expected in [
+        "收据",
+        "Payment receipt",
+        "减免/Waiver",
+        "-￥150.00",
+        "应付/To pay",
+        "实收/Paid",
+        "￥100.00",
+        "尚欠/Owed",
+        "￥50.00",
+        "现金",
+        "2026年11月",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+    // The waiver's reason (the elder's age tag) and the elder's full name and ID
+    // number stay off the paper; and it is not the "to pay" slip.
+    for secret in [
+        "80周岁",
+        "Aged 80",
+        "elderly_80",
+        name.as_str(),
+        elder.as_str(),
+        "不作付款收据",
+    ] {
+        assert!(!text.contains(secret), "{secret:?} in:\n{text}");
+    }
+
+    // More than is still owed is refused, by the field, and writes nothing.
+    let before = marks(&store);
+    let r = refused(pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        5_001,
+        PaymentMethod::Cash,
+        None,
+    ));
+    assert_eq!(r.code, "above_due", "{r:?}");
+    assert!(
+        zh(&r).contains("￥50.00") || zh(&r).contains("¥50.00"),
+        "{}",
+        zh(&r)
+    );
+    // A transfer without its reference, or with one nobody could have typed right.
+    let r = refused(pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        5_000,
+        PaymentMethod::Reference,
+        None,
+    ));
+    assert!(zh(&r).contains("付款单号"), "{}", zh(&r));
+    let r = refused(pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        5_000,
+        PaymentMethod::Reference,
+        Some("42 00"),
+    ));
+    assert!(zh(&r).contains("付款单号"), "{}", zh(&r));
+    assert_nothing_written(&store, before, "a payment refused");
+
+    // The rest by transfer settles the month; then nothing more is taken.
+    let rest = pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        5_000,
+        PaymentMethod::Reference,
+        Some("4200001234"),
+    )
+    .unwrap();
+    assert_eq!(rest.outcome.outstanding_fen, 0);
+    let text = printed_slip(&store, &rest.slips[0].serial);
+    assert!(text.contains("4200001234"), "{text}");
+    assert!(text.contains("转账"), "{text}");
+    let before = marks(&store);
+    let r = refused(pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        1,
+        PaymentMethod::Cash,
+        None,
+    ));
+    assert_eq!(r.code, "nothing_due", "{r:?}");
+    assert_nothing_written(&store, before, "a payment for a month paid in full");
+    // Next month, the fee is due again.
+    let december = t("2026-12-01T09:00:00");
+    assert_eq!(
+        pay(
+            &mut store,
+            &desk(),
+            december,
+            &elder,
+            15_000,
+            PaymentMethod::Cash,
+            None
+        )
+        .unwrap()
+        .outcome
+        .payment
+        .period,
+        "2026-12"
+    );
+}
+
+#[test]
+fn a_refund_above_what_was_paid_or_without_a_reason_is_refused_and_a_technician_takes_no_money() {
+    let (_dir, mut store) = seeded();
+    let elder = elder_paying_in_full(&store);
+    let before = marks(&store);
+    let r = refused(pay(
+        &mut store,
+        &technician(),
+        now(),
+        &elder,
+        30_000,
+        PaymentMethod::Cash,
+        None,
+    ));
+    assert_eq!(r.code, "not_permitted", "{r:?}");
+    assert_nothing_written(&store, before, "a technician taking a fee");
+    // Someone without a seat owes nothing.
+    let outsider = one_string(
+        &store,
+        "SELECT id_number FROM residents WHERE id_number NOT IN
+           (SELECT resident FROM enrolments WHERE programme_code = 'day-care' AND status = 'confirmed')
+         ORDER BY id_number LIMIT 1",
+    );
+    let r = refused(pay(
+        &mut store,
+        &desk(),
+        now(),
+        &outsider,
+        30_000,
+        PaymentMethod::Cash,
+        None,
+    ));
+    assert_eq!(r.code, "not_enrolled", "{r:?}");
+    assert_nothing_written(&store, before, "a fee for someone without a seat");
+
+    let paid = pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        30_000,
+        PaymentMethod::Cash,
+        None,
+    )
+    .unwrap();
+    let id = paid.outcome.payment.id.clone();
+    let refund = |store: &mut Store, actor: &Actor, fen: i64, reason: &str| {
+        store.write_issuing(actor, now(), |tx| {
+            fees::refund(tx, &id, fen, reason, Printing::Queue)
+        })
+    };
+    let before = marks(&store);
+    let r = refused(refund(&mut store, &desk(), 30_001, "月中退出"));
+    assert_eq!(r.code, "above_paid", "{r:?}");
+    let r = refused(refund(&mut store, &desk(), 10_000, "   "));
+    assert!(zh(&r).contains("原因"), "{}", zh(&r));
+    let r = refused(refund(&mut store, &technician(), 10_000, "月中退出"));
+    assert_eq!(r.code, "not_permitted", "{r:?}");
+    let r = refused(store.write_issuing(&desk(), now(), |tx| {
+        fees::refund(tx, "no-such-payment", 100, "x", Printing::Queue)
+    }));
+    assert_eq!(r.code, "not_found", "{r:?}");
+    assert_nothing_written(&store, before, "a refused refund");
+
+    let done = refund(&mut store, &social_worker(), 10_000, "月中退出，按天退费").unwrap();
+    assert_eq!(done.outcome.left_fen, 20_000);
+    assert_eq!(done.outcome.refund.refunds.as_deref(), Some(id.as_str()));
+    assert_eq!(kinds_since(&store, before), ["payment_recorded"]);
+    assert_eq!(actions_since(&store, before), ["fee_refunded"]);
+    assert_eq!(slip_kinds_since(&store, before), ["refund_receipt"]);
+    let text = printed_slip(&store, &done.slips[0].serial);
+    assert!(text.contains("退款收据"), "{text}");
+    assert!(text.contains("月中退出"), "{text}");
+    assert!(text.contains("￥100.00"), "{text}");
+    // What is left of the payment is all that can still go back.
+    let before = marks(&store);
+    let r = refused(refund(&mut store, &desk(), 20_001, "再退"));
+    assert_eq!(r.code, "above_paid", "{r:?}");
+    assert_nothing_written(&store, before, "a second refund above what is left");
+    // And the record itself cannot be rewritten or removed.
+    assert!(store
+        .conn()
+        .execute("UPDATE payments SET amount_fen = 1", [])
+        .is_err());
+    assert!(store.conn().execute("DELETE FROM payments", []).is_err());
+}
+
+#[test]
+fn the_daily_summary_totals_the_day_by_method_and_prints_no_person() {
+    let (_dir, mut store) = seeded();
+    let full = elder_paying_in_full(&store);
+    let half = elder_over_80(&store);
+    let morning = t("2026-11-23T09:30:00");
+    pay(
+        &mut store,
+        &desk(),
+        morning,
+        &full,
+        30_000,
+        PaymentMethod::Cash,
+        None,
+    )
+    .unwrap();
+    let transfer = pay(
+        &mut store,
+        &desk(),
+        morning,
+        &half,
+        15_000,
+        PaymentMethod::Reference,
+        Some("WX-20261123-0001"),
+    )
+    .unwrap();
+    store
+        .write_issuing(&desk(), t("2026-11-23T15:00:00"), |tx| {
+            fees::refund(
+                tx,
+                &transfer.outcome.payment.id,
+                5_000,
+                "重复缴费",
+                Printing::Skip,
+            )
+        })
+        .unwrap();
+    // The day before is another day's money.
+    pay(
+        &mut store,
+        &desk(),
+        t("2026-11-22T10:00:00"),
+        &full,
+        100,
+        PaymentMethod::Cash,
+        None,
+    )
+    .ok();
+
+    let before = marks(&store);
+    let r = refused(store.write_issuing(&technician(), now(), |tx| {
+        fees::daily_summary(tx, now().date(), Printing::Queue)
+    }));
+    assert_eq!(r.code, "not_permitted");
+    assert_nothing_written(&store, before, "a technician reading the day's money");
+
+    let done = store
+        .write_issuing(&desk(), t("2026-11-23T17:30:00"), |tx| {
+            fees::daily_summary(tx, now().date(), Printing::Queue)
+        })
+        .unwrap();
+    let summary = &done.outcome;
+    assert_eq!((summary.cash.payments, summary.cash.paid_fen), (1, 30_000));
+    assert_eq!(
+        (summary.reference.payments, summary.reference.paid_fen),
+        (1, 15_000)
+    );
+    assert_eq!(
+        (summary.reference.refunds, summary.reference.refunded_fen),
+        (1, 5_000)
+    );
+    assert_eq!(summary.net_cash_fen, 30_000);
+    assert_eq!(summary.net_fen, 40_000);
+    assert_eq!(actions_since(&store, before), ["fee_summary"]);
+    assert_eq!(slip_kinds_since(&store, before), ["daily_cash_summary"]);
+    let text = printed_slip(&store, &done.slips[0].serial);
+    assert!(text.contains("收费日结单"), "{text}");
+    assert!(text.contains("￥300.00"), "{text}");
+    assert!(text.contains("￥400.00"), "{text}");
+    assert!(!text.contains(&full) && !text.contains(&half), "{text}");
+    for payer in [&full, &half] {
+        let name = one_string(
+            &store,
+            &format!("SELECT name FROM residents WHERE id_number = '{payer}'"),
+        );
+        let masked = linli_core::identity::mask_name(&name);
+        assert!(!text.contains(&masked), "no payer, even masked: {text}");
+    }
+
+    // The export for the end of the day: Excel's CSV, and the same numbers.
+    let csv = fees::summary_csv(summary);
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("date,method,payments,paid_fen,refunds,refunded_fen,net_fen\r\n"));
+    assert!(
+        csv.contains("2026-11-23,cash,1,30000,0,0,30000\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2026-11-23,total,2,45000,1,5000,40000\r\n"),
+        "{csv}"
+    );
+    assert!(!csv.replace("\r\n", "").contains('\n'));
+}
+
+// ---------------------------------------------------------------- day care
+
+/// `n` day-care members with no attendance yet on `now()`'s day, with their names.
+fn day_care_members(store: &Store, n: usize) -> Vec<(String, String)> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT r.id_number, r.name FROM residents r JOIN enrolments e ON e.resident = r.id_number
+             WHERE e.programme_code = 'day-care' AND e.status = 'confirmed'
+               AND r.id_number NOT IN (SELECT resident FROM attendance
+                                       WHERE programme_code = 'day-care' AND session_date = '2026-11-23')
+             ORDER BY r.id_number LIMIT ?1",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([n as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let found: Vec<(String, String)> = rows.map(Result::unwrap).collect();
+    assert_eq!(
+        found.len(),
+        n,
+        "the demo has {n} day-care members not yet in"
+    );
+    found
+}
+
+#[test]
+fn a_day_care_day_with_a_missing_drop_off_is_flagged_and_does_not_close_silently() {
+    let (_dir, mut store) = seeded();
+    let people = day_care_members(&store, 4);
+    let (a, b, c, d) = (&people[0], &people[1], &people[2], &people[3]);
+    let at = |h, m| clock::at(now().date(), h, m);
+    let time = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let write = |store: &mut Store,
+                 when: NaiveDateTime,
+                 f: &dyn Fn(&mut linli::store::Tx<'_>) -> Result<(), AppError>| {
+        store.write(&desk(), when, |tx| f(tx))
+    };
+    write(&mut store, at(7, 30), &|tx| {
+        day_care::set_transport(tx, None, &a.0, "海滨社区3栋1201", time(8, 0)).map(|_| ())?;
+        day_care::set_transport(tx, None, &b.0, "幸福花园5号楼2单元", time(8, 15)).map(|_| ())
+    })
+    .unwrap();
+    write(&mut store, at(8, 5), &|tx| {
+        day_care::record_transport(tx, None, &a.0, true).map(|_| ())
+    })
+    .unwrap();
+    write(&mut store, at(8, 20), &|tx| {
+        day_care::record_transport(tx, None, &b.0, true).map(|_| ())
+    })
+    .unwrap();
+    let before = marks(&store);
+    write(&mut store, at(8, 35), &|tx| {
+        day_care::record_transport(tx, None, &a.0, false).map(|_| ())?;
+        day_care::arrive(tx, None, &a.0)?;
+        day_care::arrive(tx, None, &b.0)?;
+        day_care::report_absence(tx, None, &d.0, "家属来电：去医院复查")
+    })
+    .unwrap();
+    // The district hears of each: the drop-off and the absence with the whole day,
+    // arrivals as attendance.
+    assert_eq!(
+        kinds_since(&store, before),
+        [
+            "day_care_recorded",
+            "attendance_recorded",
+            "attendance_recorded",
+            "day_care_recorded"
+        ]
+    );
+    match &events_since(&store, before)[0] {
+        EventPayload::DayCareRecorded {
+            resident_id_number,
+            picked_up_at,
+            dropped_off_at,
+            ..
+        } => {
+            assert_eq!(resident_id_number, &a.0);
+            assert_eq!(*picked_up_at, Some(at(8, 5)));
+            assert_eq!(*dropped_off_at, Some(at(8, 35)));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A second drop-off, or a meal for someone not here, is refused and changes nothing.
+    let before = marks(&store);
+    let r = refused(store.write(&desk(), at(9, 0), |tx| {
+        day_care::record_transport(tx, None, &a.0, false)
+    }));
+    assert_eq!(r.code, "already_dropped_off", "{r:?}");
+    let r = refused(store.write(&desk(), at(12, 0), |tx| {
+        day_care::record_meal(tx, None, &c.0, Meal::Lunch)
+    }));
+    assert_eq!(r.code, "not_arrived", "{r:?}");
+    let r = refused(store.write(&technician(), at(12, 0), |tx| {
+        day_care::show(tx, None, now().date())
+    }));
+    assert_eq!(r.code, "not_permitted", "{r:?}");
+    assert_nothing_written(&store, before, "refused day-care records");
+    store
+        .write(&desk(), at(12, 0), |tx| {
+            day_care::record_meal(tx, None, &a.0, Meal::Lunch)
+        })
+        .unwrap();
+
+    let day = store
+        .write(&desk(), at(16, 0), |tx| {
+            day_care::show(tx, None, now().date())
+        })
+        .unwrap();
+    assert!(day.runs);
+    let masked = |id: &str| linli_core::identity::mask_id_number(id);
+    let on_road: Vec<&str> = day
+        .on_the_road
+        .iter()
+        .map(|r| r.resident.as_str())
+        .collect();
+    assert_eq!(on_road, [b.0.as_str()], "picked up and never dropped off");
+    let to_call: Vec<&str> = day.to_call.iter().map(|r| r.resident.as_str()).collect();
+    assert!(
+        to_call.contains(&c.0.as_str()),
+        "expected, absent, silent: call"
+    );
+    for here_or_excused in [&a.0, &b.0, &d.0] {
+        assert!(!to_call.contains(&here_or_excused.as_str()));
+    }
+    let listed = store
+        .write(&desk(), at(16, 0), |tx| {
+            day_care::unexpected_absences(tx, None, now().date())
+        })
+        .unwrap();
+    assert_eq!(listed.len(), day.to_call.len());
+    assert!(day.lunches >= 1);
+    // What goes out as JSON is masked.
+    let shown = serde_json::to_string(&day).unwrap();
+    assert!(!shown.contains(&b.0) && !shown.contains(&b.1), "{shown}");
+    assert!(shown.contains(&masked(&b.0)));
+
+    // Closing without a reason is refused, naming who is on the road, masked.
+    let before = marks(&store);
+    let r = refused(store.write(&desk(), at(17, 30), |tx| {
+        day_care::close_day(tx, None, None)
+    }));
+    assert_eq!(r.code, "picked_up_not_dropped_off", "{r:?}");
+    assert!(
+        zh(&r).contains(&linli_core::identity::mask_name(&b.1)),
+        "{}",
+        zh(&r)
+    );
+    assert!(!zh(&r).contains(&b.1), "{}", zh(&r));
+    assert_nothing_written(&store, before, "a day closed silently");
+
+    // The driver's list: masked names, places cut at the building, in pick-up order.
+    let route = store
+        .write_issuing(&desk(), at(17, 30), |tx| {
+            day_care::route_list(tx, None, Printing::Queue)
+        })
+        .unwrap();
+    assert_eq!(route.outcome.stops.len(), 2);
+    assert_eq!(route.outcome.stops[0].pickup_at, "08:00");
+    let text = printed_slip(&store, &route.slips[0].serial);
+    assert!(text.contains("日间照料接送单"), "{text}");
+    assert!(
+        text.contains(&linli_core::identity::mask_name(&a.1)),
+        "{text}"
+    );
+    assert!(text.contains("海滨社区3栋…"), "{text}");
+    assert!(text.contains("幸福花园5号楼…"), "{text}");
+    for secret in [
+        a.1.as_str(),
+        b.1.as_str(),
+        a.0.as_str(),
+        b.0.as_str(),
+        "1201",
+        "2单元",
+    ] {
+        assert!(!text.contains(secret), "{secret:?} in:\n{text}");
+    }
+    assert!(text.contains("08:20 / __:__"), "{text}");
+
+    // With a reason it closes, the reason kept; then the day takes no more changes.
+    let before = marks(&store);
+    let closed = store
+        .write(&desk(), at(17, 35), |tx| {
+            day_care::close_day(tx, None, Some("车辆故障，家属自行接回，已电话确认到家"))
+        })
+        .unwrap();
+    assert_eq!(closed.open_transport, 1);
+    assert_eq!(actions_since(&store, before), ["day_care_closed"]);
+    let r = refused(store.write(&desk(), at(17, 40), |tx| {
+        day_care::record_transport(tx, None, &b.0, false)
+    }));
+    assert_eq!(r.code, "day_closed", "{r:?}");
 }

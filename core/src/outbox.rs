@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
-/// Version 3 added `staff_changed`; versions 1 and 2 are still read.
-pub const PROTOCOL_VERSION: u16 = 3;
+/// Version 3 added `staff_changed`, version 4 `payment_recorded` and
+/// `day_care_recorded`; versions 1 to 3 are still read.
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// One change recorded on a device, waiting to be sent to the district.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,10 +191,52 @@ pub enum EventPayload {
         /// The staff code of who made the change (a manager, or the member themself).
         changed_by: String,
     },
+    /// Version 4. A fee paid or refunded at the desk (`fees::Payment`), so the
+    /// district's reports can sum a centre's takings. Records are never changed: a
+    /// refund is a record of its own naming the payment (`refunds`).
+    PaymentRecorded {
+        payment_id: String,
+        programme_code: String,
+        resident_id_number: String,
+        /// The fee period paid for: "term", "YYYY-MM" or "YYYY-MM-DD".
+        period: String,
+        /// "payment" or "refund".
+        kind: String,
+        /// Always positive; a refund's direction is its kind.
+        amount_fen: i64,
+        /// "cash" or "reference".
+        method: String,
+        reference: Option<String>,
+        reason: Option<String>,
+        refunds: Option<String>,
+        /// The staff code of who took or gave the money.
+        staff: String,
+    },
+    /// Version 4. One member's elderly day-care day beyond arrival and departure
+    /// (those are `attendance_recorded`): meals taken, the centre's transport and word
+    /// of an absence, as the desk last left it; the district keeps the newest by
+    /// `occurred_at`. The pick-up place stays on the device: an address is not what a
+    /// district report counts.
+    DayCareRecorded {
+        programme_code: String,
+        #[serde(with = "crate::wire::time::date")]
+        session_date: NaiveDate,
+        resident_id_number: String,
+        breakfast: bool,
+        lunch: bool,
+        /// A pick-up was planned for the day.
+        #[serde(default)]
+        transport: bool,
+        #[serde(default, with = "crate::wire::time::option_date_time")]
+        picked_up_at: Option<NaiveDateTime>,
+        #[serde(default, with = "crate::wire::time::option_date_time")]
+        dropped_off_at: Option<NaiveDateTime>,
+        absence_reason: Option<String>,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 14] = [
+pub const KNOWN_EVENT_TYPES: [&str; 16] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -208,6 +251,8 @@ pub const KNOWN_EVENT_TYPES: [&str; 14] = [
     "seats_released",
     "volunteer_registered",
     "staff_changed",
+    "payment_recorded",
+    "day_care_recorded",
 ];
 
 impl EventPayload {
@@ -228,6 +273,8 @@ impl EventPayload {
             EventPayload::SeatsReleased { .. } => "seats_released",
             EventPayload::VolunteerRegistered { .. } => "volunteer_registered",
             EventPayload::StaffChanged { .. } => "staff_changed",
+            EventPayload::PaymentRecorded { .. } => "payment_recorded",
+            EventPayload::DayCareRecorded { .. } => "day_care_recorded",
         }
     }
 }
@@ -489,6 +536,40 @@ impl EventPayload {
                 text("pin_hash", pin_hash, Line(255), true)?;
                 crate::staff::validate_staff_code("payload.changed_by", changed_by)
             }
+            EventPayload::PaymentRecorded {
+                payment_id,
+                programme_code,
+                resident_id_number,
+                period,
+                kind,
+                method,
+                reference,
+                reason,
+                refunds,
+                staff,
+                ..
+            } => {
+                text("payment_id", payment_id, code, true)?;
+                text("programme_code", programme_code, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)?;
+                text("period", period, code, true)?;
+                text("kind", kind, code, true)?;
+                text("method", method, code, true)?;
+                optional("reference", reference, Line(crate::fees::REFERENCE_CHARS))?;
+                optional("reason", reason, free)?;
+                optional("refunds", refunds, code)?;
+                crate::staff::validate_staff_code("payload.staff", staff)
+            }
+            EventPayload::DayCareRecorded {
+                programme_code,
+                resident_id_number,
+                absence_reason,
+                ..
+            } => {
+                text("programme_code", programme_code, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)?;
+                optional("absence_reason", absence_reason, free)
+            }
         }
     }
 }
@@ -705,6 +786,30 @@ mod tests {
                 disabled: false,
                 changed_by: "S003".into(),
             },
+            EventPayload::PaymentRecorded {
+                payment_id: "P-1".into(),
+                programme_code: "day-care".into(),
+                resident_id_number: "11010519491231002X".into(),
+                period: "2026-11".into(),
+                kind: "refund".into(),
+                amount_fen: 5_000,
+                method: "reference".into(),
+                reference: Some("4200001234".into()),
+                reason: Some("月中退出".into()),
+                refunds: Some("P-0".into()),
+                staff: "S001".into(),
+            },
+            EventPayload::DayCareRecorded {
+                programme_code: "day-care".into(),
+                session_date: NaiveDate::from_ymd_opt(2026, 9, 7).unwrap(),
+                resident_id_number: "11010519491231002X".into(),
+                breakfast: false,
+                lunch: true,
+                transport: true,
+                picked_up_at: Some(at("2026-09-07 08:05")),
+                dropped_off_at: None,
+                absence_reason: None,
+            },
         ]
     }
 
@@ -813,7 +918,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":3,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":4,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -843,10 +948,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":3", "\"schema_version\":4");
+            .replace("\"schema_version\":4", "\"schema_version\":5");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 4"));
+        assert!(error.message.en.contains("schema version 5"));
     }
 
     #[test]

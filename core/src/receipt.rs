@@ -32,10 +32,14 @@ pub enum ReceiptKind {
     FilingReceipt,
     LedgerSummary,
     TestPage,
+    PaymentReceipt,
+    RefundReceipt,
+    DailyCashSummary,
+    DayCareRoute,
 }
 
 impl ReceiptKind {
-    pub const ALL: [ReceiptKind; 10] = [
+    pub const ALL: [ReceiptKind; 14] = [
         ReceiptKind::EnrolmentConfirmation,
         ReceiptKind::WaitlistSlip,
         ReceiptKind::OfferSlip,
@@ -46,6 +50,10 @@ impl ReceiptKind {
         ReceiptKind::FilingReceipt,
         ReceiptKind::LedgerSummary,
         ReceiptKind::TestPage,
+        ReceiptKind::PaymentReceipt,
+        ReceiptKind::RefundReceipt,
+        ReceiptKind::DailyCashSummary,
+        ReceiptKind::DayCareRoute,
     ];
 
     /// The stable wire name, the same as serde's.
@@ -61,6 +69,10 @@ impl ReceiptKind {
             ReceiptKind::FilingReceipt => "filing_receipt",
             ReceiptKind::LedgerSummary => "ledger_summary",
             ReceiptKind::TestPage => "test_page",
+            ReceiptKind::PaymentReceipt => "payment_receipt",
+            ReceiptKind::RefundReceipt => "refund_receipt",
+            ReceiptKind::DailyCashSummary => "daily_cash_summary",
+            ReceiptKind::DayCareRoute => "day_care_route",
         }
     }
 }

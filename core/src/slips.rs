@@ -24,7 +24,9 @@ use crate::calendar::Calendar;
 use crate::dates::{
     date_range_text, day_time_text, long_date_text, weekday_day_text, weekday_day_time_text,
 };
+use crate::day_care::{route_place, TransportLeg};
 use crate::enrolment::{reason, Enrolment, EnrolmentStatus};
+use crate::fees::{period_text, Account, DailySummary, Payment, PaymentMethod};
 use crate::household::Resident;
 use crate::identity::mask_name;
 use crate::programme::{format_fen, FeePeriod, FeeQuote, Programme};
@@ -235,6 +237,175 @@ pub fn fee_receipt(
     )));
     body.extend(waiver_note(quote));
     slip(stamp, ReceiptKind::FeeReceipt, body)
+}
+
+/// 收据: money taken for one member's fee, the real receipt (the 费用凭条 above only
+/// says what is due). The waiver shows as an amount, never by its tag (see
+/// [`fee_rows`]); the payer is the member whose fee it is, masked; the reference of a
+/// transfer is printed whole (it names a bank record, not a person) so the payer can
+/// match it; `account` is the account after this payment, so the slip says what is
+/// still owed, if anything. `staff_name` is who took the money, masked like a clerk
+/// on a ledger summary.
+pub fn payment_receipt(
+    stamp: &SlipStamp,
+    payer: &Resident,
+    programme: &Programme,
+    quote: &FeeQuote,
+    payment: &Payment,
+    account: &Account,
+    staff_name: &str,
+) -> Receipt {
+    let mut body = vec![member_row(payer), programme_row(programme)];
+    body.extend(text_rows("期间/For", &period_text(&payment.period)));
+    body.extend(fee_rows(quote, programme.fee.per));
+    body.push(BodyLine::Separator);
+    body.push(BodyLine::row("实收/Paid", yuan(payment.amount_fen)));
+    body.extend(method_rows(payment));
+    let owed = account.outstanding_fen();
+    body.push(BodyLine::row(
+        "尚欠/Owed",
+        if owed == 0 {
+            "0".to_string()
+        } else {
+            yuan(owed)
+        },
+    ));
+    body.push(BodyLine::row("收款人/Clerk", mask_name(staff_name)));
+    body.extend(text_rows("时间/Time", &day_time_text(payment.at)));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "本收据为付款凭证，请妥善保管；退款时请出示。",
+        "This is your receipt for the payment; keep it and show it for any refund.",
+    )));
+    body.extend(waiver_note(quote));
+    slip(stamp, ReceiptKind::PaymentReceipt, body)
+}
+
+/// 退款收据: money given back from one payment, with the reason staff gave. The
+/// original payment is named by its date and amount (what the payer's own receipt
+/// shows), the refund by amount and method; `left_fen` is what remains refundable.
+pub fn refund_receipt(
+    stamp: &SlipStamp,
+    payer: &Resident,
+    programme: &Programme,
+    original: &Payment,
+    refund: &Payment,
+    left_fen: i64,
+    staff_name: &str,
+) -> Receipt {
+    let mut body = vec![member_row(payer), programme_row(programme)];
+    body.extend(text_rows("期间/For", &period_text(&refund.period)));
+    body.extend(text_rows("原收款/Paid on", &day_time_text(original.at)));
+    body.push(BodyLine::row("原金额/Paid", yuan(original.amount_fen)));
+    body.push(BodyLine::Separator);
+    body.push(BodyLine::row("退款/Refund", yuan(refund.amount_fen)));
+    body.extend(method_rows(refund));
+    body.push(BodyLine::row("可再退/Left", yuan(left_fen)));
+    if let Some(reason) = &refund.reason {
+        body.push(BodyLine::row("原因/Reason", reason.clone()));
+    }
+    body.push(BodyLine::row("经办人/Clerk", mask_name(staff_name)));
+    body.extend(text_rows("时间/Time", &day_time_text(refund.at)));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "退款已按原付款方式退回，请当面核对金额。",
+        "The refund goes back the way the payment came; please check the amount now.",
+    )));
+    slip(stamp, ReceiptKind::RefundReceipt, body)
+}
+
+/// 收费日结单: the day's money by method, for the cash drawer at closing. Totals only,
+/// no person: it is left in the drawer and filed, and many hands touch it.
+pub fn daily_cash_summary(stamp: &SlipStamp, summary: &DailySummary, staff_name: &str) -> Receipt {
+    let mut body = text_rows("日期/Date", &long_date_text(summary.date));
+    for (label, totals) in [
+        (PaymentMethod::Cash.label(), &summary.cash),
+        (PaymentMethod::Reference.label(), &summary.reference),
+    ] {
+        body.push(BodyLine::Separator);
+        body.push(BodyLine::paragraph(format!("{}/{}", label.zh, label.en)));
+        body.push(BodyLine::row(
+            "收款/Payments",
+            format!("{}笔 {}", totals.payments, yuan(totals.paid_fen)),
+        ));
+        body.push(BodyLine::row(
+            "退款/Refunds",
+            format!("{}笔 {}", totals.refunds, yuan(totals.refunded_fen)),
+        ));
+        body.push(BodyLine::row("小计/Net", yuan(totals.net_fen())));
+    }
+    body.push(BodyLine::Separator);
+    body.push(BodyLine::row(
+        "现金净额/Net cash",
+        yuan(summary.net_cash_fen),
+    ));
+    body.push(BodyLine::row("合计/Net total", yuan(summary.net_fen)));
+    body.push(BodyLine::row("打印人/Printed by", mask_name(staff_name)));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "现金净额应与钱箱当日增加的现金相符；转账以对账单为准。",
+        "Net cash should match what the drawer gained today; transfers are checked against the statement.",
+    )));
+    slip(stamp, ReceiptKind::DailyCashSummary, body)
+}
+
+/// 日间照料接送单: the driver's list for one day, in pick-up order. Each stop is the
+/// planned time, the member's masked name and the place shortened to the building
+/// (`day_care::route_place`): the list travels in a van and is left on a seat, so it
+/// shows no flat number, phone or ID. Times already recorded are printed; the rest
+/// are blanks for the driver to fill in.
+pub fn day_care_route(
+    stamp: &SlipStamp,
+    programme: &Programme,
+    date: NaiveDate,
+    stops: &[(Resident, TransportLeg)],
+) -> Receipt {
+    let mut body = vec![programme_row(programme)];
+    body.extend(text_rows("日期/Date", &long_date_text(date)));
+    body.push(BodyLine::row("人数/Members", stops.len().to_string()));
+    let mut ordered: Vec<&(Resident, TransportLeg)> = stops.iter().collect();
+    ordered.sort_by_key(|(member, leg)| (leg.pickup_at, member.id_number.as_str().to_string()));
+    let clock = |t: Option<NaiveDateTime>| {
+        t.map(|t| t.format("%H:%M").to_string())
+            .unwrap_or_else(|| "__:__".to_string())
+    };
+    for (number, (member, leg)) in ordered.into_iter().enumerate() {
+        body.push(BodyLine::Separator);
+        body.push(BodyLine::row(
+            format!("{}. {}", number + 1, leg.pickup_at.format("%H:%M")),
+            mask_name(&member.name),
+        ));
+        body.push(BodyLine::row("地点/Place", route_place(&leg.place)));
+        body.push(BodyLine::row(
+            "接/送 In/Out",
+            format!(
+                "{} / {}",
+                clock(leg.picked_up_at),
+                clock(leg.dropped_off_at)
+            ),
+        ));
+    }
+    if stops.is_empty() {
+        body.extend(paragraphs(&Text::new(
+            "今天没有安排接送。",
+            "No pick-ups planned today.",
+        )));
+    }
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "每位长者送达后请记下时间并交回前台；未送达的须当天报告。",
+        "Note each drop-off time and hand this back at the desk; report anyone not dropped off the same day.",
+    )));
+    slip(stamp, ReceiptKind::DayCareRoute, body)
+}
+
+/// How the money moved: the method, and a transfer's reference on a line of its own.
+fn method_rows(payment: &Payment) -> Vec<BodyLine> {
+    let mut rows = text_rows("方式/Method", &payment.method.label());
+    if let Some(reference) = &payment.reference {
+        rows.extend(identifier_lines("单号/Reference", reference.clone()));
+    }
+    rows
 }
 
 /// 义工签退凭条: one shift as recorded at clock-out, before review.
@@ -452,6 +623,10 @@ fn title(kind: ReceiptKind) -> Text {
         ReceiptKind::FilingReceipt => ("备案回执", "Filing receipt"),
         ReceiptKind::LedgerSummary => ("经营台账月报", "Monthly ledger summary"),
         ReceiptKind::TestPage => ("打印机测试页", "Printer test page"),
+        ReceiptKind::PaymentReceipt => ("收据", "Payment receipt"),
+        ReceiptKind::RefundReceipt => ("退款收据", "Refund receipt"),
+        ReceiptKind::DailyCashSummary => ("收费日结单", "Daily cash summary"),
+        ReceiptKind::DayCareRoute => ("日间照料接送单", "Day-care route list"),
     };
     Text::new(zh, en)
 }
@@ -791,7 +966,134 @@ mod tests {
             filing_receipt(&stamp(), &business(), &filing, &standard_categories()),
             ledger_summary(&stamp(), &business(), &filing, &ledger(&filing)),
             test_page(&stamp(), "Xprinter XP-58 (USB)", "58mm", 32),
+            payment_receipt(
+                &stamp(),
+                &member,
+                &programme,
+                &half_waived(),
+                &paid(),
+                &Account {
+                    due_fen: 15_000,
+                    paid_fen: 10_000,
+                },
+                "黄会计",
+            ),
+            refund_receipt(
+                &stamp(),
+                &member,
+                &programme,
+                &paid(),
+                &refunded(),
+                6_000,
+                "黄会计",
+            ),
+            daily_cash_summary(
+                &stamp(),
+                &crate::fees::daily_summary(d(2026, 11, 28), &[paid(), refunded()]),
+                "黄会计",
+            ),
+            day_care_route(
+                &stamp(),
+                &programme,
+                d(2026, 11, 28),
+                &[(helper.clone(), route_leg())],
+            ),
         ]
+    }
+
+    fn route_leg() -> TransportLeg {
+        let mut leg = TransportLeg::plan(
+            "海滨社区3栋1201",
+            chrono::NaiveTime::from_hms_opt(8, 10, 0).unwrap(),
+        )
+        .unwrap();
+        leg.pick_up(at(28, 8, 12)).unwrap();
+        leg
+    }
+
+    #[test]
+    fn the_route_list_masks_the_member_and_stops_the_place_at_the_building() {
+        let text = printed(&every_slip()[13]);
+        assert!(text.contains("1. 08:10"), "{text}");
+        assert!(text.contains("李**"), "{text}");
+        assert!(text.contains("海滨社区3栋…"), "{text}");
+        assert!(!text.contains("1201"), "{text}");
+        assert!(text.contains("08:12 / __:__"), "{text}");
+    }
+
+    /// A fee half waived for a tag a slip must not name.
+    fn half_waived() -> FeeQuote {
+        FeeQuote {
+            base_fen: 30_000,
+            waived_fen: 15_000,
+            due_fen: 15_000,
+            waiver_tag: Some("disabled".into()),
+        }
+    }
+
+    fn paid() -> crate::fees::Payment {
+        crate::fees::Payment {
+            id: "P-1".into(),
+            resident: child().id_number.as_str().into(),
+            programme_code: after_school().code,
+            period: "term".into(),
+            kind: crate::fees::PaymentKind::Payment,
+            amount_fen: 10_000,
+            method: PaymentMethod::Reference,
+            reference: Some("4200001234202611".into()),
+            reason: None,
+            refunds: None,
+            staff: "S001".into(),
+            at: at(28, 9, 40),
+        }
+    }
+
+    fn refunded() -> crate::fees::Payment {
+        crate::fees::Payment {
+            id: "P-2".into(),
+            kind: crate::fees::PaymentKind::Refund,
+            amount_fen: 4_000,
+            reason: Some("少上两周课".into()),
+            refunds: Some("P-1".into()),
+            at: at(28, 15, 10),
+            ..paid()
+        }
+    }
+
+    #[test]
+    fn the_payment_receipt_is_a_receipt_with_the_waiver_as_an_amount_and_never_its_tag() {
+        let slips = every_slip();
+        let receipt = &slips[10];
+        assert_eq!(receipt.kind, ReceiptKind::PaymentReceipt);
+        assert_eq!(receipt.title.zh, "收据");
+        let text = printed(receipt);
+        for expected in [
+            "王**",
+            "减免/Waiver\n-￥150.00",
+            "应付/To pay\n￥150.00",
+            "实收/Paid\n￥100.00",
+            "转账",
+            "4200001234202611",
+            "尚欠/Owed\n￥50.00",
+            "黄**",
+        ] {
+            assert!(text.contains(expected), "{expected:?} in:\n{text}");
+        }
+        for secret in ["残疾", "disabled", "Disabled", "不作付款收据"] {
+            assert!(!text.contains(secret), "{secret:?} in:\n{text}");
+        }
+        let refund = printed(&slips[11]);
+        assert!(refund.contains("退款/Refund\n￥40.00"), "{refund}");
+        assert!(refund.contains("少上两周课"), "{refund}");
+        assert!(refund.contains("可再退/Left\n￥60.00"), "{refund}");
+        let summary = printed(&slips[12]);
+        assert!(summary.contains("现金净额/Net cash\n￥0.00"), "{summary}");
+        assert!(summary.contains("1笔 ￥100.00"), "{summary}");
+        assert!(summary.contains("合计/Net total\n￥60.00"), "{summary}");
+        assert!(
+            !summary.contains("王**"),
+            "no person on the day's summary: {summary}"
+        );
     }
 
     /// Every printed text of a slip, one per line; the empty label of a continuation

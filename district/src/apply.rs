@@ -273,7 +273,125 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
             ..
         } => check_id("volunteer_id_number", volunteer_id_number),
         EventPayload::StaffChanged { .. } => crate::staff::check_event(&event.payload),
+        EventPayload::PaymentRecorded {
+            resident_id_number,
+            period,
+            kind,
+            amount_fen,
+            method,
+            reference,
+            reason,
+            refunds,
+            ..
+        } => check_payment(
+            resident_id_number,
+            period,
+            kind,
+            *amount_fen,
+            method,
+            reference.as_deref(),
+            reason.as_deref(),
+            refunds.as_deref(),
+        ),
+        EventPayload::DayCareRecorded {
+            session_date,
+            resident_id_number,
+            picked_up_at,
+            dropped_off_at,
+            ..
+        } => {
+            check_date("payload.session_date", *session_date)?;
+            check_time("payload.picked_up_at", *picked_up_at)?;
+            check_time("payload.dropped_off_at", *dropped_off_at)?;
+            check_id("resident_id_number", resident_id_number)?;
+            match (picked_up_at, dropped_off_at) {
+                (None, Some(_)) => Err(invalid(
+                    "payload.dropped_off_at",
+                    "not_picked_up",
+                    "有送达时间却没有接上车时间".into(),
+                    "a drop-off time without a pick-up time".into(),
+                )),
+                (Some(picked), Some(dropped)) if dropped < picked => Err(invalid(
+                    "payload.dropped_off_at",
+                    "before_pick_up",
+                    "送达时间早于接上车时间".into(),
+                    "the drop-off is before the pick-up".into(),
+                )),
+                _ => Ok(()),
+            }
+        }
     }
+}
+
+/// A payment or refund as core's fee rules make them (`linli_core::fees`): a positive
+/// amount within one payment's limit, a reference exactly for transfers, and a refund
+/// naming its payment and its reason. The district does not second-guess what was due:
+/// the device decided that on the fee and tags of the day.
+#[allow(clippy::too_many_arguments)]
+fn check_payment(
+    resident_id_number: &str,
+    period: &str,
+    kind: &str,
+    amount_fen: i64,
+    method: &str,
+    reference: Option<&str>,
+    reason: Option<&str>,
+    refunds: Option<&str>,
+) -> Result<(), FieldError> {
+    use linli_core::fees::{check_reference, PaymentMethod, MAX_PAYMENT_FEN};
+    check_id("resident_id_number", resident_id_number)?;
+    check_one_of("kind", kind, &["payment", "refund"])?;
+    check_one_of("method", method, &["cash", "reference"])?;
+    let is_period = period == "term"
+        || NaiveDate::parse_from_str(period, "%Y-%m-%d").is_ok()
+        || linli_core::sync::parse_month(period).is_ok();
+    if !is_period {
+        return Err(invalid(
+            "payload.period",
+            "invalid_period",
+            format!("收费期间“{period}”应为term、YYYY-MM或YYYY-MM-DD"),
+            format!("the fee period \"{period}\" must be term, YYYY-MM or YYYY-MM-DD"),
+        ));
+    }
+    if !(1..=MAX_PAYMENT_FEN).contains(&amount_fen) {
+        return Err(invalid(
+            "payload.amount_fen",
+            "out_of_range",
+            format!("金额{amount_fen}分不在1至{MAX_PAYMENT_FEN}分之间"),
+            format!("the amount {amount_fen} fen is not between 1 and {MAX_PAYMENT_FEN} fen"),
+        ));
+    }
+    let method = PaymentMethod::parse(method).unwrap_or(PaymentMethod::Cash);
+    check_reference(method, reference).map_err(|mut e| {
+        e.field = "payload.reference".into();
+        e
+    })?;
+    if kind == "refund" {
+        if refunds.is_none_or(|r| r.trim().is_empty()) {
+            return Err(invalid(
+                "payload.refunds",
+                "required",
+                "退款须注明所退的收款记录".into(),
+                "a refund must name the payment it returns money from".into(),
+            ));
+        }
+        if reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(invalid(
+                "payload.reason",
+                "required",
+                "退款须写明原因".into(),
+                "a refund needs a reason".into(),
+            ));
+        }
+    } else if refunds.is_some() {
+        return Err(invalid(
+            "payload.refunds",
+            "unexpected",
+            "收款记录不能注明所退的收款".into(),
+            "a payment cannot name a payment it refunds".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// What applying a batch touched, for the work done once per batch after it.
@@ -648,5 +766,72 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                 ],
             )]
         }
+        EventPayload::PaymentRecorded {
+            payment_id,
+            programme_code,
+            resident_id_number,
+            period,
+            kind,
+            amount_fen,
+            method,
+            reference,
+            reason,
+            refunds,
+            staff,
+        } => vec![write(
+            "INSERT INTO payments (centre_code, id, device_id, resident_id_number, programme_code,
+                 period, kind, amount_fen, method, reference, reason, refunds, staff, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT DO NOTHING",
+            vec![
+                b(centre),
+                b(payment_id),
+                b(device_id),
+                b(resident_id_number),
+                b(programme_code),
+                b(period),
+                b(kind),
+                b(amount_fen),
+                b(method),
+                b(reference),
+                b(reason),
+                b(refunds),
+                b(staff),
+                b(at),
+            ],
+        )],
+        EventPayload::DayCareRecorded {
+            programme_code,
+            session_date,
+            resident_id_number,
+            breakfast,
+            lunch,
+            transport,
+            picked_up_at,
+            dropped_off_at,
+            absence_reason,
+        } => vec![write(
+            "INSERT INTO day_care_days (centre_code, programme_code, session_date, resident_id_number,
+                 breakfast, lunch, transport, picked_up_at, dropped_off_at, absence_reason, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (centre_code, programme_code, session_date, resident_id_number) DO UPDATE SET
+                 breakfast = excluded.breakfast, lunch = excluded.lunch, transport = excluded.transport,
+                 picked_up_at = excluded.picked_up_at, dropped_off_at = excluded.dropped_off_at,
+                 absence_reason = excluded.absence_reason, updated_at = excluded.updated_at
+             WHERE day_care_days.updated_at <= excluded.updated_at",
+            vec![
+                b(centre),
+                b(programme_code),
+                b(session_date),
+                b(resident_id_number),
+                b(breakfast),
+                b(lunch),
+                b(transport),
+                b(picked_up_at),
+                b(dropped_off_at),
+                b(absence_reason),
+                b(at),
+            ],
+        )],
     }
 }

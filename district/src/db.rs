@@ -19,6 +19,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_exports_append_only",
         include_str!("../migrations/0005_exports_append_only.sql"),
     ),
+    (
+        "0006_payments",
+        include_str!("../migrations/0006_payments.sql"),
+    ),
+    (
+        "0007_day_care",
+        include_str!("../migrations/0007_day_care.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

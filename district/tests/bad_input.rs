@@ -357,7 +357,7 @@ async fn a_wrong_protocol_version_is_refused_whole() {
         body["protocol_version"] = version;
         body
     };
-    for version in [json!(0), json!(4), json!(65535)] {
+    for version in [json!(0), json!(5), json!(65535)] {
         let answer = push(&server, &device, &with_version(version)).await;
         assert_error(
             &answer,
@@ -719,7 +719,7 @@ async fn an_event_the_district_cannot_read_is_rejected_with_its_reason() {
     let server = TestServer::start(&db.url);
     let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
     let mut newer = event(&device.id, "C-1", "e-2", household("H-2", "2栋202"));
-    newer["schema_version"] = json!(4);
+    newer["schema_version"] = json!(5);
     let mut unknown_type = event(&device.id, "C-1", "e-3", household("H-3", "3栋303"));
     unknown_type["payload"] = json!({"type": "parcel_received", "parcel": "P-1"});
     let mut no_version = event(&device.id, "C-1", "e-4", household("H-4", "4栋404"));
@@ -772,7 +772,7 @@ async fn an_event_the_district_cannot_read_is_rejected_with_its_reason() {
         results[1]["reason"]["message"]["en"]
             .as_str()
             .unwrap()
-            .contains("schema version 4"),
+            .contains("schema version 5"),
         "{answer}"
     );
     assert!(
@@ -1717,5 +1717,165 @@ async fn enrolment_attempts_from_one_address_are_limited() {
         ),
         0,
         "the limited attempt did not use the code"
+    );
+}
+
+fn payment(
+    id: &str,
+    kind: &str,
+    method: &str,
+    reference: Option<&str>,
+    reason: Option<&str>,
+    refunds: Option<&str>,
+) -> EventPayload {
+    EventPayload::PaymentRecorded {
+        payment_id: id.into(),
+        programme_code: "day-care".into(),
+        resident_id_number: "11010519491231002X".into(),
+        period: "2026-09".into(),
+        kind: kind.into(),
+        amount_fen: 15_000,
+        method: method.into(),
+        reference: reference.map(Into::into),
+        reason: reason.map(Into::into),
+        refunds: refunds.map(Into::into),
+        staff: "S001".into(),
+    }
+}
+
+#[tokio::test]
+async fn fees_are_kept_once_and_a_refund_without_its_payment_or_reason_is_rejected() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let events = vec![
+        event(
+            &device.id,
+            "C-1",
+            "e-1",
+            payment("P-1", "payment", "cash", None, None, None),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-2",
+            payment("P-2", "payment", "reference", None, None, None),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-3",
+            payment("P-3", "payment", "cash", Some("WX1234"), None, None),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-4",
+            payment("P-4", "refund", "cash", None, None, Some("P-1")),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-5",
+            payment("P-5", "refund", "cash", None, Some("退出"), None),
+        ),
+        event(
+            &device.id,
+            "C-1",
+            "e-6",
+            payment("P-6", "refund", "cash", None, Some("退出"), Some("P-1")),
+        ),
+    ];
+    let mut body = batch(events);
+    body["protocol_version"] = json!(4);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            rejected("required", "payload.reference"),
+            rejected("reference_with_cash", "payload.reference"),
+            rejected("required", "payload.reason"),
+            rejected("required", "payload.refunds"),
+            accepted(),
+        ]
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM payments"), 2);
+    // Sent again, nothing is counted twice.
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(count(&db, "SELECT count(*) FROM payments"), 2);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT sum(CASE kind WHEN 'payment' THEN amount_fen ELSE -amount_fen END)::bigint FROM payments"
+        ),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_day_care_day_keeps_the_newest_and_a_drop_off_without_a_pick_up_is_rejected() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
+    let time = |text: &str| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+    let day =
+        |lunch: bool, picked: Option<&str>, dropped: Option<&str>| EventPayload::DayCareRecorded {
+            programme_code: "day-care".into(),
+            session_date: at().date(),
+            resident_id_number: "11010519491231002X".into(),
+            breakfast: false,
+            lunch,
+            transport: true,
+            picked_up_at: picked.map(time),
+            dropped_off_at: dropped.map(time),
+            absence_reason: None,
+        };
+    let at_time = |id: &str, when: &str, payload: EventPayload| {
+        serde_json::to_value(OutboxEvent::new(id, &device.id, "C-1", time(when), payload)).unwrap()
+    };
+    let mut body = batch(vec![
+        at_time(
+            "e-1",
+            "2026-09-07 12:00",
+            day(true, Some("2026-09-07 08:05"), Some("2026-09-07 08:30")),
+        ),
+        // Sent later but older: it does not undo the lunch.
+        at_time(
+            "e-2",
+            "2026-09-07 08:06",
+            day(false, Some("2026-09-07 08:05"), None),
+        ),
+        at_time(
+            "e-3",
+            "2026-09-07 12:01",
+            day(true, None, Some("2026-09-07 08:30")),
+        ),
+        at_time(
+            "e-4",
+            "2026-09-07 12:02",
+            day(true, Some("2026-09-07 09:00"), Some("2026-09-07 08:30")),
+        ),
+    ]);
+    body["protocol_version"] = json!(4);
+    let (status, answer) = push(&server, &device, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            accepted(),
+            accepted(),
+            rejected("not_picked_up", "payload.dropped_off_at"),
+            rejected("before_pick_up", "payload.dropped_off_at"),
+        ]
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM day_care_days WHERE lunch AND dropped_off_at IS NOT NULL"
+        ),
+        1
     );
 }

@@ -571,6 +571,30 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             disabled: false,
             changed_by: "S003".into(),
         },
+        EventPayload::PaymentRecorded {
+            payment_id: "P-1".into(),
+            programme_code: programme.into(),
+            resident_id_number: ID_NUMBER.into(),
+            period: "2026-09".into(),
+            kind: "payment".into(),
+            amount_fen: 15_000,
+            method: "reference".into(),
+            reference: Some("4200001234".into()),
+            reason: None,
+            refunds: None,
+            staff: "S003".into(),
+        },
+        EventPayload::DayCareRecorded {
+            programme_code: programme.into(),
+            session_date: chrono::NaiveDate::from_ymd_opt(2026, 9, 7).unwrap(),
+            resident_id_number: ID_NUMBER.into(),
+            breakfast: true,
+            lunch: true,
+            transport: true,
+            picked_up_at: Some(at("2026-09-07 08:05")),
+            dropped_off_at: Some(at("2026-09-07 08:30")),
+            absence_reason: None,
+        },
     ]
 }
 
@@ -1282,13 +1306,13 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
     };
     let versions = [
         ("1", true),
-        ("3", true),
-        ("3.0", true),
+        ("4", true),
+        ("4.0", true),
         ("1e0", true),
         ("2.5", false),
         ("\"2\"", false),
         ("0", false),
-        ("4", false),
+        ("5", false),
         ("-1", false),
         ("65536", false),
     ];

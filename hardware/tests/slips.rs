@@ -73,6 +73,26 @@ fn golden_test_page() {
     golden(ReceiptKind::TestPage);
 }
 
+#[test]
+fn golden_payment_receipt() {
+    golden(ReceiptKind::PaymentReceipt);
+}
+
+#[test]
+fn golden_refund_receipt() {
+    golden(ReceiptKind::RefundReceipt);
+}
+
+#[test]
+fn golden_daily_cash_summary() {
+    golden(ReceiptKind::DailyCashSummary);
+}
+
+#[test]
+fn golden_day_care_route() {
+    golden(ReceiptKind::DayCareRoute);
+}
+
 /// Every slip of every kind on every paper, with its name for messages.
 fn every_slip() -> Vec<(String, Paper, Receipt)> {
     ReceiptKind::ALL

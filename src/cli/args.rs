@@ -199,6 +199,18 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<QueueAction>,
     },
+    /// Fees: take a payment (receipt printed), give a refund, the day's cash summary
+    /// (staff with the fees permission; audited).
+    Fees {
+        #[command(subcommand)]
+        action: FeesAction,
+    },
+    /// Elderly day care (日间照料): the day's list, arrivals, meals, transport, the
+    /// driver's route list and closing the day (staff with the day-care permission).
+    DayCare {
+        #[command(subcommand)]
+        action: DayCareAction,
+    },
     /// Roll call for 四点半学校 and 学生午托 at the desk: today's list, check-in,
     /// check-out to an adult on the pickup list, late pickups (staff only; audited).
     RollCall {
@@ -501,4 +513,201 @@ pub enum ImportWhat {
 pub enum OfferAnswer {
     Accept,
     Decline,
+}
+
+/// "08:30" (or "08:30:00"), a time of day.
+fn time_of_day(text: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(text, "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(text, "%H:%M:%S"))
+        .map_err(|_| format!("\"{text}\" is not a time of day HH:MM (e.g. 08:30)"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MealArg {
+    Breakfast,
+    Lunch,
+}
+
+impl From<MealArg> for linli_core::day_care::Meal {
+    fn from(meal: MealArg) -> Self {
+        match meal {
+            MealArg::Breakfast => linli_core::day_care::Meal::Breakfast,
+            MealArg::Lunch => linli_core::day_care::Meal::Lunch,
+        }
+    }
+}
+
+/// Which day-care programme, and who, as every day-care command names them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DayCareMember {
+    /// The member's ID number.
+    #[arg(long)]
+    pub resident: String,
+    /// The day-care programme's code (needed only where the centre runs several).
+    #[arg(long)]
+    pub programme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DayCareAction {
+    /// The day's list: expected, arrived, left, meals, transport; the people to call
+    /// (expected, not here, no word) and anyone picked up and not dropped off.
+    Show {
+        /// The day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        programme: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The member arrives.
+    Arrive {
+        #[command(flatten)]
+        member: DayCareMember,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The member goes home.
+    Leave {
+        #[command(flatten)]
+        member: DayCareMember,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The member sent word they will not come today (then nobody needs to call).
+    Absent {
+        #[command(flatten)]
+        member: DayCareMember,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The member took a meal (lunch unless --meal breakfast).
+    Meal {
+        #[command(flatten)]
+        member: DayCareMember,
+        #[arg(long, value_enum, default_value = "lunch")]
+        meal: MealArg,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Where and when the van picks the member up today.
+    Transport {
+        #[command(flatten)]
+        member: DayCareMember,
+        /// HH:MM.
+        #[arg(long = "pickup-at", value_parser = time_of_day)]
+        pickup_at: chrono::NaiveTime,
+        /// The pick-up place, e.g. "海滨社区3栋东门".
+        #[arg(long)]
+        place: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The van picked the member up (now).
+    PickedUp {
+        #[command(flatten)]
+        member: DayCareMember,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The van dropped the member off (now).
+    DroppedOff {
+        #[command(flatten)]
+        member: DayCareMember,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Close today: refused while someone picked up has no drop-off time, unless
+    /// --reason says why (kept and audited).
+    Close {
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        programme: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Today's route list for the driver, masked; --print prints it.
+    Route {
+        #[arg(long)]
+        print: bool,
+        #[arg(long)]
+        programme: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+/// How a fee was paid, as staff type it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Cash at the desk.
+    Cash,
+    /// A transfer made elsewhere (bank, WeChat Pay, Alipay), named by its reference.
+    Reference,
+}
+
+impl From<MethodArg> for linli_core::fees::PaymentMethod {
+    fn from(method: MethodArg) -> Self {
+        match method {
+            MethodArg::Cash => linli_core::fees::PaymentMethod::Cash,
+            MethodArg::Reference => linli_core::fees::PaymentMethod::Reference,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeesAction {
+    /// Take a payment of a resident's fee for a programme, for the current fee period
+    /// (term, month or day); waivers apply by themselves, and no more than is still
+    /// owed is taken. Prints the 收据 (payment receipt).
+    Pay {
+        /// The resident's ID number.
+        #[arg(long)]
+        resident: String,
+        /// The programme's code.
+        #[arg(long)]
+        programme: String,
+        /// The amount in fen (1 yuan = 100 fen), e.g. 15000 for 150 yuan.
+        #[arg(long = "amount-fen", allow_negative_numbers = true)]
+        amount_fen: i64,
+        #[arg(long, value_enum)]
+        method: MethodArg,
+        /// The transfer's payment reference (required with --method reference).
+        #[arg(long)]
+        reference: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Give money back from one payment (its id, from `fees pay`), at most what is
+    /// left of it, by the way it was paid. Prints the 退款收据 (refund receipt).
+    Refund {
+        /// The payment's id, as `fees pay` answered it.
+        #[arg(long)]
+        payment: String,
+        #[arg(long = "amount-fen", allow_negative_numbers = true)]
+        amount_fen: i64,
+        /// Why, in words (kept with the refund and printed on its receipt).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The day's takings and refunds by method, and the net cash; --print prints the
+    /// 收费日结单, --format csv gives a file for Excel.
+    Summary {
+        /// The day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Print the daily cash summary slip.
+        #[arg(long)]
+        print: bool,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
 }

@@ -244,6 +244,8 @@ fn dispatch(
         },
         Command::RollCall { action } => roll_call(store, now, action)?,
         Command::Pickup { action } => pickup(store, now, action)?,
+        Command::Fees { action } => fees(store, now, action, printing)?,
+        Command::DayCare { action } => day_care(store, now, action, printing)?,
         Command::PrintQueue { action } => match action.unwrap_or(QueueAction::List) {
             QueueAction::List => plain(print::report::queue(store.conn())?),
             QueueAction::Run { wait } => plain(usecase::printing::run_queue(
@@ -416,6 +418,182 @@ fn volunteer(
             let actor = staff_actor(store, &staff, Permission::ApproveVolunteerHours)?;
             issued(store.write_issuing(&actor, now, |tx| {
                 volunteers::volunteer_certificate(tx, &resident, from..=to, printing)
+            })?)
+        }
+    })
+}
+
+fn fees(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: FeesAction,
+    printing: Printing,
+) -> Result<Answer, AppError> {
+    use usecase::fees;
+    Ok(match action {
+        FeesAction::Pay {
+            resident,
+            programme,
+            amount_fen,
+            method,
+            reference,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordFees)?;
+            issued(store.write_issuing(&actor, now, |tx| {
+                fees::pay(
+                    tx,
+                    &resident,
+                    &programme,
+                    amount_fen,
+                    method.into(),
+                    reference.as_deref(),
+                    printing,
+                )
+            })?)
+        }
+        FeesAction::Refund {
+            payment,
+            amount_fen,
+            reason,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordFees)?;
+            issued(store.write_issuing(&actor, now, |tx| {
+                fees::refund(tx, &payment, amount_fen, &reason, printing)
+            })?)
+        }
+        FeesAction::Summary {
+            date,
+            format,
+            print,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordFees)?;
+            let date = date.unwrap_or(now.date());
+            let slip = if print { printing } else { Printing::Skip };
+            let done =
+                store.write_issuing(&actor, now, |tx| fees::daily_summary(tx, date, slip))?;
+            match format {
+                Format::Json => issued(done),
+                Format::Csv => Answer::Csv(fees::summary_csv(&done.outcome)),
+            }
+        }
+    })
+}
+
+fn day_care(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: DayCareAction,
+    printing: Printing,
+) -> Result<Answer, AppError> {
+    use usecase::day_care;
+    let needed = Permission::RecordDayCareAttendance;
+    Ok(match action {
+        DayCareAction::Show {
+            date,
+            programme,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            let date = date.unwrap_or(now.date());
+            plain(store.write(&actor, now, |tx| {
+                day_care::show(tx, programme.as_deref(), date)
+            })?)
+        }
+        DayCareAction::Arrive { member, staff } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            store.write(&actor, now, |tx| {
+                day_care::arrive(tx, member.programme.as_deref(), &member.resident)
+            })?;
+            Answer::Json(json!({"arrived": clock::to_db(now)}))
+        }
+        DayCareAction::Leave { member, staff } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            store.write(&actor, now, |tx| {
+                day_care::leave(tx, member.programme.as_deref(), &member.resident)
+            })?;
+            Answer::Json(json!({"left": clock::to_db(now)}))
+        }
+        DayCareAction::Absent {
+            member,
+            reason,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            store.write(&actor, now, |tx| {
+                day_care::report_absence(tx, member.programme.as_deref(), &member.resident, &reason)
+            })?;
+            Answer::Json(json!({"absent": true, "reason": reason.trim()}))
+        }
+        DayCareAction::Meal {
+            member,
+            meal,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            let entry = store.write(&actor, now, |tx| {
+                day_care::record_meal(
+                    tx,
+                    member.programme.as_deref(),
+                    &member.resident,
+                    meal.into(),
+                )
+            })?;
+            Answer::Json(json!({"breakfast": entry.meals.breakfast, "lunch": entry.meals.lunch}))
+        }
+        DayCareAction::Transport {
+            member,
+            pickup_at,
+            place,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            let entry = store.write(&actor, now, |tx| {
+                day_care::set_transport(
+                    tx,
+                    member.programme.as_deref(),
+                    &member.resident,
+                    &place,
+                    pickup_at,
+                )
+            })?;
+            plain(entry.transport)
+        }
+        DayCareAction::PickedUp { member, staff } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            let entry = store.write(&actor, now, |tx| {
+                day_care::record_transport(tx, member.programme.as_deref(), &member.resident, true)
+            })?;
+            plain(entry.transport)
+        }
+        DayCareAction::DroppedOff { member, staff } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            let entry = store.write(&actor, now, |tx| {
+                day_care::record_transport(tx, member.programme.as_deref(), &member.resident, false)
+            })?;
+            plain(entry.transport)
+        }
+        DayCareAction::Close {
+            reason,
+            programme,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            plain(store.write(&actor, now, |tx| {
+                day_care::close_day(tx, programme.as_deref(), reason.as_deref())
+            })?)
+        }
+        DayCareAction::Route {
+            print,
+            programme,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, needed)?;
+            let slip = if print { printing } else { Printing::Skip };
+            issued(store.write_issuing(&actor, now, |tx| {
+                day_care::route_list(tx, programme.as_deref(), slip)
             })?)
         }
     })

@@ -300,7 +300,70 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE households ADD COLUMN owner_centre TEXT;
     ALTER TABLE households ADD COLUMN owner_code TEXT;
     "#,
-    // 10: the desk's late-pickup calls (issue 13): each call staff made about a child
+    // 10: fees (issue 13). Money taken and given back at the desk, in fen. Like the
+    // audit log, a record is never changed or removed: a mistake is put right by a
+    // refund naming the payment, so the day's cash can always be rebuilt from here.
+    r#"
+    CREATE TABLE payments (
+        id         TEXT PRIMARY KEY,
+        resident   TEXT NOT NULL REFERENCES residents(id_number),
+        programme  TEXT NOT NULL REFERENCES programmes(code),
+        period     TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        due_fen    INTEGER NOT NULL CHECK (due_fen >= 0),
+        method     TEXT NOT NULL CHECK (method IN ('cash', 'reference')),
+        reference  TEXT,
+        kind       TEXT NOT NULL CHECK (kind IN ('payment', 'refund')),
+        reason     TEXT,
+        refunds    TEXT REFERENCES payments(id),
+        staff      TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        CHECK ((kind = 'refund') = (refunds IS NOT NULL)),
+        CHECK (kind = 'payment' OR reason IS NOT NULL),
+        CHECK ((method = 'reference') = (reference IS NOT NULL))
+    ) STRICT;
+    CREATE INDEX payments_by_account ON payments(resident, programme, period);
+    CREATE INDEX payments_by_refunded ON payments(refunds) WHERE refunds IS NOT NULL;
+    CREATE INDEX payments_by_time ON payments(at);
+    CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments
+        BEGIN SELECT RAISE(ABORT, 'payments are append-only'); END;
+    CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments
+        BEGIN SELECT RAISE(ABORT, 'payments are append-only'); END;
+    "#,
+    // 11: day care transport and meals (issue 13). Beside the day's attendance, each
+    // member's meals, transport leg and any absence they sent word of; a closed day
+    // keeps who closed it and why, if anyone was still on the road.
+    r#"
+    CREATE TABLE day_care_days (
+        programme_code TEXT NOT NULL REFERENCES programmes(code),
+        session_date   TEXT NOT NULL,
+        resident       TEXT NOT NULL REFERENCES residents(id_number),
+        breakfast      INTEGER NOT NULL DEFAULT 0,
+        lunch          INTEGER NOT NULL DEFAULT 0,
+        place          TEXT,
+        pickup_at      TEXT,
+        picked_up_at   TEXT,
+        dropped_off_at TEXT,
+        absence_reason TEXT,
+        PRIMARY KEY (programme_code, session_date, resident),
+        CHECK ((place IS NULL) = (pickup_at IS NULL)),
+        CHECK (dropped_off_at IS NULL OR picked_up_at IS NOT NULL)
+    ) STRICT;
+    CREATE TABLE day_care_closings (
+        programme_code TEXT NOT NULL REFERENCES programmes(code),
+        session_date   TEXT NOT NULL,
+        closed_at      TEXT NOT NULL,
+        closed_by      TEXT NOT NULL,
+        reason         TEXT,
+        open_transport INTEGER NOT NULL,
+        PRIMARY KEY (programme_code, session_date),
+        CHECK (open_transport = 0 OR reason IS NOT NULL)
+    ) STRICT;
+    CREATE TRIGGER day_care_closings_no_update BEFORE UPDATE ON day_care_closings
+        BEGIN SELECT RAISE(ABORT, 'a closed day stays closed'); END;
+    CREATE TRIGGER day_care_closings_no_delete BEFORE DELETE ON day_care_closings
+        BEGIN SELECT RAISE(ABORT, 'a closed day stays closed'); END;
+    // 12: the desk's late-pickup calls (issue 13): each call staff made about a child
     // still here after closing, kept like the audit log, since "we called three times"
     // is what the desk may have to show a parent or the social worker.
     r#"

@@ -8,12 +8,14 @@ use linli_core::business::{
     LedgerInput, SHOE_REPAIR,
 };
 use linli_core::calendar::china_2026;
+use linli_core::day_care::TransportLeg;
 use linli_core::eligibility::{EligibilityRules, Residency};
 use linli_core::enrolment::{reason, Enrolment, EnrolmentStatus};
+use linli_core::fees::{Account, Payment, PaymentKind, PaymentMethod};
 use linli_core::household::{parse_tags, Resident, LOW_INCOME};
 use linli_core::identity::{check_character, IdNumber, Phone};
 use linli_core::programme::{
-    Fee, FeePeriod, Programme, ProgrammeKind, ProgrammeStatus, Schedule, Waiver,
+    Fee, FeePeriod, FeeQuote, Programme, ProgrammeKind, ProgrammeStatus, Schedule, Waiver,
 };
 use linli_core::receipt::{Receipt, ReceiptKind};
 use linli_core::slips::{self, SlipStamp};
@@ -255,5 +257,100 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
         ReceiptKind::TestPage => {
             slips::test_page(&stamp, "Xprinter (USB lp0)", paper.label(), paper.columns())
         }
+        ReceiptKind::PaymentReceipt => {
+            // Half the fee waived (for a tag the slip does not name), paid in part by
+            // transfer, so every row the receipt can have is on it.
+            let quote = half_waived();
+            let account = Account {
+                due_fen: quote.due_fen,
+                paid_fen: 10_000,
+            };
+            slips::payment_receipt(
+                &stamp,
+                &member,
+                &programme,
+                &quote,
+                &transfer(),
+                &account,
+                "黄丽华",
+            )
+        }
+        ReceiptKind::RefundReceipt => slips::refund_receipt(
+            &stamp,
+            &member,
+            &programme,
+            &transfer(),
+            &refund_of_transfer(),
+            6_000,
+            "黄丽华",
+        ),
+        ReceiptKind::DailyCashSummary => {
+            let cash = Payment {
+                id: "P-0003".into(),
+                method: PaymentMethod::Cash,
+                reference: None,
+                amount_fen: 45_000,
+                at: at(11, 28, 11, 20),
+                ..transfer()
+            };
+            let records = [transfer(), refund_of_transfer(), cash];
+            slips::daily_cash_summary(
+                &stamp,
+                &linli_core::fees::daily_summary(date(11, 28), &records),
+                "黄丽华",
+            )
+        }
+        ReceiptKind::DayCareRoute => {
+            let time = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+            let mut first = TransportLeg::plan("海滨社区3栋1201", time(8, 0)).unwrap();
+            first.pick_up(at(11, 28, 8, 3)).unwrap();
+            first.drop_off(at(11, 28, 8, 25)).unwrap();
+            let second =
+                TransportLeg::plan("宝安区新安街道海滨社区东门岗亭旁", time(8, 15)).unwrap();
+            slips::day_care_route(
+                &stamp,
+                &programme,
+                date(11, 28),
+                &[(volunteer(), second), (member, first)],
+            )
+        }
+    }
+}
+
+pub fn half_waived() -> FeeQuote {
+    FeeQuote {
+        base_fen: 30_000,
+        waived_fen: 15_000,
+        due_fen: 15_000,
+        waiver_tag: Some("disabled".into()),
+    }
+}
+
+pub fn transfer() -> Payment {
+    Payment {
+        id: "P-0001".into(),
+        resident: child().id_number.as_str().into(),
+        programme_code: after_school().code,
+        period: "term".into(),
+        kind: PaymentKind::Payment,
+        amount_fen: 10_000,
+        method: PaymentMethod::Reference,
+        reference: Some("4200001234202611281234".into()),
+        reason: None,
+        refunds: None,
+        staff: "S001".into(),
+        at: at(11, 28, 9, 40),
+    }
+}
+
+pub fn refund_of_transfer() -> Payment {
+    Payment {
+        id: "P-0002".into(),
+        kind: PaymentKind::Refund,
+        amount_fen: 4_000,
+        reason: Some("少上两周课，按比例退费".into()),
+        refunds: Some("P-0001".into()),
+        at: at(11, 28, 15, 10),
+        ..transfer()
     }
 }
