@@ -363,6 +363,7 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'a closed day stays closed'); END;
     CREATE TRIGGER day_care_closings_no_delete BEFORE DELETE ON day_care_closings
         BEGIN SELECT RAISE(ABORT, 'a closed day stays closed'); END;
+    "#,
     // 12: the desk's late-pickup calls (issue 13): each call staff made about a child
     // still here after closing, kept like the audit log, since "we called three times"
     // is what the desk may have to show a parent or the social worker.

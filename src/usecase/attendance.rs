@@ -12,7 +12,7 @@ use linli_core::programme::ProgrammeKind;
 use linli_core::staff::Permission;
 use linli_core::text;
 use linli_core::Text;
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
 use super::load;
@@ -173,7 +173,7 @@ pub fn set_pickup_adult(
         )?),
         _ => None,
     };
-    let mut list = super::roll_call::pickup_list(tx, child)?;
+    let mut list = pickup_list(tx, child)?;
     let adult = PickupAdult {
         name,
         relation,
@@ -220,6 +220,22 @@ fn required(field: &str, what: (&str, &str)) -> AppError {
         format!("the {} is required", what.1),
     )
     .into()
+}
+
+/// A child's pickup list as the guardian set it; an empty one when none was set.
+pub fn pickup_list(conn: &Connection, child: &str) -> Result<PickupAuthorisation, AppError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM pickup_authorisations WHERE child = ?1")?
+        .query_row([child], |r| r.get(0))
+        .optional()?;
+    match body {
+        Some(body) => from_json_text("pickup list", &body),
+        None => Ok(PickupAuthorisation {
+            child: child.to_string(),
+            adults: vec![],
+            may_leave_alone: false,
+        }),
+    }
 }
 
 fn load_attendance(
@@ -385,21 +401,7 @@ pub fn check_out(
     let age = age_on(person.birth_date(), now.date());
     let children_programme = kind == "after_school" || kind == "lunch_care";
     let departure = if children_programme {
-        let auth: PickupAuthorisation = match tx
-            .query_row(
-                "SELECT body FROM pickup_authorisations WHERE child = ?1",
-                [resident],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-        {
-            Some(body) => from_json_text("pickup list", &body)?,
-            None => PickupAuthorisation {
-                child: resident.to_string(),
-                adults: vec![],
-                may_leave_alone: false,
-            },
-        };
+        let auth = pickup_list(tx, resident)?;
         let collector = collector.cloned().unwrap_or(Collector::Alone);
         a.check_out(
             now,

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use linli_core::attendance::{
-    validity_text, Attendance, AttendanceState, Collector, Departure, PickupAuthorisation,
-    MIN_AGE_TO_LEAVE_ALONE, MUST_NOT_COLLECT,
+    validity_text, Attendance, AttendanceState, Collector, Departure, MIN_AGE_TO_LEAVE_ALONE,
+    MUST_NOT_COLLECT,
 };
 use linli_core::identity::{mask_id_number, mask_name, mask_phone};
 use linli_core::programme::{Programme, ProgrammeKind};
@@ -22,7 +22,7 @@ use linli_core::roll_call::{
 use linli_core::staff::Permission;
 use linli_core::text;
 use linli_core::Text;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
 
@@ -166,22 +166,6 @@ fn attendance_on(
         .collect()
 }
 
-/// A child's pickup list as the guardian set it; an empty one when none was set.
-pub fn pickup_list(conn: &Connection, child: &str) -> Result<PickupAuthorisation, AppError> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM pickup_authorisations WHERE child = ?1")?
-        .query_row([child], |r| r.get(0))
-        .optional()?;
-    match body {
-        Some(body) => from_json_text("pickup list", &body),
-        None => Ok(PickupAuthorisation {
-            child: child.to_string(),
-            adults: vec![],
-            may_leave_alone: false,
-        }),
-    }
-}
-
 /// Children reported absent for `date` (the whole day or a part of it).
 fn reported_absent(
     _conn: &Connection,
@@ -235,7 +219,7 @@ fn build_roll(
             ),
             _ => (None, None, None),
         };
-        let list = pickup_list(conn, &id)?;
+        let list = attendance::pickup_list(conn, &id)?;
         let age = person.age_on(date);
         children.push(RollCallChild {
             id_masked: mask_id_number(&id),
@@ -453,7 +437,7 @@ fn contacts(
     today: NaiveDate,
 ) -> Result<Vec<(Contact, String)>, AppError> {
     let mut found: Vec<(Contact, String)> = Vec::new();
-    let list = pickup_list(conn, child)?;
+    let list = attendance::pickup_list(conn, child)?;
     for adult in list.adults.iter().filter(|a| !a.must_not_collect) {
         let Some(id) = &adult.id_number else { continue };
         if let Some(person) = load::resident(conn, id)? {
