@@ -17,6 +17,7 @@ mod kiosk_ui;
 mod print_queue;
 mod printing;
 mod screenshots;
+mod search;
 mod services;
 mod store;
 mod sync;

@@ -184,6 +184,16 @@ pub enum Command {
         #[command(flatten)]
         staff: StaffCredential,
     },
+    /// Find a resident at the desk: a name (张小明), its pinyin or initials
+    /// (zhangxiaoming, zxm, zhangxm), a phone number or its last four digits, the last
+    /// four to six characters of an ID number, a household code or a card number.
+    /// Shows at most 20, masked, best first.
+    Search {
+        /// What to look for.
+        query: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
     /// Volunteer service: clock in and out (a slip records the time), certificates.
     Volunteer {
         #[command(subcommand)]

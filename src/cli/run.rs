@@ -234,6 +234,10 @@ fn dispatch(
             let actor = staff_actor(store, &staff, Permission::ReprintSlips)?;
             issued(usecase::printing::reprint(store, &actor, now, &serial)?)
         }
+        Command::Search { query, staff } => {
+            let actor = staff_actor(store, &staff, Permission::FindResidents)?;
+            plain(usecase::search::search(store, &actor, &query, now.date())?)
+        }
         Command::Volunteer { action } => volunteer(store, now, action, printing)?,
         Command::Alerts { action } => match action.unwrap_or(AlertAction::List) {
             AlertAction::List => Answer::Json(json!({ "open": usecase::alerts::open(store)? })),

@@ -22,6 +22,7 @@ pub mod printing;
 pub mod ratings;
 pub mod residents;
 pub mod roster;
+pub mod search;
 pub mod seats;
 pub mod staff;
 pub mod staff_accounts;
