@@ -16,6 +16,7 @@ mod kiosk_for_elders;
 mod kiosk_ui;
 mod print_queue;
 mod printing;
+mod rosters;
 mod screenshots;
 mod search;
 mod services;

@@ -22,6 +22,7 @@ pub mod printing;
 pub mod ratings;
 pub mod residents;
 pub mod roster;
+pub mod rosters;
 pub mod search;
 pub mod seats;
 pub mod staff;
