@@ -518,3 +518,102 @@ fn the_binary_shows_offers_and_withdraws_and_refuses_without_a_reason() {
     assert_eq!(out["reason"], "新增名额");
     assert!(out["deadline"].is_string());
 }
+
+#[test]
+fn a_move_to_a_programme_of_the_same_kind_starts_afresh_there_and_passes_the_seat_on() {
+    let (_dir, mut store) = seeded();
+    // A second lunch-care programme, as when the district opens another hall.
+    let mut second = linli::usecase::load::programme(store.conn(), LUNCH)
+        .unwrap()
+        .unwrap();
+    second.code = "lunch-care-2".into();
+    second.name = linli_core::Text::new("学生午托（二部）", "Lunch care (hall 2)");
+    store
+        .write(&Actor::system(), now(), |tx| {
+            linli::usecase::catalogue::publish_programme(tx, &second)
+        })
+        .unwrap();
+    let offered = ids(&store, "offered")[0].clone();
+    let queue = ids(&store, "waitlisted");
+    let before = marks(&store);
+    let r = refused(rosters::move_place(
+        &mut store,
+        &desk(),
+        now(),
+        LUNCH,
+        "lunch-care-2",
+        &offered,
+        "",
+    ));
+    assert_eq!(r.code, "reason_required");
+    let r = refused(rosters::move_place(
+        &mut store,
+        &desk(),
+        now(),
+        LUNCH,
+        "calligraphy",
+        &offered,
+        "换班",
+    ));
+    assert_eq!(r.code, "not_moved");
+    assert!(words(&r).contains("same kind"), "{}", words(&r));
+    let r = refused(rosters::move_place(
+        &mut store,
+        &demo::demo_actor("S004"),
+        now(),
+        LUNCH,
+        "lunch-care-2",
+        &offered,
+        "换班",
+    ));
+    assert_eq!(r.code, "not_permitted");
+    assert_eq!(marks(&store), before, "refusals write nothing");
+
+    let moved = rosters::move_place(
+        &mut store,
+        &desk(),
+        now(),
+        LUNCH,
+        "lunch-care-2",
+        &offered,
+        "离家近",
+    )
+    .unwrap();
+    assert_eq!(
+        moved.previous,
+        linli_core::enrolment::EnrolmentStatus::Offered
+    );
+    assert_eq!(
+        moved.placed,
+        rosters::MovedInto::Confirmed,
+        "the new hall has room"
+    );
+    assert_eq!(
+        moved.offered_to.unwrap().resident,
+        linli_core::identity::mask_id_number(&queue[0])
+    );
+    assert_eq!(status_of(&store, &offered).0, "cancelled");
+    assert_eq!(status_of(&store, &queue[0]).0, "offered");
+    let in_second: String = store
+        .conn()
+        .query_row(
+            "SELECT status FROM enrolments WHERE programme_code = 'lunch-care-2' AND resident = ?1",
+            [&offered],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(in_second, "confirmed");
+    let actions: Vec<String> = audits_since(&store, before)
+        .into_iter()
+        .map(|a| a.1)
+        .collect();
+    assert!(
+        actions.contains(&"enrolment_moved".to_string()),
+        "{actions:?}"
+    );
+    assert_eq!(
+        told_since(&store, before).len(),
+        3,
+        "cancelled, offered on, confirmed there"
+    );
+}

@@ -283,6 +283,22 @@ pub enum RosterAction {
         #[command(flatten)]
         staff: StaffCredential,
     },
+    /// Move someone to another programme of the same kind: their place here is given
+    /// up (a freed seat passes on) and they apply there, placed by its own policy.
+    Move {
+        #[arg(long)]
+        programme: String,
+        /// The programme to move to.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        resident: String,
+        /// Why, in a few words (required; kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
 }
 
 /// Roles as the district's commands spell them (`front_desk`); `front-desk` works too.

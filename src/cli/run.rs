@@ -426,6 +426,24 @@ fn roster(
                 reason.as_deref().unwrap_or(""),
             )?)
         }
+        RosterAction::Move {
+            programme,
+            to,
+            resident,
+            reason,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            plain(rosters::move_place(
+                store,
+                &actor,
+                now,
+                &programme,
+                &to,
+                &resident,
+                reason.as_deref().unwrap_or(""),
+            )?)
+        }
     })
 }
 

@@ -489,3 +489,125 @@ fn withdraw_in(
         reason,
     })
 }
+
+/// Where a moved person now stands in the programme they moved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MovedInto {
+    Confirmed,
+    Waitlisted { position: u32, explanation: Text },
+}
+
+/// A place given up in one programme for a new application to another of its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaceMoved {
+    pub from: String,
+    pub to: String,
+    pub name: String,
+    /// Masked ID number.
+    pub resident: String,
+    pub previous: EnrolmentStatus,
+    pub placed: MovedInto,
+    /// Who was offered the seat the move freed, if it freed one.
+    pub offered_to: Option<OfferMade>,
+    pub reason: String,
+}
+
+fn not_moved(zh: String, en: String) -> AppError {
+    Refused::new(
+        "not_moved",
+        Text::new("未能转到其他项目", "the place was not moved"),
+        vec![Text::new(zh, en)],
+    )
+    .into()
+}
+
+/// `linli roster move`: gives up a person's place (waiting, offered or confirmed) in
+/// one programme and applies for them to another of the same kind, for a member
+/// allowed to manage enrolments, with their reason. Nothing of the old place is
+/// kept: the new programme places them by its own policy, as a new application, and
+/// a freed seat in the old one passes on. If the new programme refuses them (not
+/// eligible, closed), nothing changes in either.
+pub fn move_place(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    from_code: &str,
+    to_code: &str,
+    raw_id: &str,
+    reason: &str,
+) -> Result<PlaceMoved, AppError> {
+    store.write(actor, now, |tx| {
+        tx.authorise(Permission::ManageEnrolments)?;
+        let reason = required_reason(reason)?;
+        let from = programme_or_refuse(tx, from_code)?;
+        let to = programme_or_refuse(tx, to_code)?;
+        if from.code == to.code {
+            return Err(not_moved(
+                "转入项目与原项目相同".into(),
+                "the programme to move to is the one they are in".into(),
+            ));
+        }
+        if from.kind != to.kind {
+            return Err(not_moved(
+                format!(
+                    "只能转到同类项目：{}与{}不是同一类服务",
+                    from.name.zh, to.name.zh
+                ),
+                format!(
+                    "a place moves only to a programme of the same kind: {} and {} are different services",
+                    from.name.en, to.name.en
+                ),
+            ));
+        }
+        let id = load::parse_id(raw_id, now.date())?;
+        let name = load::resident(tx, id.as_str())?
+            .ok_or_else(|| load::not_found("居民", "resident", &id.masked()))?
+            .name;
+        let mut roster = load_roster(tx, &from)?;
+        let outcome = roster
+            .cancel(id.as_str(), now)
+            .map_err(|r| refusal(r, "未能转到其他项目", "the place was not moved"))?;
+        save_roster(tx, roster)?;
+        let placed = match super::enrolment::signup_in(tx, id.as_str(), &to.code)? {
+            linli_core::enrolment::Placement::Confirmed { .. } => MovedInto::Confirmed,
+            linli_core::enrolment::Placement::Waitlisted {
+                position,
+                explanation,
+                ..
+            } => MovedInto::Waitlisted {
+                position,
+                explanation,
+            },
+        };
+        let offered_to = match &outcome.offer {
+            Some(offer) => Some(OfferMade {
+                resident: mask_id_number(&offer.resident),
+                name: Some(mask_name(&name_of(tx, &offer.resident)?)),
+                deadline: offer.deadline,
+            }),
+            None => None,
+        };
+        let masked = id.masked();
+        tx.audit(
+            "enrolment_moved",
+            &masked,
+            json!({
+                "from": from.code,
+                "to": to.code,
+                "previous": load::serde_name(&outcome.previous),
+                "reason": reason,
+            }),
+        );
+        Ok(PlaceMoved {
+            from: from.code,
+            to: to.code,
+            name,
+            resident: masked,
+            previous: outcome.previous,
+            placed,
+            offered_to,
+            reason,
+        })
+    })
+}
