@@ -133,6 +133,13 @@ pub fn warm(store: &mut Store) -> Result<(), AppError> {
     index.refresh(conn)
 }
 
+/// About how much memory the index takes (keys, their texts, the residents), for the
+/// benchmarks and the device's memory budget.
+pub fn index_bytes(store: &mut Store) -> usize {
+    let (_, index) = store.memo::<SearchIndex>();
+    index.approximate_bytes()
+}
+
 /// Reads one result's row and masks it.
 fn hydrate(
     conn: &Connection,
@@ -297,6 +304,29 @@ fn registry_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
 }
 
 impl SearchIndex {
+    fn approximate_bytes(&self) -> usize {
+        let keys = [
+            &self.names,
+            &self.pinyin,
+            &self.initials,
+            &self.surname_initials,
+            &self.phones_reversed,
+            &self.ids_reversed,
+            &self.households,
+        ]
+        .iter()
+        .map(|k| k.arena.capacity() + k.keys.capacity() * std::mem::size_of::<Key>())
+        .sum::<usize>();
+        let entries = self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self
+                .entries
+                .iter()
+                .map(|e| e.id.len() + e.name.len())
+                .sum::<usize>();
+        let cards = self.cards.capacity() * (std::mem::size_of::<(String, u32)>() + 16);
+        keys + entries + cards
+    }
+
     /// Rebuilds from SQLite if the registry changed since the index was built.
     fn refresh(&mut self, conn: &Connection) -> Result<(), AppError> {
         let version = registry_version(conn)?;
