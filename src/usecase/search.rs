@@ -264,6 +264,10 @@ impl Keys {
         let mut keys = std::mem::take(&mut self.keys);
         keys.sort_unstable_by(|a, b| self.text(a).cmp(self.text(b)).then(a.entry.cmp(&b.entry)));
         keys.dedup_by(|a, b| a.entry == b.entry && self.text(a) == self.text(b));
+        // Grown by doubling while the registry was read: give the slack back, since
+        // the index lives as long as the store.
+        keys.shrink_to_fit();
+        self.arena.shrink_to_fit();
         self.keys = keys;
     }
 
@@ -367,6 +371,8 @@ impl SearchIndex {
                 index.cards.insert(normalise(&token), *entry);
             }
         }
+        index.entries.shrink_to_fit();
+        index.cards.shrink_to_fit();
         for keys in [
             &mut index.names,
             &mut index.pinyin,
