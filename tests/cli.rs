@@ -873,6 +873,28 @@ fn every_desk_command_needs_a_staff_member_allowed_to_do_it_and_names_them_in_th
             "x",
         ],
         vec!["fees", "summary", "--date", "2026-11-23"],
+        vec!["search", "zxm"],
+        vec!["roster", "show", "--programme", "lunch-care"],
+        vec![
+            "roster",
+            "offer",
+            "--programme",
+            "lunch-care",
+            "--resident",
+            &child,
+            "--reason",
+            "x",
+        ],
+        vec![
+            "roster",
+            "withdraw",
+            "--programme",
+            "lunch-care",
+            "--resident",
+            &child,
+            "--reason",
+            "x",
+        ],
     ];
     for args in &commands {
         let v = refused(dir.path(), args);

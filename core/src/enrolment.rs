@@ -61,6 +61,9 @@ pub mod reason {
     pub const OFFER_DECLINED: &str = "offer_declined";
     pub const OFFER_EXPIRED: &str = "offer_expired";
     pub const OFFER_ACCEPTED: &str = "offer_accepted";
+    /// Staff took a waiting-list place or an unanswered offer back, with a reason
+    /// that is in the audit log beside their name.
+    pub const WITHDRAWN_BY_STAFF: &str = "withdrawn_by_staff";
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -600,6 +603,55 @@ impl Roster {
         })
     }
 
+    /// Staff take back a waiting-list place or an offer not yet answered (a family
+    /// moved away, a duplicate application). An offer's seat passes to the head of
+    /// the waiting list, as a cancellation's does. A confirmed seat is refused: giving
+    /// it up is a cancellation, which the family is told of on their slip.
+    pub fn withdraw(
+        &mut self,
+        resident: &str,
+        now: NaiveDateTime,
+    ) -> Result<CancelOutcome, Refusal> {
+        let index = *self
+            .active_by_resident
+            .get(resident)
+            .ok_or_else(Self::not_found)?;
+        let previous = self.entries[index].status;
+        let enrolment_id = self.entries[index].id.clone();
+        let offer = match previous {
+            EnrolmentStatus::Confirmed => {
+                return Err(Refusal::one(
+                    RefusalCode::NotOffered,
+                    "名额已确认，不能撤回；如需退出请办理取消报名",
+                    "The seat is confirmed and cannot be withdrawn; cancel the sign-up instead",
+                ))
+            }
+            EnrolmentStatus::Offered => {
+                self.set_status(
+                    index,
+                    EnrolmentStatus::Cancelled,
+                    Some(reason::WITHDRAWN_BY_STAFF),
+                    now,
+                );
+                self.offer_next(now)
+            }
+            _ => {
+                self.set_status(
+                    index,
+                    EnrolmentStatus::Withdrawn,
+                    Some(reason::WITHDRAWN_BY_STAFF),
+                    now,
+                );
+                None
+            }
+        };
+        Ok(CancelOutcome {
+            enrolment_id,
+            previous,
+            offer,
+        })
+    }
+
     fn offered_index(&self, resident: &str) -> Result<usize, Refusal> {
         let index = *self
             .active_by_resident
@@ -1080,6 +1132,47 @@ mod tests {
             EnrolmentStatus::Confirmed
         );
         assert_eq!(roster.held(), 1);
+    }
+
+    #[test]
+    fn staff_withdraw_an_offer_or_a_waiting_place_but_never_a_confirmed_seat() {
+        let mut desk = Desk::new(1);
+        let mut roster = desk.roster();
+        let (a, b, c, d) = (child(1, &[]), child(2, &[]), child(3, &[]), child(4, &[]));
+        for (n, person) in [&a, &b, &c, &d].into_iter().enumerate() {
+            roster
+                .signup(desk.request(person, at(28, 9, n as u32)))
+                .unwrap();
+        }
+        roster.cancel(id(&a), at(28, 10, 0)).unwrap();
+        roster.take_changes();
+        let refused = roster.withdraw(id(&a), at(28, 11, 0)).unwrap_err();
+        assert_eq!(refused.code, RefusalCode::NotFound);
+        // b holds the offer; withdrawing it passes the seat to c, the next in turn.
+        let outcome = roster.withdraw(id(&b), at(28, 11, 0)).unwrap();
+        assert_eq!(outcome.previous, EnrolmentStatus::Offered);
+        assert_eq!(outcome.offer.unwrap().resident, id(&c));
+        let b_now = roster
+            .entries()
+            .iter()
+            .find(|e| e.resident == id(&b))
+            .unwrap();
+        assert_eq!(b_now.status, EnrolmentStatus::Cancelled);
+        assert_eq!(b_now.reason.as_deref(), Some(reason::WITHDRAWN_BY_STAFF));
+        // d only waits: taken off the list, no seat moves.
+        let outcome = roster.withdraw(id(&d), at(28, 11, 5)).unwrap();
+        assert_eq!(outcome.previous, EnrolmentStatus::Waitlisted);
+        assert!(outcome.offer.is_none());
+        assert_eq!(roster.waiting(), 0);
+        roster.accept_offer(id(&c), at(28, 12, 0)).unwrap();
+        roster.take_changes();
+        let refused = roster.withdraw(id(&c), at(28, 13, 0)).unwrap_err();
+        assert_eq!(refused.code, RefusalCode::NotOffered);
+        assert!(refused.reasons[0].en.contains("cancel the sign-up"));
+        assert!(
+            roster.take_changes().is_empty(),
+            "a refusal changes nothing"
+        );
     }
 
     #[test]

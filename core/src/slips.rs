@@ -788,6 +788,10 @@ fn reason_text(code: Option<&str>) -> Text {
         Some(reason::OFFER_EXPIRED) => {
             Text::new("保留名额逾期未确认", "Offer not accepted in time")
         }
+        Some(reason::WITHDRAWN_BY_STAFF) => Text::new(
+            "工作人员撤回（请向前台了解原因）",
+            "Withdrawn by staff (ask at the desk why)",
+        ),
         _ => Text::new("已取消", "Cancelled"),
     }
 }

@@ -184,6 +184,24 @@ pub enum Command {
         #[command(flatten)]
         staff: StaffCredential,
     },
+    /// Find a resident at the desk: a name (张小明), its pinyin or initials
+    /// (zhangxiaoming, zxm, zhangxm), a phone number or its last four digits, the last
+    /// four to six characters of an ID number, a household code or a card number.
+    /// Shows at most 20, masked, best first.
+    Search {
+        /// What to look for.
+        query: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// A programme's roster at the desk: `show` the confirmed, the waiting list in 轮候
+    /// order with each person's group and explanation, and the offers; `offer` a free
+    /// seat to the head of the list now, or `withdraw` a waiting place or an offer,
+    /// each with a reason (audited, sent to the district).
+    Roster {
+        #[command(subcommand)]
+        action: RosterAction,
+    },
     /// Volunteer service: clock in and out (a slip records the time), certificates.
     Volunteer {
         #[command(subcommand)]
@@ -355,6 +373,60 @@ pub enum ResidentAction {
         resident: String,
         #[arg(long)]
         card: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterAction {
+    /// Confirmed seats, the waiting list in order (group and explanation), the offers
+    /// out and the latest answers.
+    Show {
+        #[arg(long)]
+        programme: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Offer a free seat now to the head of the waiting list (only the head: the order
+    /// is the policy's).
+    Offer {
+        #[arg(long)]
+        programme: String,
+        #[arg(long)]
+        resident: String,
+        /// Why, in a few words (required; kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Take back a waiting-list place or an offer not yet answered; an offer's seat
+    /// passes to the head of the waiting list.
+    Withdraw {
+        #[arg(long)]
+        programme: String,
+        #[arg(long)]
+        resident: String,
+        /// Why, in a few words (required; kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Move someone to another programme of the same kind: their place here is given
+    /// up (a freed seat passes on) and they apply there, placed by its own policy.
+    Move {
+        #[arg(long)]
+        programme: String,
+        /// The programme to move to.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        resident: String,
+        /// Why, in a few words (required; kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
         #[command(flatten)]
         staff: StaffCredential,
     },

@@ -234,6 +234,11 @@ fn dispatch(
             let actor = staff_actor(store, &staff, Permission::ReprintSlips)?;
             issued(usecase::printing::reprint(store, &actor, now, &serial)?)
         }
+        Command::Search { query, staff } => {
+            let actor = staff_actor(store, &staff, Permission::FindResidents)?;
+            plain(usecase::search::search(store, &actor, &query, now.date())?)
+        }
+        Command::Roster { action } => roster(store, now, action)?,
         Command::Volunteer { action } => volunteer(store, now, action, printing)?,
         Command::Alerts { action } => match action.unwrap_or(AlertAction::List) {
             AlertAction::List => Answer::Json(json!({ "open": usecase::alerts::open(store)? })),
@@ -668,6 +673,72 @@ fn resident(
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
             plain(usecase::residents::issue_card(
                 store, &actor, now, &resident, &card,
+            )?)
+        }
+    })
+}
+
+fn roster(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: RosterAction,
+) -> Result<Answer, AppError> {
+    use usecase::rosters;
+    Ok(match action {
+        RosterAction::Show { programme, staff } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            plain(rosters::roster_view(store, &actor, &programme, now)?)
+        }
+        // A missing --reason reaches the use-case as blank, so it is refused in words
+        // like any other bad input, not as a usage error.
+        RosterAction::Offer {
+            programme,
+            resident,
+            reason,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::MakeWaitingListOffers)?;
+            plain(rosters::offer_now(
+                store,
+                &actor,
+                now,
+                &programme,
+                &resident,
+                reason.as_deref().unwrap_or(""),
+            )?)
+        }
+        RosterAction::Withdraw {
+            programme,
+            resident,
+            reason,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            plain(rosters::withdraw(
+                store,
+                &actor,
+                now,
+                &programme,
+                &resident,
+                reason.as_deref().unwrap_or(""),
+            )?)
+        }
+        RosterAction::Move {
+            programme,
+            to,
+            resident,
+            reason,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ManageEnrolments)?;
+            plain(rosters::move_place(
+                store,
+                &actor,
+                now,
+                &programme,
+                &to,
+                &resident,
+                reason.as_deref().unwrap_or(""),
             )?)
         }
     })

@@ -385,6 +385,37 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER pickup_calls_no_delete BEFORE DELETE ON pickup_calls
         BEGIN SELECT RAISE(ABORT, 'pickup_calls is append-only'); END;
     "#,
+    // 13: a counter that moves with every change to the registry (households,
+    // residents, cards), whoever makes it: the desk's search keeps the registry in
+    // memory and rebuilds it only when this has moved (usecase/search.rs), so a CLI
+    // import, a sync or a registration at the desk is seen on the next keystroke, and
+    // a roll call or a sign-up costs the search nothing. A rolled-back change rolls
+    // the counter back with it.
+    r#"
+    CREATE TABLE registry_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO registry_version (id, n) VALUES (1, 0);
+    CREATE TRIGGER registry_households_insert AFTER INSERT ON households
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_households_update AFTER UPDATE ON households
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_households_delete AFTER DELETE ON households
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_residents_insert AFTER INSERT ON residents
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_residents_update AFTER UPDATE ON residents
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_residents_delete AFTER DELETE ON residents
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_cards_insert AFTER INSERT ON resident_cards
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_cards_update AFTER UPDATE ON resident_cards
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    CREATE TRIGGER registry_cards_delete AFTER DELETE ON resident_cards
+        BEGIN UPDATE registry_version SET n = n + 1; END;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -12,6 +12,7 @@ pub mod data_kind;
 pub mod migrations;
 pub mod worker;
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -56,6 +57,10 @@ pub struct Store {
     /// whenever another connection (a CLI run, a sync) has written in between.
     rosters: HashMap<String, Roster>,
     data_version: i64,
+    /// Read models a use-case keeps in memory beside this connection (the desk's
+    /// search index), by type, so the store holds them without knowing what they are.
+    /// Each one decides itself when it no longer matches the database.
+    memos: HashMap<TypeId, Box<dyn Any + Send>>,
     /// Commits since the write-ahead log was last copied into the database file.
     commits_since_checkpoint: u32,
 }
@@ -237,6 +242,7 @@ impl Store {
             device,
             rosters: HashMap::new(),
             data_version,
+            memos: HashMap::new(),
             commits_since_checkpoint: 0,
         })
     }
@@ -261,6 +267,20 @@ impl Store {
     /// Read access. Reads never need the write lock: WAL lets them run beside a writer.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The connection together with a read model kept beside it (made with `Default`
+    /// the first time), so a use-case can check and refresh its memory against the
+    /// database in one borrow.
+    pub fn memo<T: Any + Send + Default>(&mut self) -> (&Connection, &mut T) {
+        let memo = self
+            .memos
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()));
+        let memo = memo
+            .downcast_mut::<T>()
+            .expect("a memo is stored under its own type");
+        (&self.conn, memo)
     }
 
     /// `write`, also returning the slips the use-case issued (committed with it): the

@@ -26,6 +26,8 @@ pub mod ratings;
 pub mod residents;
 pub mod roll_call;
 pub mod roster;
+pub mod rosters;
+pub mod search;
 pub mod seats;
 pub mod staff;
 pub mod staff_accounts;
