@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
-/// Version 3 added `staff_changed`; versions 1 and 2 are still read.
-pub const PROTOCOL_VERSION: u16 = 3;
+/// Version 3 added `staff_changed`, version 4 `absence_reported`; versions 1 to 3 are
+/// still read.
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// One change recorded on a device, waiting to be sent to the district.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,10 +191,26 @@ pub enum EventPayload {
         /// The staff code of who made the change (a manager, or the member themself).
         changed_by: String,
     },
+    /// Version 4. A child's absence from 四点半学校 or 学生午托 on one date and part of
+    /// the day, reported at the desk (or its withdrawal: the child comes after all).
+    /// The reason is a category (`ill`, `leave`, `other`); the note staff wrote stays
+    /// on the device, since it may say what the illness is.
+    AbsenceReported {
+        programme_code: String,
+        resident_id_number: String,
+        #[serde(with = "crate::wire::time::date")]
+        date: NaiveDate,
+        /// A `DayPart` code: "whole_day", "morning" or "afternoon".
+        part: String,
+        /// An `AbsenceReason` code: "ill", "leave" or "other".
+        reason: String,
+        #[serde(default)]
+        withdrawn: bool,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 14] = [
+pub const KNOWN_EVENT_TYPES: [&str; 15] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -208,6 +225,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 14] = [
     "seats_released",
     "volunteer_registered",
     "staff_changed",
+    "absence_reported",
 ];
 
 impl EventPayload {
@@ -228,6 +246,7 @@ impl EventPayload {
             EventPayload::SeatsReleased { .. } => "seats_released",
             EventPayload::VolunteerRegistered { .. } => "volunteer_registered",
             EventPayload::StaffChanged { .. } => "staff_changed",
+            EventPayload::AbsenceReported { .. } => "absence_reported",
         }
     }
 }
@@ -489,6 +508,18 @@ impl EventPayload {
                 text("pin_hash", pin_hash, Line(255), true)?;
                 crate::staff::validate_staff_code("payload.changed_by", changed_by)
             }
+            EventPayload::AbsenceReported {
+                programme_code,
+                resident_id_number,
+                part,
+                reason,
+                ..
+            } => {
+                text("programme_code", programme_code, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)?;
+                text("part", part, code, true)?;
+                text("reason", reason, code, true)
+            }
         }
     }
 }
@@ -705,6 +736,14 @@ mod tests {
                 disabled: false,
                 changed_by: "S003".into(),
             },
+            EventPayload::AbsenceReported {
+                programme_code: "lunch-care".into(),
+                resident_id_number: "11010519491231002X".into(),
+                date: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                part: "whole_day".into(),
+                reason: "ill".into(),
+                withdrawn: false,
+            },
         ]
     }
 
@@ -813,7 +852,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":3,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":4,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -843,10 +882,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":3", "\"schema_version\":4");
+            .replace("\"schema_version\":4", "\"schema_version\":5");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 4"));
+        assert!(error.message.en.contains("schema version 5"));
     }
 
     #[test]

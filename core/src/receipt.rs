@@ -32,10 +32,12 @@ pub enum ReceiptKind {
     FilingReceipt,
     LedgerSummary,
     TestPage,
+    /// The kitchen's list of lunches to cook: stays in the kitchen, never with a child.
+    KitchenSlip,
 }
 
 impl ReceiptKind {
-    pub const ALL: [ReceiptKind; 10] = [
+    pub const ALL: [ReceiptKind; 11] = [
         ReceiptKind::EnrolmentConfirmation,
         ReceiptKind::WaitlistSlip,
         ReceiptKind::OfferSlip,
@@ -46,6 +48,7 @@ impl ReceiptKind {
         ReceiptKind::FilingReceipt,
         ReceiptKind::LedgerSummary,
         ReceiptKind::TestPage,
+        ReceiptKind::KitchenSlip,
     ];
 
     /// The stable wire name, the same as serde's.
@@ -61,6 +64,7 @@ impl ReceiptKind {
             ReceiptKind::FilingReceipt => "filing_receipt",
             ReceiptKind::LedgerSummary => "ledger_summary",
             ReceiptKind::TestPage => "test_page",
+            ReceiptKind::KitchenSlip => "kitchen_slip",
         }
     }
 }

@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_exports_append_only",
         include_str!("../migrations/0005_exports_append_only.sql"),
     ),
+    (
+        "0007_absences",
+        include_str!("../migrations/0007_absences.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

@@ -73,6 +73,11 @@ fn golden_test_page() {
     golden(ReceiptKind::TestPage);
 }
 
+#[test]
+fn golden_kitchen_slip() {
+    golden(ReceiptKind::KitchenSlip);
+}
+
 /// Every slip of every kind on every paper, with its name for messages.
 fn every_slip() -> Vec<(String, Paper, Receipt)> {
     ReceiptKind::ALL
