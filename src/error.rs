@@ -150,6 +150,12 @@ fn field_words(field: &str) -> (String, String) {
         "stall" => Some(("经营场所", "stall")),
         "employee" => Some(("从业人员", "employee")),
         "card" => Some(("卡号", "card number")),
+        "date" => Some(("日期", "date")),
+        "part" => Some(("请假时段", "part of the day")),
+        "programme" => Some(("服务项目", "programme")),
+        "allergies" => Some(("过敏原", "allergies")),
+        "diet" => Some(("饮食要求", "diet")),
+        "count" => Some(("用餐人数", "meal count")),
         _ => None,
     };
     match known {

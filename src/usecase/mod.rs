@@ -1,5 +1,6 @@
 //! Use-cases: each one a single durable transaction through [`crate::store::Store::write`].
 
+pub mod absences;
 pub mod alerts;
 pub mod applicant;
 pub mod attendance;
@@ -8,6 +9,7 @@ pub mod catalogue;
 pub mod demo;
 pub mod demo_businesses;
 pub mod demo_people;
+pub mod dietary;
 pub mod doctor;
 pub mod enrolment;
 pub mod export;
@@ -15,6 +17,7 @@ pub mod households;
 pub mod import_text;
 pub mod keypad;
 pub mod load;
+pub mod meals;
 pub mod options;
 pub mod placement_slips;
 pub mod places;
