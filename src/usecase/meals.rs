@@ -299,16 +299,19 @@ pub fn kitchen_slip(
     diets.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     let days: Vec<MealDay> = meals.iter().map(|(_, day)| day.clone()).collect();
     let special_diets = diets.len() as u32;
-    tx.audit(
-        "kitchen_slip_printed",
-        &date.to_string(),
-        json!({"special_diets": special_diets}),
-    );
     let slip = print::issue(tx, printing, &format!("午托 {date}"), |stamp| {
         let meals: Vec<(&Programme, &MealDay)> = meals.iter().map(|(p, d)| (p, d)).collect();
         let diets: Vec<(&Resident, &DietaryNeeds)> = diets.iter().map(|(r, n)| (r, n)).collect();
         slips::kitchen_slip(stamp, date, &meals, &diets)
     })?;
+    // Only paper is audited: the counts alone are what `meal_counts` shows anyway.
+    if let Some(issued) = &slip {
+        tx.audit(
+            "kitchen_slip_printed",
+            &date.to_string(),
+            json!({"serial": issued.serial, "special_diets": special_diets}),
+        );
+    }
     Ok(KitchenList {
         counts: counts_of(date, false, days),
         special_diets,
