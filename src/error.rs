@@ -156,6 +156,12 @@ fn field_words(field: &str) -> (String, String) {
         "amount_fen" => Some(("金额", "amount")),
         "reference" => Some(("付款单号", "payment reference")),
         "payment" => Some(("收款记录", "payment")),
+        "date" => Some(("日期", "date")),
+        "part" => Some(("请假时段", "part of the day")),
+        "programme" => Some(("服务项目", "programme")),
+        "allergies" => Some(("过敏原", "allergies")),
+        "diet" => Some(("饮食要求", "diet")),
+        "count" => Some(("用餐人数", "meal count")),
         _ => None,
     };
     match known {

@@ -23,3 +23,11 @@ pub fn db_time_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::
 pub fn both_languages<S: Serializer>(t: &Text, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_string())
 }
+
+/// "中文 / English", or null.
+pub fn both_languages_opt<S: Serializer>(t: &Option<Text>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.to_string()),
+        None => s.serialize_none(),
+    }
+}

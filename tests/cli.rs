@@ -1672,3 +1672,121 @@ fn a_day_care_day_through_the_binary_flags_a_missing_drop_off_and_prints_a_maske
     let closed = desk(&["day-care", "close"]);
     assert_eq!(closed["open_transport"], 0, "{closed}");
 }
+
+#[test]
+fn the_desk_reports_an_absence_counts_the_meals_and_prints_the_kitchen_slip() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let child: String = {
+        let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+        conn.query_row(
+            "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let enrolled = count(
+        dir.path(),
+        "SELECT count(*) FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'confirmed'",
+    );
+    let absent = [
+        "roll-call",
+        "absent",
+        "--programme",
+        "lunch-care",
+        "--resident",
+        &child,
+        "--reason",
+        "ill",
+        "--date",
+        "2026-11-24",
+        "--note",
+        "发烧",
+    ];
+    let meals = ["meals", "--date", "2026-11-24"];
+    let show = ["dietary", "show", "--resident", &child];
+    // Each needs a staff member.
+    for args in [&absent[..], &meals[..], &show[..]] {
+        let v = refused(dir.path(), args);
+        assert_eq!(v["code"], "staff_credential_required", "{args:?}: {v}");
+    }
+
+    let v = staff_ok(dir.path(), &demo, "S001", &absent);
+    assert_eq!(v["absence"]["reason"], "ill", "{v}");
+    assert_eq!(v["absence"]["part"], "whole_day", "{v}");
+    assert!(!v.to_string().contains(&child), "masked: {v}");
+    let day = staff_ok(dir.path(), &demo, "S001", &meals);
+    let lunch = &day["days"][0];
+    assert_eq!(lunch["programme_code"], "lunch-care", "{day}");
+    assert_eq!(lunch["reported_absent"], 1, "{day}");
+    assert_eq!(lunch["to_cook"], enrolled - 1, "{day}");
+    assert_eq!(lunch["basis"], "expected", "{day}");
+    let week = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["meals", "--date", "2026-11-24", "--week"],
+    );
+    assert_eq!(week["days"].as_array().unwrap().len(), 5, "{week}");
+    assert_eq!(week["total_to_cook"], 5 * enrolled - 1, "{week}");
+
+    // Yesterday is over; a technician never sees a child's allergies.
+    let mut past = absent;
+    past[9] = "2026-11-20";
+    let v = staff_refused(dir.path(), &demo, "S001", &past);
+    assert_eq!(v["code"], "in_the_past", "{v}");
+    let set = [
+        "dietary",
+        "set",
+        "--resident",
+        &child,
+        "--allergies",
+        "花生，牛奶",
+        "--diet",
+        "清真",
+    ];
+    let v = staff_refused(dir.path(), &demo, "S004", &set);
+    assert_eq!(v["code"], "not_permitted", "{v}");
+    let v = staff_ok(dir.path(), &demo, "S001", &set);
+    assert_eq!(
+        v["dietary_needs"]["allergies"],
+        serde_json::json!(["花生", "牛奶"]),
+        "{v}"
+    );
+    let v = staff_refused(dir.path(), &demo, "S004", &show);
+    assert_eq!(v["code"], "not_permitted", "{v}");
+    assert!(!v.to_string().contains("花生"), "{v}");
+    let v = staff_ok(dir.path(), &demo, "S002", &show);
+    assert_eq!(v["summary"]["zh"], "花生、牛奶过敏；清真", "{v}");
+
+    // Today's kitchen slip, through the printer simulator: counts, the diet, a masked name.
+    let v = staff_ok(dir.path(), &demo, "S001", &["meals", "--print"]);
+    let slip = &v["slips"][0];
+    assert_eq!(slip["kind"], "kitchen_slip", "{v}");
+    assert_eq!(slip["print"]["state"], "printed", "{v}");
+    let text = std::fs::read_to_string(
+        dir.path()
+            .join("spool")
+            .join(format!("{}.txt", slip["serial"].as_str().unwrap())),
+    )
+    .unwrap();
+    assert!(text.contains("厨房备餐单"), "{text}");
+    assert!(text.contains(&format!("{enrolled}份")), "{text}");
+    assert!(text.contains("花生过敏：1人"), "{text}");
+    let name: String = {
+        let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+        conn.query_row(
+            "SELECT name FROM residents WHERE id_number = ?1",
+            [&child],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(!text.contains(&name), "{text}");
+    assert!(
+        text.contains(&linli_core::identity::mask_name(&name)),
+        "{text}"
+    );
+    assert!(!text.contains(&child), "{text}");
+}

@@ -10,11 +10,17 @@ use linli::clock;
 use linli::error::{AppError, Refused};
 use linli::print::Printing;
 use linli::store::{Actor, Store};
-use linli::usecase::{attendance, business, day_care, demo, enrolment, fees, ratings, volunteers};
+use linli::usecase::{
+    absences, attendance, business, day_care, demo, dietary, enrolment, fees, meals, ratings,
+    volunteers,
+};
+use linli_core::absence::{AbsenceReason, AbsenceReport, DayPart};
 use linli_core::attendance::{Collector, PickupAdult, PickupAuthorisation};
 use linli_core::business::{ConvenienceBusiness, FilingAction, FilingStatus, LedgerInput};
 use linli_core::day_care::Meal;
+use linli_core::dietary::DietaryNeeds;
 use linli_core::fees::PaymentMethod;
+use linli_core::meals::MealBasis;
 use linli_core::outbox::{AttendanceEventKind, EventPayload, OutboxEvent};
 use rusqlite::OptionalExtension;
 
@@ -1638,6 +1644,49 @@ fn every_staff_use_case_checks_the_permission_itself() {
             ),
         ),
         (
+            technician(),
+            (
+                "an absence",
+                Box::new(|tx| {
+                    absences::report_absence(
+                        tx,
+                        "after-school",
+                        &child,
+                        &AbsenceReport {
+                            date: now().date(),
+                            part: DayPart::WholeDay,
+                            reason: AbsenceReason::Leave,
+                            note: None,
+                        },
+                    )
+                    .map(|_| ())
+                }),
+            ),
+        ),
+        (
+            Actor::kiosk(),
+            (
+                "meal counts at the kiosk",
+                Box::new(|tx| meals::meal_counts(tx, now().date(), true).map(|_| ())),
+            ),
+        ),
+        (
+            technician(),
+            (
+                "a meal count",
+                Box::new(|tx| {
+                    meals::record_meal_count(tx, "lunch-care", now().date(), 1).map(|_| ())
+                }),
+            ),
+        ),
+        (
+            technician(),
+            (
+                "a child's allergies",
+                Box::new(|tx| dietary::dietary_needs(tx, &child).map(|_| ())),
+            ),
+        ),
+        (
             Actor::system(),
             (
                 "a sign-up by nobody in particular",
@@ -2434,4 +2483,418 @@ fn a_day_care_day_with_a_missing_drop_off_is_flagged_and_does_not_close_silently
         day_care::record_transport(tx, None, &b.0, false)
     }));
     assert_eq!(r.code, "day_closed", "{r:?}");
+}
+
+// ---------------------------------------------------------------- absences, meals, diets
+
+fn lunch_day(counts: &linli::usecase::meals::MealCounts, date: &str) -> linli_core::meals::MealDay {
+    counts
+        .days
+        .iter()
+        .find(|d| d.programme_code == "lunch-care" && d.date.to_string() == date)
+        .unwrap_or_else(|| panic!("no lunch-care day {date} in {counts:?}"))
+        .clone()
+}
+
+fn counts(
+    store: &mut Store,
+    at: NaiveDateTime,
+    date: &str,
+    week: bool,
+) -> linli::usecase::meals::MealCounts {
+    let date: NaiveDate = date.parse().unwrap();
+    store
+        .write(&desk(), at, |tx| meals::meal_counts(tx, date, week))
+        .unwrap()
+}
+
+fn ill(date: &str, part: DayPart) -> AbsenceReport {
+    AbsenceReport {
+        date: date.parse().unwrap(),
+        part,
+        reason: AbsenceReason::Ill,
+        note: Some("发烧".into()),
+    }
+}
+
+fn lunch_children(store: &Store) -> Vec<String> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'confirmed' ORDER BY resident",
+        )
+        .unwrap();
+    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn an_absence_lowers_the_meal_count_until_the_roll_call_corrects_it() {
+    let (_dir, mut store) = seeded();
+    let children = lunch_children(&store);
+    let (child, other) = (children[0].clone(), children[1].clone());
+    let enrolled = children.len() as u32;
+    // Monday 23 November 2026, 09:00: nobody has checked in to lunch care yet.
+    let before = lunch_day(
+        &counts(&mut store, now(), "2026-11-23", false),
+        "2026-11-23",
+    );
+    assert_eq!(
+        (before.enrolled, before.expected, before.to_cook),
+        (enrolled, enrolled, enrolled)
+    );
+    assert_eq!(before.basis, MealBasis::Expected);
+
+    // A parent calls at 09:00: the child is ill today. Recorded, told, audited.
+    let m = marks(&store);
+    let absence = store
+        .write(&desk(), now(), |tx| {
+            absences::report_absence(
+                tx,
+                "lunch-care",
+                &child,
+                &ill("2026-11-23", DayPart::WholeDay),
+            )
+        })
+        .unwrap();
+    assert_eq!(absence.reported_by, "staff:S001");
+    assert_eq!(kinds_since(&store, m), ["absence_reported"]);
+    match events_since(&store, m).as_slice() {
+        [EventPayload::AbsenceReported {
+            reason,
+            part,
+            withdrawn,
+            ..
+        }] => {
+            assert_eq!(
+                (reason.as_str(), part.as_str(), *withdrawn),
+                ("ill", "whole_day", false)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let body: String = one_string(&store, "SELECT body FROM outbox ORDER BY seq DESC LIMIT 1");
+    assert!(
+        !body.contains("发烧"),
+        "the note stays at the centre: {body}"
+    );
+    assert_eq!(
+        audits_since(&store, m),
+        [("staff:S001".to_string(), "absence_reported".to_string())]
+    );
+    let after = lunch_day(
+        &counts(&mut store, now(), "2026-11-23", false),
+        "2026-11-23",
+    );
+    assert_eq!(
+        (after.reported_absent, after.expected, after.to_cook),
+        (1, enrolled - 1, enrolled - 1)
+    );
+    let roll = store
+        .write(&desk(), now(), |tx| {
+            absences::absences_on(tx, &desk(), "lunch-care", "2026-11-23".parse().unwrap())
+        })
+        .unwrap();
+    assert_eq!(roll.len(), 1);
+    assert_eq!(roll[0].absence.resident_id_number, child);
+
+    // Reported in advance for Wednesday afternoon: the week's plan shows it.
+    store
+        .write(&desk(), now(), |tx| {
+            absences::report_absence(
+                tx,
+                "lunch-care",
+                &other,
+                &ill("2026-11-25", DayPart::Afternoon),
+            )
+        })
+        .unwrap();
+    let week = counts(&mut store, now(), "2026-11-25", true);
+    let planned: Vec<(String, u32)> = week
+        .days
+        .iter()
+        .filter(|d| d.programme_code == "lunch-care")
+        .map(|d| (d.date.to_string(), d.to_cook))
+        .collect();
+    assert_eq!(
+        planned,
+        [
+            ("2026-11-23".to_string(), enrolled - 1),
+            ("2026-11-24".to_string(), enrolled),
+            ("2026-11-25".to_string(), enrolled - 1),
+            ("2026-11-26".to_string(), enrolled),
+            ("2026-11-27".to_string(), enrolled),
+        ]
+    );
+
+    // A past day is refused, as is a Sunday, and neither writes anything.
+    let m = marks(&store);
+    let r = refused(store.write(&desk(), now(), |tx| {
+        absences::report_absence(
+            tx,
+            "lunch-care",
+            &other,
+            &ill("2026-11-20", DayPart::WholeDay),
+        )
+    }));
+    assert_eq!(r.code, "in_the_past", "{r:?}");
+    assert!(zh(&r).contains("日期有误"), "{}", zh(&r));
+    let r = refused(store.write(&desk(), now(), |tx| {
+        absences::report_absence(
+            tx,
+            "lunch-care",
+            &other,
+            &ill("2026-11-29", DayPart::WholeDay),
+        )
+    }));
+    assert_eq!(r.code, "no_session");
+    assert!(zh(&r).contains("周一至周五"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "an absence for a past day or a Sunday");
+
+    // The parent calls back: the child comes after all.
+    store
+        .write(&desk(), now(), |tx| {
+            absences::withdraw_absence(
+                tx,
+                "lunch-care",
+                &child,
+                "2026-11-23".parse().unwrap(),
+                DayPart::WholeDay,
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        lunch_day(
+            &counts(&mut store, now(), "2026-11-23", false),
+            "2026-11-23"
+        )
+        .expected,
+        enrolled
+    );
+    store
+        .write(&desk(), now(), |tx| {
+            absences::report_absence(
+                tx,
+                "lunch-care",
+                &child,
+                &ill("2026-11-23", DayPart::WholeDay),
+            )
+        })
+        .unwrap();
+
+    // At 11:50 two children check in, one of them the child reported ill: the roll
+    // call now gives the count, and the child who came is fed.
+    let noon = t("2026-11-23T11:50:00");
+    for who in [&child, &children[2]] {
+        store
+            .write(&desk(), noon, |tx| {
+                attendance::check_in(tx, "lunch-care", who)
+            })
+            .unwrap();
+    }
+    let day = lunch_day(&counts(&mut store, noon, "2026-11-23", false), "2026-11-23");
+    assert_eq!(
+        (
+            day.basis,
+            day.checked_in,
+            day.to_cook,
+            day.came_though_absent
+        ),
+        (MealBasis::CheckedIn, 2, 2, 1)
+    );
+    // A child already here is checked out, not marked absent.
+    let m = marks(&store);
+    let r = refused(store.write(&desk(), noon, |tx| {
+        absences::report_absence(
+            tx,
+            "lunch-care",
+            &children[2],
+            &ill("2026-11-23", DayPart::Afternoon),
+        )
+    }));
+    assert_eq!(r.code, "already_checked_in");
+    assert!(zh(&r).contains("签退"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "an absence for a child already here");
+
+    // Three meals recorded for two children: kept, and flagged.
+    let m = marks(&store);
+    let recorded = store
+        .write(&desk(), t("2026-11-23T13:00:00"), |tx| {
+            meals::record_meal_count(tx, "lunch-care", "2026-11-23".parse().unwrap(), 3)
+        })
+        .unwrap();
+    assert_eq!(recorded.recorded, Some(3));
+    assert!(recorded.warning.unwrap().zh.contains("多于签到人数2人"));
+    assert_eq!(actions_since(&store, m), ["meal_count_recorded"]);
+    let flagged = counts(&mut store, t("2026-11-23T13:00:00"), "2026-11-23", false);
+    assert_eq!(flagged.flagged, 1);
+    // Tomorrow's meals cannot be recorded yet.
+    let r = refused(store.write(&desk(), t("2026-11-23T13:00:00"), |tx| {
+        meals::record_meal_count(tx, "lunch-care", "2026-11-24".parse().unwrap(), 3)
+    }));
+    assert_eq!(r.code, "in_the_future");
+}
+
+#[test]
+fn a_holiday_counts_no_meals_and_says_why() {
+    let (_dir, mut store) = seeded();
+    // The week of National Day: Monday 28 September to Friday 2 October 2026.
+    let week = counts(&mut store, now(), "2026-10-01", true);
+    let lunch: Vec<&linli_core::meals::MealDay> = week
+        .days
+        .iter()
+        .filter(|d| d.programme_code == "lunch-care")
+        .collect();
+    assert_eq!(lunch.len(), 5);
+    for day in &lunch[..3] {
+        assert_eq!(day.basis, MealBasis::Expected, "{day:?}");
+        assert!(day.to_cook > 0);
+    }
+    for day in &lunch[3..] {
+        assert_eq!((day.basis, day.to_cook), (MealBasis::NoSession, 0));
+        assert!(
+            day.no_session.as_ref().unwrap().zh.contains("国庆节放假"),
+            "{day:?}"
+        );
+    }
+}
+
+#[test]
+fn dietary_needs_reach_the_kitchen_slip_masked_and_no_technician_or_carried_slip() {
+    let (_dir, mut store) = seeded();
+    let children = lunch_children(&store);
+    let child = children[0].clone();
+    let name = one_string(
+        &store,
+        &format!("SELECT name FROM residents WHERE id_number = '{child}'"),
+    );
+    let needs = DietaryNeeds {
+        allergies: vec!["花生".into(), " 牛奶 ".into()],
+        diet: Some("清真".into()),
+        note: None,
+    };
+    // A technician may neither record, read nor print them.
+    let m = marks(&store);
+    let r = refused(store.write(&technician(), now(), |tx| {
+        dietary::set_dietary_needs(tx, &child, &needs)
+    }));
+    assert_eq!(r.code, "not_permitted");
+    let r = refused(store.write(&technician(), now(), |tx| {
+        dietary::dietary_needs(tx, &child)
+    }));
+    assert_eq!(r.code, "not_permitted");
+    let r = refused(store.write(&technician(), now(), |tx| {
+        dietary::dietary_needs_for(tx, &technician(), std::slice::from_ref(&child))
+    }));
+    assert_eq!(r.code, "not_permitted");
+    let r = refused(store.write(&technician(), now(), |tx| {
+        meals::kitchen_slip(tx, now().date(), Printing::Queue)
+    }));
+    assert_eq!(r.code, "not_permitted");
+    assert_nothing_written(&store, m, "a technician and dietary needs");
+
+    // The desk records them: audited, never sent to the district.
+    let m = marks(&store);
+    let stored = store
+        .write(&desk(), now(), |tx| {
+            dietary::set_dietary_needs(tx, &child, &needs)
+        })
+        .unwrap();
+    assert_eq!(stored.allergies, ["花生", "牛奶"]);
+    assert_eq!(actions_since(&store, m), ["dietary_needs_set"]);
+    assert!(
+        kinds_since(&store, m).is_empty(),
+        "health data stays at the centre"
+    );
+    let audit: String = one_string(
+        &store,
+        "SELECT detail FROM audit_log ORDER BY seq DESC LIMIT 1",
+    );
+    assert!(!audit.contains("花生"), "{audit}");
+    // The social worker reads them, for the roll call too.
+    let read = store
+        .write(&social_worker(), now(), |tx| {
+            dietary::dietary_needs(tx, &child)
+        })
+        .unwrap();
+    assert_eq!(read, stored);
+    let roll = store
+        .write(&social_worker(), now(), |tx| {
+            dietary::dietary_needs_for(tx, &social_worker(), &children)
+        })
+        .unwrap();
+    assert_eq!(roll.len(), 1);
+    assert_eq!(roll[&child], stored);
+    // Too long a diet is refused by name and changes nothing.
+    let m = marks(&store);
+    let long = DietaryNeeds {
+        diet: Some("素".repeat(101)),
+        ..DietaryNeeds::default()
+    };
+    let r = refused(store.write(&desk(), now(), |tx| {
+        dietary::set_dietary_needs(tx, &child, &long)
+    }));
+    assert!(zh(&r).contains("饮食要求"), "{}", zh(&r));
+    assert_nothing_written(&store, m, "a diet too long");
+
+    // The kitchen slip: counts and the diet, the name masked.
+    let m = marks(&store);
+    let list = store
+        .write_issuing(&desk(), now(), |tx| {
+            meals::kitchen_slip(tx, now().date(), Printing::Queue)
+        })
+        .unwrap();
+    assert_eq!(list.outcome.special_diets, 1);
+    assert_eq!(slip_kinds_since(&store, m), ["kitchen_slip"]);
+    assert!(actions_since(&store, m).contains(&"kitchen_slip_printed".to_string()));
+    let serial = &list.slips[0].serial;
+    let slip = linli::print::queue::stored_slip(store.conn(), serial)
+        .unwrap()
+        .unwrap();
+    let text: String = slip
+        .texts()
+        .into_iter()
+        .map(|(_, t)| format!("{t}\n"))
+        .collect();
+    let masked = linli_core::identity::mask_name(&name);
+    assert!(
+        text.contains(&format!("{masked}：花生、牛奶过敏；清真")),
+        "{text}"
+    );
+    assert!(text.contains("花生过敏：1人"), "{text}");
+    assert!(text.contains(&format!("{}份", children.len())), "{text}");
+    assert!(!text.contains(&name), "{text}");
+
+    // The slips the child carries home (the seat's confirmation, the fee slip) say
+    // nothing of it.
+    let m = marks(&store);
+    let status = enrolment::status_slip(
+        &mut store,
+        &desk(),
+        now(),
+        &child,
+        "lunch-care",
+        Printing::Queue,
+    )
+    .unwrap();
+    assert!(!status.slips.is_empty());
+    assert_eq!(slip_kinds_since(&store, m).len(), status.slips.len());
+    for issued in &status.slips {
+        let carried = linli::print::queue::stored_slip(store.conn(), &issued.serial)
+            .unwrap()
+            .unwrap();
+        assert!(linli_core::slips::carried_by_a_person(carried.kind));
+        let text: String = carried
+            .texts()
+            .into_iter()
+            .map(|(_, t)| format!("{t}\n"))
+            .collect();
+        for secret in ["花生", "牛奶", "清真", "过敏"] {
+            assert!(
+                !text.contains(secret),
+                "{secret} on a {:?}: {text}",
+                carried.kind
+            );
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! Eligibility plus 轮候 placement of one application against a 5,000-entry waiting
-//! list (target: under 50 µs). Run with `cargo bench -p linli-core`.
+//! list (target: under 50 µs), and a week's 学生午托 meal counts for 200 children
+//! (the rule's share of the 10 ms target; the store bench times the whole use-case).
+//! Run with `cargo bench -p linli-core`.
 
 use std::collections::BTreeSet;
 
@@ -154,5 +156,40 @@ fn bench_signup(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_signup);
+/// 200 children, one in ten reported away on some day of the week, the rest checked
+/// in on Monday: the week of Monday 23 November 2026.
+fn bench_week_meal_counts(c: &mut Criterion) {
+    use linli_core::absence::DayPart;
+    use linli_core::meals::{days_to_show, meal_days, MealInputs};
+    let programme = programme();
+    let calendar = linli_core::calendar::china_2026();
+    let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let mut inputs = MealInputs::default();
+    for i in 0..200u32 {
+        let child = id_number("20180506", i).as_str().to_string();
+        if i % 10 == 0 {
+            let day = monday + Duration::days(i64::from(i / 10 % 5));
+            inputs
+                .absences
+                .entry(day)
+                .or_default()
+                .push((child.clone(), DayPart::WholeDay));
+        } else {
+            inputs
+                .attended
+                .entry(monday)
+                .or_default()
+                .insert(child.clone());
+        }
+        inputs.enrolled.insert(child);
+    }
+    c.bench_function("week meal counts, 200 children (core)", |b| {
+        b.iter(|| {
+            let days = days_to_show(&programme, &calendar, monday, true);
+            meal_days(&programme, &calendar, &days, &inputs)
+        })
+    });
+}
+
+criterion_group!(benches, bench_signup, bench_week_meal_counts);
 criterion_main!(benches);

@@ -7,17 +7,20 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod absence;
 pub mod attendance;
 pub mod business;
 pub mod calendar;
 pub mod dates;
 pub mod day_care;
 pub mod demo;
+pub mod dietary;
 pub mod eligibility;
 pub mod enrolment;
 pub mod fees;
 pub mod household;
 pub mod identity;
+pub mod meals;
 pub mod outbox;
 pub mod programme;
 pub mod rating;

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
-/// Version 3 added `staff_changed`, version 4 `payment_recorded` and
-/// `day_care_recorded`; versions 1 to 3 are still read.
+/// Version 3 added `staff_changed`, version 4 `payment_recorded`, `day_care_recorded`
+/// and `absence_reported`; versions 1 to 3 are still read.
 pub const PROTOCOL_VERSION: u16 = 4;
 
 /// One change recorded on a device, waiting to be sent to the district.
@@ -233,10 +233,26 @@ pub enum EventPayload {
         dropped_off_at: Option<NaiveDateTime>,
         absence_reason: Option<String>,
     },
+    /// Version 4. A child's absence from 四点半学校 or 学生午托 on one date and part of
+    /// the day, reported at the desk (or its withdrawal: the child comes after all).
+    /// The reason is a category (`ill`, `leave`, `other`); the note staff wrote stays
+    /// on the device, since it may say what the illness is.
+    AbsenceReported {
+        programme_code: String,
+        resident_id_number: String,
+        #[serde(with = "crate::wire::time::date")]
+        date: NaiveDate,
+        /// A `DayPart` code: "whole_day", "morning" or "afternoon".
+        part: String,
+        /// An `AbsenceReason` code: "ill", "leave" or "other".
+        reason: String,
+        #[serde(default)]
+        withdrawn: bool,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 16] = [
+pub const KNOWN_EVENT_TYPES: [&str; 17] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -253,6 +269,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 16] = [
     "staff_changed",
     "payment_recorded",
     "day_care_recorded",
+    "absence_reported",
 ];
 
 impl EventPayload {
@@ -275,6 +292,7 @@ impl EventPayload {
             EventPayload::StaffChanged { .. } => "staff_changed",
             EventPayload::PaymentRecorded { .. } => "payment_recorded",
             EventPayload::DayCareRecorded { .. } => "day_care_recorded",
+            EventPayload::AbsenceReported { .. } => "absence_reported",
         }
     }
 }
@@ -570,6 +588,18 @@ impl EventPayload {
                 text("resident_id_number", resident_id_number, code, true)?;
                 optional("absence_reason", absence_reason, free)
             }
+            EventPayload::AbsenceReported {
+                programme_code,
+                resident_id_number,
+                part,
+                reason,
+                ..
+            } => {
+                text("programme_code", programme_code, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)?;
+                text("part", part, code, true)?;
+                text("reason", reason, code, true)
+            }
         }
     }
 }
@@ -809,6 +839,14 @@ mod tests {
                 picked_up_at: Some(at("2026-09-07 08:05")),
                 dropped_off_at: None,
                 absence_reason: None,
+            },
+            EventPayload::AbsenceReported {
+                programme_code: "lunch-care".into(),
+                resident_id_number: "11010519491231002X".into(),
+                date: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                part: "whole_day".into(),
+                reason: "ill".into(),
+                withdrawn: false,
             },
         ]
     }

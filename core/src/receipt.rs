@@ -36,10 +36,12 @@ pub enum ReceiptKind {
     RefundReceipt,
     DailyCashSummary,
     DayCareRoute,
+    /// The kitchen's list of lunches to cook: stays in the kitchen, never with a child.
+    KitchenSlip,
 }
 
 impl ReceiptKind {
-    pub const ALL: [ReceiptKind; 14] = [
+    pub const ALL: [ReceiptKind; 15] = [
         ReceiptKind::EnrolmentConfirmation,
         ReceiptKind::WaitlistSlip,
         ReceiptKind::OfferSlip,
@@ -54,6 +56,7 @@ impl ReceiptKind {
         ReceiptKind::RefundReceipt,
         ReceiptKind::DailyCashSummary,
         ReceiptKind::DayCareRoute,
+        ReceiptKind::KitchenSlip,
     ];
 
     /// The stable wire name, the same as serde's.
@@ -73,6 +76,7 @@ impl ReceiptKind {
             ReceiptKind::RefundReceipt => "refund_receipt",
             ReceiptKind::DailyCashSummary => "daily_cash_summary",
             ReceiptKind::DayCareRoute => "day_care_route",
+            ReceiptKind::KitchenSlip => "kitchen_slip",
         }
     }
 }

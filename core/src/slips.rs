@@ -25,10 +25,12 @@ use crate::dates::{
     date_range_text, day_time_text, long_date_text, weekday_day_text, weekday_day_time_text,
 };
 use crate::day_care::{route_place, TransportLeg};
+use crate::dietary::DietaryNeeds;
 use crate::enrolment::{reason, Enrolment, EnrolmentStatus};
 use crate::fees::{period_text, Account, DailySummary, Payment, PaymentMethod};
 use crate::household::Resident;
 use crate::identity::mask_name;
+use crate::meals::{MealBasis, MealDay};
 use crate::programme::{format_fen, FeePeriod, FeeQuote, Programme};
 use crate::receipt::{printable_substitute, BodyLine, Receipt, ReceiptKind};
 use crate::volunteer::{approved_in_period, Shift, ShiftCorrection};
@@ -608,6 +610,109 @@ pub fn test_page(stamp: &SlipStamp, printer: &str, paper: &str, columns: usize) 
     slip(stamp, ReceiptKind::TestPage, body)
 }
 
+/// The kinds of slip a resident or a child takes away: none of them may show a
+/// child's dietary needs or allergies (health data), whatever else they show.
+pub fn carried_by_a_person(kind: ReceiptKind) -> bool {
+    !matches!(kind, ReceiptKind::KitchenSlip | ReceiptKind::TestPage)
+}
+
+/// 厨房备餐单: the lunches to cook on `date` for each lunch-care programme, and the
+/// children with dietary needs among those expected, for the kitchen.
+///
+/// This is the one slip that shows allergies. It may, because it is the kitchen's
+/// list: it goes from the desk printer to the kitchen and stays there, the issue's
+/// "kitchen list", never a slip a child carries ([`carried_by_a_person`]). A cook
+/// needs to know that one child must not have peanuts; the cook does not need to
+/// know which child by full name, so names are masked like on every slip (张*明:
+/// staff match the plate to the child at the roll call, where names are on screen).
+/// Diets are given as counts first (how many 清真 meals), then per child.
+pub fn kitchen_slip(
+    stamp: &SlipStamp,
+    date: NaiveDate,
+    meals: &[(&Programme, &MealDay)],
+    diets: &[(&Resident, &DietaryNeeds)],
+) -> Receipt {
+    let mut body = text_rows("日期/Date", &weekday_day_text(date));
+    for (programme, day) in meals {
+        body.push(BodyLine::Separator);
+        body.push(programme_row(programme));
+        if let Some(why) = &day.no_session {
+            body.extend(text_rows("备餐/To cook", &Text::new("0份", "0 meals")));
+            body.extend(paragraphs(why));
+            continue;
+        }
+        body.push(BodyLine::row(
+            "报名/Enrolled",
+            format!("{}人", day.enrolled),
+        ));
+        body.push(BodyLine::row(
+            "请假/Absent",
+            format!("{}人", day.reported_absent),
+        ));
+        if day.basis == MealBasis::CheckedIn {
+            body.push(BodyLine::row(
+                "签到/Arrived",
+                format!("{}人", day.checked_in),
+            ));
+        }
+        body.extend(text_rows(
+            "备餐/To cook",
+            &Text::new(
+                format!("{}份", day.to_cook),
+                format!("{} meals", day.to_cook),
+            ),
+        ));
+        if let Some(recorded) = day.recorded {
+            body.push(BodyLine::row("已登记/Recorded", format!("{recorded}份")));
+        }
+        if let Some(warning) = &day.warning {
+            body.extend(paragraphs(&Text::new(
+                format!("！{}", warning.zh),
+                format!("! {}", warning.en),
+            )));
+        }
+    }
+    body.push(BodyLine::Separator);
+    if diets.is_empty() {
+        body.extend(paragraphs(&Text::new(
+            "今日无特殊饮食。",
+            "No special diets today.",
+        )));
+    } else {
+        body.push(BodyLine::row(
+            "特殊饮食/Diets",
+            format!("{}人", diets.len()),
+        ));
+        // How many of each: what the kitchen prepares separately.
+        let mut counts: std::collections::BTreeMap<String, u32> = Default::default();
+        for (_, needs) in diets {
+            for allergy in &needs.allergies {
+                *counts.entry(format!("{allergy}过敏")).or_default() += 1;
+            }
+            if let Some(diet) = &needs.diet {
+                *counts.entry(diet.clone()).or_default() += 1;
+            }
+        }
+        for (what, count) in counts {
+            body.push(BodyLine::paragraph(format!("{what}：{count}人")));
+        }
+        body.push(BodyLine::Separator);
+        for (child, needs) in diets {
+            body.push(BodyLine::paragraph(format!(
+                "{}：{}",
+                mask_name(&child.name),
+                needs.summary().zh
+            )));
+        }
+    }
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "仅供厨房备餐使用，请勿交给学生或家长。",
+        "For the kitchen only; never hand it to a child or parent.",
+    )));
+    slip(stamp, ReceiptKind::KitchenSlip, body)
+}
+
 // ---------------------------------------------------------------- shared pieces
 
 /// The title of each kind, in one place so a kind cannot be printed under two names.
@@ -627,6 +732,7 @@ fn title(kind: ReceiptKind) -> Text {
         ReceiptKind::RefundReceipt => ("退款收据", "Refund receipt"),
         ReceiptKind::DailyCashSummary => ("收费日结单", "Daily cash summary"),
         ReceiptKind::DayCareRoute => ("日间照料接送单", "Day-care route list"),
+        ReceiptKind::KitchenSlip => ("厨房备餐单", "Kitchen meal list"),
     };
     Text::new(zh, en)
 }
@@ -1002,6 +1108,12 @@ mod tests {
                 d(2026, 11, 28),
                 &[(helper.clone(), route_leg())],
             ),
+            kitchen_slip(
+                &stamp(),
+                d(2026, 11, 30),
+                &[(&lunch_care(), &lunch_day())],
+                &[(&member, &peanuts())],
+            ),
         ]
     }
 
@@ -1064,6 +1176,35 @@ mod tests {
         }
     }
 
+    fn lunch_care() -> Programme {
+        crate::demo::programmes(d(2026, 11, 23))
+            .into_iter()
+            .find(|p| p.code == "lunch-care")
+            .unwrap()
+    }
+
+    fn lunch_day() -> MealDay {
+        let day = d(2026, 11, 30);
+        let mut inputs = crate::meals::MealInputs {
+            enrolled: (0..20).map(|i| format!("C{i}")).collect(),
+            ..Default::default()
+        };
+        inputs
+            .absences
+            .insert(day, vec![("C1".into(), crate::absence::DayPart::WholeDay)]);
+        inputs.recorded.insert(day, 21);
+        let calendar = crate::calendar::china_2026();
+        crate::meals::meal_days(&lunch_care(), &calendar, &[day], &inputs).remove(0)
+    }
+
+    fn peanuts() -> DietaryNeeds {
+        DietaryNeeds {
+            allergies: vec!["花生".into(), "牛奶".into()],
+            diet: Some("清真".into()),
+            note: None,
+        }
+    }
+
     #[test]
     fn the_payment_receipt_is_a_receipt_with_the_waiver_as_an_amount_and_never_its_tag() {
         let slips = every_slip();
@@ -1098,6 +1239,39 @@ mod tests {
             !summary.contains("王**"),
             "no person on the day's summary: {summary}"
         );
+    }
+
+    #[test]
+    fn the_kitchen_slip_counts_meals_flags_too_many_and_masks_the_children_with_diets() {
+        let slip = every_slip().pop().unwrap();
+        assert_eq!(slip.kind, ReceiptKind::KitchenSlip);
+        let text = printed(&slip);
+        assert!(text.contains("19份"), "{text}");
+        assert!(text.contains("多于预计人数19人"), "{text}");
+        assert!(text.contains("花生过敏：1人"), "{text}");
+        assert!(text.contains("清真：1人"), "{text}");
+        assert!(text.contains("王**：花生、牛奶过敏；清真"), "{text}");
+        assert!(!text.contains(CHILD_NAME), "{text}");
+    }
+
+    #[test]
+    fn no_slip_a_person_carries_shows_dietary_needs() {
+        for slip in every_slip() {
+            let text = printed(&slip);
+            let shows = text.contains("花生") || text.contains("清真");
+            // Only the kitchen's own list; the test page is carried by nobody and
+            // names no child.
+            assert_eq!(
+                shows,
+                slip.kind == ReceiptKind::KitchenSlip,
+                "{:?}:\n{text}",
+                slip.kind
+            );
+            assert_eq!(
+                carried_by_a_person(slip.kind),
+                !matches!(slip.kind, ReceiptKind::KitchenSlip | ReceiptKind::TestPage)
+            );
+        }
     }
 
     /// Every printed text of a slip, one per line; the empty label of a continuation

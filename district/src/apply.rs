@@ -38,6 +38,9 @@ const FILING_STATUSES: &[&str] = &[
     "closed",
 ];
 
+const ABSENCE_PARTS: &[&str] = &["whole_day", "morning", "afternoon"];
+const ABSENCE_REASONS: &[&str] = &["ill", "leave", "other"];
+
 /// The most one month's revenue or cost may be, in fen: 100 million yuan.
 const MAX_LEDGER_FEN: i64 = 10_000_000_000;
 
@@ -319,6 +322,18 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
                 )),
                 _ => Ok(()),
             }
+        }
+        EventPayload::AbsenceReported {
+            resident_id_number,
+            date,
+            part,
+            reason,
+            ..
+        } => {
+            check_date("payload.date", *date)?;
+            check_id("resident_id_number", resident_id_number)?;
+            check_one_of("part", part, ABSENCE_PARTS)?;
+            check_one_of("reason", reason, ABSENCE_REASONS)
         }
     }
 }
@@ -663,6 +678,34 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                  filing_number = coalesce(excluded.filing_number, filings.filing_number),
                  by_staff = excluded.by_staff, updated_at = excluded.updated_at",
             vec![b(centre), b(business_code), b(status), b(filing_number), b(by), b(at)],
+        )],
+        EventPayload::AbsenceReported {
+            programme_code,
+            resident_id_number,
+            date,
+            part,
+            reason,
+            withdrawn,
+        } => vec![write(
+            // Events of one device arrive in order, but a report and its withdrawal
+            // may come from two devices of the centre: the newer one wins.
+            "INSERT INTO absences (centre_code, programme_code, resident_id_number, absence_date,
+                 part, reason, withdrawn, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (centre_code, programme_code, resident_id_number, absence_date, part)
+             DO UPDATE SET reason = excluded.reason, withdrawn = excluded.withdrawn,
+                 updated_at = excluded.updated_at
+             WHERE absences.updated_at <= excluded.updated_at",
+            vec![
+                b(centre),
+                b(programme_code),
+                b(resident_id_number),
+                b(date),
+                b(part),
+                b(reason),
+                b(withdrawn),
+                b(at),
+            ],
         )],
         EventPayload::LedgerRecorded {
             business_code,

@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_day_care",
         include_str!("../migrations/0007_day_care.sql"),
     ),
+    (
+        "0008_absences",
+        include_str!("../migrations/0008_absences.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

@@ -595,6 +595,14 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             dropped_off_at: Some(at("2026-09-07 08:30")),
             absence_reason: None,
         },
+        EventPayload::AbsenceReported {
+            programme_code: programme.into(),
+            resident_id_number: ID_NUMBER.into(),
+            date: NaiveDate::from_ymd_opt(2026, 9, 8).unwrap(),
+            part: "afternoon".into(),
+            reason: "leave".into(),
+            withdrawn: false,
+        },
     ]
 }
 
@@ -1057,7 +1065,7 @@ async fn real_answers_match_the_documented_schemas() {
         "{again}"
     );
     let refused = json!({"protocol_version": 2, "sent_at": "2026-09-07T18:06:00",
-                          "events": [{"seq": 99, "event": {"schema_version": 4, "event_id": "evt-new"}}]});
+                          "events": [{"seq": 99, "event": {"schema_version": 5, "event_id": "evt-new"}}]});
     let (_, refused) = call(&schemas, push().json(&refused), "/v1/events", "post").await;
     assert_eq!(refused["results"][0]["outcome"], "rejected", "{refused}");
 
@@ -1306,6 +1314,7 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
     };
     let versions = [
         ("1", true),
+        ("3", true),
         ("4", true),
         ("4.0", true),
         ("1e0", true),

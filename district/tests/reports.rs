@@ -1928,3 +1928,115 @@ async fn district_staff_are_warned_sixty_days_before_the_calendar_runs_out() {
         "a CSV report's reader hears of it on standard error: {csv:?}"
     );
 }
+
+fn absence(resident: &str, day: &str, part: &str, reason: &str, withdrawn: bool) -> EventPayload {
+    EventPayload::AbsenceReported {
+        programme_code: "lunch-care".into(),
+        resident_id_number: resident.into(),
+        date: date(day),
+        part: part.into(),
+        reason: reason.into(),
+        withdrawn,
+    }
+}
+
+#[tokio::test]
+async fn a_childs_absence_is_kept_newest_first_and_a_bad_one_is_refused_by_field() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    admin::centre_add(&pool, CENTRE_A, CENTRE_A_NAME, "440306", "440306005009")
+        .await
+        .unwrap();
+    let mut desk = Device::enrol(&pool, &server, CENTRE_A, "desk-1").await;
+    let child = id("44030620180512002");
+    desk.push(vec![
+        (
+            "2026-11-23T08:00:00",
+            absence(&child, "2026-11-24", "whole_day", "ill", false),
+        ),
+        (
+            "2026-11-23T08:05:00",
+            absence(&child, "2026-11-25", "afternoon", "leave", false),
+        ),
+        // The parent calls back: Tuesday is withdrawn.
+        (
+            "2026-11-23T10:00:00",
+            absence(&child, "2026-11-24", "whole_day", "ill", true),
+        ),
+    ])
+    .await;
+    let client = pool.get().await.unwrap();
+    let rows = client
+        .query(
+            "SELECT absence_date::text, part, reason, withdrawn FROM absences
+             WHERE centre_code = $1 AND resident_id_number = $2 ORDER BY absence_date",
+            &[&CENTRE_A, &child],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(String, String, String, bool)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "2026-11-24".to_string(),
+                "whole_day".to_string(),
+                "ill".to_string(),
+                true
+            ),
+            (
+                "2026-11-25".to_string(),
+                "afternoon".to_string(),
+                "leave".to_string(),
+                false
+            ),
+        ]
+    );
+    // An unknown part, an unknown reason and a mistyped ID number are each refused alone.
+    let mut typo = child.clone();
+    typo.replace_range(17..18, if child.ends_with('0') { "1" } else { "0" });
+    let answers = desk
+        .push_answered(vec![
+            (
+                "2026-11-23T11:00:00",
+                absence(&child, "2026-11-26", "evening", "ill", false),
+            ),
+            (
+                "2026-11-23T11:00:00",
+                absence(&child, "2026-11-26", "whole_day", "bored", false),
+            ),
+            (
+                "2026-11-23T11:00:00",
+                absence(&typo, "2026-11-26", "whole_day", "ill", false),
+            ),
+        ])
+        .await;
+    let fields: Vec<String> = answers
+        .iter()
+        .map(|r| {
+            assert_eq!(r.outcome, Outcome::Rejected, "{r:?}");
+            r.reason
+                .as_ref()
+                .map(|e| e.field.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "payload.part",
+            "payload.reason",
+            "payload.resident_id_number"
+        ]
+    );
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM absences", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 2, "nothing of the refused events was written");
+}

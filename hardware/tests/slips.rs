@@ -93,6 +93,11 @@ fn golden_day_care_route() {
     golden(ReceiptKind::DayCareRoute);
 }
 
+#[test]
+fn golden_kitchen_slip() {
+    golden(ReceiptKind::KitchenSlip);
+}
+
 /// Every slip of every kind on every paper, with its name for messages.
 fn every_slip() -> Vec<(String, Paper, Receipt)> {
     ReceiptKind::ALL

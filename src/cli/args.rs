@@ -202,6 +202,28 @@ pub enum Command {
         #[command(subcommand)]
         action: RosterAction,
     },
+    /// 学生午托 meal counts for a day or its week: enrolled, reported absent, expected,
+    /// checked in and the meals to cook; --print prints the kitchen's slip for the day
+    /// (staff only; audited).
+    Meals {
+        /// The day, YYYY-MM-DD (default today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// Every school day of the date's week, Monday to Friday (and a make-up day).
+        #[arg(long)]
+        week: bool,
+        /// Print the kitchen's slip for the day (counts and special diets, names masked).
+        #[arg(long)]
+        print: bool,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// A child's dietary needs and allergies, for the kitchen and the roll call
+    /// (front desk, social workers and managers only; kept on this device).
+    Dietary {
+        #[command(subcommand)]
+        action: DietaryAction,
+    },
     /// Volunteer service: clock in and out (a slip records the time), certificates.
     Volunteer {
         #[command(subcommand)]
@@ -245,6 +267,27 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RollCallAction {
+    /// Mark a child absent, today or in advance for a later day or half a day.
+    Absent {
+        /// The programme's code (四点半学校 or 学生午托).
+        #[arg(long)]
+        programme: String,
+        /// The child's ID number.
+        #[arg(long)]
+        resident: String,
+        #[arg(long, value_enum)]
+        reason: AbsenceReasonArg,
+        /// What the parent said (required with --reason other).
+        #[arg(long)]
+        note: Option<String>,
+        /// The day, YYYY-MM-DD (default today; never a past day).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "whole")]
+        part: DayPartArg,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
     /// The day's roll in school-year groups, with expected, arrived, absent and left.
     Show {
         #[arg(long)]
@@ -779,6 +822,51 @@ pub enum FeesAction {
         /// Print the daily cash summary slip.
         #[arg(long)]
         print: bool,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AbsenceReasonArg {
+    /// 病假.
+    Ill,
+    /// 事假.
+    Leave,
+    /// Anything else, said in --note.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DayPartArg {
+    Whole,
+    /// Before noon.
+    Morning,
+    /// From noon.
+    Afternoon,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DietaryAction {
+    /// Record a child's needs, replacing what was recorded (none of the flags: remove).
+    Set {
+        #[arg(long)]
+        resident: String,
+        /// Allergies, separated by commas: "花生,牛奶".
+        #[arg(long)]
+        allergies: Option<String>,
+        /// A diet the kitchen follows, e.g. 清真 or 素食.
+        #[arg(long)]
+        diet: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Show a child's needs.
+    Show {
+        #[arg(long)]
+        resident: String,
         #[command(flatten)]
         staff: StaffCredential,
     },

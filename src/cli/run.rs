@@ -239,6 +239,25 @@ fn dispatch(
             plain(usecase::search::search(store, &actor, &query, now.date())?)
         }
         Command::Roster { action } => roster(store, now, action)?,
+        Command::Meals {
+            date,
+            week,
+            print: print_slip,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RecordMealCounts)?;
+            let date = date.unwrap_or(now.date());
+            if print_slip {
+                issued(store.write_issuing(&actor, now, |tx| {
+                    usecase::meals::kitchen_slip(tx, date, printing)
+                })?)
+            } else {
+                plain(store.write(&actor, now, |tx| {
+                    usecase::meals::meal_counts(tx, date, week)
+                })?)
+            }
+        }
+        Command::Dietary { action } => dietary(store, now, action)?,
         Command::Volunteer { action } => volunteer(store, now, action, printing)?,
         Command::Alerts { action } => match action.unwrap_or(AlertAction::List) {
             AlertAction::List => Answer::Json(json!({ "open": usecase::alerts::open(store)? })),
@@ -266,9 +285,50 @@ fn roll_call(
     now: chrono::NaiveDateTime,
     action: RollCallAction,
 ) -> Result<Answer, AppError> {
+    use linli_core::absence::{AbsenceReason, AbsenceReport, DayPart};
     use linli_core::attendance::Collector;
     use usecase::roll_call::{self, CallOutcome};
     Ok(match action {
+        RollCallAction::Absent {
+            programme,
+            resident,
+            reason,
+            note,
+            date,
+            part,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::TakeRollCall)?;
+            let report = AbsenceReport {
+                date: date.unwrap_or(now.date()),
+                part: match part {
+                    DayPartArg::Whole => DayPart::WholeDay,
+                    DayPartArg::Morning => DayPart::Morning,
+                    DayPartArg::Afternoon => DayPart::Afternoon,
+                },
+                reason: match reason {
+                    AbsenceReasonArg::Ill => AbsenceReason::Ill,
+                    AbsenceReasonArg::Leave => AbsenceReason::Leave,
+                    AbsenceReasonArg::Other => AbsenceReason::Other,
+                },
+                note,
+            };
+            let absence = store.write(&actor, now, |tx| {
+                usecase::absences::report_absence(tx, &programme, &resident, &report)
+            })?;
+            Answer::Json(json!({
+                "absence": {
+                    "programme": absence.programme_code,
+                    "resident": linli_core::identity::mask_id_number(&absence.resident_id_number),
+                    "date": absence.date,
+                    "part": absence.part.code(),
+                    "reason": absence.reason.code(),
+                    "note": absence.note,
+                    "reported_at": clock::to_db(absence.reported_at),
+                    "reported_by": absence.reported_by,
+                }
+            }))
+        }
         RollCallAction::Show {
             programme,
             date,
@@ -602,6 +662,45 @@ fn day_care(
             })?)
         }
     })
+}
+
+fn dietary(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: DietaryAction,
+) -> Result<Answer, AppError> {
+    use linli_core::dietary::{split_list, DietaryNeeds};
+    use usecase::dietary;
+    let (resident, needs) = match action {
+        DietaryAction::Set {
+            resident,
+            allergies,
+            diet,
+            note,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::DietaryNeeds)?;
+            let typed = DietaryNeeds {
+                allergies: allergies.as_deref().map(split_list).unwrap_or_default(),
+                diet,
+                note,
+            };
+            let needs = store.write(&actor, now, |tx| {
+                dietary::set_dietary_needs(tx, &resident, &typed)
+            })?;
+            (resident, needs)
+        }
+        DietaryAction::Show { resident, staff } => {
+            let actor = staff_actor(store, &staff, Permission::DietaryNeeds)?;
+            let needs = store.write(&actor, now, |tx| dietary::dietary_needs(tx, &resident))?;
+            (resident, needs)
+        }
+    };
+    Ok(Answer::Json(json!({
+        "resident": linli_core::identity::mask_id_number(&resident),
+        "dietary_needs": needs,
+        "summary": needs.summary(),
+    })))
 }
 
 fn staff_accounts(

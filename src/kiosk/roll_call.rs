@@ -47,7 +47,10 @@ fn state_of(state: RollState) -> ChildState {
 fn status_text(child: &roll_call::RollCallChild) -> Text {
     match child.state {
         RollState::Expected => Text::new("未到", "not here yet"),
-        RollState::ReportedAbsent => Text::new("已请假", "reported absent"),
+        RollState::ReportedAbsent => match &child.absence {
+            Some(why) => Text::new(format!("已请假：{}", why.zh), format!("absent: {}", why.en)),
+            None => Text::new("已请假", "reported absent"),
+        },
         RollState::Here => {
             let at = child.checked_in_at.map(|t| t.format("%H:%M").to_string());
             let at = at.unwrap_or_default();
@@ -127,7 +130,11 @@ fn show(window: &AppWindow, roll: &RollCall) {
                 ),
                 state: state_of(child.state),
                 status: pick(window, &status_text(child)),
-                dietary: "".into(),
+                dietary: child
+                    .dietary
+                    .as_ref()
+                    .map(|needs| pick(window, needs))
+                    .unwrap_or_default(),
                 group: if i == 0 {
                     pick(window, label)
                 } else {

@@ -416,6 +416,42 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER registry_cards_delete AFTER DELETE ON resident_cards
         BEGIN UPDATE registry_version SET n = n + 1; END;
     "#,
+    // 14: absences, dietary needs (issue 13).
+    // One absence per child, programme, date and part of the day: a parent calling
+    // twice changes the one record; a withdrawn absence is kept with its time.
+    // Dietary needs are health data kept on the device only (never in the outbox).
+    // A meal count staff recorded, per lunch-care session.
+    r#"
+    CREATE TABLE absences (
+        programme_code TEXT NOT NULL REFERENCES programmes(code),
+        resident       TEXT NOT NULL REFERENCES residents(id_number),
+        date           TEXT NOT NULL,
+        part           TEXT NOT NULL CHECK (part IN ('whole_day', 'morning', 'afternoon')),
+        reason         TEXT NOT NULL CHECK (reason IN ('ill', 'leave', 'other')),
+        note           TEXT,
+        reported_at    TEXT NOT NULL,
+        reported_by    TEXT NOT NULL,
+        withdrawn_at   TEXT,
+        PRIMARY KEY (programme_code, resident, date, part)
+    ) STRICT;
+    CREATE INDEX absences_by_day ON absences(programme_code, date) WHERE withdrawn_at IS NULL;
+    CREATE TABLE dietary_needs (
+        resident   TEXT PRIMARY KEY REFERENCES residents(id_number),
+        allergies  TEXT NOT NULL DEFAULT '[]',
+        diet       TEXT,
+        note       TEXT,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE meal_counts (
+        programme_code TEXT NOT NULL REFERENCES programmes(code),
+        date           TEXT NOT NULL,
+        count          INTEGER NOT NULL CHECK (count >= 0),
+        recorded_at    TEXT NOT NULL,
+        recorded_by    TEXT NOT NULL,
+        PRIMARY KEY (programme_code, date)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -1,5 +1,6 @@
 //! Use-cases: each one a single durable transaction through [`crate::store::Store::write`].
 
+pub mod absences;
 pub mod alerts;
 pub mod applicant;
 pub mod attendance;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod demo_businesses;
 pub mod demo_people;
 pub mod desk_today;
+pub mod dietary;
 pub mod doctor;
 pub mod enrolment;
 pub mod export;
@@ -18,6 +20,7 @@ pub mod households;
 pub mod import_text;
 pub mod keypad;
 pub mod load;
+pub mod meals;
 pub mod options;
 pub mod placement_slips;
 pub mod places;

@@ -72,6 +72,12 @@ pub struct RollCallChild {
     pub pickup: Vec<PickupChoice>,
     /// 12 or over with the guardian's written consent: may leave alone.
     pub may_leave_alone: bool,
+    /// Why the child is away, when a guardian reported it.
+    #[serde(serialize_with = "crate::json_shapes::both_languages_opt")]
+    pub absence: Option<Text>,
+    /// Allergies and dietary needs, for staff who may see them; `None` otherwise.
+    #[serde(serialize_with = "crate::json_shapes::both_languages_opt")]
+    pub dietary: Option<Text>,
 }
 
 /// Today's roll of one programme.
@@ -166,13 +172,21 @@ fn attendance_on(
         .collect()
 }
 
-/// Children reported absent for `date` (the whole day or a part of it).
+/// Children reported absent for `date` (the whole day or the part of it the
+/// programme runs in), by ID number, with the reason in words.
 fn reported_absent(
-    _conn: &Connection,
-    _programme: &str,
-    _date: NaiveDate,
-) -> Result<std::collections::HashSet<String>, AppError> {
-    Ok(Default::default())
+    conn: &Connection,
+    actor: &Actor,
+    programme: &str,
+    date: NaiveDate,
+) -> Result<HashMap<String, Text>, AppError> {
+    Ok(super::absences::absences_on(conn, actor, programme, date)?
+        .into_iter()
+        .map(|found| {
+            let absence = found.absence;
+            (absence.resident_id_number.clone(), absence.reason.label())
+        })
+        .collect())
 }
 
 /// Today's roll (or another day's), for the desk or `linli roll-call show`.
@@ -183,26 +197,38 @@ pub fn roll_call(
     date: NaiveDate,
 ) -> Result<RollCall, AppError> {
     actor.authorise(Permission::TakeRollCall)?;
-    build_roll(conn, programme_code, date)
+    build_roll(conn, actor, programme_code, date)
 }
 
 /// The roll, for use-cases that checked their own permission.
 fn build_roll(
     conn: &Connection,
+    actor: &Actor,
     programme_code: &str,
     date: NaiveDate,
 ) -> Result<RollCall, AppError> {
     let programme = children_programme(conn, programme_code)?;
     let runs = programme.schedule.occurs_on(date, &load::calendar(conn)?);
     let attendance = attendance_on(conn, programme_code, date)?;
-    let absent = reported_absent(conn, programme_code, date)?;
+    let absent = reported_absent(conn, actor, programme_code, date)?;
+    let enrolled = confirmed(conn, programme_code)?;
+    // Allergies are shown only to those who may see them (not a technician): the
+    // roll call is where the desk needs them, as the child's snack is handed out.
+    let dietary = if actor
+        .staff()
+        .is_some_and(|m| m.can(Permission::DietaryNeeds))
+    {
+        super::dietary::dietary_needs_for(conn, actor, &enrolled)?
+    } else {
+        Default::default()
+    };
     let mut children = Vec::new();
-    for id in confirmed(conn, programme_code)? {
+    for id in enrolled {
         let Some(person) = load::resident(conn, &id)? else {
             continue;
         };
         let record = attendance.get(&id);
-        let state = RollState::of(record.map(|a| &a.state), absent.contains(&id));
+        let state = RollState::of(record.map(|a| &a.state), absent.contains_key(&id));
         let (checked_in_at, left_at, left_with) = match record.map(|a| &a.state) {
             Some(AttendanceState::CheckedIn { at }) => (Some(*at), None, None),
             Some(AttendanceState::CheckedOut {
@@ -246,6 +272,8 @@ fn build_roll(
                 })
                 .collect(),
             may_leave_alone: list.may_leave_alone && age >= MIN_AGE_TO_LEAVE_ALONE,
+            absence: absent.get(&id).cloned(),
+            dietary: dietary.get(&id).map(|needs| needs.summary()),
             id_number: id,
         });
     }
@@ -522,7 +550,7 @@ pub fn late_pickups(
     now: NaiveDateTime,
 ) -> Result<LatePickups, AppError> {
     actor.authorise(Permission::RecordPickup)?;
-    let roll = build_roll(conn, programme_code, now.date())?;
+    let roll = build_roll(conn, actor, programme_code, now.date())?;
     let mut children = Vec::new();
     if let Some(late) = minutes_late(roll.date, roll.ends, now) {
         for child in roll.children.iter().filter(|c| c.state == RollState::Here) {

@@ -3,17 +3,20 @@
 #![allow(dead_code)] // each includer uses its own subset
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Weekday};
+use linli_core::absence::DayPart;
 use linli_core::business::{
     filing_number, record_ledger, standard_categories, ConvenienceBusiness, Filing, FilingAction,
     LedgerInput, SHOE_REPAIR,
 };
 use linli_core::calendar::china_2026;
 use linli_core::day_care::TransportLeg;
+use linli_core::dietary::DietaryNeeds;
 use linli_core::eligibility::{EligibilityRules, Residency};
 use linli_core::enrolment::{reason, Enrolment, EnrolmentStatus};
 use linli_core::fees::{Account, Payment, PaymentKind, PaymentMethod};
 use linli_core::household::{parse_tags, Resident, LOW_INCOME};
 use linli_core::identity::{check_character, IdNumber, Phone};
+use linli_core::meals::{meal_days, MealInputs};
 use linli_core::programme::{
     Fee, FeePeriod, FeeQuote, Programme, ProgrammeKind, ProgrammeStatus, Schedule, Waiver,
 };
@@ -158,6 +161,14 @@ pub fn business() -> ConvenienceBusiness {
         stall: "一楼东侧".into(),
         employees: vec![],
     }
+}
+
+/// The demo centre's 学生午托, Monday to Friday 11:50–14:00 on school days.
+pub fn lunch_care() -> Programme {
+    linli_core::demo::programmes(date(11, 23))
+        .into_iter()
+        .find(|p| p.code == "lunch-care")
+        .unwrap()
 }
 
 pub fn filed() -> Filing {
@@ -313,6 +324,29 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
                 date(11, 28),
                 &[(volunteer(), second), (member, first)],
             )
+        }
+        ReceiptKind::KitchenSlip => {
+            let lunch = lunch_care();
+            let day = date(11, 30);
+            let mut inputs = MealInputs {
+                enrolled: (0..22).map(|i| format!("C{i:02}")).collect(),
+                ..MealInputs::default()
+            };
+            inputs.absences.insert(
+                day,
+                vec![
+                    ("C01".into(), DayPart::WholeDay),
+                    ("C02".into(), DayPart::Morning),
+                ],
+            );
+            inputs.recorded.insert(day, 21);
+            let counts = meal_days(&lunch, &china_2026(), &[day], &inputs);
+            let needs = DietaryNeeds {
+                allergies: vec!["花生".into(), "牛奶".into()],
+                diet: Some("清真".into()),
+                note: None,
+            };
+            slips::kitchen_slip(&stamp, day, &[(&lunch, &counts[0])], &[(&member, &needs)])
         }
     }
 }
