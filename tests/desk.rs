@@ -9,7 +9,9 @@ use crate::common;
 use crate::kiosk_flows::{kiosk, Kiosk};
 
 use chrono::NaiveDateTime;
-use linli::kiosk::{ChildState, DeskAdapter, RollCallAdapter, Screen, Session, Tone};
+use linli::kiosk::{
+    ChildState, DeskAdapter, RollCallAdapter, Screen, SearchAdapter, Session, Tone,
+};
 use linli::usecase::attendance::{set_pickup_adult, PickupAdultInput};
 use linli::usecase::demo;
 use slint::{ComponentHandle, Model};
@@ -185,6 +187,58 @@ fn a_desk_checks_a_group_in_and_hands_a_child_only_to_an_adult_on_the_list() {
         "SELECT actor FROM audit_log WHERE seq > {since} AND action = 'checked_out'"
     ));
     assert!(actor[0].contains("S001"), "{actor:?}");
+    linli::clock::pin_this_thread(None);
+}
+
+#[test]
+fn a_desk_finds_a_resident_by_pinyin_initials_with_their_numbers_masked() {
+    use pinyin::ToPinyin;
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    k.press("查找居民");
+    assert_eq!(k.screen(), Screen::DeskSearch);
+    let found = k.query(
+        "SELECT name || '|' || id_number FROM residents WHERE length(name) = 3 ORDER BY id_number LIMIT 1",
+    );
+    let (name, id) = found[0].split_once('|').unwrap();
+    let initials: String = name
+        .chars()
+        .filter_map(|c| c.to_pinyin())
+        .map(|p| p.first_letter())
+        .collect();
+    assert_eq!(initials.chars().count(), 3, "{name}");
+    // Staff type the initials one key at a time; the list follows each key.
+    let search = k.window.global::<SearchAdapter>();
+    for end in 1..=initials.len() {
+        search.set_query(initials[..end].into());
+        search.invoke_edited(initials[..end].into());
+    }
+    let rows: Vec<_> = search.get_results().iter().collect();
+    let row = rows
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("{name} ({initials}) is found: {rows:?}"));
+    assert!(
+        row.detail
+            .contains(&linli_core::identity::mask_id_number(id)),
+        "{row:?}"
+    );
+    assert!(!row.detail.contains(id), "the ID number is masked: {row:?}");
+    assert_eq!(row.matched, "拼音首字母");
+    assert!(
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+            &k.window,
+            &format!("找到：{name}")
+        )
+        .next()
+        .is_some()
+    );
+    // Nothing of the search outlives the staff member.
+    k.press("返回上一步");
+    assert_eq!(k.screen(), Screen::StaffHome);
+    k.press("退出工作人员模式");
+    assert_eq!(search.get_results().row_count(), 0);
+    assert_eq!(search.get_query(), "");
     linli::clock::pin_this_thread(None);
 }
 

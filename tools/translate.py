@@ -10,6 +10,12 @@ import re
 import sys
 
 ENGLISH = {
+    "查找居民": "Find a resident",
+    "查找居民：姓名、拼音、手机号、身份证尾号或户编号": "Find a resident: name, pinyin, phone, end of ID number or household code",
+    "姓名、拼音或首字母（如 zxm）、手机号或尾号、身份证后4–6位、户编号": "Name, pinyin or initials (e.g. zxm), phone or its last digits, last 4–6 of the ID number, household code",
+    "查找结果说明": "About the results",
+    "找到：{0}": "Found: {0}",
+    "还有更多，请多输入几个字或数字": "More found: type a little more",
     "还在使用吗？{0}秒后退出工作人员登录": "Still there? Signing out in {0} seconds",
     "点名的项目": "Roll call for",
     "今天的人数": "Today's figures",

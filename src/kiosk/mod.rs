@@ -18,6 +18,7 @@ pub mod programmes;
 pub mod rating;
 pub mod result;
 pub mod roll_call;
+pub mod search;
 pub mod session;
 pub mod slips;
 pub mod staff;
@@ -154,6 +155,7 @@ pub struct Screens {
     pub resident: SharedState,
     pub staff: SharedStaff,
     pub roll_call: roll_call::SharedRollCall,
+    pub search: search::SharedSearch,
 }
 
 /// The household's places are shown on 我的报名 and, as offers waiting for an answer,
@@ -201,11 +203,13 @@ pub fn connect_screens<B: Backend>(
     volunteer::connect(window, &resident, backend.clone(), on_slip);
     rating::connect(window, &resident, backend.clone());
     let staff = staff::connect(window, backend.clone());
-    let roll_call = roll_call::connect(window, backend, staff.clone());
+    let roll_call = roll_call::connect(window, backend.clone(), staff.clone());
+    let search = search::connect(window, backend, staff.clone());
     let screens = Screens {
         resident,
         staff,
         roll_call,
+        search,
     };
     // 返回 on a keypad screen goes back one step on that screen's own entry.
     let (weak, for_back) = (window.as_weak(), screens.clone());
@@ -294,6 +298,7 @@ pub fn wipe(window: &AppWindow, screens: &Screens) {
     staff::clear(window, &screens.staff);
     desk::clear(window);
     roll_call::clear(window, &screens.roll_call);
+    search::end(window, &screens.search);
 }
 
 /// Makes the window a front-desk terminal (`[device] role = "desk"`): it opens on the
