@@ -34,42 +34,6 @@ fn programme(conn: &rusqlite::Connection, code: &str) -> Result<Programme, AppEr
     load::programme(conn, code)?.ok_or_else(|| load::not_found("服务项目", "programme", code))
 }
 
-/// Only a child with a confirmed seat is expected, so only they can be away.
-fn refuse_unless_enrolled(
-    tx: &Tx<'_>,
-    programme: &Programme,
-    resident: &str,
-) -> Result<(), AppError> {
-    let confirmed = tx
-        .query_row(
-            "SELECT 1 FROM enrolments WHERE programme_code = ?1 AND resident = ?2 AND status = 'confirmed'",
-            (&programme.code, resident),
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if confirmed {
-        return Ok(());
-    }
-    Err(Refused::new(
-        "not_enrolled",
-        Text::new("不能请假", "cannot record the absence"),
-        vec![Text::new(
-            format!(
-                "居民{}没有「{}」的已确认名额，无需请假；请核对孩子和项目",
-                mask_id_number(resident),
-                programme.name.zh
-            ),
-            format!(
-                "Resident {} has no confirmed seat in \"{}\", so there is no session to be away from; check the child and the programme",
-                mask_id_number(resident),
-                programme.name.en
-            ),
-        )],
-    )
-    .into())
-}
-
 /// A child already here today is not absent: staff check them out instead, which
 /// records who collected them.
 fn refuse_if_checked_in(
@@ -147,7 +111,17 @@ pub fn report_absence(
     let report = check_report(report, &planned, today, &load::calendar(tx)?)?;
     load::resident(tx, resident)?
         .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(resident)))?;
-    refuse_unless_enrolled(tx, &planned, resident)?;
+    // Only a child with a confirmed seat is expected, so only they can be away.
+    super::roster::refuse_unless_confirmed(
+        tx,
+        &planned,
+        resident,
+        Text::new("不能请假", "cannot record the absence"),
+        Text::new(
+            "，无需请假；请核对孩子和项目",
+            ", so there is no session to be away from; check the child and the programme",
+        ),
+    )?;
     if report.date == today {
         refuse_if_checked_in(tx, &planned, resident, today)?;
     }

@@ -301,41 +301,6 @@ fn programme_kind(tx: &Tx<'_>, programme: &str) -> Result<String, AppError> {
     .ok_or_else(|| load::not_found("服务项目", "programme", programme))
 }
 
-/// Only people with a confirmed seat are on a programme's roll.
-fn refuse_unless_enrolled(tx: &Tx<'_>, programme: &str, resident: &str) -> Result<(), AppError> {
-    let confirmed = tx
-        .query_row(
-            "SELECT 1 FROM enrolments WHERE programme_code = ?1 AND resident = ?2 AND status = 'confirmed'",
-            (programme, resident),
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if confirmed {
-        return Ok(());
-    }
-    let name = load::programme(tx, programme)?
-        .map(|p| p.name)
-        .unwrap_or_else(|| Text::new(programme, programme));
-    Err(Refused::new(
-        "not_enrolled",
-        Text::new("不能签到", "cannot check in"),
-        vec![Text::new(
-            format!(
-                "居民{}没有「{}」的已确认名额，不能签到；请先报名或核对项目",
-                mask_id_number(resident),
-                name.zh
-            ),
-            format!(
-                "Resident {} has no confirmed seat in \"{}\" and cannot check in; sign up first or check the programme",
-                mask_id_number(resident),
-                name.en
-            ),
-        )],
-    )
-    .into())
-}
-
 pub fn check_in(tx: &mut Tx<'_>, programme: &str, resident: &str) -> Result<(), AppError> {
     let now = tx.now;
     let planned = load::programme(tx, programme)?
@@ -369,7 +334,17 @@ pub fn check_in(tx: &mut Tx<'_>, programme: &str, resident: &str) -> Result<(), 
         )
         .into());
     }
-    refuse_unless_enrolled(tx, programme, resident)?;
+    // Only people with a confirmed seat are on a programme's roll.
+    super::roster::refuse_unless_confirmed(
+        tx,
+        &planned,
+        resident,
+        Text::new("不能签到", "cannot check in"),
+        Text::new(
+            "，不能签到；请先报名或核对项目",
+            " and cannot check in; sign up first or check the programme",
+        ),
+    )?;
     let mut a = load_attendance(tx, programme, now.date(), resident)?;
     a.check_in(now)?;
     save_attendance(tx, &a, None)?;

@@ -16,13 +16,12 @@ use linli_core::slips;
 use linli_core::staff::Permission;
 use linli_core::table::Table;
 use linli_core::Text;
-use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::json;
 
 use super::load;
 use crate::clock;
-use crate::error::{AppError, Refused};
+use crate::error::AppError;
 use crate::print::{self, Printing};
 use crate::store::Tx;
 
@@ -120,42 +119,6 @@ fn insert(tx: &mut Tx<'_>, p: &Payment, due_fen: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// A fee is paid for a seat: only a confirmed enrolment owes one.
-fn refuse_unless_enrolled(
-    tx: &Tx<'_>,
-    programme: &linli_core::programme::Programme,
-    resident: &str,
-) -> Result<(), AppError> {
-    let confirmed = tx
-        .query_row(
-            "SELECT 1 FROM enrolments WHERE programme_code = ?1 AND resident = ?2 AND status = 'confirmed'",
-            (&programme.code, resident),
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if confirmed {
-        return Ok(());
-    }
-    Err(Refused::new(
-        "not_enrolled",
-        Text::new("不能收费", "cannot take the fee"),
-        vec![Text::new(
-            format!(
-                "居民{}没有「{}」的已确认名额，无需缴费；请核对居民和项目",
-                mask_id_number(resident),
-                programme.name.zh
-            ),
-            format!(
-                "Resident {} has no confirmed seat in \"{}\", so no fee is due; check the resident and the programme",
-                mask_id_number(resident),
-                programme.name.en
-            ),
-        )],
-    )
-    .into())
-}
-
 /// 收费: takes `amount_fen` of `resident`'s fee for `programme` for the current fee
 /// period (`fees::period_key`), at most what is still owed after any waiver, and
 /// issues the 收据. `reference` is required for `PaymentMethod::Reference`, refused
@@ -175,7 +138,17 @@ pub fn pay(
         .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(resident)))?;
     let planned = load::programme(tx, programme)?
         .ok_or_else(|| load::not_found("服务项目", "programme", programme))?;
-    refuse_unless_enrolled(tx, &planned, resident)?;
+    // A fee is paid for a seat: only a confirmed enrolment owes one.
+    super::roster::refuse_unless_confirmed(
+        tx,
+        &planned,
+        resident,
+        Text::new("不能收费", "cannot take the fee"),
+        Text::new(
+            "，无需缴费；请核对居民和项目",
+            ", so no fee is due; check the resident and the programme",
+        ),
+    )?;
     let today = tx.now.date();
     let quote = planned.fee.quote(&person.tags_on(today));
     let period = period_key(planned.fee.per, today);

@@ -62,6 +62,9 @@ pub struct RollCallChild {
     pub age: u32,
     #[serde(serialize_with = "crate::json_shapes::both_languages")]
     pub group: Text,
+    /// The school year the group stands for (`None`: 其他), which orders the groups.
+    #[serde(skip)]
+    pub school_year: Option<u32>,
     pub state: RollState,
     #[serde(serialize_with = "crate::json_shapes::db_time_opt")]
     pub checked_in_at: Option<NaiveDateTime>,
@@ -247,11 +250,13 @@ fn build_roll(
         };
         let list = attendance::pickup_list(conn, &id)?;
         let age = person.age_on(date);
+        let year = school_year(person.birth_date(), date);
         children.push(RollCallChild {
             id_masked: mask_id_number(&id),
             name: person.name.clone(),
             age,
-            group: group_label(school_year(person.birth_date(), date)),
+            group: group_label(year),
+            school_year: year,
             state,
             checked_in_at,
             left_at,
@@ -277,8 +282,10 @@ fn build_roll(
             id_number: id,
         });
     }
-    children
-        .sort_by(|a, b| (school_order(&a.group), &a.name).cmp(&(school_order(&b.group), &b.name)));
+    children.sort_by(|a, b| {
+        (a.school_year.unwrap_or(u32::MAX), &a.name)
+            .cmp(&(b.school_year.unwrap_or(u32::MAX), &b.name))
+    });
     let counts = SessionCounts::of(children.iter().map(|c| c.state));
     Ok(RollCall {
         programme_code: programme.code.clone(),
@@ -292,13 +299,6 @@ fn build_roll(
         counts,
         children,
     })
-}
-
-/// Groups in school order (一年级 first), "其他" last.
-fn school_order(group: &Text) -> u32 {
-    (1..=9)
-        .find(|year| group_label(Some(*year)) == *group)
-        .unwrap_or(10)
 }
 
 /// What a group check-in did.

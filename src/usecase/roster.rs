@@ -6,12 +6,13 @@ use linli_core::enrolment::{Enrolment, EnrolmentStatus, Roster};
 use linli_core::identity::mask_id_number;
 use linli_core::outbox::EventPayload;
 use linli_core::programme::Programme;
+use linli_core::Text;
 use rusqlite::OptionalExtension;
 use serde_json::Value;
 
 use super::load;
 use crate::clock;
-use crate::error::AppError;
+use crate::error::{AppError, Refused};
 use crate::store::Tx;
 
 pub fn status_to_db(status: EnrolmentStatus) -> String {
@@ -157,4 +158,47 @@ pub fn roster_status(roster: &Roster, enrolment_id: &str) -> Option<EnrolmentSta
         .iter()
         .find(|e| e.id == enrolment_id)
         .map(|e| e.status)
+}
+
+/// Refuses unless `resident` holds a confirmed seat in `programme`: only they are on
+/// its roll, owe its fee, or can be away from it. `refusal` says what could not be
+/// done ("不能签到"); `then` finishes the sentence after "has no confirmed seat in …"
+/// ("，不能签到；请先报名…" / " and cannot check in; sign up first…").
+pub fn refuse_unless_confirmed(
+    tx: &Tx<'_>,
+    programme: &Programme,
+    resident: &str,
+    refusal: Text,
+    then: Text,
+) -> Result<(), AppError> {
+    let confirmed = tx
+        .query_row(
+            "SELECT 1 FROM enrolments WHERE programme_code = ?1 AND resident = ?2 AND status = 'confirmed'",
+            (&programme.code, resident),
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if confirmed {
+        return Ok(());
+    }
+    Err(Refused::new(
+        "not_enrolled",
+        refusal,
+        vec![Text::new(
+            format!(
+                "居民{}没有「{}」的已确认名额{}",
+                mask_id_number(resident),
+                programme.name.zh,
+                then.zh
+            ),
+            format!(
+                "Resident {} has no confirmed seat in \"{}\"{}",
+                mask_id_number(resident),
+                programme.name.en,
+                then.en
+            ),
+        )],
+    )
+    .into())
 }
