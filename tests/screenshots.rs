@@ -24,8 +24,9 @@ use slint::{ComponentHandle, Model, Rgb8Pixel};
 
 use linli::kiosk::backend::Inline;
 use linli::kiosk::{
-    attract, AppWindow, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter, PlaceAction,
-    ProgrammesAdapter, RatingAdapter, Screen, Session, StaffAdapter, Theme, VolunteerAdapter,
+    attract, AppWindow, DeskAdapter, EnrolmentsAdapter, HouseholdAdapter, IdentifyAdapter,
+    PlaceAction, ProgrammesAdapter, RatingAdapter, RollCallAdapter, Screen, SearchAdapter, Session,
+    StaffAdapter, Theme, VolunteerAdapter,
 };
 use linli::store::Store;
 use linli::usecase::demo;
@@ -376,30 +377,50 @@ fn every_panel(
     problems: &mut Vec<String>,
     updated: &mut Vec<(String, String)>,
 ) {
-    for ((width, height), inches) in PANELS {
-        let diagonal_px = ((width * width + height * height) as f32).sqrt();
-        let px_per_mm = diagonal_px / (inches * 25.4);
+    for panel in PANELS {
         for large in [false, true] {
-            let theme = kiosk.window.global::<Theme>();
-            theme.set_px_per_mm(px_per_mm);
-            theme.set_large_text(large);
-            kiosk
-                .window
-                .window()
-                .set_size(slint::PhysicalSize::new(width, height));
-            let name = format!(
-                "{scene}-{}-{}-{width}x{height}",
-                kiosk.language,
-                if large { "large" } else { "normal" }
-            );
-            let image = snapshot(&kiosk.window, (width, height));
-            for misfit in misfits(&kiosk.window, (width, height)) {
-                problems.push(format!("{name}: {misfit}"));
-            }
-            problems.extend(compare(&name, &image, updated));
+            one_panel(kiosk, scene, panel, large, problems, updated);
         }
     }
     kiosk.window.global::<Theme>().set_large_text(false);
+}
+
+/// A desk screen as it stands on the desk's panel (1280×800, 10.1"), normal text.
+fn desk_panel(
+    kiosk: &Kiosk,
+    scene: &str,
+    problems: &mut Vec<String>,
+    updated: &mut Vec<(String, String)>,
+) {
+    one_panel(kiosk, scene, PANELS[0], false, problems, updated);
+}
+
+fn one_panel(
+    kiosk: &Kiosk,
+    scene: &str,
+    ((width, height), inches): ((u32, u32), f32),
+    large: bool,
+    problems: &mut Vec<String>,
+    updated: &mut Vec<(String, String)>,
+) {
+    let diagonal_px = ((width * width + height * height) as f32).sqrt();
+    let theme = kiosk.window.global::<Theme>();
+    theme.set_px_per_mm(diagonal_px / (inches * 25.4));
+    theme.set_large_text(large);
+    kiosk
+        .window
+        .window()
+        .set_size(slint::PhysicalSize::new(width, height));
+    let name = format!(
+        "{scene}-{}-{}-{width}x{height}",
+        kiosk.language,
+        if large { "large" } else { "normal" }
+    );
+    let image = snapshot(&kiosk.window, (width, height));
+    for misfit in misfits(&kiosk.window, (width, height)) {
+        problems.push(format!("{name}: {misfit}"));
+    }
+    problems.extend(compare(&name, &image, updated));
 }
 
 /// Every scene, reached as a resident reaches it, in `language`.
@@ -514,6 +535,50 @@ fn every_scene(language: &'static str) -> Vec<String> {
     }
     assert_eq!(session().get_screen(), Screen::StaffHome);
     scene("staff-home", &k);
+
+    // The front desk: a desk terminal's screens, at the desk's 1280×800 panel (staff
+    // read them at a counter, not residents at arm's length: normal text only).
+    linli::kiosk::make_desk(&k.window);
+    let mut desk_scene = |name: &str, k: &Kiosk| desk_panel(k, name, &mut problems, &mut updated);
+    let staff = k.window.global::<StaffAdapter>();
+    for d in "001".chars().chain(common_pin(&k.demo).chars()) {
+        staff.invoke_digit(d.to_string().into());
+    }
+    assert_eq!(session().get_screen(), Screen::StaffHome);
+    if k.language == "en" {
+        // What 切换 English on the desk's staff home does.
+        k.window
+            .global::<linli::kiosk::KioskAdapter>()
+            .invoke_select_language("en".into());
+        k.window.global::<DeskAdapter>().invoke_refresh();
+    }
+    desk_scene("desk-home", &k);
+    let after_school = k
+        .window
+        .global::<DeskAdapter>()
+        .get_sessions()
+        .iter()
+        .position(|s| s.roll_call)
+        .expect("a children's session today");
+    k.window
+        .global::<DeskAdapter>()
+        .invoke_open_roll_call(after_school as i32);
+    assert_eq!(session().get_screen(), Screen::RollCall);
+    desk_scene("roll-call", &k);
+    let roll = k.window.global::<RollCallAdapter>();
+    roll.invoke_check_in_group(0);
+    session().invoke_dismiss();
+    roll.invoke_check_out(0);
+    assert!(roll.get_checking_out() >= 0);
+    desk_scene("roll-call-pickup", &k);
+    roll.set_checking_out(-1);
+    session().invoke_go(Screen::StaffHome);
+    k.window.global::<DeskAdapter>().invoke_open_search();
+    let search = k.window.global::<SearchAdapter>();
+    let surname = k.query("SELECT substr(name, 1, 1) FROM residents ORDER BY id_number LIMIT 1");
+    search.set_query(surname.as_str().into());
+    search.invoke_edited(surname.as_str().into());
+    desk_scene("desk-search", &k);
     linli::clock::pin_this_thread(None);
     record(updated);
     problems
