@@ -17,18 +17,18 @@ use linli::usecase::demo;
 use slint::{ComponentHandle, Model};
 
 /// A Monday in term at 16:40, when the 四点半学校 children arrive.
-fn arrival() -> NaiveDateTime {
+pub fn arrival() -> NaiveDateTime {
     "2026-11-23T16:40:00".parse().unwrap()
 }
 
-fn desk_at(now: NaiveDateTime) -> Kiosk {
+pub fn desk_at(now: NaiveDateTime) -> Kiosk {
     linli::clock::pin_this_thread(Some(now));
     let k = kiosk();
     linli::kiosk::make_desk(&k.window);
     k
 }
 
-fn sign_in(k: &Kiosk, code: &str) {
+pub fn sign_in(k: &Kiosk, code: &str) {
     assert_eq!(
         k.screen(),
         Screen::StaffSignIn,

@@ -579,6 +579,8 @@ fn every_scene(language: &'static str) -> Vec<String> {
     search.set_query(surname.as_str().into());
     search.invoke_edited(surname.as_str().into());
     desk_scene("desk-search", &k);
+    // Each further desk screen's scenes follow, a block a screen, each starting from
+    // the staff home.
     linli::clock::pin_this_thread(None);
     record(updated);
     problems

@@ -236,6 +236,29 @@ ENGLISH = {
 }
 
 
+def screen_english():
+    """The desk's screens keep their English beside this file, one tab-separated file a
+    screen (tools/english/roster.tsv: Chinese, a tab, English), so screens made side by
+    side do not edit one dictionary."""
+    import glob
+    import os
+
+    found = {}
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "english")
+    for path in sorted(glob.glob(os.path.join(here, "*.tsv"))):
+        for number, line in enumerate(open(path, encoding="utf-8").read().splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            zh, sep, en = line.partition("\t")
+            if not sep:
+                sys.exit(f"{path}:{number}: no tab between the Chinese and the English")
+            found[zh] = en
+    return found
+
+
+ENGLISH.update(screen_english())
+
+
 def po_string(text):
     # Both the .pot's msgids and the English above are already escaped as in C ("\\n" is
     # a line break): only a bare quote still needs its backslash.

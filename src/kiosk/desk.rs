@@ -3,6 +3,7 @@
 //! collected. Loaded with the staff home (`staff.rs`); a session's 点名 opens the roll
 //! call (`roll_call.rs`), which finds the programme by the codes kept here.
 
+use linli_core::programme::ProgrammeKind;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::session::pick;
@@ -38,6 +39,8 @@ pub fn show(window: &AppWindow, today: Option<&DeskToday>) -> Vec<String> {
             left: session.counts.left as i32,
             late: session.late as i32,
             roll_call: session.roll_call,
+            lunch: session.kind == ProgrammeKind::LunchCare,
+            day_care: session.kind == ProgrammeKind::DayCare,
         })
         .collect();
     let offers: Vec<DeskOfferRow> = today

@@ -6,18 +6,25 @@
 
 pub mod attract;
 pub mod backend;
+pub mod day_care;
 pub mod desk;
+pub mod desk_resident;
+pub mod desk_work;
 pub mod enrolments;
+pub mod fees;
 pub mod household;
 pub mod identify;
 pub mod keypad;
+pub mod late_pickups;
 pub mod loaders;
+pub mod meals;
 pub mod member;
 pub mod places;
 pub mod programmes;
 pub mod rating;
 pub mod result;
 pub mod roll_call;
+pub mod roster;
 pub mod search;
 pub mod session;
 pub mod slips;
@@ -156,6 +163,13 @@ pub struct Screens {
     pub staff: SharedStaff,
     pub roll_call: roll_call::SharedRollCall,
     pub search: search::SharedSearch,
+    pub roster: roster::SharedRoster,
+    pub meals: meals::SharedMeals,
+    pub late_pickups: late_pickups::SharedLatePickups,
+    pub day_care: day_care::SharedDayCare,
+    pub desk_resident: desk_resident::SharedDeskResident,
+    pub fees: fees::SharedFees,
+    pub open_resident: desk_work::OpenResident,
 }
 
 /// The household's places are shown on 我的报名 and, as offers waiting for an answer,
@@ -200,13 +214,28 @@ pub fn connect_screens<B: Backend>(
         loaders.clone(),
     );
     enrolments::connect(window, &resident, backend.clone(), on_slip.clone(), loaders);
-    volunteer::connect(window, &resident, backend.clone(), on_slip);
+    volunteer::connect(window, &resident, backend.clone(), on_slip.clone());
     rating::connect(window, &resident, backend.clone());
     let staff = staff::connect(window, backend.clone());
     let roll_call = roll_call::connect(window, backend.clone(), staff.clone());
-    let search = search::connect(window, backend, staff.clone());
+    let search = search::connect(window, backend.clone(), staff.clone());
+    let open_resident = desk_work::OpenResident::default();
+    let desk = desk_work::Desk::new(
+        window,
+        backend,
+        staff.clone(),
+        on_slip,
+        open_resident.clone(),
+    );
     let screens = Screens {
         resident,
+        roster: roster::connect(window, desk.clone()),
+        meals: meals::connect(window, desk.clone()),
+        late_pickups: late_pickups::connect(window, desk.clone()),
+        day_care: day_care::connect(window, desk.clone()),
+        desk_resident: desk_resident::connect(window, desk.clone(), search.clone()),
+        fees: fees::connect(window, desk),
+        open_resident,
         staff,
         roll_call,
         search,
@@ -299,6 +328,13 @@ pub fn wipe(window: &AppWindow, screens: &Screens) {
     desk::clear(window);
     roll_call::clear(window, &screens.roll_call);
     search::end(window, &screens.search);
+    roster::clear(window, &screens.roster);
+    meals::clear(window, &screens.meals);
+    late_pickups::clear(window, &screens.late_pickups);
+    day_care::clear(window, &screens.day_care);
+    desk_resident::clear(window, &screens.desk_resident);
+    fees::clear(window, &screens.fees);
+    *screens.open_resident.lock().expect("desk resident lock") = None;
 }
 
 /// Makes the window a front-desk terminal (`[device] role = "desk"`): it opens on the

@@ -21,6 +21,8 @@ use crate::usecase::search::{self, FoundResident, MatchedField, SearchResults};
 pub struct SearchState {
     /// Moves on with every keystroke and when staff sign out.
     epoch: u64,
+    /// The residents on screen, in the order of the rows, for `SearchAdapter.open`.
+    shown: Vec<FoundResident>,
 }
 
 pub type SharedSearch = Arc<Mutex<SearchState>>;
@@ -123,7 +125,10 @@ pub fn connect<B: Backend>(window: &AppWindow, backend: B, staff: SharedStaff) -
                     return;
                 }
                 match result {
-                    Ok(results) => show(&window, &results),
+                    Ok(results) => {
+                        show(&window, &results);
+                        st.lock().expect("search lock").shown = results.residents;
+                    }
                     Err(error) => {
                         let adapter = window.global::<SearchAdapter>();
                         adapter.set_results(ModelRc::default());
@@ -145,8 +150,17 @@ pub fn clear(window: &AppWindow) {
     adapter.set_message("".into());
 }
 
+/// The resident on result row `index`, as the list on screen shows it.
+pub fn found_at(state: &SharedSearch, index: i32) -> Option<FoundResident> {
+    let s = state.lock().expect("search lock");
+    s.shown.get(usize::try_from(index).ok()?).cloned()
+}
+
 /// Signs the search out with the staff member: answers still on their way are dropped.
 pub fn end(window: &AppWindow, state: &SharedSearch) {
-    state.lock().expect("search lock").epoch += 1;
+    let mut s = state.lock().expect("search lock");
+    s.epoch += 1;
+    s.shown.clear();
+    drop(s);
     clear(window);
 }

@@ -127,6 +127,19 @@ pub fn signed_in(state: &SharedStaff) -> Option<StaffMember> {
     state.lock().expect("staff lock").signed_in.clone()
 }
 
+/// The member signed in and the sign-in it belongs to: an answer for an earlier
+/// sign-in is dropped (`still_signed_in`), so nothing reaches the next member's screen.
+pub fn ticket(state: &SharedStaff) -> Option<(StaffMember, u64)> {
+    let s = state.lock().expect("staff lock");
+    Some((s.signed_in.clone()?, s.epoch))
+}
+
+/// The sign-in `ticket` names is still the one at the desk.
+pub fn still_signed_in(state: &SharedStaff, ticket: u64) -> bool {
+    let s = state.lock().expect("staff lock");
+    s.signed_in.is_some() && s.epoch == ticket
+}
+
 /// The programme of the staff home's session row `index` on a desk terminal.
 pub fn desk_session(state: &SharedStaff, index: i32) -> Option<String> {
     let s = state.lock().expect("staff lock");
