@@ -47,17 +47,23 @@ fn rows(k: &Kiosk) -> Vec<linli::kiosk::RollChildRow> {
         .collect()
 }
 
-fn open_roll_call(k: &Kiosk) {
+/// The staff home's row of the session whose name starts with `programme`.
+pub fn session_named(k: &Kiosk, programme: &str) -> linli::kiosk::DeskSessionRow {
     let sessions: Vec<_> = k
         .window
         .global::<DeskAdapter>()
         .get_sessions()
         .iter()
         .collect();
-    let after_school = sessions
+    sessions
         .iter()
-        .find(|s| s.name.starts_with("四点半学校"))
-        .unwrap_or_else(|| panic!("四点半学校 runs today: {sessions:?}"));
+        .find(|s| s.name.starts_with(programme))
+        .cloned()
+        .unwrap_or_else(|| panic!("{programme} runs today: {sessions:?}"))
+}
+
+fn open_roll_call(k: &Kiosk) {
+    let after_school = session_named(k, "四点半学校");
     assert!(after_school.roll_call);
     assert!(after_school.expected > 0);
     assert_eq!(after_school.arrived, 0, "nobody has come yet");

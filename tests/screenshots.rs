@@ -579,6 +579,41 @@ fn every_scene(language: &'static str) -> Vec<String> {
     search.set_query(surname.as_str().into());
     search.invoke_edited(surname.as_str().into());
     desk_scene("desk-search", &k);
+    // 名单与轮候, 午托用餐 and 晚接, from the staff home's session rows.
+    session().invoke_go(Screen::StaffHome);
+    let desk = k.window.global::<DeskAdapter>();
+    let lunch = desk
+        .get_sessions()
+        .iter()
+        .position(|s| s.lunch)
+        .expect("学生午托 today") as i32;
+    desk.invoke_open_roster(lunch);
+    assert_eq!(session().get_screen(), Screen::Roster);
+    desk_scene("roster", &k);
+    let roster = k.window.global::<linli::kiosk::RosterAdapter>();
+    roster.invoke_withdraw(0);
+    desk_scene("roster-reason", &k);
+    roster.set_action(linli::kiosk::RosterAction::None);
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_meals(lunch);
+    assert_eq!(session().get_screen(), Screen::Meals);
+    desk_scene("meals", &k);
+    k.window
+        .global::<linli::kiosk::MealsAdapter>()
+        .invoke_show_week(true);
+    desk_scene("meals-week", &k);
+    // The group checked in above is still here at 18:30.
+    let evening = today().date().and_hms_opt(18, 30, 0).unwrap();
+    linli::clock::pin_this_thread(Some(evening));
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_late_pickups();
+    assert_eq!(session().get_screen(), Screen::LatePickups);
+    desk_scene("late-pickups", &k);
+    k.window
+        .global::<linli::kiosk::LatePickupsAdapter>()
+        .invoke_open_calls(0);
+    desk_scene("late-pickups-call", &k);
+    linli::clock::pin_this_thread(Some(today()));
     // Each further desk screen's scenes follow, a block a screen, each starting from
     // the staff home.
     linli::clock::pin_this_thread(None);

@@ -38,10 +38,12 @@ pub enum ReceiptKind {
     DayCareRoute,
     /// The kitchen's list of lunches to cook: stays in the kitchen, never with a child.
     KitchenSlip,
+    /// A child collected late: the calls made, signed by the adult who collects.
+    LatePickupSlip,
 }
 
 impl ReceiptKind {
-    pub const ALL: [ReceiptKind; 15] = [
+    pub const ALL: [ReceiptKind; 16] = [
         ReceiptKind::EnrolmentConfirmation,
         ReceiptKind::WaitlistSlip,
         ReceiptKind::OfferSlip,
@@ -57,6 +59,7 @@ impl ReceiptKind {
         ReceiptKind::DailyCashSummary,
         ReceiptKind::DayCareRoute,
         ReceiptKind::KitchenSlip,
+        ReceiptKind::LatePickupSlip,
     ];
 
     /// The stable wire name, the same as serde's.
@@ -77,6 +80,7 @@ impl ReceiptKind {
             ReceiptKind::DailyCashSummary => "daily_cash_summary",
             ReceiptKind::DayCareRoute => "day_care_route",
             ReceiptKind::KitchenSlip => "kitchen_slip",
+            ReceiptKind::LatePickupSlip => "late_pickup_slip",
         }
     }
 }

@@ -98,6 +98,11 @@ fn golden_kitchen_slip() {
     golden(ReceiptKind::KitchenSlip);
 }
 
+#[test]
+fn golden_late_pickup_slip() {
+    golden(ReceiptKind::LatePickupSlip);
+}
+
 /// Every slip of every kind on every paper, with its name for messages.
 fn every_slip() -> Vec<(String, Paper, Receipt)> {
     ReceiptKind::ALL

@@ -19,6 +19,7 @@ use linli_core::programme::{Programme, ProgrammeKind};
 use linli_core::roll_call::{
     group_label, late_from, minutes_late, school_year, RollState, SessionCounts,
 };
+use linli_core::slips;
 use linli_core::staff::Permission;
 use linli_core::text;
 use linli_core::Text;
@@ -662,4 +663,80 @@ pub fn reveal_contact_phone(
         json!({"child": mask_id_number(child), "relation": shown.relation, "why": "late_pickup_call"}),
     );
     Ok(full)
+}
+
+/// A late child's 晚接记录单 as printed: the slip, and how late they were.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LateSlip {
+    pub minutes_late: i64,
+    pub slip: Option<linli_core::receipt::IssuedSlip>,
+}
+
+/// Prints the 晚接记录单 of `child`, still here after `programme` ended: the calls made
+/// so far, and lines for the adult who collects them. Refused for a child who is not
+/// late (gone home, or the grace period not over). Printing it is audited.
+pub fn late_pickup_slip(
+    tx: &mut Tx<'_>,
+    programme: &str,
+    child: &str,
+    printing: crate::print::Printing,
+) -> Result<LateSlip, AppError> {
+    tx.authorise(Permission::RecordPickup)?;
+    let actor = tx.actor.clone();
+    let now = tx.now;
+    let late = late_pickups(tx, &actor, programme, now)?;
+    let Some(found) = late.children.iter().find(|c| c.id_number == child) else {
+        return Err(Refused::new(
+            "not_late",
+            Text::new("这个孩子不在晚接名单上", "this child is not on the late list"),
+            vec![Text::new(
+                format!(
+                    "{}起还在中心的孩子才算晚接；这个孩子已离开或还未到时间",
+                    late.late_from.format("%H:%M")
+                ),
+                format!(
+                    "a child is late once still here at {}; this one has left or it is not time yet",
+                    late.late_from.format("%H:%M")
+                ),
+            )],
+        )
+        .into());
+    };
+    let planned = children_programme(tx, programme)?;
+    let calls: Vec<slips::LateCall<'_>> = found
+        .calls
+        .iter()
+        .map(|c| slips::LateCall {
+            at: c.at,
+            contact: &c.contact,
+            outcome: c.outcome.label(),
+        })
+        .collect();
+    let slip = crate::print::issue(
+        tx,
+        printing,
+        &format!("晚接 {}", found.id_masked),
+        |stamp| {
+            slips::late_pickup_slip(
+                stamp,
+                &planned,
+                now.date(),
+                late.ends,
+                &found.name,
+                found.minutes_late,
+                &calls,
+            )
+        },
+    )?;
+    if let Some(issued) = &slip {
+        tx.audit(
+            "late_pickup_slip_printed",
+            &found.id_masked,
+            json!({"programme": programme, "serial": issued.serial, "minutes_late": found.minutes_late}),
+        );
+    }
+    Ok(LateSlip {
+        minutes_late: found.minutes_late,
+        slip,
+    })
 }

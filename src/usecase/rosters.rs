@@ -24,6 +24,7 @@ use serde_json::json;
 use super::enrolment::OfferMade;
 use super::load;
 use super::roster::{load_roster, save_roster, stored_roster};
+use super::search::ResidentRef;
 use crate::error::{AppError, Refused};
 use crate::json_shapes;
 use crate::store::{Actor, Store, Tx};
@@ -50,10 +51,21 @@ pub struct RosterView {
     pub offers: Vec<OpenOffer>,
     /// The latest offers that were accepted, declined or ran out, newest first.
     pub answered: Vec<AnsweredOffer>,
+    /// The programmes of the same kind a place may be moved to (`move_place`).
+    pub move_targets: Vec<MoveTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MoveTarget {
+    pub code: String,
+    pub name: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeatHolder {
+    /// For the desk's screen to act on them; never serialised.
+    #[serde(skip)]
+    pub id: ResidentRef,
     pub name: String,
     /// Masked ID number.
     pub resident: String,
@@ -63,6 +75,9 @@ pub struct SeatHolder {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Waiting {
+    /// For the desk's screen to act on them; never serialised.
+    #[serde(skip)]
+    pub id: ResidentRef,
     pub position: u32,
     pub name: String,
     /// Masked ID number.
@@ -81,6 +96,9 @@ pub struct Waiting {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenOffer {
+    /// For the desk's screen to act on them; never serialised.
+    #[serde(skip)]
+    pub id: ResidentRef,
     pub name: String,
     /// Masked ID number.
     pub resident: String,
@@ -172,6 +190,7 @@ pub fn roster_view(
     for entry in roster.entries() {
         match entry.status {
             EnrolmentStatus::Confirmed => confirmed.push(SeatHolder {
+                id: ResidentRef::new(&entry.resident),
                 name: name_of(conn, &entry.resident)?,
                 resident: mask_id_number(&entry.resident),
                 since: entry.updated_at,
@@ -179,6 +198,7 @@ pub fn roster_view(
             EnrolmentStatus::Offered => {
                 let deadline = entry.offer_deadline.unwrap_or(entry.updated_at);
                 offers.push(OpenOffer {
+                    id: ResidentRef::new(&entry.resident),
                     name: name_of(conn, &entry.resident)?,
                     resident: mask_id_number(&entry.resident),
                     deadline,
@@ -201,6 +221,7 @@ pub fn roster_view(
             .map(|b| b.name.clone())
             .unwrap_or_else(|| Text::new("其他申请人", "other applicants"));
         waiting.push(Waiting {
+            id: ResidentRef::new(&entry.resident),
             position,
             name: name_of(conn, &entry.resident)?,
             resident: mask_id_number(&entry.resident),
@@ -223,6 +244,14 @@ pub fn roster_view(
         waiting,
         offers,
         answered: answered_offers(conn, &programme.code)?,
+        move_targets: load::all_programmes(conn)?
+            .into_iter()
+            .filter(|p| p.kind == programme.kind && p.code != programme.code)
+            .map(|p| MoveTarget {
+                code: p.code,
+                name: p.name,
+            })
+            .collect(),
     })
 }
 

@@ -75,6 +75,11 @@ pub struct FoundResident {
 pub struct ResidentRef(String);
 
 impl ResidentRef {
+    /// For a use-case that lists residents for a screen to act on.
+    pub(crate) fn new(id_number: &str) -> ResidentRef {
+        ResidentRef(id_number.to_string())
+    }
+
     pub fn id_number(&self) -> &str {
         &self.0
     }

@@ -348,6 +348,29 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
             };
             slips::kitchen_slip(&stamp, day, &[(&lunch, &counts[0])], &[(&member, &needs)])
         }
+        ReceiptKind::LatePickupSlip => {
+            let calls = [
+                slips::LateCall {
+                    at: at(11, 23, 18, 20),
+                    contact: "李* (母亲) 138****5678",
+                    outcome: Text::new("无人接听", "no answer"),
+                },
+                slips::LateCall {
+                    at: at(11, 23, 18, 26),
+                    contact: "王* (外婆) 139****1234",
+                    outcome: Text::new("已接通", "reached"),
+                },
+            ];
+            slips::late_pickup_slip(
+                &stamp,
+                &after_school(),
+                date(11, 23),
+                NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+                &child().name,
+                32,
+                &calls,
+            )
+        }
     }
 }
 
