@@ -544,3 +544,80 @@ fn the_roll_call_and_pickup_lists_through_the_binary() {
     .unwrap();
     assert_eq!(refused.status.code(), Some(1));
 }
+
+#[test]
+fn a_pickup_list_set_at_one_desk_reaches_another_desk_of_the_centre_and_only_a_newer_one_wins() {
+    use linli_core::sync::{Change, ChangeBody, PullResponse};
+    let k = desk_at(arrival());
+    let child = k.query(
+        "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    )[0]
+        .clone();
+    // This desk's change goes out whole, for the district to pass on.
+    let list = {
+        let mut store = k.store.lock().unwrap();
+        store
+            .write(&demo::demo_actor("S001"), arrival(), |tx| {
+                set_pickup_adult(
+                    tx,
+                    &child,
+                    &PickupAdultInput {
+                        name: Some("赵六".into()),
+                        relation: "舅舅".into(),
+                        ..PickupAdultInput::default()
+                    },
+                )
+            })
+            .unwrap()
+    };
+    let sent = k.query(
+        "SELECT body FROM outbox WHERE kind = 'pickup_list_changed' ORDER BY seq DESC LIMIT 1",
+    );
+    assert!(sent[0].contains("赵六"), "{sent:?}");
+
+    // Another desk names the father as must-not-collect a minute later: it arrives here.
+    let mut theirs = list.clone();
+    theirs.adults.push(linli_core::pickup::PickupAdult {
+        name: "王强".into(),
+        relation: "父亲".into(),
+        id_number: None,
+        card_code: None,
+        must_not_collect: true,
+        valid_from: None,
+        valid_until: None,
+    });
+    let page =
+        |authorisation: linli_core::pickup::PickupAuthorisation, at: &str, cursor| PullResponse {
+            changes: vec![Change {
+                cursor,
+                change: ChangeBody::PickupList {
+                    authorisation,
+                    changed_at: at.parse().unwrap(),
+                },
+            }],
+            next_cursor: cursor,
+            more: false,
+            grants: vec![],
+            server_time: arrival(),
+        };
+    let apply = |response| {
+        let mut store = k.store.lock().unwrap();
+        linli::sync::apply::page(&mut store, response).unwrap();
+    };
+    apply(page(theirs, "2026-11-23T16:41:00", 1_000_000));
+    let pickup = |k: &Kiosk| {
+        let store = k.store.lock().unwrap();
+        linli::usecase::attendance::pickup_list(store.conn(), &child).unwrap()
+    };
+    assert!(
+        pickup(&k)
+            .adults
+            .iter()
+            .any(|a| a.must_not_collect && a.name == "王强"),
+        "the other desk's must-not-collect entry is here"
+    );
+    // An older list arriving late changes nothing.
+    apply(page(list, "2026-11-23T16:00:00", 1_000_001));
+    assert!(pickup(&k).adults.iter().any(|a| a.name == "王强"));
+    linli::clock::pin_this_thread(None);
+}

@@ -22,6 +22,7 @@ pub mod household;
 pub mod identity;
 pub mod meals;
 pub mod outbox;
+pub mod pickup;
 pub mod programme;
 pub mod rating;
 pub mod receipt;

@@ -22,8 +22,13 @@ use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
 /// Version 3 added `staff_changed`, version 4 `payment_recorded`, `day_care_recorded`
-/// and `absence_reported`; versions 1 to 3 are still read.
-pub const PROTOCOL_VERSION: u16 = 4;
+/// and `absence_reported`, version 5 `pickup_list_changed`; versions 1 to 4 are still
+/// read.
+pub const PROTOCOL_VERSION: u16 = 5;
+
+/// The most adults one child's pickup list may name in an event: far above any
+/// family, so only a fault is refused.
+pub const MAX_PICKUP_ADULTS: usize = 20;
 
 /// One change recorded on a device, waiting to be sent to the district.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,10 +254,17 @@ pub enum EventPayload {
         #[serde(default)]
         withdrawn: bool,
     },
+    /// Version 5. A child's whole pickup list as the desk left it: who may collect,
+    /// who must not, their dates. The district keeps the newest by `occurred_at` and
+    /// sends it to the centre's other devices as a `pickup_list` change, so a
+    /// must-not-collect adult refused at one desk is refused at every desk.
+    PickupListChanged {
+        authorisation: crate::pickup::PickupAuthorisation,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 17] = [
+pub const KNOWN_EVENT_TYPES: [&str; 18] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -270,6 +282,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 17] = [
     "payment_recorded",
     "day_care_recorded",
     "absence_reported",
+    "pickup_list_changed",
 ];
 
 impl EventPayload {
@@ -293,6 +306,7 @@ impl EventPayload {
             EventPayload::PaymentRecorded { .. } => "payment_recorded",
             EventPayload::DayCareRecorded { .. } => "day_care_recorded",
             EventPayload::AbsenceReported { .. } => "absence_reported",
+            EventPayload::PickupListChanged { .. } => "pickup_list_changed",
         }
     }
 }
@@ -600,6 +614,23 @@ impl EventPayload {
                 text("part", part, code, true)?;
                 text("reason", reason, code, true)
             }
+            EventPayload::PickupListChanged { authorisation } => {
+                text("authorisation.child", &authorisation.child, code, true)?;
+                if authorisation.adults.len() > MAX_PICKUP_ADULTS {
+                    return Err(FieldError::new(
+                        "payload.authorisation.adults",
+                        "too_many",
+                        format!("接送名单最多{MAX_PICKUP_ADULTS}人"),
+                        format!("a pickup list names at most {MAX_PICKUP_ADULTS} adults"),
+                    ));
+                }
+                authorisation.adults.iter().try_for_each(|adult| {
+                    text("authorisation.adults.name", &adult.name, name, true)?;
+                    text("authorisation.adults.relation", &adult.relation, code, true)?;
+                    optional("authorisation.adults.id_number", &adult.id_number, code)?;
+                    optional("authorisation.adults.card_code", &adult.card_code, code)
+                })
+            }
         }
     }
 }
@@ -848,6 +879,21 @@ mod tests {
                 reason: "ill".into(),
                 withdrawn: false,
             },
+            EventPayload::PickupListChanged {
+                authorisation: crate::pickup::PickupAuthorisation {
+                    child: "11010520150307002X".into(),
+                    adults: vec![crate::pickup::PickupAdult {
+                        name: "李娜".into(),
+                        relation: "母亲".into(),
+                        id_number: None,
+                        card_code: None,
+                        must_not_collect: false,
+                        valid_from: None,
+                        valid_until: NaiveDate::from_ymd_opt(2027, 1, 31),
+                    }],
+                    may_leave_alone: false,
+                },
+            },
         ]
     }
 
@@ -956,7 +1002,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":4,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":5,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -986,10 +1032,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":4", "\"schema_version\":5");
+            .replace("\"schema_version\":5", "\"schema_version\":6");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 5"));
+        assert!(error.message.en.contains("schema version 6"));
     }
 
     #[test]

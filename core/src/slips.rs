@@ -1168,6 +1168,19 @@ mod tests {
                 &[(&lunch_care(), &lunch_day())],
                 &[(&member, &peanuts())],
             ),
+            late_pickup_slip(
+                &stamp(),
+                &programme,
+                d(2026, 11, 23),
+                NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+                &member.name,
+                25,
+                &[LateCall {
+                    at: at(23, 18, 20),
+                    contact: "李* (母亲) 138****5678",
+                    outcome: Text::new("无人接听", "no answer"),
+                }],
+            ),
         ]
     }
 
@@ -1297,8 +1310,10 @@ mod tests {
 
     #[test]
     fn the_kitchen_slip_counts_meals_flags_too_many_and_masks_the_children_with_diets() {
-        let slip = every_slip().pop().unwrap();
-        assert_eq!(slip.kind, ReceiptKind::KitchenSlip);
+        let slip = every_slip()
+            .into_iter()
+            .find(|slip| slip.kind == ReceiptKind::KitchenSlip)
+            .unwrap();
         let text = printed(&slip);
         assert!(text.contains("19份"), "{text}");
         assert!(text.contains("多于预计人数19人"), "{text}");

@@ -156,6 +156,12 @@ pub enum ChangeBody {
         resident_id_number: String,
         offer_deadline: NaiveDateTime,
     },
+    /// A child's pickup list as a desk of the device's centre last left it; sent only
+    /// to that centre's devices, which keep the newest by `changed_at`.
+    PickupList {
+        authorisation: crate::pickup::PickupAuthorisation,
+        changed_at: NaiveDateTime,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

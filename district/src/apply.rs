@@ -335,6 +335,21 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
             check_one_of("part", part, ABSENCE_PARTS)?;
             check_one_of("reason", reason, ABSENCE_REASONS)
         }
+        EventPayload::PickupListChanged { authorisation } => {
+            check_id("authorisation.child", &authorisation.child)?;
+            authorisation.adults.iter().try_for_each(|adult| {
+                adult
+                    .id_number
+                    .as_deref()
+                    .map_or(Ok(()), |id| check_id("authorisation.adults.id_number", id))?;
+                adult.valid_from.map_or(Ok(()), |d| {
+                    check_date("payload.authorisation.adults.valid_from", d)
+                })?;
+                adult.valid_until.map_or(Ok(()), |d| {
+                    check_date("payload.authorisation.adults.valid_until", d)
+                })
+            })
+        }
     }
 }
 
@@ -417,6 +432,9 @@ pub struct Touched {
     pub households: BTreeSet<String>,
     /// Staff accounts of the device's centre changed: published to its devices.
     pub staff: BTreeSet<String>,
+    /// Children of the device's centre whose pickup list changed: published to its
+    /// devices.
+    pub pickup_lists: BTreeSet<String>,
     /// Roll call, the bulk of a centre's day, merged per child and session in the
     /// order sent and written with one statement ([`attendance_write`]).
     pub attendance: BTreeMap<(String, String, NaiveDate, String), Presence>,
@@ -707,6 +725,19 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                 b(at),
             ],
         )],
+        EventPayload::PickupListChanged { authorisation } => {
+            touched.pickup_lists.insert(authorisation.child.clone());
+            let body = serde_json::to_value(&authorisation).expect("a pickup list serialises");
+            // Two desks of a centre may change one list: the newer one wins.
+            vec![write(
+                "INSERT INTO pickup_lists (centre_code, child_id_number, body, changed_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (centre_code, child_id_number) DO UPDATE SET body = excluded.body,
+                     changed_at = excluded.changed_at
+                 WHERE pickup_lists.changed_at <= excluded.changed_at",
+                vec![b(centre), b(authorisation.child), b(body), b(at)],
+            )]
+        }
         EventPayload::LedgerRecorded {
             business_code,
             month,

@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_absences",
         include_str!("../migrations/0008_absences.sql"),
     ),
+    (
+        "0009_pickup_lists",
+        include_str!("../migrations/0009_pickup_lists.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

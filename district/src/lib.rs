@@ -20,6 +20,7 @@ pub mod export;
 pub mod grants;
 pub mod limits;
 pub mod pgtls;
+pub mod pickup;
 pub mod pull;
 pub mod push;
 pub mod registry;

@@ -353,6 +353,9 @@ async fn push_batch(
     for code in &touched.staff {
         staff::publish(&tx, &device.centre_code, code).await?;
     }
+    for child in &touched.pickup_lists {
+        crate::pickup::publish(&tx, &device.centre_code, child).await?;
+    }
     tx.commit().await?;
     Ok(results)
 }

@@ -603,6 +603,21 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             reason: "leave".into(),
             withdrawn: false,
         },
+        EventPayload::PickupListChanged {
+            authorisation: linli_core::pickup::PickupAuthorisation {
+                child: ID_NUMBER.into(),
+                adults: vec![linli_core::pickup::PickupAdult {
+                    name: "王强".into(),
+                    relation: "父亲".into(),
+                    id_number: None,
+                    card_code: None,
+                    must_not_collect: true,
+                    valid_from: Some(NaiveDate::from_ymd_opt(2026, 9, 1).unwrap()),
+                    valid_until: None,
+                }],
+                may_leave_alone: false,
+            },
+        },
     ]
 }
 
@@ -619,6 +634,7 @@ fn change_type(change: &ChangeBody) -> &'static str {
         ChangeBody::HouseholdKnown(_) => "household_known",
         ChangeBody::OfferMade { .. } => "offer_made",
         ChangeBody::StaffAccount(_) => "staff_account",
+        ChangeBody::PickupList { .. } => "pickup_list",
     }
 }
 
@@ -1065,7 +1081,7 @@ async fn real_answers_match_the_documented_schemas() {
         "{again}"
     );
     let refused = json!({"protocol_version": 2, "sent_at": "2026-09-07T18:06:00",
-                          "events": [{"seq": 99, "event": {"schema_version": 5, "event_id": "evt-new"}}]});
+                          "events": [{"seq": 99, "event": {"schema_version": 99, "event_id": "evt-new"}}]});
     let (_, refused) = call(&schemas, push().json(&refused), "/v1/events", "post").await;
     assert_eq!(refused["results"][0]["outcome"], "rejected", "{refused}");
 
@@ -1316,12 +1332,13 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
         ("1", true),
         ("3", true),
         ("4", true),
+        ("5", true),
         ("4.0", true),
         ("1e0", true),
         ("2.5", false),
         ("\"2\"", false),
         ("0", false),
-        ("5", false),
+        ("6", false),
         ("-1", false),
         ("65536", false),
     ];

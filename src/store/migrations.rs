@@ -452,6 +452,11 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (programme_code, date)
     ) STRICT;
     "#,
+    // 15: when a pickup list last changed, here or at another desk of the centre
+    // (issue 13): the newest list wins when one arrives from the district.
+    r#"
+    ALTER TABLE pickup_authorisations ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -74,6 +74,10 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
             ..
         } => offer(tx, enrolment_id, programme_code, *offer_deadline)?,
         ChangeBody::StaffAccount(account) => staff_accounts::receive(tx, account)?,
+        ChangeBody::PickupList {
+            authorisation,
+            changed_at,
+        } => crate::usecase::attendance::receive_pickup_list(tx, authorisation, *changed_at)?,
     }
     Ok(())
 }

@@ -2,12 +2,13 @@
 //! an adult on their pickup list, or alone when the guardian allowed it and core's
 //! age rule agrees.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use linli_core::attendance::{
     Attendance, AttendanceState, Collector, Leaving, PickupAdult, PickupAuthorisation,
 };
 use linli_core::household::age_on;
 use linli_core::identity::mask_id_number;
+use linli_core::outbox::EventPayload;
 use linli_core::programme::ProgrammeKind;
 use linli_core::staff::Permission;
 use linli_core::text;
@@ -49,16 +50,47 @@ pub fn set_pickup_authorisation(
             linli_core::identity::IdNumber::parse(id, tx.now.date())?;
         }
     }
-    tx.execute(
-        "INSERT INTO pickup_authorisations (child, body) VALUES (?1, ?2)
-         ON CONFLICT(child) DO UPDATE SET body = excluded.body",
-        (&auth.child, to_json_text(auth)),
-    )?;
+    store_list(tx, auth)?;
     tx.audit(
         "pickup_list_set",
         &mask_id_number(&auth.child),
         json!({"adults": auth.adults.len()}),
     );
+    Ok(())
+}
+
+/// Keeps `list` as the child's pickup list and sends it to the district, which passes
+/// it to the centre's other devices: a must-not-collect adult refused here is refused
+/// at every desk of the centre.
+fn store_list(tx: &mut Tx<'_>, list: &PickupAuthorisation) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO pickup_authorisations (child, body, changed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(child) DO UPDATE SET body = excluded.body, changed_at = excluded.changed_at",
+        (&list.child, to_json_text(list), clock::to_db(tx.now)),
+    )?;
+    tx.emit(EventPayload::PickupListChanged {
+        authorisation: list.clone(),
+    });
+    Ok(())
+}
+
+/// A child's pickup list from another desk of the centre, through the district. Kept
+/// if it is newer than the one here; a child this device does not know is skipped
+/// (the registry brings them, and the next change of their list with them).
+pub fn receive_pickup_list(
+    tx: &mut Tx<'_>,
+    list: &PickupAuthorisation,
+    changed_at: NaiveDateTime,
+) -> Result<(), AppError> {
+    if load::resident(tx, &list.child)?.is_none() {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO pickup_authorisations (child, body, changed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(child) DO UPDATE SET body = excluded.body, changed_at = excluded.changed_at
+         WHERE pickup_authorisations.changed_at < excluded.changed_at",
+        (&list.child, to_json_text(list), clock::to_db(changed_at)),
+    )?;
     Ok(())
 }
 
@@ -192,11 +224,7 @@ pub fn set_pickup_adult(
         Some(index) => list.adults[index] = adult.clone(),
         None => list.adults.push(adult.clone()),
     }
-    tx.execute(
-        "INSERT INTO pickup_authorisations (child, body) VALUES (?1, ?2)
-         ON CONFLICT(child) DO UPDATE SET body = excluded.body",
-        (child, to_json_text(&list)),
-    )?;
+    store_list(tx, &list)?;
     tx.audit(
         "pickup_adult_set",
         &mask_id_number(child),
