@@ -39,6 +39,18 @@ pub fn sign_in(k: &Kiosk, code: &str) {
     assert_eq!(k.screen(), Screen::StaffHome, "{}", k.notice());
 }
 
+/// The tone of the notice over the screen (none when there is none).
+pub fn tone(k: &Kiosk) -> Tone {
+    k.window.global::<Session>().get_notice_tone()
+}
+
+/// A number the database holds, as `sql` (one value) counts it.
+pub fn count(k: &Kiosk, sql: &str) -> i64 {
+    k.query(&format!("SELECT ({sql}) || ''"))[0]
+        .parse()
+        .unwrap()
+}
+
 fn rows(k: &Kiosk) -> Vec<linli::kiosk::RollChildRow> {
     k.window
         .global::<RollCallAdapter>()

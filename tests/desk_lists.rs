@@ -1,13 +1,12 @@
 //! The desk's programme lists (issue 13): 名单与轮候 with an offer made with a reason,
 //! 午托用餐 counts after an absence and the kitchen slip, 晚接 with the calls made.
 
-use crate::desk::{desk_at, session_named, sign_in};
+use crate::desk::{count, desk_at, session_named, sign_in, tone};
 use crate::kiosk_flows::Kiosk;
 
 use chrono::NaiveDateTime;
 use linli::kiosk::{
-    DeskAdapter, LatePickupsAdapter, MealsAdapter, RosterAction, RosterAdapter, Screen, Session,
-    Tone,
+    DeskAdapter, LatePickupsAdapter, MealsAdapter, RosterAction, RosterAdapter, Screen, Tone,
 };
 use linli::store::Actor;
 use linli::usecase::demo;
@@ -20,16 +19,6 @@ fn at(text: &str) -> NaiveDateTime {
 
 fn dismiss(k: &Kiosk) {
     k.press("好的");
-}
-
-fn tone(k: &Kiosk) -> Tone {
-    k.window.global::<Session>().get_notice_tone()
-}
-
-fn count(k: &Kiosk, sql: &str) -> i64 {
-    k.query(&format!("SELECT ({sql}) || ''"))[0]
-        .parse()
-        .unwrap()
 }
 
 #[test]

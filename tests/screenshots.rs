@@ -614,6 +614,25 @@ fn every_scene(language: &'static str) -> Vec<String> {
         .invoke_open_calls(0);
     desk_scene("late-pickups-call", &k);
     linli::clock::pin_this_thread(Some(today()));
+    // A child opened from 查找居民: pickup list, diet, an absence ahead.
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_search();
+    let child = k.query(
+        "SELECT r.name || '|' || substr(e.resident, -4) FROM enrolments e
+         JOIN residents r ON r.id_number = e.resident
+         WHERE e.programme_code = 'after-school' AND e.status = 'confirmed' ORDER BY e.resident LIMIT 1",
+    );
+    let (child, ending) = child.split_once('|').unwrap();
+    search.set_query(child.into());
+    search.invoke_edited(child.into());
+    let found = search
+        .get_results()
+        .iter()
+        .position(|r| r.name == child && r.detail.contains(ending))
+        .expect("the child found") as i32;
+    search.invoke_open(found);
+    assert_eq!(session().get_screen(), Screen::DeskResident);
+    desk_scene("desk-resident", &k);
     // Each further desk screen's scenes follow, a block a screen, each starting from
     // the staff home.
     linli::clock::pin_this_thread(None);

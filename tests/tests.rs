@@ -10,8 +10,6 @@ mod architecture;
 mod cli;
 mod core_is_pure;
 mod desk;
-mod desk_day_care;
-mod desk_fees;
 mod desk_lists;
 mod desk_resident;
 mod devices;

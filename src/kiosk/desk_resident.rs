@@ -1,19 +1,164 @@
-//! A resident opened from 查找居民 (`DeskResidentAdapter`): their pickup list, dietary
-//! needs, absences reported ahead, and fees.
+//! A resident opened from 查找居民 (`DeskResidentAdapter`): their pickup list with a
+//! form for one more adult, their dietary needs, and an absence a parent reports ahead.
+//! What the page shows comes from `usecase::resident_page`, which leaves out what the
+//! member's role may not see; each change is its own audited use-case.
 
 use std::sync::{Arc, Mutex};
 
-use slint::ComponentHandle;
+use chrono::NaiveDate;
+use linli_core::absence::{AbsenceReason, AbsenceReport, DayPart};
+use linli_core::attendance::validity_text;
+use linli_core::dietary::DietaryNeeds;
+use linli_core::identity::mask_name;
+use linli_core::{FieldError, Text};
+use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::backend::Backend;
 use super::desk_work::Desk;
 use super::search::{self, SharedSearch};
-use super::ui::{AppWindow, Screen, SearchAdapter, Session};
+use super::session::{notify, pick};
+use super::ui::{
+    AppWindow, DeskResidentAdapter, PickupAdultRow, Screen, SearchAdapter, Session, Tone,
+};
+use crate::clock;
+use crate::error::AppError;
+use crate::usecase::attendance::{set_pickup_adult, PickupAdultInput};
+use crate::usecase::resident_page::{resident_page, ResidentPage};
+use crate::usecase::search::FoundResident;
+use crate::usecase::{absences, dietary};
 
 #[derive(Default)]
-pub struct DeskResidentState {}
+pub struct DeskResidentState {
+    /// The programme of each absence button, in order.
+    programmes: Vec<String>,
+}
 
 pub type SharedDeskResident = Arc<Mutex<DeskResidentState>>;
+
+fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, page: ResidentPage) {
+    let adapter = window.global::<DeskResidentAdapter>();
+    adapter.set_title(found.name.as_str().into());
+    let age = Text::new(format!("{}岁", found.age), format!("age {}", found.age));
+    let household = Text::new(
+        format!("户 {}", found.household_code),
+        format!("household {}", found.household_code),
+    );
+    adapter.set_detail(
+        format!(
+            "{} · {} · {}",
+            pick(window, &age),
+            found.id_number_masked,
+            pick(window, &household)
+        )
+        .into(),
+    );
+    let pickup_shown = page.pickup.is_some() && !page.children_programmes.is_empty();
+    adapter.set_pickup_shown(pickup_shown);
+    let rows: Vec<PickupAdultRow> = page
+        .pickup
+        .iter()
+        .flat_map(|list| list.adults.iter())
+        .map(|adult| PickupAdultRow {
+            who: format!("{} ({})", mask_name(&adult.name), adult.relation).into(),
+            validity: pick(window, &validity_text(adult)),
+            must_not_collect: adult.must_not_collect,
+        })
+        .collect();
+    adapter.set_pickup(ModelRc::new(VecModel::from(rows)));
+    // A new page, or the page after a change: the form starts empty.
+    adapter.set_adult_name("".into());
+    adapter.set_adult_id("".into());
+    adapter.set_relation("".into());
+    adapter.set_valid_from("".into());
+    adapter.set_valid_until("".into());
+    adapter.set_must_not_collect(false);
+    adapter.set_dietary_shown(page.dietary.is_some());
+    let needs = page.dietary.unwrap_or_default();
+    adapter.set_allergies(needs.allergies.join("、").into());
+    adapter.set_diet(needs.diet.unwrap_or_default().into());
+    adapter.set_programmes(ModelRc::new(VecModel::from(
+        page.children_programmes
+            .iter()
+            .map(|p| pick(window, &p.name))
+            .collect::<Vec<_>>(),
+    )));
+    adapter.set_absence_programme(0);
+    let tomorrow = clock::now()
+        .date()
+        .succ_opt()
+        .unwrap_or(clock::now().date());
+    adapter.set_absence_date(tomorrow.to_string().into());
+    state.lock().expect("resident lock").programmes = page
+        .children_programmes
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
+}
+
+fn load<B: Backend>(desk: &Desk<B>, state: &SharedDeskResident) {
+    let Some(found) = desk.resident() else { return };
+    let st = state.clone();
+    let id = found.resident.id_number().to_string();
+    desk.run(
+        move |store, actor| resident_page(store.conn(), actor, &id),
+        move |window, page| {
+            show(window, &st, &found, page);
+            if window.global::<Session>().get_screen() != Screen::DeskResident {
+                window.global::<Session>().invoke_open(Screen::DeskResident);
+            }
+        },
+    );
+}
+
+/// A date typed at the desk, or a refusal naming the field; empty is no date.
+fn typed_date(field: &str, label: (&str, &str), raw: &str) -> Result<Option<NaiveDate>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                "invalid_date",
+                format!("{}：“{raw}”不是日期，请按 2026-12-31 的格式输入", label.0),
+                format!(
+                    "{}: \"{raw}\" is not a date; type it as 2026-12-31",
+                    label.1
+                ),
+            )
+            .into()
+        })
+}
+
+/// Runs `change` on the open resident, then shows `done` and the page as it now is.
+fn change<B: Backend>(
+    desk: &Desk<B>,
+    state: &SharedDeskResident,
+    change: impl FnOnce(&mut crate::store::Store, &crate::store::Actor, &str) -> Result<Text, AppError>
+        + Send
+        + 'static,
+) {
+    let Some(found) = desk.resident() else { return };
+    let Some(window) = desk.window() else { return };
+    window.global::<DeskResidentAdapter>().set_busy(true);
+    let (d, st) = (desk.clone(), state.clone());
+    let id = found.resident.id_number().to_string();
+    desk.run_then(
+        move |store, actor| change(store, actor, &id),
+        move |window, result| {
+            window.global::<DeskResidentAdapter>().set_busy(false);
+            match result {
+                Ok(done) => {
+                    notify(window, Tone::Success, &done, "".into());
+                    load(&d, &st);
+                }
+                Err(error) => super::session::notify_refusal(window, &error),
+            }
+        },
+    );
+}
 
 pub fn connect<B: Backend>(
     window: &AppWindow,
@@ -21,15 +166,125 @@ pub fn connect<B: Backend>(
     found: SharedSearch,
 ) -> SharedDeskResident {
     let state: SharedDeskResident = Arc::default();
+    let (d, st) = (desk.clone(), state.clone());
     window.global::<SearchAdapter>().on_open(move |index| {
-        let Some(window) = desk.window() else { return };
         if let Some(resident) = search::found_at(&found, index) {
-            desk.set_resident(Some(resident));
-            window.global::<Session>().invoke_open(Screen::DeskResident);
+            d.set_resident(Some(resident));
+            load(&d, &st);
         }
+    });
+    let adapter = window.global::<DeskResidentAdapter>();
+
+    let (d, st) = (desk.clone(), state.clone());
+    adapter.on_add_adult(move || {
+        let Some(window) = d.window() else { return };
+        let a = window.global::<DeskResidentAdapter>();
+        let (name, id, relation, from, until, must_not) = (
+            a.get_adult_name().to_string(),
+            a.get_adult_id().to_string(),
+            a.get_relation().to_string(),
+            a.get_valid_from().to_string(),
+            a.get_valid_until().to_string(),
+            a.get_must_not_collect(),
+        );
+        change(&d, &st, move |store, actor, child| {
+            let input = PickupAdultInput {
+                id_number: Some(id).filter(|s| !s.trim().is_empty()),
+                name: Some(name).filter(|s| !s.trim().is_empty()),
+                relation,
+                must_not_collect: must_not,
+                valid_from: typed_date("valid_from", ("授权开始日期", "first day"), &from)?,
+                valid_until: typed_date("valid_until", ("授权截止日期", "last day"), &until)?,
+                card_code: None,
+            };
+            let list = store.write(actor, clock::now(), |tx| {
+                set_pickup_adult(tx, child, &input)
+            })?;
+            Ok(Text::new(
+                format!("接送名单已更新：{}人", list.adults.len()),
+                format!("Pickup list updated: {} adults", list.adults.len()),
+            ))
+        });
+    });
+
+    let (d, st) = (desk.clone(), state.clone());
+    adapter.on_save_dietary(move || {
+        let Some(window) = d.window() else { return };
+        let a = window.global::<DeskResidentAdapter>();
+        let (allergies, diet) = (a.get_allergies().to_string(), a.get_diet().to_string());
+        change(&d, &st, move |store, actor, child| {
+            let needs = DietaryNeeds {
+                allergies: allergies
+                    .split(['、', ',', '，', ';', '；'])
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                diet: Some(diet.trim().to_string()).filter(|s| !s.is_empty()),
+                note: None,
+            };
+            store.write(actor, clock::now(), |tx| {
+                dietary::set_dietary_needs(tx, child, &needs)
+            })?;
+            Ok(Text::new("饮食禁忌已保存", "Dietary needs saved"))
+        });
+    });
+
+    let (d, st) = (desk, state.clone());
+    adapter.on_report_absence(move |kind| {
+        let Some(window) = d.window() else { return };
+        let a = window.global::<DeskResidentAdapter>();
+        let programme = usize::try_from(a.get_absence_programme())
+            .ok()
+            .and_then(|i| st.lock().expect("resident lock").programmes.get(i).cloned());
+        let Some(programme) = programme else { return };
+        let raw = a.get_absence_date().to_string();
+        let reason = if kind == 0 {
+            AbsenceReason::Ill
+        } else {
+            AbsenceReason::Leave
+        };
+        change(&d, &st, move |store, actor, child| {
+            let date = typed_date("date", ("请假日期", "date of the absence"), &raw)?.ok_or_else(
+                || {
+                    AppError::from(FieldError::new(
+                        "date",
+                        "required",
+                        "请假日期：请填写，如 2026-12-31",
+                        "date of the absence: type it, e.g. 2026-12-31",
+                    ))
+                },
+            )?;
+            let report = AbsenceReport {
+                date,
+                part: DayPart::WholeDay,
+                reason,
+                note: None,
+            };
+            store.write(actor, clock::now(), |tx| {
+                absences::report_absence(tx, &programme, child, &report)
+            })?;
+            Ok(Text::new(
+                format!("已记录 {date} 请假"),
+                format!("Absence on {date} recorded"),
+            ))
+        });
     });
     state
 }
 
 /// Forgets the resident with the staff member.
-pub fn clear(_window: &AppWindow, _state: &SharedDeskResident) {}
+pub fn clear(window: &AppWindow, state: &SharedDeskResident) {
+    state.lock().expect("resident lock").programmes.clear();
+    let a = window.global::<DeskResidentAdapter>();
+    a.set_pickup(ModelRc::default());
+    a.set_programmes(ModelRc::default());
+    a.set_adult_name("".into());
+    a.set_adult_id("".into());
+    a.set_relation("".into());
+    a.set_valid_from("".into());
+    a.set_valid_until("".into());
+    a.set_must_not_collect(false);
+    a.set_allergies("".into());
+    a.set_diet("".into());
+    a.set_busy(false);
+}

@@ -26,6 +26,7 @@ pub mod placement_slips;
 pub mod places;
 pub mod printing;
 pub mod ratings;
+pub mod resident_page;
 pub mod residents;
 pub mod roll_call;
 pub mod roster;

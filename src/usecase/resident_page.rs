@@ -1,0 +1,78 @@
+//! A resident opened at the desk from 查找居民: the children's programmes they hold a
+//! seat in (for reporting an absence ahead), their pickup list, and their dietary
+//! needs, each only for a member whose role may see it (the pickup list with the
+//! pickup permission, dietary needs with the dietary one). Reads only: every change
+//! is its own use-case (`attendance::set_pickup_adult`, `dietary::set_dietary_needs`,
+//! `absences::report_absence`), audited there.
+
+use linli_core::dietary::DietaryNeeds;
+use linli_core::identity::mask_id_number;
+use linli_core::pickup::PickupAuthorisation;
+use linli_core::staff::Permission;
+use linli_core::Text;
+use rusqlite::Connection;
+
+use super::{attendance, dietary, load};
+use crate::error::AppError;
+use crate::store::Actor;
+
+/// A programme of school-day children's care the resident holds a seat in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldSeat {
+    pub code: String,
+    pub name: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResidentPage {
+    pub children_programmes: Vec<HeldSeat>,
+    /// `None` for a member who may not see pickup lists.
+    pub pickup: Option<PickupAuthorisation>,
+    /// `None` for a member who may not see dietary needs; empty needs when none are
+    /// recorded.
+    pub dietary: Option<DietaryNeeds>,
+}
+
+pub fn resident_page(
+    conn: &Connection,
+    actor: &Actor,
+    resident: &str,
+) -> Result<ResidentPage, AppError> {
+    let member = actor.authorise(Permission::FindResidents)?.clone();
+    load::resident(conn, resident)?
+        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(resident)))?;
+    let mut children_programmes = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT programme_code FROM enrolments WHERE resident = ?1 AND status = 'confirmed'
+         ORDER BY programme_code",
+    )?;
+    let codes: Vec<String> = stmt
+        .query_map([resident], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for code in codes {
+        if let Some(p) = load::programme(conn, &code)? {
+            if p.kind.school_days_only() {
+                children_programmes.push(HeldSeat {
+                    code: p.code,
+                    name: p.name,
+                });
+            }
+        }
+    }
+    let pickup = if member.can(Permission::RecordPickup) {
+        Some(attendance::pickup_list(conn, resident)?)
+    } else {
+        None
+    };
+    let dietary = if member.can(Permission::DietaryNeeds) {
+        let found = dietary::dietary_needs_for(conn, actor, &[resident.to_string()])?;
+        Some(found.into_values().next().unwrap_or_default())
+    } else {
+        None
+    };
+    Ok(ResidentPage {
+        children_programmes,
+        pickup,
+        dietary,
+    })
+}
