@@ -633,3 +633,36 @@ fn a_pickup_list_set_at_one_desk_reaches_another_desk_of_the_centre_and_only_a_n
     assert!(pickup(&k).adults.iter().any(|a| a.name == "王强"));
     linli::clock::pin_this_thread(None);
 }
+
+#[test]
+fn a_card_on_the_desks_reader_finds_its_resident_in_the_search_box() {
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    let card = k.query(
+        "SELECT c.token || '|' || r.name FROM resident_cards c JOIN residents r ON r.id_number = c.id_number ORDER BY c.token LIMIT 1",
+    );
+    let (token, name) = card[0].split_once('|').expect("the demo has a card");
+    // On the staff home a card does nothing for staff…
+    linli::kiosk::present_token(
+        &k.window,
+        &k.screens.resident,
+        &linli::kiosk::backend::Inline(k.store.clone()),
+        linli_hardware::reader::Token::Card(token.into()),
+    );
+    assert_eq!(k.screen(), Screen::StaffHome);
+    // …and in 查找居民 it is typed into the box: the card's holder is found.
+    k.press("查找居民");
+    linli::kiosk::present_token(
+        &k.window,
+        &k.screens.resident,
+        &linli::kiosk::backend::Inline(k.store.clone()),
+        linli_hardware::reader::Token::Card(token.into()),
+    );
+    let search = k.window.global::<SearchAdapter>();
+    assert_eq!(search.get_query(), token);
+    let results: Vec<_> = search.get_results().iter().collect();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].name, name);
+    assert_eq!(results[0].matched, "卡号");
+    linli::clock::pin_this_thread(None);
+}

@@ -303,11 +303,30 @@ fn watch_readers(
                 let token = event.token;
                 let (worker, residents) = (worker.clone(), residents.clone());
                 let _ = weak.upgrade_in_event_loop(move |window| {
-                    identify::present_token(&window, &residents, &worker, token);
+                    present_token(&window, &residents, &worker, token);
                 });
             }
         })
         .expect("the reader thread starts");
+}
+
+/// A card or QR code from a reader, wherever the window is: on a desk's 查找居民 a card
+/// is typed into the box for staff (the resident whose card it is is found); on the
+/// attract and identify screens it signs a resident in; elsewhere it is ignored.
+pub fn present_token(
+    window: &AppWindow,
+    residents: &SharedState,
+    backend: &impl Backend,
+    token: linli_hardware::reader::Token,
+) {
+    match token {
+        linli_hardware::reader::Token::Card(card)
+            if window.global::<Session>().get_screen() == Screen::DeskSearch =>
+        {
+            search::present_card(window, &card);
+        }
+        token => identify::present_token(window, residents, backend, token),
+    }
 }
 
 /// Clears everything a person left on screen or in memory (invariant 6): the

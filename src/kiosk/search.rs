@@ -150,6 +150,15 @@ pub fn clear(window: &AppWindow) {
     adapter.set_message("".into());
 }
 
+/// A card read on the desk's reader while 查找居民 is open: it goes into the box as if
+/// typed, so staff see whose card it is (the search matches a card's number exactly).
+pub fn present_card(window: &AppWindow, card: &str) {
+    window.global::<Session>().invoke_touched();
+    let adapter = window.global::<SearchAdapter>();
+    adapter.set_query(card.into());
+    adapter.invoke_edited(card.into());
+}
+
 /// The resident on result row `index`, as the list on screen shows it.
 pub fn found_at(state: &SharedSearch, index: i32) -> Option<FoundResident> {
     let s = state.lock().expect("search lock");
