@@ -16,10 +16,8 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 use super::backend::Backend;
 use super::desk_work::Desk;
 use super::search::{self, SharedSearch};
-use super::session::{notify, pick};
-use super::ui::{
-    AppWindow, DeskResidentAdapter, PickupAdultRow, Screen, SearchAdapter, Session, Tone,
-};
+use super::session::pick;
+use super::ui::{AppWindow, DeskResidentAdapter, PickupAdultRow, Screen, SearchAdapter, Session};
 use crate::clock;
 use crate::error::AppError;
 use crate::usecase::attendance::{set_pickup_adult, PickupAdultInput};
@@ -66,12 +64,7 @@ fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, p
         .collect();
     adapter.set_pickup(ModelRc::new(VecModel::from(rows)));
     // A new page, or the page after a change: the form starts empty.
-    adapter.set_adult_name("".into());
-    adapter.set_adult_id("".into());
-    adapter.set_relation("".into());
-    adapter.set_valid_from("".into());
-    adapter.set_valid_until("".into());
-    adapter.set_must_not_collect(false);
+    clear_form(&adapter);
     adapter.set_dietary_shown(page.dietary.is_some());
     let needs = page.dietary.unwrap_or_default();
     adapter.set_allergies(needs.allergies.join("、").into());
@@ -141,22 +134,12 @@ fn change<B: Backend>(
         + 'static,
 ) {
     let Some(found) = desk.resident() else { return };
-    let Some(window) = desk.window() else { return };
-    window.global::<DeskResidentAdapter>().set_busy(true);
     let (d, st) = (desk.clone(), state.clone());
     let id = found.resident.id_number().to_string();
-    desk.run_then(
+    desk.act(
+        |window, busy| window.global::<DeskResidentAdapter>().set_busy(busy),
         move |store, actor| change(store, actor, &id),
-        move |window, result| {
-            window.global::<DeskResidentAdapter>().set_busy(false);
-            match result {
-                Ok(done) => {
-                    notify(window, Tone::Success, &done, "".into());
-                    load(&d, &st);
-                }
-                Err(error) => super::session::notify_refusal(window, &error),
-            }
-        },
+        move |_| load(&d, &st),
     );
 }
 
@@ -272,18 +255,23 @@ pub fn connect<B: Backend>(
     state
 }
 
+/// Empties the form for one more pickup adult.
+fn clear_form(adapter: &DeskResidentAdapter) {
+    adapter.set_adult_name("".into());
+    adapter.set_adult_id("".into());
+    adapter.set_relation("".into());
+    adapter.set_valid_from("".into());
+    adapter.set_valid_until("".into());
+    adapter.set_must_not_collect(false);
+}
+
 /// Forgets the resident with the staff member.
 pub fn clear(window: &AppWindow, state: &SharedDeskResident) {
     state.lock().expect("resident lock").programmes.clear();
     let a = window.global::<DeskResidentAdapter>();
     a.set_pickup(ModelRc::default());
     a.set_programmes(ModelRc::default());
-    a.set_adult_name("".into());
-    a.set_adult_id("".into());
-    a.set_relation("".into());
-    a.set_valid_from("".into());
-    a.set_valid_until("".into());
-    a.set_must_not_collect(false);
+    clear_form(&a);
     a.set_allergies("".into());
     a.set_diet("".into());
     a.set_busy(false);

@@ -9,12 +9,14 @@ use std::sync::{Arc, Mutex};
 use slint::{ComponentHandle, Weak};
 
 use super::backend::Backend;
-use super::session::{notify_refusal, OnSlip};
+use super::session::{notify, notify_refusal, OnSlip};
 use super::staff::{self, SharedStaff};
 use super::ui::AppWindow;
+use super::ui::Tone;
 use crate::error::AppError;
 use crate::store::{Actor, Store};
 use crate::usecase::search::FoundResident;
+use linli_core::Text;
 
 /// The resident opened from 查找居民, for the screens that act on them (收费 from the
 /// resident's page); [`super::wipe`] forgets it with the staff member.
@@ -83,6 +85,39 @@ impl<B: Backend> Desk<B> {
         self.run_then(job, move |window, result| match result {
             Ok(value) => done(window, value),
             Err(error) => notify_refusal(window, &error),
+        });
+    }
+
+    /// A change staff asked for: `busy` marks the screen while it runs (so a second
+    /// tap does not do it twice); then its outcome is shown, the words `job` returns
+    /// or the refusal, and `then` runs after a success (the screen read again).
+    pub fn act(
+        &self,
+        busy: fn(&AppWindow, bool),
+        job: impl FnOnce(&mut Store, &Actor) -> Result<Text, AppError> + Send + 'static,
+        then: impl FnOnce(&AppWindow) + Send + 'static,
+    ) {
+        self.run_busy(busy, job, move |window, done| {
+            notify(window, Tone::Success, &done, "".into());
+            then(window);
+        });
+    }
+
+    /// As [`Desk::run`], with `busy` marking the screen until the answer is shown.
+    pub fn run_busy<T: Send + 'static>(
+        &self,
+        busy: fn(&AppWindow, bool),
+        job: impl FnOnce(&mut Store, &Actor) -> Result<T, AppError> + Send + 'static,
+        done: impl FnOnce(&AppWindow, T) + Send + 'static,
+    ) {
+        let Some(window) = self.window() else { return };
+        busy(&window, true);
+        self.run_then(job, move |window, result| {
+            busy(window, false);
+            match result {
+                Ok(value) => done(window, value),
+                Err(error) => notify_refusal(window, &error),
+            }
         });
     }
 

@@ -207,33 +207,20 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedLatePicku
             return;
         };
         let (note, outcome) = (adapter.get_note().to_string(), outcome_of(outcome));
-        adapter.set_busy(true);
         let (d2, st2) = (d.clone(), st.clone());
-        d.run_then(
+        d.act(
+            |window, busy| window.global::<LatePickupsAdapter>().set_busy(busy),
             move |store, actor| {
-                store.write(actor, clock::now(), |tx| {
+                let call = store.write(actor, clock::now(), |tx| {
                     roll_call::record_call(tx, &code, &child.id_number, number + 1, outcome, &note)
-                })
+                })?;
+                let outcome = call.outcome.label();
+                Ok(Text::new(
+                    format!("已记录：{}（{}）", outcome.zh, call.contact),
+                    format!("Call recorded: {} ({})", outcome.en, call.contact),
+                ))
             },
-            move |window, result| {
-                window.global::<LatePickupsAdapter>().set_busy(false);
-                match result {
-                    Ok(call) => {
-                        let outcome = call.outcome.label();
-                        notify(
-                            window,
-                            Tone::Success,
-                            &Text::new(
-                                format!("已记录：{}", outcome.zh),
-                                format!("Call recorded: {}", outcome.en),
-                            ),
-                            call.contact.into(),
-                        );
-                        load_late(&d2, &st2);
-                    }
-                    Err(error) => super::session::notify_refusal(window, &error),
-                }
-            },
+            move |_| load_late(&d2, &st2),
         );
     });
 

@@ -223,7 +223,8 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedMeals {
         };
         let (raw, week) = (adapter.get_count().to_string(), adapter.get_week());
         let (d2, st2) = (d.clone(), st.clone());
-        d.run(
+        d.run_busy(
+            set_busy,
             move |store, actor| {
                 let count = typed_count(&raw)?;
                 store.write(actor, clock::now(), |tx| {
@@ -250,7 +251,8 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedMeals {
     let d = desk;
     adapter.on_print_kitchen_slip(move || {
         let d2 = d.clone();
-        d.run(
+        d.run_busy(
+            set_busy,
             move |store, actor| {
                 let issued = store.write_issuing(actor, clock::now(), |tx| {
                     meals::kitchen_slip(tx, clock::now().date(), Printing::Queue)
@@ -281,6 +283,10 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedMeals {
         );
     });
     state
+}
+
+fn set_busy(window: &AppWindow, busy: bool) {
+    window.global::<MealsAdapter>().set_busy(busy);
 }
 
 /// Forgets the counts with the staff member.

@@ -328,9 +328,11 @@ fn confirm<B: Backend>(desk: &Desk<B>, state: &SharedRoster) {
         );
         return;
     }
-    adapter.set_busy(true);
     let (st, d, reload) = (state.clone(), desk.clone(), code.clone());
-    desk.run_then(
+    // A refusal leaves the reason box open with what was typed: a missing reason is
+    // given, not typed again from the start.
+    desk.act(
+        |window, busy| window.global::<RosterAdapter>().set_busy(busy),
         move |store, actor| {
             let id = person.id.id_number();
             let now = clock::now();
@@ -366,20 +368,11 @@ fn confirm<B: Backend>(desk: &Desk<B>, state: &SharedRoster) {
             };
             Ok(done)
         },
-        move |window, result| {
+        move |window| {
             let adapter = window.global::<RosterAdapter>();
-            adapter.set_busy(false);
-            match result {
-                Ok(done) => {
-                    adapter.set_action(RosterAction::None);
-                    adapter.set_reason("".into());
-                    notify(window, Tone::Success, &done, "".into());
-                    load(&d, &st, reload);
-                }
-                // The reason box stays open with what was typed: a missing reason is
-                // given, not typed again from the start.
-                Err(error) => super::session::notify_refusal(window, &error),
-            }
+            adapter.set_action(RosterAction::None);
+            adapter.set_reason("".into());
+            load(&d, &st, reload);
         },
     );
 }
