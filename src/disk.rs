@@ -3,7 +3,9 @@
 //! away what has not been synced yet, so it is named for what it is, with the space
 //! to free, and `doctor` checks it before anything else.
 
-use std::path::Path;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 /// Below this much free space an I/O error while writing is taken to be the full
 /// disk, and `doctor` says the disk is (nearly) full.
@@ -31,4 +33,30 @@ pub fn is_full(path: &Path) -> bool {
 /// Megabytes, rounded down, for sentences.
 pub fn megabytes(bytes: u64) -> u64 {
     bytes / (1024 * 1024)
+}
+
+/// Writes `bytes` as `dir/name`, whole or not at all: a temporary file created with
+/// `mode` (so a secret is never readable by others even for a moment), synced, then
+/// renamed over the name and the directory synced. A pulled plug leaves the old file
+/// or the new one, never half of either. Creates `dir` if it is missing.
+pub fn write_whole(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let temporary = dir.join(format!("{name}.tmp"));
+    let _ = std::fs::remove_file(&temporary);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map(|()| path)
 }

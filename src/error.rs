@@ -75,6 +75,22 @@ impl StoreError {
         }
         StoreError::Sqlite(error)
     }
+
+    /// A file (an export, the credential) that could not be written at `path`: a full
+    /// disk named as one, anything else as a directory Linli cannot write.
+    pub fn from_file_write(path: &Path, error: std::io::Error) -> StoreError {
+        if error.raw_os_error() == Some(libc::ENOSPC) || crate::disk::is_full(path) {
+            return StoreError::DiskFull {
+                path: path.to_path_buf(),
+                free_mb: crate::disk::free_bytes(path).map_or(0, crate::disk::megabytes),
+                needed_mb: crate::disk::megabytes(crate::disk::ADVISED_FREE_BYTES),
+            };
+        }
+        StoreError::NotWritable {
+            path: path.to_path_buf(),
+            detail: error.to_string(),
+        }
+    }
 }
 
 /// Why a use-case did not happen: a short statement and every reason in words.

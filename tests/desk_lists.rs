@@ -6,7 +6,8 @@ use crate::kiosk_flows::Kiosk;
 
 use chrono::NaiveDateTime;
 use linli::kiosk::{
-    DeskAdapter, LatePickupsAdapter, MealsAdapter, RosterAction, RosterAdapter, Screen, Tone,
+    DayCareAdapter, DayCareForm, DeskAdapter, LatePickupsAdapter, MealsAdapter, RosterAction,
+    RosterAdapter, Screen, Tone,
 };
 use linli::store::Actor;
 use linli::usecase::demo;
@@ -283,5 +284,132 @@ fn a_child_still_here_after_closing_is_listed_with_calls_recorded_and_a_number_s
         "the child's name is masked on paper"
     );
     assert!(!slip[0].contains(&full), "no full number on paper");
+    linli::clock::pin_this_thread(None);
+}
+
+#[test]
+fn a_day_care_day_with_a_missing_drop_off_is_flagged_and_cannot_be_closed_silently() {
+    let k = desk_at(at("2026-11-23T07:50:00"));
+    sign_in(&k, "S001");
+    let day_care = session_named(&k, "长者日间照料");
+    assert!(day_care.day_care);
+    k.press(&format!("日间照料：{}", day_care.name));
+    assert_eq!(k.screen(), Screen::DayCare, "{}", k.notice());
+    let adapter = k.window.global::<DayCareAdapter>();
+    let rows: Vec<_> = adapter.get_rows().iter().collect();
+    assert!(rows.len() >= 2, "the day's members: {rows:?}");
+    let (first, second) = (rows[0].who.to_string(), rows[1].who.to_string());
+    assert!(!first.contains('*'), "staff greet members by name: {first}");
+    assert!(rows.iter().all(|r| r.may_arrive && !r.may_pick_up));
+
+    // The van's plan for the first member: a bad time is named and nothing saved.
+    k.press(&format!("用餐、请假、接送安排：{first}"));
+    assert_eq!(adapter.get_form(), DayCareForm::Member);
+    adapter.set_place("海富小区3栋2单元501".into());
+    adapter.set_pickup_at("8点".into());
+    k.press("保存接送安排");
+    assert_eq!(tone(&k), Tone::Refusal);
+    assert!(k.notice().contains("接车时间"), "{}", k.notice());
+    dismiss(&k);
+    assert_eq!(
+        adapter.get_form(),
+        DayCareForm::Member,
+        "the box stays open"
+    );
+    assert_eq!(count(&k, "SELECT count(*) FROM day_care_days"), 0);
+    adapter.set_pickup_at("8：10".into());
+    k.press("保存接送安排");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    dismiss(&k);
+    assert_eq!(adapter.get_form(), DayCareForm::None);
+    let row = adapter.get_rows().row_data(0).unwrap();
+    assert!(row.transport.contains("08:10"), "{row:?}");
+    assert!(
+        !row.transport.contains("501"),
+        "the flat number is not shown: {row:?}"
+    );
+
+    // Picked up at 08:12, arrives, has lunch, goes home at 15:30 — never dropped off.
+    linli::clock::pin_this_thread(Some(at("2026-11-23T08:12:00")));
+    k.press(&format!("接上车：{first}"));
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    dismiss(&k);
+    linli::clock::pin_this_thread(Some(at("2026-11-23T08:40:00")));
+    k.press(&format!("到达：{first}"));
+    dismiss(&k);
+    // The second member's family rang: ill today. Everyone else is to be called.
+    k.press(&format!("用餐、请假、接送安排：{second}"));
+    adapter.set_reason("家属来电：感冒".into());
+    k.press("登记请假");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    dismiss(&k);
+    linli::clock::pin_this_thread(Some(at("2026-11-23T12:00:00")));
+    k.press(&format!("用餐、请假、接送安排：{first}"));
+    k.press("登记午餐");
+    dismiss(&k);
+    k.press("关闭，回到名单");
+    let row = adapter.get_rows().row_data(0).unwrap();
+    assert!(row.meals.contains("午餐"), "{row:?}");
+    let second_row = adapter.get_rows().row_data(1).unwrap();
+    assert!(second_row.status.contains("感冒"), "{second_row:?}");
+    assert!(
+        second_row.warning.is_empty(),
+        "word was sent: {second_row:?}"
+    );
+    if rows.len() > 2 {
+        assert!(
+            adapter.get_flags().contains("请打电话"),
+            "{}",
+            adapter.get_flags()
+        );
+    }
+
+    linli::clock::pin_this_thread(Some(at("2026-11-23T17:00:00")));
+    k.press(&format!("离开：{first}"));
+    dismiss(&k);
+    let row = adapter.get_rows().row_data(0).unwrap();
+    assert!(row.may_drop_off, "{row:?}");
+    assert!(row.warning.contains("没有送达"), "{row:?}");
+    assert!(
+        adapter
+            .get_flags()
+            .contains(&format!("还没有送达：{first}")),
+        "flagged above the list: {}",
+        adapter.get_flags()
+    );
+
+    // Closing without a reason is refused, in words, naming who; nothing closes.
+    k.press("结束今天的日间照料");
+    assert_eq!(adapter.get_form(), DayCareForm::Close);
+    assert!(adapter.get_on_the_road().contains(&first));
+    k.press("确认结束当天");
+    assert_eq!(tone(&k), Tone::Refusal);
+    assert!(k.notice().contains("未送达"), "{}", k.notice());
+    dismiss(&k);
+    assert_eq!(adapter.get_form(), DayCareForm::Close);
+    assert_eq!(count(&k, "SELECT count(*) FROM day_care_closings"), 0);
+
+    // With the reason it closes, and says so; then nothing more can be recorded.
+    adapter.set_close_reason("家属在车站接走，未回中心".into());
+    k.press("确认结束当天");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    dismiss(&k);
+    assert_eq!(count(&k, "SELECT count(*) FROM day_care_closings"), 1);
+    assert!(
+        adapter.get_closed().contains("家属在车站接走"),
+        "{}",
+        adapter.get_closed()
+    );
+    assert!(adapter
+        .get_rows()
+        .iter()
+        .all(|r| !r.may_drop_off && !r.may_arrive));
+    let audit =
+        k.query("SELECT actor || ' ' || detail FROM audit_log WHERE action = 'day_care_closed'");
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0].contains("S001") && audit[0].contains("\"open_transport\":1"),
+        "{audit:?}"
+    );
     linli::clock::pin_this_thread(None);
 }

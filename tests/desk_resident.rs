@@ -4,7 +4,9 @@
 use crate::desk::{arrival, count, desk_at, sign_in, tone};
 use crate::kiosk_flows::Kiosk;
 
-use linli::kiosk::{DeskResidentAdapter, RollCallAdapter, Screen, SearchAdapter, Tone};
+use linli::kiosk::{
+    DeskResidentAdapter, FeesAdapter, FeesForm, RollCallAdapter, Screen, SearchAdapter, Tone,
+};
 use slint::{ComponentHandle, Model};
 
 /// Finds `name` by typing it into 查找居民 and opens the one whose ID number ends as
@@ -114,5 +116,183 @@ fn a_desk_sets_a_childs_pickup_list_diet_and_an_absence_ahead_and_the_roll_call_
         .unwrap_or_else(|| panic!("the father on the pickup choice: {pickup:?}"));
     roll.invoke_collect(father as i32);
     assert_eq!(tone(&k), Tone::Refusal, "{}", k.notice());
+    linli::clock::pin_this_thread(None);
+}
+
+#[test]
+fn a_payment_with_a_waiver_takes_what_is_owed_and_prints_a_receipt_and_the_day_sums_it_up() {
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    // A lunch-care child the district's rules waive half the fee for (disabled).
+    let child_id = k.query(
+        "SELECT resident FROM enrolments WHERE programme_code = 'lunch-care' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    )[0]
+        .clone();
+    k.store
+        .lock()
+        .unwrap()
+        .conn()
+        .execute(
+            "UPDATE residents SET tags = 'disabled' WHERE id_number = ?1",
+            [&child_id],
+        )
+        .unwrap();
+    let child = k.query(&format!(
+        "SELECT name FROM residents WHERE id_number = '{child_id}'"
+    ))[0]
+        .clone();
+    open_resident(&k, &child, &child_id);
+    k.press("收费：这位居民的费用");
+    assert_eq!(k.screen(), Screen::Fees, "{}", k.notice());
+    let fees = k.window.global::<FeesAdapter>();
+    assert!(fees.get_for_resident());
+    assert!(
+        fees.get_summary().contains("****"),
+        "{}",
+        fees.get_summary()
+    );
+    let accounts: Vec<_> = fees.get_accounts().iter().collect();
+    let lunch = accounts
+        .iter()
+        .find(|a| a.name.starts_with("学生午托"))
+        .unwrap_or_else(|| panic!("{accounts:?}"));
+    assert!(
+        lunch.figures.contains("标准 ￥450.00") || lunch.figures.contains("标准 ¥450.00"),
+        "{lunch:?}"
+    );
+    assert!(
+        lunch.figures.contains("减免"),
+        "the waiver applied by itself: {lunch:?}"
+    );
+    assert!(lunch.owed.contains("225.00"), "{lunch:?}");
+    let name = lunch.name.to_string();
+
+    k.press(&format!("收费：{name}"));
+    assert_eq!(fees.get_form(), FeesForm::Pay);
+    assert_eq!(fees.get_amount(), "225.00", "what is owed, ready to take");
+    // Words for a number, too much, a transfer without its reference: each refused
+    // in words, the box stays open and nothing is taken.
+    for (typed, cash, words) in [
+        ("两百", true, "金额"),
+        ("300", true, "多于尚欠"),
+        ("225.001", true, "金额"),
+        ("225", false, "付款单号"),
+    ] {
+        fees.set_amount(typed.into());
+        fees.set_cash(cash);
+        k.press("确认收费");
+        assert_eq!(tone(&k), Tone::Refusal, "{typed}");
+        assert!(k.notice().contains(words), "{typed}: {}", k.notice());
+        k.press("好的");
+        assert_eq!(fees.get_form(), FeesForm::Pay);
+    }
+    assert_eq!(count(&k, "SELECT count(*) FROM payments"), 0);
+
+    fees.set_amount("￥225".into());
+    k.press("付款方式：现金");
+    k.press("确认收费");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    assert!(
+        k.notice().contains("已收 ￥225.00") || k.notice().contains("已收 ¥225.00"),
+        "{}",
+        k.notice()
+    );
+    k.press("好的");
+    assert_eq!(fees.get_form(), FeesForm::None);
+    assert_eq!(
+        k.query("SELECT amount_fen || ' ' || method || ' ' || staff FROM payments"),
+        ["22500 cash S001"]
+    );
+    let lunch = fees
+        .get_accounts()
+        .iter()
+        .find(|a| a.name.starts_with("学生午托"))
+        .unwrap();
+    assert_eq!(lunch.owed, "已付清");
+    assert!(!lunch.may_pay);
+    // The receipt: a real 收据 with the waiver as an amount, the child masked.
+    let receipt = k.query("SELECT receipt FROM slips WHERE kind = 'payment_receipt'");
+    assert_eq!(receipt.len(), 1);
+    assert!(
+        receipt[0].contains("收据") && receipt[0].contains("减免"),
+        "{}",
+        receipt[0]
+    );
+    assert!(
+        !receipt[0].contains(&child_id),
+        "no full ID number on paper"
+    );
+    assert!(
+        !receipt[0].contains("disabled") && !receipt[0].contains("残疾"),
+        "the waiver's reason stays off the paper"
+    );
+    let audit = k.query("SELECT actor FROM audit_log WHERE action = 'fee_paid'");
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0].contains("S001"), "{audit:?}");
+
+    // A refund needs a reason; with one it is given back by the same method.
+    let paid: Vec<_> = fees.get_payments().iter().collect();
+    assert_eq!(paid.len(), 1, "{paid:?}");
+    k.press(&format!("退费：{} {}", paid[0].when, paid[0].what));
+    assert_eq!(fees.get_form(), FeesForm::Refund);
+    fees.set_amount("100".into());
+    k.press("确认退费");
+    assert_eq!(tone(&k), Tone::Refusal);
+    k.press("好的");
+    assert_eq!(
+        count(&k, "SELECT count(*) FROM payments WHERE kind = 'refund'"),
+        0
+    );
+    fees.set_reason("12月起改为半天".into());
+    k.press("确认退费");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(
+        k.query("SELECT amount_fen || ' ' || method FROM payments WHERE kind = 'refund'"),
+        ["10000 cash"]
+    );
+
+    // The staff home's 收费: the day's takings, cash net of the refund, and its slip.
+    k.press("返回上一步");
+    k.press("返回上一步");
+    k.press("返回上一步");
+    assert_eq!(k.screen(), Screen::StaffHome, "{}", k.notice());
+    k.press("收费与当日汇总");
+    assert_eq!(k.screen(), Screen::Fees);
+    assert!(!fees.get_for_resident());
+    assert!(
+        fees.get_summary().contains("125.00"),
+        "{}",
+        fees.get_summary()
+    );
+    assert_eq!(fees.get_payments().row_count(), 2);
+    assert!(
+        fees.get_payments().iter().all(|p| !p.who.contains(&child)),
+        "the day's list masks the name"
+    );
+    k.press("打印今天的收费日结单");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(
+        count(
+            &k,
+            "SELECT count(*) FROM slips WHERE kind = 'daily_cash_summary'"
+        ),
+        1
+    );
+    k.press("导出今天的收费日结表");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    let file = k
+        .store
+        .lock()
+        .unwrap()
+        .data_dir()
+        .join(format!("exports/fees-summary-{}.csv", arrival().date()));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "Excel reads it as UTF-8");
+    assert!(
+        csv.contains(",cash,1,22500,1,10000,12500\r\n"),
+        "the day's cash in fen, CRLF lines: {csv}"
+    );
     linli::clock::pin_this_thread(None);
 }

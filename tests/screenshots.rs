@@ -617,11 +617,68 @@ fn every_scene(language: &'static str) -> Vec<String> {
     // A child opened from 查找居民: pickup list, diet, an absence ahead.
     session().invoke_go(Screen::StaffHome);
     desk.invoke_open_search();
-    let child = k.query(
+    open_first_enrolled(&k, "after-school");
+    assert_eq!(session().get_screen(), Screen::DeskResident);
+    desk_scene("desk-resident", &k);
+    // 日间照料: one member on the van and here, one with word sent, the rest to call.
+    session().invoke_go(Screen::StaffHome);
+    let elders = desk
+        .get_sessions()
+        .iter()
+        .position(|s| s.day_care)
+        .expect("day care today") as i32;
+    desk.invoke_open_day_care(elders);
+    assert_eq!(session().get_screen(), Screen::DayCare);
+    let day_care = k.window.global::<linli::kiosk::DayCareAdapter>();
+    day_care.invoke_more(0);
+    day_care.set_place("海富小区3栋2单元501".into());
+    day_care.set_pickup_at("08:10".into());
+    day_care.invoke_save_transport();
+    session().invoke_dismiss();
+    day_care.invoke_pick_up(0);
+    session().invoke_dismiss();
+    day_care.invoke_arrive(0);
+    session().invoke_dismiss();
+    day_care.invoke_more(1);
+    day_care.set_reason("家属来电：看病".into());
+    day_care.invoke_save_absence();
+    session().invoke_dismiss();
+    desk_scene("day-care", &k);
+    day_care.invoke_ask_close();
+    desk_scene("day-care-close", &k);
+    day_care.set_form(linli::kiosk::DayCareForm::None);
+    // 收费 from a lunch-care child's page, the payment box, then the day's takings.
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_search();
+    open_first_enrolled(&k, "lunch-care");
+    let fees = k.window.global::<linli::kiosk::FeesAdapter>();
+    fees.invoke_open_for_resident();
+    assert_eq!(session().get_screen(), Screen::Fees);
+    desk_scene("fees-resident", &k);
+    fees.invoke_pay(0);
+    desk_scene("fees-pay", &k);
+    fees.invoke_confirm();
+    session().invoke_dismiss();
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_fees();
+    assert_eq!(session().get_screen(), Screen::Fees);
+    desk_scene("fees-day", &k);
+    // Each further desk screen's scenes follow, a block a screen, each starting from
+    // the staff home.
+    linli::clock::pin_this_thread(None);
+    record(updated);
+    problems
+}
+
+/// Opens, from 查找居民 (already on screen), the page of the first child with a
+/// confirmed seat in `programme`, found by name and told apart by their ID's ending.
+fn open_first_enrolled(k: &Kiosk, programme: &str) {
+    let search = k.window.global::<SearchAdapter>();
+    let child = k.query(&format!(
         "SELECT r.name || '|' || substr(e.resident, -4) FROM enrolments e
          JOIN residents r ON r.id_number = e.resident
-         WHERE e.programme_code = 'after-school' AND e.status = 'confirmed' ORDER BY e.resident LIMIT 1",
-    );
+         WHERE e.programme_code = '{programme}' AND e.status = 'confirmed' ORDER BY e.resident LIMIT 1"
+    ));
     let (child, ending) = child.split_once('|').unwrap();
     search.set_query(child.into());
     search.invoke_edited(child.into());
@@ -631,13 +688,6 @@ fn every_scene(language: &'static str) -> Vec<String> {
         .position(|r| r.name == child && r.detail.contains(ending))
         .expect("the child found") as i32;
     search.invoke_open(found);
-    assert_eq!(session().get_screen(), Screen::DeskResident);
-    desk_scene("desk-resident", &k);
-    // Each further desk screen's scenes follow, a block a screen, each starting from
-    // the staff home.
-    linli::clock::pin_this_thread(None);
-    record(updated);
-    problems
 }
 
 fn common_pin(demo: &serde_json::Value) -> String {

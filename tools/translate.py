@@ -267,7 +267,14 @@ def po_string(text):
 
 def main(pot_path, out_path):
     pot = open(pot_path, encoding="utf-8").read()
-    entries = re.findall(r'((?:#.*\n)*)msgctxt "(.*)"\nmsgid "(.*)"\nmsgstr ""', pot)
+    # A long msgid is wrapped over several quoted lines ("" first): join them, or the
+    # entry would be dropped without a word.
+    entries = [
+        (comments, context, "".join(re.findall(r'"(.*)"', msgid)))
+        for comments, context, msgid in re.findall(
+            r'((?:#.*\n)*)msgctxt "(.*)"\nmsgid ((?:".*"\n)+)msgstr ""', pot
+        )
+    ]
     missing = sorted({msgid for _, _, msgid in entries if msgid not in ENGLISH})
     if missing:
         sys.exit("no English for: " + ", ".join(missing) + " (add them to tools/translate.py)")

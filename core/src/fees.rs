@@ -220,6 +220,62 @@ impl Account {
     }
 }
 
+/// An amount typed in yuan at the desk ("225", "225.5", "¥225.50", full-width digits
+/// from a Chinese keyboard) as whole fen, read digit by digit so no float ever holds
+/// money. More than two decimals, a sign, or anything else is refused by name.
+pub fn parse_yuan(field: &str, typed: &str) -> Result<i64, FieldError> {
+    let normal: String = typed
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).expect("a digit"),
+            '．' | '。' => '.',
+            other => other,
+        })
+        .filter(|c| !matches!(c, ',' | '，' | ' '))
+        .collect();
+    let digits = normal
+        .trim_start_matches(['¥', '￥'])
+        .trim_end_matches('元');
+    let bad = || {
+        FieldError::new(
+            field,
+            "invalid_amount",
+            format!("金额“{}”看不懂：请输入元，例如 225 或 225.50", typed.trim()),
+            format!(
+                "\"{}\" is not an amount: type yuan, e.g. 225 or 225.50",
+                typed.trim()
+            ),
+        )
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty())
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || fraction.len() > 2
+        || whole.len() > 9
+    {
+        return Err(bad());
+    }
+    let yuan: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let fen: i64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().map_err(|_| bad())? * 10,
+        _ => fraction.parse().map_err(|_| bad())?,
+    };
+    Ok(yuan * 100 + fen)
+}
+
+/// Fen as the desk types it back: "225.50", no sign, for a field's first value.
+pub fn yuan_typed(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
 fn positive(amount_fen: i64) -> Result<(), FieldError> {
     if amount_fen <= 0 {
         return Err(FieldError::new(
@@ -404,6 +460,31 @@ pub fn daily_summary(date: NaiveDate, records: &[Payment]) -> DailySummary {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn yuan_typed_at_the_desk_becomes_exact_fen_or_a_named_refusal() {
+        for (typed, fen) in [
+            ("225", 22500),
+            ("225.5", 22550),
+            ("225.50", 22550),
+            (" ¥225.05 ", 22505),
+            ("￥0.01", 1),
+            ("２２５．５", 22550),
+            ("1,234.00", 123400),
+            ("450元", 45000),
+            (".5", 50),
+            ("0.1", 10),
+        ] {
+            assert_eq!(parse_yuan("amount", typed), Ok(fen), "{typed}");
+        }
+        for typed in ["", "abc", "-5", "1.234", "1.2.3", "¥", "1e3", "99999999999"] {
+            let error = parse_yuan("amount", typed).expect_err(typed);
+            assert_eq!(error.code, "invalid_amount", "{typed}");
+            assert_eq!(error.field, "amount");
+        }
+        assert_eq!(yuan_typed(22505), "225.05");
+        assert_eq!(parse_yuan("amount", &yuan_typed(22505)), Ok(22505));
+    }
+
     use super::*;
 
     fn at(day: u32, h: u32) -> NaiveDateTime {

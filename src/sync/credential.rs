@@ -1,8 +1,6 @@
 //! The device's credential for the district, in `DATA_DIR/district.json`, readable by
 //! the kiosk's user only (mode 0600). The district keeps only its hash.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -45,23 +43,8 @@ pub fn load(data_dir: &Path) -> Result<Option<Credential>, StoreError> {
 /// Written whole or not at all: a temporary file (created 0600, so the secret is never
 /// readable by others even for a moment), synced, then renamed over the real name.
 pub fn save(data_dir: &Path, credential: &Credential) -> Result<(), StoreError> {
-    let path = path(data_dir);
-    let temporary = data_dir.join(format!("{FILE}.tmp"));
-    let write = || -> std::io::Result<()> {
-        let _ = std::fs::remove_file(&temporary);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temporary)?;
-        file.write_all(
-            serde_json::to_string_pretty(credential)
-                .expect("credentials serialise")
-                .as_bytes(),
-        )?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &path)?;
-        std::fs::File::open(data_dir)?.sync_all()
-    };
-    write().map_err(|e| unusable(&path, e))
+    let text = serde_json::to_string_pretty(credential).expect("credentials serialise");
+    crate::disk::write_whole(data_dir, FILE, text.as_bytes(), 0o600)
+        .map(drop)
+        .map_err(|e| unusable(&path(data_dir), e))
 }

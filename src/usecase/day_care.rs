@@ -35,6 +35,10 @@ pub struct DayRow {
     pub resident: String,
     pub resident_masked: String,
     pub name: String,
+    /// The name in full, for the desk's list (staff greet members by name, as the roll
+    /// call shows children's); JSON and slips carry the masked one.
+    #[serde(skip)]
+    pub full_name: String,
     pub expected: bool,
     #[serde(serialize_with = "crate::json_shapes::db_time_opt")]
     pub arrived_at: Option<NaiveDateTime>,
@@ -224,6 +228,7 @@ fn row_of(entry: &DayEntry, name: &str) -> DayRow {
         resident: entry.resident.clone(),
         resident_masked: mask_id_number(&entry.resident),
         name: mask_name(name),
+        full_name: name.to_string(),
         expected: entry.expected,
         arrived_at: entry.arrived_at,
         left_at: entry.left_at,

@@ -9,7 +9,7 @@ use linli_core::fees::{
     self, check_payment, check_reference, check_refund, period_key, Account, DailySummary, Payment,
     PaymentKind, PaymentMethod,
 };
-use linli_core::identity::mask_id_number;
+use linli_core::identity::{mask_id_number, mask_name};
 use linli_core::outbox::EventPayload;
 use linli_core::programme::FeeQuote;
 use linli_core::slips;
@@ -23,7 +23,7 @@ use super::load;
 use crate::clock;
 use crate::error::AppError;
 use crate::print::{self, Printing};
-use crate::store::Tx;
+use crate::store::{Store, Tx};
 
 /// A payment taken: the record, what the fee was (with any waiver as an amount) and
 /// where the account stands after it.
@@ -82,6 +82,25 @@ fn payments_where(
     ))?;
     let rows = stmt.query_map(params, payment_from_row)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Where `person`'s account for `programme` stands today: the fee with any waiver for
+/// their tags on the day, the fee period, and what was paid in it.
+fn standing(
+    tx: &Tx<'_>,
+    person: &linli_core::household::Resident,
+    programme: &linli_core::programme::Programme,
+) -> Result<(FeeQuote, String, Account), AppError> {
+    let today = tx.now.date();
+    let quote = programme.fee.quote(&person.tags_on(today));
+    let period = period_key(programme.fee.per, today);
+    let records = payments_where(
+        tx,
+        "resident = ?1 AND programme = ?2 AND period = ?3",
+        (person.id_number.as_str(), &programme.code, &period),
+    )?;
+    let account = Account::of(quote.due_fen, &records);
+    Ok((quote, period, account))
 }
 
 fn insert(tx: &mut Tx<'_>, p: &Payment, due_fen: i64) -> Result<(), AppError> {
@@ -149,17 +168,7 @@ pub fn pay(
             ", so no fee is due; check the resident and the programme",
         ),
     )?;
-    let today = tx.now.date();
-    let quote = planned.fee.quote(&person.tags_on(today));
-    let period = period_key(planned.fee.per, today);
-    let before = Account::of(
-        quote.due_fen,
-        &payments_where(
-            tx,
-            "resident = ?1 AND programme = ?2 AND period = ?3",
-            (resident, programme, &period),
-        )?,
-    );
+    let (quote, period, before) = standing(tx, &person, &planned)?;
     check_payment(&before, amount_fen)?;
     let payment = Payment {
         id: uuid::Uuid::now_v7().to_string(),
@@ -347,4 +356,145 @@ pub fn summary_table(summary: &DailySummary) -> Table {
 pub fn summary_csv(summary: &DailySummary) -> String {
     let csv = summary_table(summary).to_csv();
     format!("\u{feff}{}", csv.replace('\n', "\r\n"))
+}
+
+/// One programme a resident has a seat in and a fee for, this fee period: the fee
+/// with any waiver (core's `FeeQuote`), and what was paid against it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeeAccount {
+    pub programme_code: String,
+    pub programme_name: Text,
+    pub period: String,
+    pub quote: FeeQuote,
+    pub account: Account,
+    pub outstanding_fen: i64,
+}
+
+/// A payment or a refund as the desk lists it, with what of a payment can still be
+/// given back.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaymentLine {
+    pub payment: Payment,
+    pub resident_masked: String,
+    pub name_masked: String,
+    pub programme_name: Text,
+    /// What of a payment is left to refund; 0 for a refund.
+    pub refundable_fen: i64,
+}
+
+/// What one resident owes and paid: each programme's account this period, and their
+/// payments and refunds, newest first.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResidentFees {
+    pub resident_masked: String,
+    pub accounts: Vec<FeeAccount>,
+    pub payments: Vec<PaymentLine>,
+}
+
+/// How many of a resident's payments the desk lists (the newest).
+pub const LISTED_PAYMENTS: usize = 20;
+
+fn lines(tx: &Tx<'_>, records: Vec<Payment>) -> Result<Vec<PaymentLine>, AppError> {
+    let mut listed = Vec::with_capacity(records.len());
+    for payment in records {
+        let refunded: i64 = tx.query_row(
+            "SELECT coalesce(sum(amount_fen), 0) FROM payments WHERE refunds = ?1",
+            [&payment.id],
+            |r| r.get(0),
+        )?;
+        let name = load::resident(tx, &payment.resident)?
+            .map(|r| mask_name(&r.name))
+            .unwrap_or_default();
+        let programme_name = load::programme(tx, &payment.programme_code)?
+            .map(|p| p.name)
+            .unwrap_or_else(|| Text::new(&payment.programme_code, &payment.programme_code));
+        listed.push(PaymentLine {
+            refundable_fen: match payment.kind {
+                PaymentKind::Payment => payment.amount_fen - refunded,
+                PaymentKind::Refund => 0,
+            },
+            resident_masked: mask_id_number(&payment.resident),
+            name_masked: name,
+            programme_name,
+            payment,
+        });
+    }
+    Ok(listed)
+}
+
+/// 收费 for one resident: every programme they hold a confirmed seat in whose list
+/// price is not nothing, with this period's fee after waivers and what is still owed,
+/// and their latest payments. A read, checked like a payment.
+pub fn resident_fees(tx: &mut Tx<'_>, resident: &str) -> Result<ResidentFees, AppError> {
+    tx.authorise(Permission::RecordFees)?;
+    let person = load::resident(tx, resident)?
+        .ok_or_else(|| load::not_found("居民", "resident", &mask_id_number(resident)))?;
+    let codes: Vec<String> = tx
+        .prepare(
+            "SELECT programme_code FROM enrolments WHERE resident = ?1 AND status = 'confirmed'
+              ORDER BY programme_code",
+        )?
+        .query_map([resident], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut accounts = Vec::new();
+    for code in codes {
+        let Some(programme) = load::programme(tx, &code)? else {
+            continue;
+        };
+        if programme.fee.amount_fen == 0 {
+            continue;
+        }
+        let (quote, period, account) = standing(tx, &person, &programme)?;
+        accounts.push(FeeAccount {
+            programme_code: code,
+            programme_name: programme.name,
+            period,
+            quote,
+            outstanding_fen: account.outstanding_fen(),
+            account,
+        });
+    }
+    let mut records = payments_where(tx, "resident = ?1", [resident])?;
+    records.reverse();
+    records.truncate(LISTED_PAYMENTS);
+    Ok(ResidentFees {
+        resident_masked: mask_id_number(resident),
+        accounts,
+        payments: lines(tx, records)?,
+    })
+}
+
+/// The day's payments and refunds in the order taken, with the day's summary (whose
+/// look is audited by [`daily_summary`]).
+pub fn day_payments(
+    tx: &mut Tx<'_>,
+    date: NaiveDate,
+) -> Result<(DailySummary, Vec<PaymentLine>), AppError> {
+    let summary = daily_summary(tx, date, Printing::Skip)?;
+    let from = clock::to_db(clock::at(date, 0, 0));
+    let until = clock::to_db(clock::at(date + chrono::Duration::days(1), 0, 0));
+    let records = payments_where(tx, "at >= ?1 AND at < ?2", (&from, &until))?;
+    Ok((summary, lines(tx, records)?))
+}
+
+/// The day's summary saved as `exports/fees-summary-DATE.csv` in the data directory
+/// (for a USB stick or the office's spreadsheet), whole or not at all, and audited.
+pub fn export_summary(
+    store: &mut Store,
+    actor: &crate::store::Actor,
+    date: NaiveDate,
+) -> Result<std::path::PathBuf, AppError> {
+    let dir = store.data_dir().join("exports");
+    store.write(actor, clock::now(), |tx| {
+        let summary = daily_summary(tx, date, Printing::Skip)?;
+        let name = format!("fees-summary-{date}.csv");
+        let path = crate::disk::write_whole(&dir, &name, summary_csv(&summary).as_bytes(), 0o640)
+            .map_err(|e| crate::error::StoreError::from_file_write(&dir, e))?;
+        tx.audit(
+            "fee_summary_exported",
+            &date.to_string(),
+            json!({"file": name, "net_fen": summary.net_fen}),
+        );
+        Ok(path)
+    })
 }
