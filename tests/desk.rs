@@ -666,3 +666,97 @@ fn a_card_on_the_desks_reader_finds_its_resident_in_the_search_box() {
     assert_eq!(results[0].matched, "卡号");
     linli::clock::pin_this_thread(None);
 }
+
+/// A card on the desk's reader, wherever the window is.
+fn card(k: &Kiosk, token: &str) {
+    linli::kiosk::present_token(
+        &k.window,
+        &k.screens.resident,
+        &linli::kiosk::backend::Inline(k.store.clone()),
+        linli_hardware::reader::Token::Card(token.into()),
+    );
+}
+
+#[test]
+fn a_childs_card_checks_them_in_at_the_roll_call_and_the_adults_card_collects_them() {
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    open_roll_call(&k);
+    let child = rows(&k)[0].name.to_string();
+    let child_id = k.query(&format!(
+        "SELECT id_number FROM residents WHERE name = '{child}'"
+    ))[0]
+        .clone();
+    {
+        let mut store = k.store.lock().unwrap();
+        store
+            .write(&demo::demo_actor("S001"), arrival(), |tx| {
+                tx.execute(
+                    "INSERT INTO resident_cards (token, id_number, issued_at) VALUES ('CHILD-0001', ?1, '2026-11-01 08:00:00')",
+                    [&child_id],
+                )?;
+                set_pickup_adult(
+                    tx,
+                    &child_id,
+                    &PickupAdultInput {
+                        name: Some("李芳".into()),
+                        relation: "外婆".into(),
+                        card_code: Some("GRAN-0001".into()),
+                        ..PickupAdultInput::default()
+                    },
+                )
+                .map(drop)
+            })
+            .unwrap();
+    }
+    // A card nobody was given: refused in words, nobody checked in.
+    card(&k, "NOBODY-99");
+    assert_eq!(tone(&k), Tone::Refusal);
+    assert!(k.notice().contains("没有登记"), "{}", k.notice());
+    k.press("好的");
+    assert_eq!(rows(&k)[0].state, ChildState::Expected);
+
+    // The child's own card checks them in; a second read changes nothing.
+    card(&k, "CHILD-0001");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    assert!(k.notice().contains(&child), "{}", k.notice());
+    k.press("好的");
+    assert_eq!(rows(&k)[0].state, ChildState::Here);
+    card(&k, "CHILD-0001");
+    assert!(k.notice().contains("已经签到过了"), "{}", k.notice());
+    k.press("好的");
+    assert_eq!(
+        count(
+            &k,
+            "SELECT count(*) FROM attendance WHERE programme_code = 'after-school' AND session_date = '2026-11-23'"
+        ),
+        1
+    );
+
+    // With no 签退 box open the grandmother's card is not taken for a child's.
+    linli::clock::pin_this_thread(Some("2026-11-23T17:50:00".parse().unwrap()));
+    card(&k, "GRAN-0001");
+    assert_eq!(tone(&k), Tone::Refusal);
+    assert!(k.notice().contains("签退"), "{}", k.notice());
+    k.press("好的");
+    assert_eq!(rows(&k)[0].state, ChildState::Here);
+    // In the child's 签退 box a card not on the list is refused; hers collects.
+    k.press(&format!("签退{child}"));
+    card(&k, "CHILD-0001");
+    assert_eq!(tone(&k), Tone::Refusal, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(rows(&k)[0].state, ChildState::Here, "the child stays");
+    k.press(&format!("签退{child}"));
+    card(&k, "GRAN-0001");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(rows(&k)[0].state, ChildState::Left);
+    let collected = k.query(
+        "SELECT detail FROM audit_log WHERE action = 'checked_out' ORDER BY seq DESC LIMIT 1",
+    );
+    assert!(
+        collected[0].contains("外婆") || collected[0].contains("李*"),
+        "{collected:?}"
+    );
+    linli::clock::pin_this_thread(None);
+}

@@ -190,6 +190,14 @@ fn meal_counts_drop_with_an_absence_and_a_count_above_attendance_is_flagged() {
         "{}",
         meals.get_total()
     );
+    // The count goes to the district, flagged as it is here.
+    let sent = k.query("SELECT body FROM outbox WHERE kind = 'meal_count_recorded'");
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].contains("\"served\":30") && sent[0].contains("\"above_attendance\":true"),
+        "{}",
+        sent[0]
+    );
 
     // The kitchen's list prints, with the counts.
     let slips = count(&k, "SELECT count(*) FROM slips WHERE kind = 'kitchen_slip'");
@@ -399,6 +407,14 @@ fn a_day_care_day_with_a_missing_drop_off_is_flagged_and_cannot_be_closed_silent
         adapter.get_closed().contains("家属在车站接走"),
         "{}",
         adapter.get_closed()
+    );
+    // The closing and its reason go to the district.
+    let sent = k.query("SELECT body FROM outbox WHERE kind = 'day_care_closed'");
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].contains("\"open_transport\":1") && sent[0].contains("家属在车站接走"),
+        "{}",
+        sent[0]
     );
     assert!(adapter
         .get_rows()

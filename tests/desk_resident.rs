@@ -91,6 +91,33 @@ fn a_desk_sets_a_childs_pickup_list_diet_and_an_absence_ahead_and_the_roll_call_
         count(&k, &format!("SELECT count(*) FROM absences WHERE resident = '{child_id}' AND date = '2026-11-24' AND reason = 'ill'")),
         1
     );
+    // The day after, an afternoon off; listed on the page with tomorrow's.
+    page.set_absence_date("2026-11-25".into());
+    // Far down the page: the adapter's own calls, as the buttons make them.
+    page.set_absence_part(2);
+    page.invoke_report_absence(1);
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    assert!(k.notice().contains("下午"), "{}", k.notice());
+    k.press("好的");
+    let listed: Vec<_> = page.get_absences().iter().collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(
+        listed[0].contains("11月24日") && listed[0].contains("全天"),
+        "{listed:?}"
+    );
+    assert!(
+        listed[1].contains("11月25日") && listed[1].contains("下午"),
+        "{listed:?}"
+    );
+    // The parent calls back: the afternoon is withdrawn, kept as withdrawn.
+    page.invoke_withdraw_absence(1);
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(page.get_absences().row_count(), 1);
+    assert_eq!(
+        count(&k, &format!("SELECT count(*) FROM absences WHERE resident = '{child_id}' AND date = '2026-11-25' AND part = 'afternoon' AND withdrawn_at IS NOT NULL")),
+        1
+    );
 
     // The roll call shows the allergy, and refuses the father.
     k.press("返回上一步");

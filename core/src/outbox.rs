@@ -22,9 +22,13 @@ use crate::FieldError;
 
 /// The newest outbox schema this build reads and writes.
 /// Version 3 added `staff_changed`, version 4 `payment_recorded`, `day_care_recorded`
-/// and `absence_reported`, version 5 `pickup_list_changed`; versions 1 to 4 are still
-/// read.
-pub const PROTOCOL_VERSION: u16 = 5;
+/// and `absence_reported`, version 5 `pickup_list_changed`, version 6
+/// `meal_count_recorded` and `day_care_closed`; versions 1 to 5 are still read.
+pub const PROTOCOL_VERSION: u16 = 6;
+
+/// The most meals one programme can have served on a day in an event: far above any
+/// centre, so only a fault is refused.
+pub const MAX_MEALS_SERVED: u32 = 10_000;
 
 /// The most adults one child's pickup list may name in an event: far above any
 /// family, so only a fault is refused.
@@ -261,10 +265,33 @@ pub enum EventPayload {
     PickupListChanged {
         authorisation: crate::pickup::PickupAuthorisation,
     },
+    /// Version 6. The meals a 学生午托 programme served on a day as the desk recorded
+    /// them, with the meals core expected (enrolled less absent, or the check-in) and
+    /// whether the count is above the attendance; the district keeps the newest by
+    /// `occurred_at`, so a count put right replaces the first.
+    MealCountRecorded {
+        programme_code: String,
+        #[serde(with = "crate::wire::time::date")]
+        date: NaiveDate,
+        served: u32,
+        expected: u32,
+        above_attendance: bool,
+    },
+    /// Version 6. An elderly day-care day closed at the desk: who closed it, and the
+    /// reason when members picked up were never dropped off (`open_transport`). A
+    /// closed day is final; the district keeps the first closing it hears of.
+    DayCareClosed {
+        programme_code: String,
+        #[serde(with = "crate::wire::time::date")]
+        session_date: NaiveDate,
+        closed_by: String,
+        reason: Option<String>,
+        open_transport: u32,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 18] = [
+pub const KNOWN_EVENT_TYPES: [&str; 20] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -283,6 +310,8 @@ pub const KNOWN_EVENT_TYPES: [&str; 18] = [
     "day_care_recorded",
     "absence_reported",
     "pickup_list_changed",
+    "meal_count_recorded",
+    "day_care_closed",
 ];
 
 impl EventPayload {
@@ -307,6 +336,8 @@ impl EventPayload {
             EventPayload::DayCareRecorded { .. } => "day_care_recorded",
             EventPayload::AbsenceReported { .. } => "absence_reported",
             EventPayload::PickupListChanged { .. } => "pickup_list_changed",
+            EventPayload::MealCountRecorded { .. } => "meal_count_recorded",
+            EventPayload::DayCareClosed { .. } => "day_care_closed",
         }
     }
 }
@@ -631,6 +662,45 @@ impl EventPayload {
                     optional("authorisation.adults.card_code", &adult.card_code, code)
                 })
             }
+            EventPayload::MealCountRecorded {
+                programme_code,
+                served,
+                expected,
+                ..
+            } => {
+                text("programme_code", programme_code, code, true)?;
+                for (field, value) in [("served", served), ("expected", expected)] {
+                    if *value > MAX_MEALS_SERVED {
+                        return Err(FieldError::new(
+                            format!("payload.{field}"),
+                            "out_of_range",
+                            format!("用餐份数最多{MAX_MEALS_SERVED}，现为{value}"),
+                            format!("a meal count is at most {MAX_MEALS_SERVED}; this is {value}"),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            EventPayload::DayCareClosed {
+                programme_code,
+                closed_by,
+                reason,
+                open_transport,
+                ..
+            } => {
+                text("programme_code", programme_code, code, true)?;
+                crate::staff::validate_staff_code("payload.closed_by", closed_by)?;
+                optional("reason", reason, free)?;
+                if *open_transport > 0 && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                    return Err(FieldError::new(
+                        "payload.reason",
+                        "required",
+                        "有人未送达时结束当天须写明原因",
+                        "a day closed with members not dropped off needs its reason",
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -894,6 +964,20 @@ mod tests {
                     may_leave_alone: false,
                 },
             },
+            EventPayload::MealCountRecorded {
+                programme_code: "lunch-care".into(),
+                date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                served: 21,
+                expected: 19,
+                above_attendance: true,
+            },
+            EventPayload::DayCareClosed {
+                programme_code: "day-care".into(),
+                session_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                closed_by: "S001".into(),
+                reason: Some("家属在车站接走".into()),
+                open_transport: 1,
+            },
         ]
     }
 
@@ -1002,7 +1086,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":5,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":6,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -1032,10 +1116,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":5", "\"schema_version\":6");
+            .replace("\"schema_version\":6", "\"schema_version\":7");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 6"));
+        assert!(error.message.en.contains("schema version 7"));
     }
 
     #[test]

@@ -335,6 +335,10 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
             check_one_of("part", part, ABSENCE_PARTS)?;
             check_one_of("reason", reason, ABSENCE_REASONS)
         }
+        EventPayload::MealCountRecorded { date, .. } => check_date("payload.date", *date),
+        EventPayload::DayCareClosed { session_date, .. } => {
+            check_date("payload.session_date", *session_date)
+        }
         EventPayload::PickupListChanged { authorisation } => {
             check_id("authorisation.child", &authorisation.child)?;
             authorisation.adults.iter().try_for_each(|adult| {
@@ -738,6 +742,53 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                 vec![b(centre), b(authorisation.child), b(body), b(at)],
             )]
         }
+        EventPayload::MealCountRecorded {
+            programme_code,
+            date,
+            served,
+            expected,
+            above_attendance,
+        } => vec![write(
+            // A count put right at another desk: the newer one wins.
+            "INSERT INTO meal_counts (centre_code, programme_code, meal_date, served, expected,
+                 above_attendance, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (centre_code, programme_code, meal_date) DO UPDATE SET
+                 served = excluded.served, expected = excluded.expected,
+                 above_attendance = excluded.above_attendance, updated_at = excluded.updated_at
+             WHERE meal_counts.updated_at <= excluded.updated_at",
+            vec![
+                b(centre),
+                b(programme_code),
+                b(date),
+                b(served as i32),
+                b(expected as i32),
+                b(above_attendance),
+                b(at),
+            ],
+        )],
+        EventPayload::DayCareClosed {
+            programme_code,
+            session_date,
+            closed_by,
+            reason,
+            open_transport,
+        } => vec![write(
+            // A closed day is final: a second closing (another desk's) changes nothing.
+            "INSERT INTO day_care_closings (centre_code, programme_code, session_date, closed_by,
+                 reason, open_transport, closed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (centre_code, programme_code, session_date) DO NOTHING",
+            vec![
+                b(centre),
+                b(programme_code),
+                b(session_date),
+                b(closed_by),
+                b(reason),
+                b(open_transport as i32),
+                b(at),
+            ],
+        )],
         EventPayload::LedgerRecorded {
             business_code,
             month,

@@ -35,6 +35,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_pickup_lists",
         include_str!("../migrations/0009_pickup_lists.sql"),
     ),
+    (
+        "0010_meals_and_closings",
+        include_str!("../migrations/0010_meals_and_closings.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

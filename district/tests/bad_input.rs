@@ -7,7 +7,7 @@
 //! at the tables afterwards, because an answer alone cannot show that nothing changed.
 
 use chrono::NaiveDateTime;
-use linli_core::outbox::{EventPayload, OutboxEvent};
+use linli_core::outbox::{EventPayload, OutboxEvent, PROTOCOL_VERSION};
 use linli_core::sync::{MAX_BATCH_EVENTS, MAX_BODY_BYTES};
 use linli_district::admin;
 use linli_district::testing::{TestDb, TestServer};
@@ -357,7 +357,7 @@ async fn a_wrong_protocol_version_is_refused_whole() {
         body["protocol_version"] = version;
         body
     };
-    for version in [json!(0), json!(6), json!(65535)] {
+    for version in [json!(0), json!(PROTOCOL_VERSION + 1), json!(65535)] {
         let answer = push(&server, &device, &with_version(version)).await;
         assert_error(
             &answer,
@@ -719,7 +719,7 @@ async fn an_event_the_district_cannot_read_is_rejected_with_its_reason() {
     let server = TestServer::start(&db.url);
     let device = enrolled(&db, &server, "C-1", "kiosk-1").await;
     let mut newer = event(&device.id, "C-1", "e-2", household("H-2", "2栋202"));
-    newer["schema_version"] = json!(6);
+    newer["schema_version"] = json!(PROTOCOL_VERSION + 1);
     let mut unknown_type = event(&device.id, "C-1", "e-3", household("H-3", "3栋303"));
     unknown_type["payload"] = json!({"type": "parcel_received", "parcel": "P-1"});
     let mut no_version = event(&device.id, "C-1", "e-4", household("H-4", "4栋404"));
@@ -772,7 +772,7 @@ async fn an_event_the_district_cannot_read_is_rejected_with_its_reason() {
         results[1]["reason"]["message"]["en"]
             .as_str()
             .unwrap()
-            .contains("schema version 6"),
+            .contains(&format!("schema version {}", PROTOCOL_VERSION + 1)),
         "{answer}"
     );
     assert!(

@@ -618,6 +618,20 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
                 may_leave_alone: false,
             },
         },
+        EventPayload::MealCountRecorded {
+            programme_code: programme.into(),
+            date: NaiveDate::from_ymd_opt(2026, 9, 8).unwrap(),
+            served: 21,
+            expected: 19,
+            above_attendance: true,
+        },
+        EventPayload::DayCareClosed {
+            programme_code: programme.into(),
+            session_date: NaiveDate::from_ymd_opt(2026, 9, 8).unwrap(),
+            closed_by: "S001".into(),
+            reason: Some("家属在车站接走".into()),
+            open_transport: 1,
+        },
     ]
 }
 
@@ -1333,12 +1347,13 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
         ("3", true),
         ("4", true),
         ("5", true),
+        ("6", true),
         ("4.0", true),
         ("1e0", true),
         ("2.5", false),
         ("\"2\"", false),
         ("0", false),
-        ("6", false),
+        ("7", false),
         ("-1", false),
         ("65536", false),
     ];

@@ -6,8 +6,9 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use linli_core::absence::{AbsenceReason, AbsenceReport, DayPart};
+use linli_core::absence::{Absence, AbsenceReason, AbsenceReport, DayPart};
 use linli_core::attendance::validity_text;
+use linli_core::dates::weekday_day_text;
 use linli_core::dietary::DietaryNeeds;
 use linli_core::identity::mask_name;
 use linli_core::{FieldError, Text};
@@ -29,6 +30,8 @@ use crate::usecase::{absences, dietary};
 pub struct DeskResidentState {
     /// The programme of each absence button, in order.
     programmes: Vec<String>,
+    /// The absences listed, in order, to withdraw one.
+    absences: Vec<Absence>,
 }
 
 pub type SharedDeskResident = Arc<Mutex<DeskResidentState>>;
@@ -76,6 +79,29 @@ fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, p
             .collect::<Vec<_>>(),
     )));
     adapter.set_absence_programme(0);
+    adapter.set_absence_part(0);
+    let absences: Vec<slint::SharedString> = page
+        .absences
+        .iter()
+        .map(|a| {
+            let name = page
+                .children_programmes
+                .iter()
+                .find(|p| p.code == a.programme_code)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| Text::new(&a.programme_code, &a.programme_code));
+            let (day, part, reason) = (weekday_day_text(a.date), a.part.label(), a.reason.label());
+            pick(
+                window,
+                &Text::new(
+                    format!("{} · {} · {} · {}", day.zh, name.zh, part.zh, reason.zh),
+                    format!("{} · {} · {} · {}", day.en, name.en, part.en, reason.en),
+                ),
+            )
+        })
+        .collect();
+    adapter.set_absences(ModelRc::new(VecModel::from(absences)));
+    state.lock().expect("resident lock").absences = page.absences;
     let tomorrow = clock::now()
         .date()
         .succ_opt()
@@ -212,7 +238,7 @@ pub fn connect<B: Backend>(
         });
     });
 
-    let (d, st) = (desk, state.clone());
+    let (d, st) = (desk.clone(), state.clone());
     adapter.on_report_absence(move |kind| {
         let Some(window) = d.window() else { return };
         let a = window.global::<DeskResidentAdapter>();
@@ -221,6 +247,11 @@ pub fn connect<B: Backend>(
             .and_then(|i| st.lock().expect("resident lock").programmes.get(i).cloned());
         let Some(programme) = programme else { return };
         let raw = a.get_absence_date().to_string();
+        let part = match a.get_absence_part() {
+            1 => DayPart::Morning,
+            2 => DayPart::Afternoon,
+            _ => DayPart::WholeDay,
+        };
         let reason = if kind == 0 {
             AbsenceReason::Ill
         } else {
@@ -239,16 +270,46 @@ pub fn connect<B: Backend>(
             )?;
             let report = AbsenceReport {
                 date,
-                part: DayPart::WholeDay,
+                part,
                 reason,
                 note: None,
             };
             store.write(actor, clock::now(), |tx| {
                 absences::report_absence(tx, &programme, child, &report)
             })?;
+            let (day, part) = (weekday_day_text(date), part.label());
             Ok(Text::new(
-                format!("已记录 {date} 请假"),
-                format!("Absence on {date} recorded"),
+                format!("已记录{}{}请假", day.zh, part.zh),
+                format!("Absence recorded: {}, {}", day.en, part.en),
+            ))
+        });
+    });
+
+    let (d, st) = (desk, state.clone());
+    adapter.on_withdraw_absence(move |index| {
+        let Some(absence) = usize::try_from(index)
+            .ok()
+            .and_then(|i| st.lock().expect("resident lock").absences.get(i).cloned())
+        else {
+            return;
+        };
+        change(&d, &st, move |store, actor, child| {
+            store.write(actor, clock::now(), |tx| {
+                absences::withdraw_absence(
+                    tx,
+                    &absence.programme_code,
+                    child,
+                    absence.date,
+                    absence.part,
+                )
+            })?;
+            let (day, part) = (weekday_day_text(absence.date), absence.part.label());
+            Ok(Text::new(
+                format!("已撤销{}{}的请假，孩子照常参加", day.zh, part.zh),
+                format!(
+                    "Absence withdrawn: {}, {}; the child is expected",
+                    day.en, part.en
+                ),
             ))
         });
     });
@@ -267,8 +328,9 @@ fn clear_form(adapter: &DeskResidentAdapter) {
 
 /// Forgets the resident with the staff member.
 pub fn clear(window: &AppWindow, state: &SharedDeskResident) {
-    state.lock().expect("resident lock").programmes.clear();
+    *state.lock().expect("resident lock") = DeskResidentState::default();
     let a = window.global::<DeskResidentAdapter>();
+    a.set_absences(ModelRc::default());
     a.set_pickup(ModelRc::default());
     a.set_programmes(ModelRc::default());
     clear_form(&a);

@@ -312,6 +312,8 @@ fn watch_readers(
 
 /// A card or QR code from a reader, wherever the window is: on a desk's 查找居民 a card
 /// is typed into the box for staff (the resident whose card it is is found); on the
+/// roll call a child's card checks them in, an adult's collects the child whose 签退
+/// box is open; on the
 /// attract and identify screens it signs a resident in; elsewhere it is ignored.
 pub fn present_token(
     window: &AppWindow,
@@ -324,6 +326,14 @@ pub fn present_token(
             if window.global::<Session>().get_screen() == Screen::DeskSearch =>
         {
             search::present_card(window, &card);
+        }
+        linli_hardware::reader::Token::Card(card)
+            if window.global::<Session>().get_screen() == Screen::RollCall =>
+        {
+            window.global::<Session>().invoke_touched();
+            window
+                .global::<ui::RollCallAdapter>()
+                .invoke_card(card.into());
         }
         token => identify::present_token(window, residents, backend, token),
     }

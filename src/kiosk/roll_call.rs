@@ -379,17 +379,18 @@ pub fn connect<B: Backend>(window: &AppWindow, backend: B, staff: SharedStaff) -
                         b: &B,
                         st: &SharedRollCall,
                         sf: &SharedStaff,
-                        collector: Option<usize>| {
+                        by: By| {
         let index = window.global::<RollCallAdapter>().get_checking_out();
         let Some((code, child)) = child_at(st, index) else {
             return;
         };
-        let chosen = match collector {
-            Some(i) => match child.pickup.get(i) {
+        let chosen = match by {
+            By::Listed(i) => match child.pickup.get(i) {
                 Some(adult) => adult.collector.clone(),
                 None => return,
             },
-            None => Collector::Alone,
+            By::Card(card) => Collector::CardCode(card),
+            By::Alone => Collector::Alone,
         };
         act(window, b, st, sf, move |store, actor| {
             let result = roll_call::check_out_at_desk(
@@ -427,14 +428,69 @@ pub fn connect<B: Backend>(window: &AppWindow, backend: B, staff: SharedStaff) -
     );
     adapter.on_collect(move |i| {
         let Some(window) = weak.upgrade() else { return };
-        c(&window, &b, &st, &sf, usize::try_from(i).ok());
+        if let Ok(i) = usize::try_from(i) {
+            c(&window, &b, &st, &sf, By::Listed(i));
+        }
     });
-    let (weak, b, st, sf, c) = (window.as_weak(), backend, state.clone(), staff, collect);
+    let (weak, b, st, sf, c) = (
+        window.as_weak(),
+        backend.clone(),
+        state.clone(),
+        staff.clone(),
+        collect.clone(),
+    );
     adapter.on_leave_alone(move || {
         let Some(window) = weak.upgrade() else { return };
-        c(&window, &b, &st, &sf, None);
+        c(&window, &b, &st, &sf, By::Alone);
+    });
+
+    // A card read at the roll call: the adult's, when a 签退 box is open (core checks
+    // the card against the child's list, must-not-collect included); else a child's.
+    let (weak, b, st, sf, c) = (window.as_weak(), backend, state.clone(), staff, collect);
+    adapter.on_card(move |card| {
+        let Some(window) = weak.upgrade() else { return };
+        if window.global::<RollCallAdapter>().get_checking_out() >= 0 {
+            c(&window, &b, &st, &sf, By::Card(card.to_string()));
+            return;
+        }
+        let Some(code) = st
+            .lock()
+            .expect("roll call lock")
+            .roll
+            .as_ref()
+            .map(|r| r.programme_code.clone())
+        else {
+            return;
+        };
+        let card = card.to_string();
+        act(&window, &b, &st, &sf, move |store, actor| {
+            let done = store.write(actor, clock::now(), |tx| {
+                roll_call::check_in_by_card(tx, &code, &card)
+            })?;
+            Ok(if done.checked_in {
+                Text::new(
+                    format!("{} 已刷卡签到", done.name),
+                    format!("{} checked in by card", done.name),
+                )
+            } else {
+                Text::new(
+                    format!("{} 已经签到过了", done.name),
+                    format!("{} was already checked in", done.name),
+                )
+            })
+        });
     });
     state
+}
+
+/// Who collects the child whose 签退 box is open.
+enum By {
+    /// The adult on row `n` of the child's pickup list.
+    Listed(usize),
+    /// The adult whose card the reader read.
+    Card(String),
+    /// Nobody: the child may go home alone.
+    Alone,
 }
 
 /// Forgets the roll with the staff member.

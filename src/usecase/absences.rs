@@ -244,6 +244,24 @@ pub fn withdraw_absence(
     Ok(absence)
 }
 
+/// A child's absences from today on (not withdrawn), soonest first, for the desk's
+/// page of the child: what a parent reported, to withdraw when they call back.
+pub fn upcoming_absences(
+    conn: &rusqlite::Connection,
+    actor: &crate::store::Actor,
+    resident: &str,
+    today: NaiveDate,
+) -> Result<Vec<Absence>, AppError> {
+    actor.authorise(Permission::TakeRollCall)?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ABSENCE_COLUMNS} FROM absences
+         WHERE resident = ?1 AND date >= ?2 AND withdrawn_at IS NULL
+         ORDER BY date, programme_code, part"
+    ))?;
+    let rows = stmt.query_map((resident, today.to_string()), absence_from_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 /// The absences (not withdrawn) from `programme` on `date`, for the roll call: the
 /// children not to wait for. Ordered by name, as the roll is.
 pub fn absences_on(

@@ -7,7 +7,8 @@
 //! Every use-case checks `Permission::RecordDayCareAttendance` itself. A day that is
 //! closed takes no more changes: what was recorded is what staff signed off. Arrivals
 //! and departures reach the district as `attendance_recorded`; meals, transport and
-//! absences as `day_care_recorded`, each change with the member's whole day.
+//! absences as `day_care_recorded`, each change with the member's whole day; a
+//! closing as `day_care_closed`.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use linli_core::day_care::{self, DayEntry, Meal, TransportLeg};
@@ -610,6 +611,13 @@ pub fn close_day(
             closing.open_transport,
         ],
     )?;
+    tx.emit(EventPayload::DayCareClosed {
+        programme_code: planned.code.clone(),
+        session_date: today,
+        closed_by: closing.closed_by.clone(),
+        reason: closing.reason.clone(),
+        open_transport: closing.open_transport,
+    });
     tx.audit(
         "day_care_closed",
         &planned.code,

@@ -10,6 +10,7 @@ use linli_core::dates::weekday_day_text;
 use linli_core::dietary::DietaryNeeds;
 use linli_core::household::Resident;
 use linli_core::meals::{days_to_show, meal_days, MealDay, MealInputs};
+use linli_core::outbox::EventPayload;
 use linli_core::programme::{Programme, ProgrammeKind};
 use linli_core::receipt::IssuedSlip;
 use linli_core::slips;
@@ -230,6 +231,13 @@ pub fn record_meal_count(
     )?;
     let (mut days, _) = programme_days(tx, &programme, &calendar, date, false)?;
     let day = days.remove(0);
+    tx.emit(EventPayload::MealCountRecorded {
+        programme_code: programme.code.clone(),
+        date,
+        served: count,
+        expected: day.to_cook,
+        above_attendance: day.warning.is_some(),
+    });
     tx.audit(
         "meal_count_recorded",
         &programme.code,

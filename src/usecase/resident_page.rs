@@ -31,6 +31,8 @@ pub struct ResidentPage {
     /// `None` for a member who may not see dietary needs; empty needs when none are
     /// recorded.
     pub dietary: Option<DietaryNeeds>,
+    /// The child's absences from today on, for a member who takes the roll call.
+    pub absences: Vec<linli_core::absence::Absence>,
 }
 
 pub fn resident_page(
@@ -70,9 +72,15 @@ pub fn resident_page(
     } else {
         None
     };
+    let absences = if member.can(Permission::TakeRollCall) {
+        super::absences::upcoming_absences(conn, actor, resident, crate::clock::now().date())?
+    } else {
+        Vec::new()
+    };
     Ok(ResidentPage {
         children_programmes,
         pickup,
         dietary,
+        absences,
     })
 }

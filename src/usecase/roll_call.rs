@@ -23,7 +23,7 @@ use linli_core::slips;
 use linli_core::staff::Permission;
 use linli_core::text;
 use linli_core::Text;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
 
@@ -335,6 +335,92 @@ pub fn check_in_group(
         }
     }
     Ok(outcome)
+}
+
+/// What a child's card did at the roll call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CardCheckIn {
+    /// The child's name, as the roll call shows it.
+    pub name: String,
+    /// False when they were already here (or already gone): nothing changed.
+    pub checked_in: bool,
+}
+
+/// 刷卡签到: the child whose card the desk's reader read is checked in to
+/// `programme`. A card nobody holds, or a holder without a seat in the programme, is
+/// refused in words (an adult's card is for 签退, chosen from the child's row).
+pub fn check_in_by_card(
+    tx: &mut Tx<'_>,
+    programme: &str,
+    card: &str,
+) -> Result<CardCheckIn, AppError> {
+    tx.authorise(Permission::TakeRollCall)?;
+    let planned = children_programme(tx, programme)?;
+    let holder: Option<String> = tx
+        .query_row(
+            "SELECT id_number FROM resident_cards WHERE token = ?1",
+            [card.trim()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(resident) = holder else {
+        let children = confirmed(tx, programme)?;
+        for child in &children {
+            let list = attendance::pickup_list(tx, child)?;
+            if list
+                .adults
+                .iter()
+                .any(|a| a.card_code.as_deref() == Some(card.trim()))
+            {
+                return Err(Refused::new(
+                    "pickup_card",
+                    Text::new("这是接送卡", "this is a pickup card"),
+                    vec![Text::new(
+                        "接孩子的家长刷卡：请先点孩子那一行的“签退”，再刷卡",
+                        "A parent collecting a child: tap the child's 签退 first, then the card",
+                    )],
+                )
+                .into());
+            }
+        }
+        return Err(Refused::new(
+            "unknown_card",
+            Text::new("这张卡没有登记", "this card is not registered"),
+            vec![Text::new(
+                "本中心没有发过这张卡；请按名字签到，并请家长到前台补办卡",
+                "This centre never issued the card: check the child in by name, and have the parent register a card at the desk",
+            )],
+        )
+        .into());
+    };
+    if !confirmed(tx, programme)?.contains(&resident) {
+        let name = load::resident(tx, &resident)?
+            .map(|r| mask_name(&r.name))
+            .unwrap_or_default();
+        return Err(Refused::new(
+            "not_on_roll",
+            Text::new("持卡人不在这份名单上", "the card's holder is not on this roll"),
+            vec![Text::new(
+                format!(
+                    "{name}没有「{}」的名额。接孩子的家长刷卡：请先点孩子那一行的“签退”，再刷卡",
+                    planned.name.zh
+                ),
+                format!(
+                    "{name} has no seat in \"{}\". A parent collecting a child: tap the child's 签退 first, then the card",
+                    planned.name.en
+                ),
+            )],
+        )
+        .into());
+    }
+    let done = check_in_group(tx, programme, std::slice::from_ref(&resident))?;
+    let name = load::resident(tx, &resident)?
+        .map(|r| r.name)
+        .unwrap_or_default();
+    Ok(CardCheckIn {
+        name,
+        checked_in: done.checked_in == 1,
+    })
 }
 
 /// The check-out at the desk. When core refuses because the adult must not collect
