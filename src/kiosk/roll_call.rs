@@ -212,13 +212,7 @@ fn act<B: Backend>(
     action: impl FnOnce(&mut Store, &Actor) -> Result<Text, AppError> + Send + 'static,
 ) {
     let Some(member) = member(staff) else { return };
-    let Some(code) = state
-        .lock()
-        .expect("roll call lock")
-        .roll
-        .as_ref()
-        .map(|r| r.programme_code.clone())
-    else {
+    let Some(code) = shown_programme(state) else {
         return;
     };
     let ticket = state.lock().expect("roll call lock").epoch;
@@ -246,6 +240,12 @@ fn act<B: Backend>(
             load(&window, &b, &st, &staff, code, |_, _| {});
         },
     );
+}
+
+/// The programme of the roll on screen.
+fn shown_programme(state: &SharedRollCall) -> Option<String> {
+    let s = state.lock().expect("roll call lock");
+    s.roll.as_ref().map(|r| r.programme_code.clone())
 }
 
 /// The child on row `index` and the programme of the roll on screen.
@@ -453,13 +453,7 @@ pub fn connect<B: Backend>(window: &AppWindow, backend: B, staff: SharedStaff) -
             c(&window, &b, &st, &sf, By::Card(card.to_string()));
             return;
         }
-        let Some(code) = st
-            .lock()
-            .expect("roll call lock")
-            .roll
-            .as_ref()
-            .map(|r| r.programme_code.clone())
-        else {
+        let Some(code) = shown_programme(&st) else {
             return;
         };
         let card = card.to_string();
