@@ -308,6 +308,74 @@ fn a_technician_at_the_desk_sees_no_roll_call() {
     );
     linli::clock::pin_this_thread(None);
 }
+
+/// Role enforcement beyond the screens: a technician reaches no child's data (no search,
+/// no roll call, no allergies) even by calling the screens' own callbacks, and a
+/// front-desk member cannot approve a volunteer's hours (the use-case refuses them).
+#[test]
+fn roles_are_enforced_by_the_use_cases_a_technician_sees_no_allergies_and_the_desk_approves_no_hours(
+) {
+    let k = desk_at(arrival());
+    sign_in(&k, "S004");
+    assert!(
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(&k.window, "查找居民")
+            .next()
+            .is_none(),
+        "no search on a technician's staff home"
+    );
+    // The search's own callback, as if its button were there: refused, nothing found.
+    k.window.global::<DeskAdapter>().invoke_open_search();
+    let search = k.window.global::<SearchAdapter>();
+    search.set_query("黄".into());
+    search.invoke_edited("黄".into());
+    assert_eq!(search.get_results().row_count(), 0);
+    let child = k.query(
+        "SELECT resident FROM enrolments WHERE programme_code = 'after-school' AND status = 'confirmed' ORDER BY resident LIMIT 1",
+    )[0]
+        .clone();
+    let technician = demo::demo_actor("S004");
+    let allergies = {
+        let store = k.store.lock().unwrap();
+        linli::usecase::dietary::dietary_needs_for(
+            store.conn(),
+            &technician,
+            std::slice::from_ref(&child),
+        )
+    };
+    match allergies {
+        Err(linli::error::AppError::Refused(r)) => assert_eq!(r.code, "not_permitted"),
+        other => panic!("a technician must not read allergies: {other:?}"),
+    }
+    let roll = {
+        let store = k.store.lock().unwrap();
+        linli::usecase::roll_call::roll_call(
+            store.conn(),
+            &technician,
+            "after-school",
+            arrival().date(),
+        )
+    };
+    assert!(roll.is_err(), "a technician takes no roll call");
+
+    // The front desk may take the roll call but not approve hours, however asked.
+    let shift = k.query("SELECT id FROM shifts ORDER BY id LIMIT 1");
+    let mut store = k.store.lock().unwrap();
+    let refused = store.write(&demo::demo_actor("S001"), arrival(), |tx| {
+        linli::usecase::volunteers::review_shift(tx, &shift[0], None)
+    });
+    match refused {
+        Err(linli::error::AppError::Refused(r)) => {
+            assert_eq!(r.code, "not_permitted");
+            assert!(
+                r.reasons.iter().any(|t| t.zh.contains("审核")),
+                "the refusal names what is missing: {r:?}"
+            );
+        }
+        other => panic!("a front-desk member must not approve hours: {other:?}"),
+    }
+    drop(store);
+    linli::clock::pin_this_thread(None);
+}
 #[test]
 fn a_resident_kiosk_never_shows_a_desk_screen() {
     linli::clock::pin_this_thread(Some(arrival()));
