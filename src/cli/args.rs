@@ -152,6 +152,31 @@ pub enum Command {
         #[command(flatten)]
         staff: StaffCredential,
     },
+    /// The audit log (操作日志), newest first, filtered (managers; the look is audited).
+    Audit {
+        /// From this day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// To this day, inclusive.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Entries made by this staff member (a staff code); `--staff` is whoever looks.
+        #[arg(long = "by", value_name = "STAFF_CODE")]
+        by: Option<String>,
+        /// Entries about this resident (their full ID number; matched masked).
+        #[arg(long)]
+        resident: Option<String>,
+        /// One kind of action, e.g. fee_paid, checked_out, phone_shown_in_full.
+        #[arg(long)]
+        action: Option<String>,
+        /// Entries made on this device (its id).
+        #[arg(long)]
+        device: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
     /// Check the database: integrity, schema version, pending outbox, printer, sync.
     Doctor,
     /// Enrol this device with the district backend, trading the one-time code district

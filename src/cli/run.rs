@@ -222,6 +222,36 @@ fn dispatch(
                 Format::Csv => Answer::Csv(table.to_csv()),
             }
         }
+        Command::Audit {
+            from,
+            to,
+            by,
+            resident,
+            action,
+            device,
+            format,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::ViewAuditLog)?;
+            let filter = usecase::audit_log::AuditFilter {
+                from,
+                to,
+                staff: by,
+                resident,
+                action,
+                device,
+            };
+            let look = store.write(&actor, now, |tx| {
+                usecase::audit_log::audit_entries(tx, &filter)
+            })?;
+            match format {
+                Format::Json => Answer::Json(json!({
+                    "entries": look.entries.to_json(),
+                    "more": look.more,
+                })),
+                Format::Csv => Answer::Csv(look.entries.to_csv()),
+            }
+        }
         Command::Doctor => unreachable!("handled before the store is opened"),
         Command::PrintTest => issued(usecase::printing::print_test(
             store,

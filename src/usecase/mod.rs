@@ -4,6 +4,7 @@ pub mod absences;
 pub mod alerts;
 pub mod applicant;
 pub mod attendance;
+pub mod audit_log;
 pub mod business;
 pub mod catalogue;
 pub mod day_care;
