@@ -621,6 +621,63 @@ fn a_card_and_its_pin_sign_in_a_qr_code_never_does_and_neither_takes_over_a_sess
     );
 }
 
+/// 挂失: a card revoked at the desk stops signing its holder in at once (with the words
+/// any wrong card gets), and issuing it again brings it back.
+#[test]
+fn a_revoked_card_is_refused_at_the_kiosk_and_works_again_once_reissued() {
+    let k = kiosk();
+    let store = Inline(k.store.clone());
+    let (card, holder) = {
+        let rows = k.query(
+            "SELECT c.token || '|' || c.id_number FROM resident_cards c
+             JOIN resident_pins p ON p.id_number = c.id_number ORDER BY c.token LIMIT 1",
+        );
+        let (card, holder) = rows[0].split_once('|').unwrap();
+        (card.to_string(), holder.to_string())
+    };
+    let desk = linli::usecase::demo::demo_actor("S001");
+    let revoked = {
+        let mut s = k.store.lock().unwrap();
+        linli::usecase::residents::revoke_card(&mut s, &desk, linli::clock::now(), &card).unwrap()
+    };
+    assert!(revoked.resident.contains("****"), "{revoked:?}");
+    assert!(
+        !revoked.card.contains(&card),
+        "the card number is masked: {revoked:?}"
+    );
+    // Revoking it twice is refused in words.
+    let again = {
+        let mut s = k.store.lock().unwrap();
+        linli::usecase::residents::revoke_card(&mut s, &desk, linli::clock::now(), &card)
+    };
+    match again {
+        Err(linli::error::AppError::Refused(r)) => assert_eq!(r.code, "card_already_revoked"),
+        other => panic!("{other:?}"),
+    }
+    let state = k.screens.resident.clone();
+    identify::present_token(&k.window, &state, &store, Token::Card(card.clone()));
+    k.type_digits(demo::DEMO_RESIDENT_PIN);
+    assert_eq!(k.screen(), Screen::Identify, "the lost card opens nothing");
+    let message = k
+        .window
+        .global::<IdentifyAdapter>()
+        .get_message()
+        .to_string();
+    assert!(message.contains("卡片或密码不正确"), "{message}");
+    // Found again and handed back: the desk issues it again and it works.
+    {
+        let mut s = k.store.lock().unwrap();
+        linli::usecase::residents::issue_card(&mut s, &desk, linli::clock::now(), &holder, &card)
+            .unwrap();
+    }
+    identify::present_token(&k.window, &state, &store, Token::Card(card.clone()));
+    k.type_digits(demo::DEMO_RESIDENT_PIN);
+    assert_eq!(k.screen(), Screen::Members);
+    let audited =
+        k.query("SELECT count(*) || '' FROM audit_log WHERE action = 'resident_card_revoked'");
+    assert_eq!(audited, ["1"]);
+}
+
 #[test]
 fn a_volunteer_clocks_in_and_out_and_the_record_slip_is_queued() {
     let k = kiosk();

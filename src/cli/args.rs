@@ -444,6 +444,14 @@ pub enum ResidentAction {
         #[command(flatten)]
         staff: StaffCredential,
     },
+    /// Revoke a card reported lost (挂失): it stops working at once; issuing it again
+    /// brings it back.
+    RevokeCard {
+        #[arg(long)]
+        card: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -804,6 +804,10 @@ fn resident(
                 store, &actor, now, &resident, &card,
             )?)
         }
+        ResidentAction::RevokeCard { card, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(usecase::residents::revoke_card(store, &actor, now, &card)?)
+        }
     })
 }
 

@@ -457,6 +457,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE pickup_authorisations ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
     "#,
+    // 16: a card reported lost is revoked, not deleted (issue 14): it stops working at
+    // once, and the record of whose it was stays.
+    r#"
+    ALTER TABLE resident_cards ADD COLUMN revoked_at TEXT;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -143,7 +143,8 @@ pub fn sign_in(
 }
 
 /// The resident whose community card the card reader read, with their PIN. An
-/// unknown card gets the same words as a wrong PIN, and is audited and counted.
+/// unknown or revoked card gets the same words as a wrong PIN, and is audited and
+/// counted: a found card tells its finder nothing.
 pub fn sign_in_by_card(
     store: &mut Store,
     now: NaiveDateTime,
@@ -155,7 +156,7 @@ pub fn sign_in_by_card(
         .prepare_cached(
             "SELECT p.id_number, p.pin_hash, p.failures, p.locked_until
              FROM resident_cards c JOIN resident_pins p ON p.id_number = c.id_number
-             WHERE c.token = ?1",
+             WHERE c.token = ?1 AND c.revoked_at IS NULL",
         )?
         .query_row([card.trim()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -323,11 +324,78 @@ pub fn issue_card(
     })
 }
 
+/// A card revoked at the desk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CardRevoked {
+    /// Masked ID number of whose it was.
+    pub resident: String,
+    /// The card's last characters only.
+    pub card: String,
+}
+
+/// 挂失: the card stops working at once (sign-in, the desk's search, the roll call);
+/// whose it was is kept, and issuing it again brings it back. An unknown card or one
+/// already revoked is refused in words.
+pub fn revoke_card(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    card: &str,
+) -> Result<CardRevoked, AppError> {
+    store.write(actor, now, |tx| {
+        tx.authorise(Permission::RegisterHouseholds)?;
+        let card = card.trim();
+        let found: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT id_number, revoked_at FROM resident_cards WHERE token = ?1",
+                [card],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let masked = mask_token(card);
+        let Some((id_number, revoked)) = found else {
+            return Err(Refused::new(
+                "unknown_card",
+                Text::new("没有这张卡", "no such card"),
+                vec![Text::new(
+                    format!("本中心没有发过卡号为{masked}的卡，请核对卡号"),
+                    format!("This centre never issued a card {masked}: check the number"),
+                )],
+            )
+            .into());
+        };
+        if let Some(at) = revoked {
+            return Err(Refused::new(
+                "card_already_revoked",
+                Text::new("这张卡已经停用", "the card is already revoked"),
+                vec![Text::new(
+                    format!("卡{masked}已于{at}停用"),
+                    format!("Card {masked} was revoked at {at}"),
+                )],
+            )
+            .into());
+        }
+        tx.execute(
+            "UPDATE resident_cards SET revoked_at = ?2 WHERE token = ?1",
+            (card, clock::to_db(tx.now)),
+        )?;
+        tx.audit(
+            "resident_card_revoked",
+            &mask_id_number(&id_number),
+            json!({"card": masked}),
+        );
+        Ok(CardRevoked {
+            resident: mask_id_number(&id_number),
+            card: masked,
+        })
+    })
+}
+
 /// Registers a card (or QR token) for a resident, replacing any earlier holder.
 pub fn issue_card_in(tx: &mut Tx<'_>, id_number: &str, token: &str) -> Result<(), AppError> {
     tx.execute(
         "INSERT INTO resident_cards (token, id_number, issued_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT(token) DO UPDATE SET id_number = ?2, issued_at = ?3",
+         ON CONFLICT(token) DO UPDATE SET id_number = ?2, issued_at = ?3, revoked_at = NULL",
         (token, id_number, clock::to_db(tx.now)),
     )?;
     tx.audit(

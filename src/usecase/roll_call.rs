@@ -358,7 +358,7 @@ pub fn check_in_by_card(
     let planned = children_programme(tx, programme)?;
     let holder: Option<String> = tx
         .query_row(
-            "SELECT id_number FROM resident_cards WHERE token = ?1",
+            "SELECT id_number FROM resident_cards WHERE token = ?1 AND revoked_at IS NULL",
             [card.trim()],
             |r| r.get(0),
         )

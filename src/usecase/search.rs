@@ -367,7 +367,8 @@ impl SearchIndex {
                 });
             }
         }
-        let mut stmt = conn.prepare("SELECT token, id_number FROM resident_cards")?;
+        let mut stmt =
+            conn.prepare("SELECT token, id_number FROM resident_cards WHERE revoked_at IS NULL")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let token: String = row.get(0)?;
