@@ -676,6 +676,52 @@ fn a_revoked_card_is_refused_at_the_kiosk_and_works_again_once_reissued() {
     let audited =
         k.query("SELECT count(*) || '' FROM audit_log WHERE action = 'resident_card_revoked'");
     assert_eq!(audited, ["1"]);
+    // Both changes go to the district for the centre's other kiosks.
+    let sent =
+        k.query("SELECT body FROM outbox WHERE kind = 'card_changed' ORDER BY seq DESC LIMIT 2");
+    assert!(sent[0].contains("\"revoked\":false"), "{sent:?}");
+    assert!(sent[1].contains("\"revoked\":true"), "{sent:?}");
+
+    // Another kiosk of the centre revokes it later: the district's change stops it
+    // here too; an older change arriving late changes nothing.
+    use linli_core::sync::{Change, ChangeBody, PullResponse};
+    let page = |revoked: bool, at: chrono::NaiveDateTime, cursor| PullResponse {
+        changes: vec![Change {
+            cursor,
+            change: ChangeBody::Card {
+                card: card.clone(),
+                resident_id_number: holder.clone(),
+                revoked,
+                changed_at: at,
+            },
+        }],
+        next_cursor: cursor,
+        more: false,
+        grants: vec![],
+        server_time: linli::clock::now(),
+    };
+    let apply = |response| {
+        let mut s = k.store.lock().unwrap();
+        linli::sync::apply::page(&mut s, response).unwrap();
+    };
+    let now = linli::clock::now();
+    apply(page(true, now + chrono::Duration::minutes(5), 1_000_000));
+    let revoked_here = |k: &Kiosk| {
+        k.query(&format!(
+            "SELECT (revoked_at IS NOT NULL) || '' FROM resident_cards WHERE token = '{card}'"
+        ))
+    };
+    assert_eq!(
+        revoked_here(&k),
+        ["1"],
+        "revoked at another kiosk, so here too"
+    );
+    apply(page(false, now - chrono::Duration::days(1), 1_000_001));
+    assert_eq!(
+        revoked_here(&k),
+        ["1"],
+        "an older issue does not bring it back"
+    );
 }
 
 #[test]

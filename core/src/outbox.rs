@@ -23,8 +23,9 @@ use crate::FieldError;
 /// The newest outbox schema this build reads and writes.
 /// Version 3 added `staff_changed`, version 4 `payment_recorded`, `day_care_recorded`
 /// and `absence_reported`, version 5 `pickup_list_changed`, version 6
-/// `meal_count_recorded` and `day_care_closed`; versions 1 to 5 are still read.
-pub const PROTOCOL_VERSION: u16 = 6;
+/// `meal_count_recorded` and `day_care_closed`, version 7 `card_changed`; versions 1
+/// to 6 are still read.
+pub const PROTOCOL_VERSION: u16 = 7;
 
 /// The most meals one programme can have served on a day in an event: far above any
 /// centre, so only a fault is refused.
@@ -288,10 +289,19 @@ pub enum EventPayload {
         reason: Option<String>,
         open_transport: u32,
     },
+    /// Version 7. A resident's card issued (or issued again) or revoked (挂失) at a
+    /// desk. The district keeps the newest per centre and card and sends it to the
+    /// centre's other devices as a `card` change, so a lost card stops on every kiosk
+    /// of the centre.
+    CardChanged {
+        card: String,
+        resident_id_number: String,
+        revoked: bool,
+    },
 }
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 20] = [
+pub const KNOWN_EVENT_TYPES: [&str; 21] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -312,6 +322,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 20] = [
     "pickup_list_changed",
     "meal_count_recorded",
     "day_care_closed",
+    "card_changed",
 ];
 
 impl EventPayload {
@@ -338,6 +349,7 @@ impl EventPayload {
             EventPayload::PickupListChanged { .. } => "pickup_list_changed",
             EventPayload::MealCountRecorded { .. } => "meal_count_recorded",
             EventPayload::DayCareClosed { .. } => "day_care_closed",
+            EventPayload::CardChanged { .. } => "card_changed",
         }
     }
 }
@@ -701,6 +713,14 @@ impl EventPayload {
                 }
                 Ok(())
             }
+            EventPayload::CardChanged {
+                card,
+                resident_id_number,
+                ..
+            } => {
+                text("card", card, code, true)?;
+                text("resident_id_number", resident_id_number, code, true)
+            }
         }
     }
 }
@@ -978,6 +998,11 @@ mod tests {
                 reason: Some("家属在车站接走".into()),
                 open_transport: 1,
             },
+            EventPayload::CardChanged {
+                card: "88001234".into(),
+                resident_id_number: "11010519491231002X".into(),
+                revoked: true,
+            },
         ]
     }
 
@@ -1086,7 +1111,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":6,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":7,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -1116,10 +1141,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":6", "\"schema_version\":7");
+            .replace("\"schema_version\":7", "\"schema_version\":8");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 7"));
+        assert!(error.message.en.contains("schema version 8"));
     }
 
     #[test]

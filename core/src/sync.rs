@@ -162,6 +162,15 @@ pub enum ChangeBody {
         authorisation: crate::pickup::PickupAuthorisation,
         changed_at: NaiveDateTime,
     },
+    /// A resident's card as a desk of the device's centre last left it (issued, or
+    /// revoked when reported lost); sent only to that centre's devices, which keep the
+    /// newest by `changed_at`.
+    Card {
+        card: String,
+        resident_id_number: String,
+        revoked: bool,
+        changed_at: NaiveDateTime,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -335,6 +335,9 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
             check_one_of("part", part, ABSENCE_PARTS)?;
             check_one_of("reason", reason, ABSENCE_REASONS)
         }
+        EventPayload::CardChanged {
+            resident_id_number, ..
+        } => check_id("resident_id_number", resident_id_number),
         EventPayload::MealCountRecorded { date, .. } => check_date("payload.date", *date),
         EventPayload::DayCareClosed { session_date, .. } => {
             check_date("payload.session_date", *session_date)
@@ -439,6 +442,8 @@ pub struct Touched {
     /// Children of the device's centre whose pickup list changed: published to its
     /// devices.
     pub pickup_lists: BTreeSet<String>,
+    /// Cards of the device's centre issued or revoked: published to its devices.
+    pub cards: BTreeSet<String>,
     /// Roll call, the bulk of a centre's day, merged per child and session in the
     /// order sent and written with one statement ([`attendance_write`]).
     pub attendance: BTreeMap<(String, String, NaiveDate, String), Presence>,
@@ -740,6 +745,23 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                      changed_at = excluded.changed_at
                  WHERE pickup_lists.changed_at <= excluded.changed_at",
                 vec![b(centre), b(authorisation.child), b(body), b(at)],
+            )]
+        }
+        EventPayload::CardChanged {
+            card,
+            resident_id_number,
+            revoked,
+        } => {
+            touched.cards.insert(card.clone());
+            // Two desks may change one card: the newer one wins.
+            vec![write(
+                "INSERT INTO resident_cards (centre_code, card, resident_id_number, revoked, changed_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (centre_code, card) DO UPDATE SET
+                     resident_id_number = excluded.resident_id_number,
+                     revoked = excluded.revoked, changed_at = excluded.changed_at
+                 WHERE resident_cards.changed_at <= excluded.changed_at",
+                vec![b(centre), b(card), b(resident_id_number), b(revoked), b(at)],
             )]
         }
         EventPayload::MealCountRecorded {

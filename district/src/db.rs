@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_meals_and_closings",
         include_str!("../migrations/0010_meals_and_closings.sql"),
     ),
+    ("0011_cards", include_str!("../migrations/0011_cards.sql")),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

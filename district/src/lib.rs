@@ -10,6 +10,7 @@ pub mod admin;
 pub mod apply;
 pub mod auth;
 pub mod calendar;
+pub mod cards;
 pub mod cli;
 pub mod clock;
 pub mod db;

@@ -356,6 +356,9 @@ async fn push_batch(
     for child in &touched.pickup_lists {
         crate::pickup::publish(&tx, &device.centre_code, child).await?;
     }
+    for card in &touched.cards {
+        crate::cards::publish(&tx, &device.centre_code, card).await?;
+    }
     tx.commit().await?;
     Ok(results)
 }

@@ -632,6 +632,11 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             reason: Some("家属在车站接走".into()),
             open_transport: 1,
         },
+        EventPayload::CardChanged {
+            card: "88001234".into(),
+            resident_id_number: ID_NUMBER.into(),
+            revoked: true,
+        },
     ]
 }
 
@@ -649,6 +654,7 @@ fn change_type(change: &ChangeBody) -> &'static str {
         ChangeBody::OfferMade { .. } => "offer_made",
         ChangeBody::StaffAccount(_) => "staff_account",
         ChangeBody::PickupList { .. } => "pickup_list",
+        ChangeBody::Card { .. } => "card",
     }
 }
 
@@ -1348,12 +1354,13 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
         ("4", true),
         ("5", true),
         ("6", true),
+        ("7", true),
         ("4.0", true),
         ("1e0", true),
         ("2.5", false),
         ("\"2\"", false),
         ("0", false),
-        ("7", false),
+        ("8", false),
         ("-1", false),
         ("65536", false),
     ];

@@ -78,6 +78,18 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
             authorisation,
             changed_at,
         } => crate::usecase::attendance::receive_pickup_list(tx, authorisation, *changed_at)?,
+        ChangeBody::Card {
+            card,
+            resident_id_number,
+            revoked,
+            changed_at,
+        } => crate::usecase::residents::receive_card(
+            tx,
+            card,
+            resident_id_number,
+            *revoked,
+            *changed_at,
+        )?,
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 use chrono::NaiveDateTime;
 use linli_core::household::Resident;
 use linli_core::identity::{mask_id_number, mask_phone, Phone};
+use linli_core::outbox::EventPayload;
 use linli_core::staff::{validate_pin, Lockout, Permission};
 use linli_core::Text;
 use rusqlite::OptionalExtension;
@@ -379,6 +380,11 @@ pub fn revoke_card(
             "UPDATE resident_cards SET revoked_at = ?2 WHERE token = ?1",
             (card, clock::to_db(tx.now)),
         )?;
+        tx.emit(EventPayload::CardChanged {
+            card: card.to_string(),
+            resident_id_number: id_number.clone(),
+            revoked: true,
+        });
         tx.audit(
             "resident_card_revoked",
             &mask_id_number(&id_number),
@@ -391,6 +397,40 @@ pub fn revoke_card(
     })
 }
 
+/// A card as another desk of the centre left it, from the district: kept when newer
+/// than what this device has (an issue or a revocation, whichever came last), and
+/// ignored for a resident this device does not know yet (the household comes with
+/// its own change, and the card with the next one).
+pub fn receive_card(
+    tx: &mut Tx<'_>,
+    card: &str,
+    resident: &str,
+    revoked: bool,
+    changed_at: NaiveDateTime,
+) -> Result<(), AppError> {
+    if load::resident(tx, resident)?.is_none() {
+        return Ok(());
+    }
+    let ours: Option<String> = tx
+        .query_row(
+            "SELECT max(issued_at, coalesce(revoked_at, '')) FROM resident_cards WHERE token = ?1",
+            [card],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let at = clock::to_db(changed_at);
+    if ours.is_some_and(|ours| ours > at) {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO resident_cards (token, id_number, issued_at, revoked_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(token) DO UPDATE SET id_number = ?2,
+             issued_at = CASE WHEN ?4 IS NULL THEN ?3 ELSE issued_at END, revoked_at = ?4",
+        (card, resident, &at, revoked.then_some(&at)),
+    )?;
+    Ok(())
+}
+
 /// Registers a card (or QR token) for a resident, replacing any earlier holder.
 pub fn issue_card_in(tx: &mut Tx<'_>, id_number: &str, token: &str) -> Result<(), AppError> {
     tx.execute(
@@ -398,6 +438,11 @@ pub fn issue_card_in(tx: &mut Tx<'_>, id_number: &str, token: &str) -> Result<()
          ON CONFLICT(token) DO UPDATE SET id_number = ?2, issued_at = ?3, revoked_at = NULL",
         (token, id_number, clock::to_db(tx.now)),
     )?;
+    tx.emit(EventPayload::CardChanged {
+        card: token.to_string(),
+        resident_id_number: id_number.to_string(),
+        revoked: false,
+    });
     tx.audit(
         "resident_card_issued",
         &mask_id_number(id_number),
