@@ -297,6 +297,16 @@ pub fn daily_summary(
     date: NaiveDate,
     printing: Printing,
 ) -> Result<DailySummary, AppError> {
+    Ok(summarised_day(tx, date, printing)?.0)
+}
+
+/// The day's records and their summary, read once: the look audited, the slip issued
+/// with `Printing::Queue`.
+fn summarised_day(
+    tx: &mut Tx<'_>,
+    date: NaiveDate,
+    printing: Printing,
+) -> Result<(DailySummary, Vec<Payment>), AppError> {
     let staff = tx.authorise(Permission::RecordFees)?;
     let from = clock::to_db(clock::at(date, 0, 0));
     let until = clock::to_db(clock::at(date + chrono::Duration::days(1), 0, 0));
@@ -310,7 +320,7 @@ pub fn daily_summary(
     print::issue(tx, printing, &date.to_string(), |stamp| {
         slips::daily_cash_summary(stamp, &summary, &staff.name)
     })?;
-    Ok(summary)
+    Ok((summary, records))
 }
 
 /// The summary as an export table: one row per method and a total, amounts in fen
@@ -470,10 +480,7 @@ pub fn day_payments(
     tx: &mut Tx<'_>,
     date: NaiveDate,
 ) -> Result<(DailySummary, Vec<PaymentLine>), AppError> {
-    let summary = daily_summary(tx, date, Printing::Skip)?;
-    let from = clock::to_db(clock::at(date, 0, 0));
-    let until = clock::to_db(clock::at(date + chrono::Duration::days(1), 0, 0));
-    let records = payments_where(tx, "at >= ?1 AND at < ?2", (&from, &until))?;
+    let (summary, records) = summarised_day(tx, date, Printing::Skip)?;
     Ok((summary, lines(tx, records)?))
 }
 

@@ -363,8 +363,8 @@ pub fn check_in_by_card(
             |r| r.get(0),
         )
         .optional()?;
+    let children = confirmed(tx, programme)?;
     let Some(resident) = holder else {
-        let children = confirmed(tx, programme)?;
         for child in &children {
             let list = attendance::pickup_list(tx, child)?;
             if list
@@ -393,7 +393,7 @@ pub fn check_in_by_card(
         )
         .into());
     };
-    if !confirmed(tx, programme)?.contains(&resident) {
+    if !children.contains(&resident) {
         let name = load::resident(tx, &resident)?
             .map(|r| mask_name(&r.name))
             .unwrap_or_default();
