@@ -1877,3 +1877,236 @@ fn a_manager_reads_the_audit_log_filtered_and_the_look_is_audited() {
     assert!(looks.iter().all(|e| e["actor"] == "staff:S003"));
     assert!(looks.iter().any(|e| e["detail"]["action"] == "checked_in"));
 }
+
+/// A family of four registered at the desk from one JSON file: every problem named
+/// with its member and field and nothing saved until all are right; a child under 14
+/// only with a guardian's consent; a correction audited old and new (masked); a
+/// household that moved away takes no new sign-ups.
+#[test]
+fn a_family_is_registered_corrected_and_moved_away_at_the_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let father = valid_id("44030619850101003");
+    let mother = valid_id(&MOTHER[..17]);
+    let son = valid_id(&SON[..17]);
+    let grandmother = valid_id("44030619520506002");
+    let family = |son_id: &str, consents: serde_json::Value| {
+        serde_json::json!({
+            "address": "海富花园3栋301",
+            "members": [
+                {"name": "李建国", "id_number": father, "phone": "13800138001", "relationship": "户主"},
+                {"name": "张丽", "id_number": mother, "phone": "13800138002", "relationship": "配偶"},
+                {"name": "李小龙", "id_number": son_id, "relationship": "子女"},
+                {"name": "王秀英", "id_number": grandmother, "relationship": "外祖父母", "tags": ["living_alone"]},
+            ],
+            "consents": consents,
+        })
+    };
+    let file = dir.path().join("family.json");
+    let households_before = count(dir.path(), "SELECT count(*) FROM households");
+    let save = |v: &serde_json::Value| std::fs::write(&file, v.to_string()).unwrap();
+    let add = ["household", "add", "--file", file.to_str().unwrap()];
+
+    // A mistyped ID number and a child without consent: both named, nothing saved.
+    let mut wrong = son.clone();
+    wrong.replace_range(17..18, if &son[17..] == "1" { "2" } else { "1" });
+    save(&family(&wrong, serde_json::json!([])));
+    let refusal = staff_refused(dir.path(), &demo, "S001", &add);
+    assert_eq!(refusal["code"], "invalid_household", "{refusal}");
+    let reasons = refusal.to_string();
+    assert!(reasons.contains("第3位成员「id_number」"), "{reasons}");
+    save(&family(&son, serde_json::json!([])));
+    let refusal = staff_refused(dir.path(), &demo, "S001", &add);
+    assert!(
+        refusal.to_string().contains("第3位成员「consent」"),
+        "{refusal}"
+    );
+    // A guardian who is a child cannot consent; nor can anyone for an adult.
+    save(&family(
+        &son,
+        serde_json::json!([{"resident": son, "guardian": son, "purposes": ["services"]},
+                            {"resident": mother, "guardian": father, "purposes": ["services"]}]),
+    ));
+    let refusal = staff_refused(dir.path(), &demo, "S001", &add).to_string();
+    assert!(refusal.contains("consents.guardian"), "{refusal}");
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM households"),
+        households_before,
+        "nothing saved"
+    );
+
+    // Right: saved with the day's next code; the mother consents for the son, to
+    // photos as well; every adult consents for themselves to the services.
+    save(&family(
+        &son,
+        serde_json::json!([{"resident": son, "guardian": mother, "purposes": ["services", "photos"]}]),
+    ));
+    let saved = staff_ok(dir.path(), &demo, "S001", &add);
+    let code = saved["household_code"].as_str().unwrap().to_string();
+    assert_eq!(code, "D20261123-01");
+    assert_eq!(saved["members_added"], 4);
+    assert_eq!(saved["consents_recorded"], 4);
+    // The technician registers nobody.
+    assert_eq!(
+        staff_refused(
+            dir.path(),
+            &demo,
+            "S004",
+            &["household", "show", "--household", &code]
+        )["code"],
+        "not_permitted"
+    );
+    let shown = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["household", "show", "--household", &code],
+    );
+    let text = shown.to_string();
+    assert!(
+        !text.contains(&mother) && !text.contains("13800138002"),
+        "masked: {text}"
+    );
+    let child = shown["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "李小龙")
+        .unwrap();
+    assert_eq!(child["relationship"], "child");
+    assert_eq!(child["purposes"], serde_json::json!(["services", "photos"]));
+    let consents = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["consent", "show", "--resident", &son],
+    );
+    assert_eq!(
+        consents["consents"][0]["guardian"],
+        linli_core::identity::mask_id_number(&mother)
+    );
+
+    // A new phone for the mother: the change audited, old and new masked.
+    let mut edited = family(&son, serde_json::json!([]));
+    edited["members"][1]["phone"] = "13900139002".into();
+    save(&edited);
+    let changed = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "household",
+            "edit",
+            "--household",
+            &code,
+            "--file",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(changed["members_changed"], 1, "{changed}");
+    let detail: String = rusqlite::Connection::open(dir.path().join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT detail FROM audit_log WHERE action = 'resident_edited' ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("\"field\":\"phone\""), "{detail}");
+    assert!(
+        detail.contains("138****8002") && detail.contains("139****9002"),
+        "{detail}"
+    );
+
+    // Moved away: the history stays, a sign-up is refused in words.
+    assert_eq!(
+        staff_refused(
+            dir.path(),
+            &demo,
+            "S001",
+            &["household", "move-away", "--household", &code]
+        )["code"],
+        "reason_required"
+    );
+    staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "household",
+            "move-away",
+            "--household",
+            &code,
+            "--reason",
+            "搬往龙岗区",
+        ],
+    );
+    let refusal = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &["signup", "--resident", &son, "--programme", "after-school"],
+    );
+    assert_eq!(refusal["code"], "moved_away", "{refusal}");
+    assert_eq!(
+        count(
+            dir.path(),
+            &format!("SELECT count(*) FROM residents WHERE household_code = '{code}'")
+        ),
+        4,
+        "history kept"
+    );
+}
+
+/// A forgotten PIN is reset at the desk: it stops working and a paused account opens;
+/// cards are issued and revoked through `card`.
+#[test]
+fn a_resident_pin_reset_clears_the_forgotten_pin_and_cards_are_issued_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let resident: String = rusqlite::Connection::open(dir.path().join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT id_number FROM resident_pins ORDER BY id_number LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let reset = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["resident", "pin-reset", "--id", &resident],
+    );
+    assert_eq!(reset["pin_cleared"], true);
+    assert_eq!(
+        count(
+            dir.path(),
+            &format!("SELECT count(*) FROM resident_pins WHERE id_number = '{resident}'")
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM audit_log WHERE action = 'resident_pin_reset'"
+        ),
+        1
+    );
+    staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["card", "issue", "--id", &resident, "--card", "CARD77001"],
+    );
+    staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["card", "revoke", "--card", "CARD77001"],
+    );
+    assert_eq!(
+        count(dir.path(), "SELECT count(*) FROM resident_cards WHERE token = 'CARD77001' AND revoked_at IS NOT NULL"),
+        1
+    );
+}

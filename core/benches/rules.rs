@@ -118,6 +118,7 @@ fn bench_signup(c: &mut Criterion) {
         code: "HF-0001".into(),
         address: "海富花园1栋101".into(),
         community_code: COMMUNITY.into(),
+        moved_away_on: None,
     };
     let child = Resident {
         id_number: id_number("20170501", 123),

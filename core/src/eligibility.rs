@@ -331,6 +331,7 @@ pub(crate) mod tests {
             code: "H-0001".into(),
             address: "宝安区新安街道海华社区 12栋301".into(),
             community_code: community.into(),
+            moved_away_on: None,
         }
     }
 

@@ -136,6 +136,8 @@ pub enum RefusalCode {
     NotFound,
     NotOffered,
     OfferExpired,
+    /// The applicant's household moved away (迁出): its history stays, sign-ups end.
+    MovedAway,
 }
 
 /// A refused action, with every reason in words. Nothing changed.
@@ -418,6 +420,13 @@ impl Roster {
                     "The programme ({}) does not match this list",
                     programme.code
                 ),
+            ));
+        }
+        if let Some(on) = req.applicant.household.moved_away_on {
+            return Err(Refusal::one(
+                RefusalCode::MovedAway,
+                format!("此户已于{on}迁出，不能再报名；如已迁回，请到前台恢复登记"),
+                format!("this household moved away on {on} and takes no new sign-ups; if they are back, the front desk can restore it"),
             ));
         }
         if let Some(closed) = closed_reason(programme) {

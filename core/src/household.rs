@@ -158,6 +158,10 @@ pub struct Household {
     /// The community (社区) the household lives in; eligibility compares it with the
     /// centre's own community for "community household" rules.
     pub community_code: String,
+    /// The day the household moved away (迁出): it stays, with its history, but takes
+    /// no new sign-ups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_away_on: Option<NaiveDate>,
 }
 
 impl Household {
@@ -358,6 +362,7 @@ mod tests {
             code: "H1".into(),
             address: " ".into(),
             community_code: String::new(),
+            moved_away_on: None,
         };
         let fields: Vec<String> = household
             .validate()

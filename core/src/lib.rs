@@ -11,6 +11,7 @@ pub mod absence;
 pub mod attendance;
 pub mod business;
 pub mod calendar;
+pub mod consent;
 pub mod dates;
 pub mod day_care;
 pub mod demo;

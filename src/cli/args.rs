@@ -120,6 +120,24 @@ pub enum Command {
         #[command(subcommand)]
         action: ResidentAction,
     },
+    /// Households at the desk (一口采集): register a family from a JSON file (the import's
+    /// fields plus relationships and consent), correct it, show it, mark it moved away
+    /// (staff only; audited).
+    Household {
+        #[command(subcommand)]
+        action: HouseholdAction,
+    },
+    /// Consent to the use of a resident's personal data (个人信息保护法): a guardian's for
+    /// a child under 14, the resident's own otherwise (staff only; audited).
+    Consent {
+        #[command(subcommand)]
+        action: ConsentAction,
+    },
+    /// A resident's community cards: issue or replace one, revoke a lost one (挂失).
+    Card {
+        #[command(subcommand)]
+        action: CardAction,
+    },
     /// The centre's staff accounts: a manager adds, disables and resets them; each
     /// member chooses their own PIN (synced with the district and the centre's devices).
     Staff {
@@ -435,6 +453,15 @@ pub enum ResidentAction {
         #[command(flatten)]
         staff: StaffCredential,
     },
+    /// A forgotten PIN stops working and a locked account is unlocked; the resident
+    /// then chooses a new one. Staff never see or type it.
+    PinReset {
+        /// The resident's ID number.
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
     /// Register a community card (the number the card reader reads) for the resident.
     IssueCard {
         #[arg(long)]
@@ -447,6 +474,96 @@ pub enum ResidentAction {
     /// Revoke a card reported lost (挂失): it stops working at once; issuing it again
     /// brings it back.
     RevokeCard {
+        #[arg(long)]
+        card: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HouseholdAction {
+    /// Register a new household and its members, all or nothing; every problem is
+    /// named with its member and field. A child under 14 needs a guardian's consent.
+    Add {
+        /// The household as JSON (UTF-8 or GBK): see the README for its fields.
+        #[arg(long)]
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Add or correct members of a household (members left out stay as they are);
+    /// each changed value is audited with the old and the new.
+    Edit {
+        #[arg(long)]
+        household: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// The household and its members, masked, with each member's consented purposes.
+    Show {
+        #[arg(long)]
+        household: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Mark a household moved away (迁出): its history stays, it takes no new sign-ups.
+    MoveAway {
+        #[arg(long)]
+        household: String,
+        /// Why, in a few words (required; kept in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentAction {
+    /// Record a consent; it replaces the one in force (the old one is kept).
+    Record {
+        /// The resident's ID number.
+        #[arg(long)]
+        resident: String,
+        /// The guardian's ID number (a registered adult), for a child under 14 only.
+        #[arg(long)]
+        guardian: Option<String>,
+        /// The purposes, comma-separated: services (required), activity_contact, photos.
+        #[arg(long, value_delimiter = ',', required = true)]
+        purposes: Vec<String>,
+        /// The version of the notice shown (today's when left out).
+        #[arg(long)]
+        notice: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// A resident's consents, newest first (the one in force first).
+    Show {
+        #[arg(long)]
+        resident: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CardAction {
+    /// Issue a card to a resident, or replace their lost one with a new number.
+    Issue {
+        /// The resident's ID number.
+        #[arg(long)]
+        id: String,
+        /// The card's number, as the reader reads it.
+        #[arg(long)]
+        card: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Revoke a card (挂失): it stops working at once, on every kiosk after sync.
+    Revoke {
         #[arg(long)]
         card: String,
         #[command(flatten)]

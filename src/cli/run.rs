@@ -193,6 +193,9 @@ fn dispatch(
             )?)
         }
         Command::Resident { action } => resident(store, now, action)?,
+        Command::Household { action } => household(store, now, action)?,
+        Command::Consent { action } => consent(store, now, action)?,
+        Command::Card { action } => card(store, now, action)?,
         Command::Staff { action } => staff_accounts(store, now, action)?,
         Command::Lookup {
             resident,
@@ -794,17 +797,126 @@ fn resident(
                 store, &actor, now, &resident, &new_pin,
             )?)
         }
+        ResidentAction::PinReset { id, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(usecase::residents::reset_pin(store, &actor, now, &id)?)
+        }
+        // The older spellings of `card issue` and `card revoke`.
         ResidentAction::IssueCard {
             resident,
-            card,
+            card: number,
+            staff,
+        } => card(
+            store,
+            now,
+            CardAction::Issue {
+                id: resident,
+                card: number,
+                staff,
+            },
+        )?,
+        ResidentAction::RevokeCard {
+            card: number,
+            staff,
+        } => card(
+            store,
+            now,
+            CardAction::Revoke {
+                card: number,
+                staff,
+            },
+        )?,
+    })
+}
+
+fn household(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: HouseholdAction,
+) -> Result<Answer, AppError> {
+    use usecase::household_desk;
+    Ok(match action {
+        HouseholdAction::Add { file, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            let file = household_desk::read_file(&file)?;
+            plain(household_desk::add(store, &actor, now, &file)?)
+        }
+        HouseholdAction::Edit {
+            household,
+            file,
             staff,
         } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
-            plain(usecase::residents::issue_card(
-                store, &actor, now, &resident, &card,
+            let file = household_desk::read_file(&file)?;
+            plain(household_desk::edit(store, &actor, now, &household, &file)?)
+        }
+        HouseholdAction::Show { household, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            Answer::Json(household_desk::show(store, &actor, now, &household)?)
+        }
+        // A missing --reason reaches the use-case as blank and is refused in words.
+        HouseholdAction::MoveAway {
+            household,
+            reason,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(household_desk::move_away(
+                store,
+                &actor,
+                now,
+                &household,
+                reason.as_deref().unwrap_or(""),
             )?)
         }
-        ResidentAction::RevokeCard { card, staff } => {
+    })
+}
+
+fn consent(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: ConsentAction,
+) -> Result<Answer, AppError> {
+    use usecase::consents;
+    Ok(match action {
+        ConsentAction::Record {
+            resident,
+            guardian,
+            purposes,
+            notice,
+            staff,
+        } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            Answer::Json(consents::record(
+                store,
+                &actor,
+                now,
+                &resident,
+                guardian.as_deref(),
+                &purposes,
+                notice.as_deref(),
+            )?)
+        }
+        ConsentAction::Show { resident, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            Answer::Json(consents::show(store, &actor, now, &resident)?)
+        }
+    })
+}
+
+fn card(
+    store: &mut Store,
+    now: chrono::NaiveDateTime,
+    action: CardAction,
+) -> Result<Answer, AppError> {
+    Ok(match action {
+        CardAction::Issue { id, card, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(usecase::residents::issue_card(
+                store, &actor, now, &id, &card,
+            )?)
+        }
+        CardAction::Revoke { card, staff } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
             plain(usecase::residents::revoke_card(store, &actor, now, &card)?)
         }

@@ -462,6 +462,26 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE resident_cards ADD COLUMN revoked_at TEXT;
     "#,
+    // 17: households registered at the desk (issue 14): each member's relationship to
+    // the head of household, a household that moved away (kept, inactive: no new
+    // sign-ups), and the consents given for a resident's personal data (个人信息保护法):
+    // by a guardian for a child under 14, by the resident themselves otherwise.
+    r#"
+    ALTER TABLE residents ADD COLUMN relationship TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN moved_away_at TEXT;
+    ALTER TABLE households ADD COLUMN moved_away_reason TEXT;
+    CREATE TABLE consents (
+        id             INTEGER PRIMARY KEY,
+        resident       TEXT NOT NULL REFERENCES residents(id_number),
+        guardian       TEXT REFERENCES residents(id_number),
+        purposes       TEXT NOT NULL,
+        notice_version TEXT NOT NULL,
+        given_on       TEXT NOT NULL,
+        recorded_by    TEXT NOT NULL,
+        recorded_at    TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX consents_by_resident ON consents(resident, id);
+    "#,
 ];
 
 /// The schema version this build writes and understands.

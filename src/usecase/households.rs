@@ -139,8 +139,7 @@ pub fn parse_csv(
     }
 
     let mut rows = Vec::new();
-    let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    let mut addresses: HashMap<String, (String, usize)> = HashMap::new();
+    let mut seen = Seen::new(Place::Line);
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -156,152 +155,21 @@ pub fn parse_csv(
             }
         };
         let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        let cell = |column: &str| record.get(index[column]).unwrap_or("").trim().to_string();
-        let before = errors.len();
-
-        let household_code = cell("household_code");
-        if household_code.is_empty() {
-            errors.push(LineError::new(
-                line,
-                "household_code",
-                "户编号不能为空",
-                "the household code is empty",
-            ));
-        } else if household_code.chars().count() > MAX_HOUSEHOLD_CODE_CHARS
-            || !household_code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            errors.push(LineError::new(
-                line,
-                "household_code",
-                format!("户编号只能由字母、数字、- 和 _ 组成，最长{MAX_HOUSEHOLD_CODE_CHARS}位"),
-                format!("a household code has only letters, digits, - and _, at most {MAX_HOUSEHOLD_CODE_CHARS}"),
-            ));
-        }
-        let address = cell("address");
-        if address.is_empty() {
-            errors.push(LineError::new(
-                line,
-                "address",
-                "地址不能为空",
-                "the address is empty",
-            ));
-        } else if address.chars().any(unprintable) {
-            errors.push(LineError::new(
-                line,
-                "address",
-                "地址含有不可见字符",
-                "the address contains control characters",
-            ));
-        } else if address.chars().count() > MAX_ADDRESS_CHARS {
-            errors.push(LineError::new(
-                line,
-                "address",
-                format!("地址超过{MAX_ADDRESS_CHARS}个字"),
-                format!("the address is longer than {MAX_ADDRESS_CHARS} characters"),
-            ));
-        } else if let Some((first, first_line)) = addresses.get(&household_code) {
-            if *first != address {
-                errors.push(LineError::new(
-                    line,
-                    "address",
-                    format!("同一户（{household_code}）的地址与第{first_line}行不一致"),
-                    format!(
-                        "household {household_code} has a different address on line {first_line}"
-                    ),
-                ));
-            }
-        } else if !household_code.is_empty() {
-            addresses.insert(household_code.clone(), (address.clone(), line));
-        }
-        let name = cell("name");
-        if name.is_empty() {
-            errors.push(LineError::new(
-                line,
-                "name",
-                "姓名不能为空",
-                "the name is empty",
-            ));
-        } else if name.chars().count() > MAX_NAME_CHARS {
-            errors.push(LineError::new(
-                line,
-                "name",
-                format!("姓名超过{MAX_NAME_CHARS}个字"),
-                format!("the name is longer than {MAX_NAME_CHARS} characters"),
-            ));
-        } else if name.chars().any(unprintable) {
-            errors.push(LineError::new(
-                line,
-                "name",
-                "姓名含有不可见字符",
-                "the name contains control characters",
-            ));
-        }
-        let id_number = match IdNumber::parse(&cell("id_number"), today) {
-            Ok(id) => {
-                if let Some(first_line) = seen_ids.insert(id.as_str().to_string(), line) {
-                    errors.push(LineError::new(
-                        line,
-                        "id_number",
-                        format!("此身份证号已在第{first_line}行出现"),
-                        format!("this ID number already appears on line {first_line}"),
-                    ));
-                }
-                Some(id)
-            }
-            Err(e) => {
-                errors.push(LineError {
-                    line,
-                    column: "id_number".into(),
-                    reason: e.message,
-                });
-                None
-            }
+        let cell = |column: &str| record.get(index[column]).unwrap_or("").trim();
+        let fields = MemberFields {
+            household_code: cell("household_code"),
+            address: cell("address"),
+            name: cell("name"),
+            id_number: cell("id_number"),
+            phone: cell("phone"),
+            tags: cell("tags")
+                .split(';')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect(),
         };
-        let phone_text = cell("phone");
-        let phone = if phone_text.is_empty() {
-            None
-        } else {
-            match Phone::parse(&phone_text) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push(LineError {
-                        line,
-                        column: "phone".into(),
-                        reason: e.message,
-                    });
-                    None
-                }
-            }
-        };
-        let mut tags = BTreeSet::new();
-        for raw in cell("tags")
-            .split(';')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            match Tag::parse(raw) {
-                Ok(tag) => {
-                    tags.insert(tag);
-                }
-                Err(e) => errors.push(LineError {
-                    line,
-                    column: "tags".into(),
-                    reason: e.message,
-                }),
-            }
-        }
-        if errors.len() == before {
-            rows.push(ResidentRow {
-                line,
-                household_code,
-                address,
-                name,
-                id_number: id_number.expect("validated above"),
-                phone,
-                tags,
-            });
+        if let Some(row) = check_member(line, &fields, today, &mut seen, &mut errors) {
+            rows.push(row);
         }
     }
     if rows.is_empty() && errors.is_empty() {
@@ -317,6 +185,206 @@ pub fn parse_csv(
     } else {
         Err(errors)
     }
+}
+
+/// One member's fields as given, in a CSV row or a household file: both are checked
+/// by [`check_member`], so the desk and the import accept exactly the same people.
+pub struct MemberFields<'a> {
+    pub household_code: &'a str,
+    pub address: &'a str,
+    pub name: &'a str,
+    pub id_number: &'a str,
+    pub phone: &'a str,
+    pub tags: Vec<&'a str>,
+}
+
+/// Where a problem is, as the person fixing it counts: a file's line, or a
+/// household's member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Line,
+    Member,
+}
+
+impl Place {
+    fn name(self, n: usize) -> (String, String) {
+        match self {
+            Place::Line => (format!("第{n}行"), format!("line {n}")),
+            Place::Member => (format!("第{n}位成员"), format!("member {n}")),
+        }
+    }
+}
+
+/// What the members checked so far must agree with: an ID number appears once, a
+/// household has one address.
+pub struct Seen {
+    place: Place,
+    ids: HashMap<String, usize>,
+    addresses: HashMap<String, (String, usize)>,
+}
+
+impl Seen {
+    pub fn new(place: Place) -> Self {
+        Seen {
+            place,
+            ids: HashMap::new(),
+            addresses: HashMap::new(),
+        }
+    }
+}
+
+/// Checks one member, adding every problem to `errors`; the row when there is none.
+pub fn check_member(
+    line: usize,
+    fields: &MemberFields<'_>,
+    today: chrono::NaiveDate,
+    seen: &mut Seen,
+    errors: &mut Vec<LineError>,
+) -> Option<ResidentRow> {
+    let before = errors.len();
+
+    let household_code = fields.household_code.to_string();
+    if household_code.is_empty() {
+        errors.push(LineError::new(
+            line,
+            "household_code",
+            "户编号不能为空",
+            "the household code is empty",
+        ));
+    } else if household_code.chars().count() > MAX_HOUSEHOLD_CODE_CHARS
+        || !household_code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        errors.push(LineError::new(
+            line,
+            "household_code",
+            format!("户编号只能由字母、数字、- 和 _ 组成，最长{MAX_HOUSEHOLD_CODE_CHARS}位"),
+            format!("a household code has only letters, digits, - and _, at most {MAX_HOUSEHOLD_CODE_CHARS}"),
+        ));
+    }
+    let address = fields.address.to_string();
+    if address.is_empty() {
+        errors.push(LineError::new(
+            line,
+            "address",
+            "地址不能为空",
+            "the address is empty",
+        ));
+    } else if address.chars().any(unprintable) {
+        errors.push(LineError::new(
+            line,
+            "address",
+            "地址含有不可见字符",
+            "the address contains control characters",
+        ));
+    } else if address.chars().count() > MAX_ADDRESS_CHARS {
+        errors.push(LineError::new(
+            line,
+            "address",
+            format!("地址超过{MAX_ADDRESS_CHARS}个字"),
+            format!("the address is longer than {MAX_ADDRESS_CHARS} characters"),
+        ));
+    } else if let Some((first, first_line)) = seen.addresses.get(&household_code) {
+        if *first != address {
+            let (zh, en) = seen.place.name(*first_line);
+            errors.push(LineError::new(
+                line,
+                "address",
+                format!("同一户（{household_code}）的地址与{zh}不一致"),
+                format!("household {household_code} has a different address on {en}"),
+            ));
+        }
+    } else if !household_code.is_empty() {
+        seen.addresses
+            .insert(household_code.clone(), (address.clone(), line));
+    }
+    let name = fields.name.to_string();
+    if name.is_empty() {
+        errors.push(LineError::new(
+            line,
+            "name",
+            "姓名不能为空",
+            "the name is empty",
+        ));
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.push(LineError::new(
+            line,
+            "name",
+            format!("姓名超过{MAX_NAME_CHARS}个字"),
+            format!("the name is longer than {MAX_NAME_CHARS} characters"),
+        ));
+    } else if name.chars().any(unprintable) {
+        errors.push(LineError::new(
+            line,
+            "name",
+            "姓名含有不可见字符",
+            "the name contains control characters",
+        ));
+    }
+    let id_number = match IdNumber::parse(fields.id_number, today) {
+        Ok(id) => {
+            if let Some(first_line) = seen.ids.insert(id.as_str().to_string(), line) {
+                let (zh, en) = seen.place.name(first_line);
+                errors.push(LineError::new(
+                    line,
+                    "id_number",
+                    format!("此身份证号已在{zh}出现"),
+                    format!("this ID number already appears on {en}"),
+                ));
+            }
+            Some(id)
+        }
+        Err(e) => {
+            errors.push(LineError {
+                line,
+                column: "id_number".into(),
+                reason: e.message,
+            });
+            None
+        }
+    };
+    let phone_text = fields.phone;
+    let phone = if phone_text.is_empty() {
+        None
+    } else {
+        match Phone::parse(phone_text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.push(LineError {
+                    line,
+                    column: "phone".into(),
+                    reason: e.message,
+                });
+                None
+            }
+        }
+    };
+    let mut tags = BTreeSet::new();
+    for raw in fields.tags.iter().copied() {
+        match Tag::parse(raw) {
+            Ok(tag) => {
+                tags.insert(tag);
+            }
+            Err(e) => errors.push(LineError {
+                line,
+                column: "tags".into(),
+                reason: e.message,
+            }),
+        }
+    }
+    if errors.len() == before {
+        return Some(ResidentRow {
+            line,
+            household_code,
+            address,
+            name,
+            id_number: id_number.expect("validated above"),
+            phone,
+            tags,
+        });
+    }
+    None
 }
 
 /// Column positions as a person counts them: "2、5".

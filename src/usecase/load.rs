@@ -58,12 +58,18 @@ pub fn resident(conn: &Connection, id_number: &str) -> Result<Option<Resident>, 
 
 pub fn household(conn: &Connection, code: &str) -> Result<Option<Household>, AppError> {
     Ok(conn
-        .prepare_cached("SELECT code, address, community_code FROM households WHERE code = ?1")?
+        .prepare_cached(
+            "SELECT code, address, community_code, moved_away_at FROM households WHERE code = ?1",
+        )?
         .query_row([code], |r| {
             Ok(Household {
                 code: r.get(0)?,
                 address: r.get(1)?,
                 community_code: r.get(2)?,
+                moved_away_on: r
+                    .get::<_, Option<String>>(3)?
+                    .and_then(|at| crate::clock::from_db(&at))
+                    .map(|at| at.date()),
             })
         })
         .optional()?)

@@ -238,6 +238,56 @@ pub fn set_pin(
     })
 }
 
+/// What a PIN reset did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PinReset {
+    /// Masked ID number.
+    pub resident: String,
+    /// A PIN was set and no longer works.
+    pub pin_cleared: bool,
+    /// Sign-in was paused after five wrong tries, and no longer is.
+    pub was_locked: bool,
+}
+
+/// `linli resident pin-reset`: a forgotten PIN stops working and a locked account is
+/// unlocked; the resident then chooses a new PIN. Staff never learn it. Audited.
+pub fn reset_pin(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    raw_id: &str,
+) -> Result<PinReset, AppError> {
+    super::household_desk::registering(store, actor, now, |tx| {
+        let id = load::parse_id(raw_id, now.date())?;
+        let resident = load::resident(tx, id.as_str())?
+            .ok_or_else(|| load::not_found("居民", "resident", &id.masked()))?;
+        let held: Option<(u32, Option<String>)> = tx
+            .prepare_cached(
+                "SELECT failures, locked_until FROM resident_pins WHERE id_number = ?1",
+            )?
+            .query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let was_locked = held
+            .as_ref()
+            .and_then(|(_, until)| until.as_deref().and_then(clock::from_db))
+            .is_some_and(|until| until > tx.now);
+        tx.execute(
+            "DELETE FROM resident_pins WHERE id_number = ?1",
+            [id.as_str()],
+        )?;
+        tx.audit(
+            "resident_pin_reset",
+            &resident.id_number.masked(),
+            json!({"was_locked": was_locked, "failures": held.as_ref().map(|(f, _)| f)}),
+        );
+        Ok(PinReset {
+            resident: resident.id_number.masked(),
+            pin_cleared: held.is_some(),
+            was_locked,
+        })
+    })
+}
+
 /// A phone signs in one account, so that signing in is one PIN check: a second
 /// resident with the same phone cannot get a PIN of their own (the holder signs in
 /// and acts for the household).
