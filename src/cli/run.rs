@@ -852,7 +852,7 @@ fn household(
         }
         HouseholdAction::Show { household, staff } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
-            Answer::Json(household_desk::show(store, &actor, now, &household)?)
+            plain(household_desk::show(store, &actor, now, &household)?)
         }
         // A missing --reason reaches the use-case as blank and is refused in words.
         HouseholdAction::MoveAway {
@@ -887,7 +887,7 @@ fn consent(
             staff,
         } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
-            Answer::Json(consents::record(
+            plain(consents::record(
                 store,
                 &actor,
                 now,
@@ -899,7 +899,7 @@ fn consent(
         }
         ConsentAction::Show { resident, staff } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
-            Answer::Json(consents::show(store, &actor, now, &resident)?)
+            plain(consents::show(store, &actor, now, &resident)?)
         }
     })
 }

@@ -5,17 +5,19 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use linli_core::consent::{self, Purpose};
 use linli_core::household::age_on;
 use linli_core::identity::mask_id_number;
 use rusqlite::Connection;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::household_desk::{registering, write_consent, Consent};
 use super::load;
+use crate::clock;
 use crate::error::AppError;
-use crate::store::{Actor, Store};
+use crate::store::{Actor, Store, Tx};
+use linli_core::identity::IdNumber;
+use linli_core::staff::Permission;
 
 /// The purposes in force for a resident: their newest consent's; none without one.
 pub fn purposes_of(conn: &Connection, id_number: &str) -> Result<BTreeSet<Purpose>, AppError> {
@@ -38,6 +40,31 @@ pub fn permits(conn: &Connection, id_number: &str, purpose: Purpose) -> Result<b
     Ok(purposes_of(conn, id_number)?.contains(&purpose))
 }
 
+/// A consent as recorded or shown: ID numbers masked.
+#[derive(Debug, serde::Serialize)]
+pub struct ConsentGiven {
+    pub resident: String,
+    pub guardian: Option<String>,
+    pub purposes: Vec<Purpose>,
+    pub notice_version: String,
+    pub given_on: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ConsentOnRecord {
+    pub guardian: Option<String>,
+    pub purposes: Vec<Purpose>,
+    pub notice_version: String,
+    pub given_on: String,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ConsentsShown {
+    pub resident: String,
+    pub consents: Vec<ConsentOnRecord>,
+}
+
 /// `linli consent record`: a new consent, replacing the one in force.
 pub fn record(
     store: &mut Store,
@@ -47,7 +74,7 @@ pub fn record(
     guardian: Option<&str>,
     purposes: &[String],
     notice_version: Option<&str>,
-) -> Result<Value, AppError> {
+) -> Result<ConsentGiven, AppError> {
     registering(store, actor, now, |tx| {
         let today = tx.now.date();
         let id = load::parse_id(resident, today)?;
@@ -77,13 +104,13 @@ pub fn record(
                 .unwrap_or_else(|| consent::NOTICE_VERSION.to_string()),
         };
         write_consent(tx, &given, today)?;
-        Ok(json!({
-            "resident": person.id_number.masked(),
-            "guardian": given.guardian.as_ref().map(|g| g.masked()),
-            "purposes": given.purposes.iter().map(|p| p.key()).collect::<Vec<_>>(),
-            "notice_version": given.notice_version,
-            "given_on": today,
-        }))
+        Ok(ConsentGiven {
+            resident: person.id_number.masked(),
+            guardian: given.guardian.as_ref().map(|g| g.masked()),
+            purposes: given.purposes.iter().copied().collect(),
+            notice_version: given.notice_version,
+            given_on: today.to_string(),
+        })
     })
 }
 
@@ -93,7 +120,7 @@ pub fn show(
     actor: &Actor,
     now: NaiveDateTime,
     resident: &str,
-) -> Result<Value, AppError> {
+) -> Result<ConsentsShown, AppError> {
     registering(store, actor, now, |tx| {
         let id = load::parse_id(resident, tx.now.date())?;
         let mut stmt = tx.prepare_cached(
@@ -104,17 +131,82 @@ pub fn show(
             .query_map([id.as_str()], |r| {
                 let guardian: Option<String> = r.get(0)?;
                 let purposes: String = r.get(1)?;
-                Ok(json!({
-                    "guardian": guardian.as_deref().map(mask_id_number),
-                    "purposes": purposes.split(';').collect::<Vec<_>>(),
-                    "notice_version": r.get::<_, String>(2)?,
-                    "given_on": r.get::<_, String>(3)?,
-                    "recorded_by": r.get::<_, String>(4)?,
-                }))
+                Ok(ConsentOnRecord {
+                    guardian: guardian.as_deref().map(mask_id_number),
+                    purposes: purposes
+                        .split(';')
+                        .filter_map(|p| Purpose::parse(p).ok())
+                        .collect(),
+                    notice_version: r.get(2)?,
+                    given_on: r.get(3)?,
+                    recorded_by: r.get(4)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         drop(stmt);
         tx.audit("consent_viewed", &id.masked(), json!({}));
-        Ok(json!({"resident": id.masked(), "consents": rows}))
+        Ok(ConsentsShown {
+            resident: id.masked(),
+            consents: rows,
+        })
     })
+}
+
+/// A change or a look by staff who register households: the permission checked before
+/// anything is read and again inside the transaction (the use-case is the guard).
+pub(super) fn registering<T>(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    actor.authorise(Permission::RegisterHouseholds)?;
+    store.write(actor, now, |tx| {
+        tx.authorise(Permission::RegisterHouseholds)?;
+        f(tx)
+    })
+}
+
+/// A consent checked and ready to keep.
+#[derive(Clone, Debug)]
+pub struct Consent {
+    pub resident: IdNumber,
+    pub guardian: Option<IdNumber>,
+    pub purposes: BTreeSet<Purpose>,
+    pub notice_version: String,
+}
+
+pub(super) fn write_consent(
+    tx: &mut Tx<'_>,
+    c: &Consent,
+    given_on: NaiveDate,
+) -> Result<(), AppError> {
+    let by = tx.actor.staff().map(|m| m.code.clone()).unwrap_or_default();
+    let at = clock::to_db(tx.now);
+    let purposes = c
+        .purposes
+        .iter()
+        .map(|p| p.key())
+        .collect::<Vec<_>>()
+        .join(";");
+    tx.prepare_cached(
+        "INSERT INTO consents (resident, guardian, purposes, notice_version, given_on, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute((
+        c.resident.as_str(),
+        c.guardian.as_ref().map(|g| g.as_str()),
+        &purposes,
+        &c.notice_version,
+        given_on.to_string(),
+        &by,
+        &at,
+    ))?;
+    tx.audit(
+        "consent_recorded",
+        &c.resident.masked(),
+        json!({"guardian": c.guardian.as_ref().map(|g| g.masked()), "purposes": purposes,
+               "notice_version": c.notice_version}),
+    );
+    Ok(())
 }

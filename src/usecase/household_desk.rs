@@ -20,6 +20,7 @@ use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::consents::{registering, write_consent, Consent};
 use super::households::{
     check_member, foreign_owner, register_rows, LineError, MemberFields, Place, ResidentRow, Seen,
 };
@@ -66,15 +67,6 @@ pub struct ConsentFile {
     /// The notice shown; today's when left out.
     #[serde(default)]
     pub notice_version: Option<String>,
-}
-
-/// A consent checked and ready to keep.
-#[derive(Clone, Debug)]
-pub struct Consent {
-    pub resident: IdNumber,
-    pub guardian: Option<IdNumber>,
-    pub purposes: BTreeSet<Purpose>,
-    pub notice_version: String,
 }
 
 /// A household file that passed every check.
@@ -342,41 +334,6 @@ fn known_members(tx: &Tx<'_>, code: &str) -> Result<Known, AppError> {
     Ok(known)
 }
 
-pub(super) fn write_consent(
-    tx: &mut Tx<'_>,
-    c: &Consent,
-    given_on: NaiveDate,
-) -> Result<(), AppError> {
-    let by = tx.actor.staff().map(|m| m.code.clone()).unwrap_or_default();
-    let at = clock::to_db(tx.now);
-    let purposes = c
-        .purposes
-        .iter()
-        .map(|p| p.key())
-        .collect::<Vec<_>>()
-        .join(";");
-    tx.prepare_cached(
-        "INSERT INTO consents (resident, guardian, purposes, notice_version, given_on, recorded_by, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute((
-        c.resident.as_str(),
-        c.guardian.as_ref().map(|g| g.as_str()),
-        &purposes,
-        &c.notice_version,
-        given_on.to_string(),
-        &by,
-        &at,
-    ))?;
-    tx.audit(
-        "consent_recorded",
-        &c.resident.masked(),
-        json!({"guardian": c.guardian.as_ref().map(|g| g.masked()), "purposes": purposes,
-               "notice_version": c.notice_version}),
-    );
-    Ok(())
-}
-
 /// Writes the form's members, relationships and consents; the caller checked the
 /// household's standing (new, or this centre's own).
 fn save_form(
@@ -419,21 +376,6 @@ fn save_form(
         members_added: summary.residents_created,
         members_changed: summary.residents_updated,
         consents_recorded: recorded,
-    })
-}
-
-/// A change or a look by staff who register households: the permission checked before
-/// anything is read and again inside the transaction (the use-case is the guard).
-pub(super) fn registering<T>(
-    store: &mut Store,
-    actor: &Actor,
-    now: NaiveDateTime,
-    f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
-) -> Result<T, AppError> {
-    actor.authorise(Permission::RegisterHouseholds)?;
-    store.write(actor, now, |tx| {
-        tx.authorise(Permission::RegisterHouseholds)?;
-        f(tx)
     })
 }
 
@@ -588,13 +530,39 @@ fn own_household(tx: &Tx<'_>, code: &str) -> Result<linli_core::household::House
     Ok(household)
 }
 
+/// A household as the desk shows it: members masked.
+#[derive(Debug, serde::Serialize)]
+pub struct HouseholdShown {
+    pub household_code: String,
+    pub address: String,
+    pub community_code: String,
+    pub owner_centre: Option<String>,
+    pub moved_away_on: Option<NaiveDate>,
+    pub moved_away_reason: Option<String>,
+    pub members: Vec<MemberShown>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct MemberShown {
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    /// Masked.
+    pub phone: Option<String>,
+    pub age: u32,
+    pub relationship: Option<Relationship>,
+    pub relationship_text: Option<Text>,
+    pub tags: Vec<String>,
+    pub purposes: Vec<Purpose>,
+}
+
 /// `linli household show`: the household and its members, masked (the look audited).
 pub fn show(
     store: &mut Store,
     actor: &Actor,
     now: NaiveDateTime,
     code: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<HouseholdShown, AppError> {
     registering(store, actor, now, |tx| {
         let household =
             load::household(tx, code)?.ok_or_else(|| load::not_found("户", "household", code))?;
@@ -605,31 +573,32 @@ pub fn show(
                 .prepare_cached("SELECT relationship FROM residents WHERE id_number = ?1")?
                 .query_row([m.id_number.as_str()], |r| r.get(0))?;
             let relationship = Relationship::from_db(&relationship);
-            members.push(json!({
-                "name": m.name,
-                "id_number": m.id_number.masked(),
-                "phone": m.phone.as_ref().map(|p| p.masked()),
-                "age": m.age_on(today),
-                "relationship": relationship.map(|r| r.key()),
-                "relationship_text": relationship.map(|r| r.describe()),
-                "tags": m.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-                "purposes": super::consents::purposes_of(tx, m.id_number.as_str())?
-                    .iter().map(|p| p.key()).collect::<Vec<_>>(),
-            }));
+            members.push(MemberShown {
+                purposes: super::consents::purposes_of(tx, m.id_number.as_str())?
+                    .into_iter()
+                    .collect(),
+                age: m.age_on(today),
+                id_number: m.id_number.masked(),
+                phone: m.phone.as_ref().map(|p| p.masked()),
+                relationship,
+                relationship_text: relationship.map(|r| r.describe()),
+                tags: m.tags.iter().map(|t| t.as_str().to_string()).collect(),
+                name: m.name,
+            });
         }
         let reason: Option<String> = tx
             .prepare_cached("SELECT moved_away_reason FROM households WHERE code = ?1")?
             .query_row([code], |r| r.get(0))?;
         tx.audit("household_viewed", code, json!({}));
-        Ok(json!({
-            "household_code": household.code,
-            "address": household.address,
-            "community_code": household.community_code,
-            "owner_centre": foreign_owner(tx, code)?,
-            "moved_away_on": household.moved_away_on,
-            "moved_away_reason": reason,
-            "members": members,
-        }))
+        Ok(HouseholdShown {
+            owner_centre: foreign_owner(tx, code)?,
+            household_code: household.code,
+            address: household.address,
+            community_code: household.community_code,
+            moved_away_on: household.moved_away_on,
+            moved_away_reason: reason,
+            members,
+        })
     })
 }
 

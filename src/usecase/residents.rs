@@ -257,7 +257,7 @@ pub fn reset_pin(
     now: NaiveDateTime,
     raw_id: &str,
 ) -> Result<PinReset, AppError> {
-    super::household_desk::registering(store, actor, now, |tx| {
+    super::consents::registering(store, actor, now, |tx| {
         let id = load::parse_id(raw_id, now.date())?;
         let resident = load::resident(tx, id.as_str())?
             .ok_or_else(|| load::not_found("居民", "resident", &id.masked()))?;
