@@ -1211,13 +1211,15 @@ fn an_answer_that_cannot_be_written_is_an_error_not_a_silent_success() {
     assert_eq!(v["code"], "usage", "{v}");
     assert!(v["reasons"][0].as_str().unwrap().contains("--no-such-flag"));
     // A reader that has gone (`| head` that stopped reading).
-    let mut child = common::command(dir.path(), &["export", "households", "--format", "csv"])
-        .stdout(std::process::Stdio::piped())
+    // The reader is closed before the command starts: closed after spawning, a command
+    // quick enough to fill the pipe's buffer first would rightly succeed.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let done = common::command(dir.path(), &["export", "households", "--format", "csv"])
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    drop(child.stdout.take());
-    let done = child.wait_with_output().unwrap();
     assert_eq!(
         done.status.code(),
         Some(5),

@@ -1731,16 +1731,13 @@ fn a_command_whose_output_cannot_be_written_fails_loudly_and_never_panics() {
             .output()
             .unwrap();
         assert_failed_loudly(&format!("{args:?} > /dev/full"), full);
-        let mut child = district_cli(&db, args)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // The reader goes away before anything is written, as `| head -0` would.
-        drop(child.stdout.take());
-        assert_failed_loudly(
-            &format!("{args:?} | closed"),
-            child.wait_with_output().unwrap(),
-        );
+        // The reader is gone before the command starts, as `| head -0` would be: closing it
+        // only after spawning raced a fast command (`--help`) that wrote into the pipe's
+        // buffer first and rightly succeeded.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let closed = district_cli(&db, args).stdout(writer).output().unwrap();
+        assert_failed_loudly(&format!("{args:?} | closed"), closed);
     }
     // With somewhere to write, the same command succeeds.
     let fine = district_cli(&db, &["admin", "rejected"]).output().unwrap();
