@@ -1948,6 +1948,27 @@ fn a_family_is_registered_corrected_and_moved_away_at_the_desk() {
     assert_eq!(code, "D20261123-01");
     assert_eq!(saved["members_added"], 4);
     assert_eq!(saved["consents_recorded"], 4);
+    // A 同意回执 for the mother, who consented for her son; none for the adults' own.
+    let slips = saved["slips"].as_array().unwrap();
+    assert_eq!(slips.len(), 1, "{saved}");
+    assert_eq!(slips[0]["kind"], "consent_slip");
+    let serial = slips[0]["serial"].as_str().unwrap();
+    let paper: String = rusqlite::Connection::open(dir.path().join("linli.sqlite"))
+        .unwrap()
+        .query_row(
+            "SELECT receipt FROM slips WHERE serial = ?1",
+            [serial],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        paper.contains("李**") && paper.contains("张*") && !paper.contains("李小龙"),
+        "names masked on paper: {paper}"
+    );
+    assert!(
+        paper.contains("同意用于") && paper.contains("不同意用于"),
+        "{paper}"
+    );
     // The technician registers nobody.
     assert_eq!(
         staff_refused(
@@ -2111,4 +2132,333 @@ fn a_resident_pin_reset_clears_the_forgotten_pin_and_cards_are_issued_and_revoke
         count(dir.path(), "SELECT count(*) FROM resident_cards WHERE token = 'CARD77001' AND revoked_at IS NOT NULL"),
         1
     );
+}
+
+/// A first-17 with another sequence number, same birth date and sex: the ID number a
+/// clerk mistyped when the family registered a second time.
+fn retyped(id: &str) -> String {
+    valid_id(&format!("{}99{}", &id[..14], &id[16..17]))
+}
+
+#[test]
+fn a_family_registered_twice_is_found_compared_and_merged_with_the_childs_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+    let one = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    // A child with a lunch-care place (a fee paid) and an after-school place, and the
+    // parent with a phone in the same household.
+    let child = one(
+        "SELECT r.id_number FROM residents r JOIN enrolments e ON e.resident = r.id_number
+         WHERE e.programme_code = 'lunch-care' AND e.status = 'confirmed'
+           AND r.birth_date > '2013-01-01' ORDER BY r.id_number LIMIT 1",
+    );
+    let home = one(&format!(
+        "SELECT household_code FROM residents WHERE id_number = '{child}'"
+    ));
+    let parent = one(&format!(
+        "SELECT id_number FROM residents WHERE household_code = '{home}' AND phone IS NOT NULL
+         AND birth_date < '2000-01-01' ORDER BY id_number LIMIT 1"
+    ));
+    let name_of = |id: &str| {
+        one(&format!(
+            "SELECT name FROM residents WHERE id_number = '{id}'"
+        ))
+    };
+    let parent_phone = one(&format!(
+        "SELECT phone FROM residents WHERE id_number = '{parent}'"
+    ));
+    let pay = [
+        "fees",
+        "pay",
+        "--resident",
+        &child,
+        "--programme",
+        "lunch-care",
+        "--amount-fen",
+        "100",
+        "--method",
+        "cash",
+    ];
+    staff_ok(dir.path(), &demo, "S001", &pay);
+    let enrolled = count(
+        dir.path(),
+        &format!("SELECT count(*) FROM enrolments WHERE resident = '{child}'"),
+    );
+    assert!(enrolled >= 1);
+
+    // The family comes to the desk again; the clerk types both ID numbers wrong and
+    // brings a grandfather too.
+    let (parent2, child2) = (retyped(&parent), retyped(&child));
+    let grandfather = valid_id("36012119600101991");
+    let file = dir.path().join("again.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "address": "海富花园3栋301",
+            "members": [
+                {"name": name_of(&parent), "id_number": parent2, "phone": parent_phone, "relationship": "户主"},
+                {"name": name_of(&child), "id_number": child2, "relationship": "子女"},
+                {"name": "彭大山", "id_number": grandfather, "relationship": "父母"},
+            ],
+            "consents": [{"resident": child2, "guardian": parent2, "purposes": ["services"]}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let again = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["household", "add", "--file", file.to_str().unwrap()],
+    )["household_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Flagged: the parent by name, birth date and phone; the child (no phone) by name
+    // and birth date. Masked.
+    let found = staff_ok(dir.path(), &demo, "S001", &["household", "duplicates"]);
+    let text = found.to_string();
+    assert!(
+        !text.contains(&child) && !text.contains(&parent_phone),
+        "{text}"
+    );
+    let pairs = found["pairs"].as_array().unwrap();
+    let between = |a: &serde_json::Value, b: &str| {
+        pairs.iter().any(|p| {
+            p["first"]["name"] == *a
+                && [
+                    &p["first"]["household_code"],
+                    &p["second"]["household_code"],
+                ]
+                .iter()
+                .all(|h| **h == *b || **h == *home)
+        })
+    };
+    assert!(between(&name_of(&parent).into(), &again), "{text}");
+    assert!(between(&name_of(&child).into(), &again), "{text}");
+
+    // Side by side, nothing changed.
+    let merge = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = ["household", "merge", "--keep", &home, "--remove", &again]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let preview_args = merge(&["--take", "id_number", "--dry-run"]);
+    let preview_refs: Vec<&str> = preview_args.iter().map(String::as_str).collect();
+    let preview = staff_ok(dir.path(), &demo, "S001", &preview_refs);
+    assert_eq!(preview["done"], false);
+    assert_eq!(preview["people"].as_array().unwrap().len(), 2, "{preview}");
+    assert_eq!(preview["records_moved"]["payments"], 1, "{preview}");
+    assert_eq!(
+        preview["records_moved"]["enrolments"], enrolled,
+        "{preview}"
+    );
+    assert!(
+        count(
+            dir.path(),
+            &format!("SELECT count(*) FROM households WHERE code = '{again}'")
+        ) == 1
+    );
+
+    // Refused: a household into itself, two families with no one in common, and a
+    // technician; each changing nothing.
+    let same = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &["household", "merge", "--keep", &home, "--remove", &home],
+    );
+    assert_eq!(same["code"], "same_household");
+    let stranger = one(&format!(
+        "SELECT household_code FROM residents WHERE household_code NOT IN ('{home}', '{again}')
+         ORDER BY household_code LIMIT 1"
+    ));
+    let unrelated = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "household",
+            "merge",
+            "--keep",
+            &stranger,
+            "--remove",
+            &again,
+        ],
+    );
+    assert_eq!(unrelated["code"], "not_duplicates", "{unrelated}");
+    assert_eq!(
+        staff_refused(dir.path(), &demo, "S004", &preview_refs)["code"],
+        "not_permitted"
+    );
+    // Both of the child's records signed up for lunch care (the second placed or
+    // waiting): a clash staff must put right first, and the merge changes nothing.
+    staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["signup", "--resident", &child2, "--programme", "lunch-care"],
+    );
+    let done_args = merge(&["--take", "id_number"]);
+    let done_refs: Vec<&str> = done_args.iter().map(String::as_str).collect();
+    let refusal = staff_refused(dir.path(), &demo, "S001", &done_refs);
+    assert_eq!(refusal["code"], "merge_conflict", "{refusal}");
+    assert!(refusal.to_string().contains("lunch-care"), "{refusal}");
+    assert_eq!(count(dir.path(), "SELECT count(*) FROM resident_merges"), 0);
+    staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["cancel", "--resident", &child2, "--programme", "lunch-care"],
+    );
+
+    // The merge, keeping the desk's corrected numbers: the child's enrolments, the paid
+    // fee and the attendance move to them; the grandfather joins the household.
+    let attended = count(
+        dir.path(),
+        &format!("SELECT count(*) FROM attendance WHERE resident = '{child}'"),
+    );
+    let own = count(
+        dir.path(),
+        &format!("SELECT count(*) FROM enrolments WHERE resident = '{child2}'"),
+    );
+    let merged = staff_ok(dir.path(), &demo, "S001", &done_refs);
+    assert_eq!(merged["done"], true, "{merged}");
+    let of = |id: &str, sql: &str| count(dir.path(), &sql.replace("{}", id));
+    assert_eq!(
+        of(
+            &child,
+            "SELECT count(*) FROM residents WHERE id_number = '{}'"
+        ),
+        0
+    );
+    assert_eq!(
+        of(
+            &child2,
+            "SELECT count(*) FROM enrolments WHERE resident = '{}'"
+        ),
+        enrolled + own
+    );
+    assert_eq!(
+        of(
+            &child2,
+            "SELECT count(*) FROM payments WHERE resident = '{}'"
+        ),
+        1
+    );
+    assert_eq!(
+        of(
+            &child2,
+            "SELECT count(*) FROM attendance WHERE resident = '{}'"
+        ),
+        attended
+    );
+    assert_eq!(
+        one(&format!(
+            "SELECT household_code FROM residents WHERE id_number = '{grandfather}'"
+        )),
+        home
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            &format!("SELECT count(*) FROM households WHERE code = '{again}'")
+        ),
+        0
+    );
+    // The old number is gone from the desk.
+    let gone = staff_refused(dir.path(), &demo, "S001", &pay);
+    assert_eq!(gone["code"], "not_found", "{gone}");
+    // One audit entry, one event for the district, naming both numbers in full.
+    let audit = one(
+        "SELECT detail FROM audit_log WHERE action = 'households_merged' ORDER BY seq DESC LIMIT 1",
+    );
+    assert!(
+        !audit.contains(&child) && !audit.contains(&child2),
+        "{audit}"
+    );
+    let event = one("SELECT body FROM outbox WHERE kind = 'households_merged'");
+    assert!(event.contains(&child) && event.contains(&child2), "{event}");
+    assert_eq!(
+        staff_ok(dir.path(), &demo, "S001", &["household", "duplicates"])["pairs"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_residents_record_is_shown_masked_and_someone_unknown_here_is_asked_of_the_district() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = ok(dir.path(), &["demo"]);
+    let conn = rusqlite::Connection::open(dir.path().join("linli.sqlite")).unwrap();
+    let (id, phone): (String, String) = conn
+        .query_row(
+            "SELECT r.id_number, r.phone FROM residents r JOIN enrolments e ON e.resident = r.id_number
+             WHERE r.phone IS NOT NULL ORDER BY r.id_number LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let shown = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["resident", "show", "--id", &id],
+    );
+    assert_eq!(shown["source"], "here");
+    let text = shown.to_string();
+    assert!(
+        !text.contains(&id) && !text.contains(&phone),
+        "masked: {text}"
+    );
+    assert!(
+        !shown["resident"]["places"].as_array().unwrap().is_empty(),
+        "{shown}"
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM audit_log WHERE action = 'resident_viewed'"
+        ),
+        1
+    );
+    // The technician reads no one's record.
+    assert_eq!(
+        staff_refused(
+            dir.path(),
+            &demo,
+            "S004",
+            &["resident", "show", "--id", &id]
+        )["code"],
+        "not_permitted"
+    );
+    // Someone registered at no household here: asked of the district only with a
+    // purpose, and this demo device is enrolled with no district.
+    let stranger = valid_id("11010819800101001");
+    let refusal = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &["resident", "show", "--id", &stranger],
+    );
+    assert_eq!(refusal["code"], "not_registered_here", "{refusal}");
+    assert!(refusal.to_string().contains("--purpose"));
+    let asked = staff_refused(
+        dir.path(),
+        &demo,
+        "S001",
+        &[
+            "resident",
+            "show",
+            "--id",
+            &stranger,
+            "--purpose",
+            "报名日间照料",
+        ],
+    );
+    assert_eq!(asked["code"], "not_enrolled", "{asked}");
 }

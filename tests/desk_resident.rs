@@ -323,3 +323,119 @@ fn a_payment_with_a_waiver_takes_what_is_owed_and_prints_a_receipt_and_the_day_s
     );
     linli::clock::pin_this_thread(None);
 }
+
+/// The resident types their own new PIN twice at the desk (staff hand the screen over
+/// and never type it), then signs in with it at the kiosk; a card issued and reported
+/// lost at the same page stops working at once; a reset clears a forgotten PIN.
+#[test]
+fn a_resident_chooses_their_own_pin_at_the_desk_and_a_lost_card_stops_at_once() {
+    use linli::kiosk::{KioskAdapter, ResidentPinAdapter, Session};
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    let row = k.query(
+        "SELECT r.id_number || '|' || r.name || '|' || r.phone FROM residents r
+         WHERE r.phone IS NOT NULL AND r.birth_date < '1990-01-01'
+           AND EXISTS (SELECT 1 FROM resident_pins p WHERE p.id_number = r.id_number)
+           AND NOT EXISTS (SELECT 1 FROM resident_pins p JOIN residents o ON o.id_number = p.id_number
+                           WHERE o.phone = r.phone AND o.id_number <> r.id_number)
+         ORDER BY r.id_number LIMIT 1",
+    )[0]
+        .clone();
+    let parts: Vec<&str> = row.split('|').collect();
+    let (id, name, phone) = (parts[0], parts[1], parts[2]);
+    open_resident(&k, name, id);
+    let page = k.window.global::<DeskResidentAdapter>();
+    assert_eq!(page.get_pin_status(), "已设置");
+    let pins = |k: &Kiosk| {
+        count(
+            k,
+            &format!("SELECT count(*) FROM resident_pins WHERE id_number = '{id}'"),
+        )
+    };
+    // They forgot it: a reset, and the old PIN no longer works.
+    k.press("重置自助机密码并解锁");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(page.get_pin_status(), "未设置");
+    assert_eq!(pins(&k), 0);
+
+    let pins_set_before = count(
+        &k,
+        "SELECT count(*) FROM audit_log WHERE action = 'resident_pin_set' AND actor LIKE '%S001%'",
+    );
+    k.press("请居民本人在屏幕上设置自助机密码");
+    assert_eq!(k.screen(), Screen::ResidentPin);
+    let pad = k.window.global::<ResidentPinAdapter>();
+    assert!(pad.get_name().contains(name));
+    // Two different PINs: said so, and the resident starts again.
+    k.type_digits("258036");
+    assert_eq!((pad.get_step(), pad.get_pin_length()), (2, 0));
+    k.type_digits("258037");
+    assert!(
+        pad.get_message().contains("不一致"),
+        "{}",
+        pad.get_message()
+    );
+    assert_eq!(pad.get_step(), 1);
+    // A PIN anyone would guess is refused in words; nothing saved.
+    k.type_digits("111111");
+    k.type_digits("111111");
+    assert_eq!(tone(&k), Tone::Refusal, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(pins(&k), 0);
+    // The same PIN twice: saved, audited with the staff member, never shown.
+    k.type_digits("258036");
+    k.type_digits("258036");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    assert_eq!(k.screen(), Screen::DeskResident);
+    assert_eq!(page.get_pin_status(), "已设置");
+    k.press("好的");
+    assert_eq!(pins(&k), 1);
+    assert_eq!(
+        count(&k, "SELECT count(*) FROM audit_log WHERE action = 'resident_pin_set' AND actor LIKE '%S001%'"),
+        pins_set_before + 1
+    );
+
+    // A new card for them, then reported lost, typed as the reader reads it. (With
+    // more than one card in use, an empty number is refused: which one is lost?)
+    let cards_before = page.get_cards().row_count();
+    page.set_card_number("88001234".into());
+    k.press("发卡或补卡");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(page.get_cards().row_count(), cards_before + 1);
+    assert!(page.get_cards().iter().any(|c| c == "…1234"));
+    if cards_before > 0 {
+        k.press("挂失居民卡");
+        assert_eq!(tone(&k), Tone::Refusal, "{}", k.notice());
+        k.press("好的");
+    }
+    page.set_card_number("88001234".into());
+    k.press("挂失居民卡");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert_eq!(page.get_cards().row_count(), cards_before);
+    {
+        let mut store = k.store.lock().unwrap();
+        let by_card = linli::usecase::residents::sign_in_by_card(
+            &mut store,
+            linli::clock::now(),
+            "88001234",
+            "258036",
+        );
+        assert!(by_card.is_err(), "a revoked card signs no one in");
+    }
+
+    // The kiosk: their phone and the PIN they chose sign them in.
+    k.window.global::<KioskAdapter>().set_desk(false);
+    k.window.global::<Session>().invoke_end();
+    assert_eq!(k.screen(), Screen::Attract);
+    k.sign_in(phone, "258036");
+    // Signed in: their household, or their own programmes if they live alone.
+    assert!(
+        matches!(k.screen(), Screen::Members | Screen::Programmes),
+        "{:?}: {}",
+        k.screen(),
+        k.notice()
+    );
+}

@@ -620,6 +620,17 @@ fn every_scene(language: &'static str) -> Vec<String> {
     open_first_enrolled(&k, "after-school");
     assert_eq!(session().get_screen(), Screen::DeskResident);
     desk_scene("desk-resident", &k);
+    // The resident types their own new PIN on the desk's keypad: the second time.
+    k.window
+        .global::<linli::kiosk::DeskResidentAdapter>()
+        .invoke_start_set_pin();
+    assert_eq!(session().get_screen(), Screen::ResidentPin);
+    for d in ["2", "5", "8", "0", "3", "6", "2", "5"] {
+        k.window
+            .global::<linli::kiosk::ResidentPinAdapter>()
+            .invoke_digit(d.into());
+    }
+    desk_scene("resident-pin", &k);
     // 日间照料: one member on the van and here, one with word sent, the rest to call.
     session().invoke_go(Screen::StaffHome);
     let elders = desk

@@ -23,9 +23,9 @@ use crate::FieldError;
 /// The newest outbox schema this build reads and writes.
 /// Version 3 added `staff_changed`, version 4 `payment_recorded`, `day_care_recorded`
 /// and `absence_reported`, version 5 `pickup_list_changed`, version 6
-/// `meal_count_recorded` and `day_care_closed`, version 7 `card_changed`; versions 1
-/// to 6 are still read.
-pub const PROTOCOL_VERSION: u16 = 7;
+/// `meal_count_recorded` and `day_care_closed`, version 7 `card_changed`, version 8
+/// `households_merged`; versions 1 to 7 are still read.
+pub const PROTOCOL_VERSION: u16 = 8;
 
 /// The most meals one programme can have served on a day in an event: far above any
 /// centre, so only a fault is refused.
@@ -298,10 +298,32 @@ pub enum EventPayload {
         resident_id_number: String,
         revoked: bool,
     },
+    /// Version 8. Two households of the centre found at a desk to be one family,
+    /// merged: the removed household's members now belong to the kept one (sent as
+    /// `resident_registered` just before), and each person registered twice is one
+    /// person again. Everything the centre holds of an absorbed number (enrolments,
+    /// attendance, volunteer hours, day care, cards) moves to its survivor, and the
+    /// absorbed number leaves the registry.
+    HouseholdsMerged {
+        kept_household: String,
+        removed_household: String,
+        people: Vec<MergedPerson>,
+    },
 }
 
+/// One person registered twice, as a merge made them one: full ID numbers, like
+/// `resident_registered`, since the district must find both.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedPerson {
+    pub absorbed: String,
+    pub survivor: String,
+}
+
+/// The most people one merge names: two households' members, far below any real family.
+pub const MAX_MERGED_PEOPLE: usize = 30;
+
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 21] = [
+pub const KNOWN_EVENT_TYPES: [&str; 22] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -323,6 +345,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 21] = [
     "meal_count_recorded",
     "day_care_closed",
     "card_changed",
+    "households_merged",
 ];
 
 impl EventPayload {
@@ -350,6 +373,7 @@ impl EventPayload {
             EventPayload::MealCountRecorded { .. } => "meal_count_recorded",
             EventPayload::DayCareClosed { .. } => "day_care_closed",
             EventPayload::CardChanged { .. } => "card_changed",
+            EventPayload::HouseholdsMerged { .. } => "households_merged",
         }
     }
 }
@@ -721,6 +745,43 @@ impl EventPayload {
                 text("card", card, code, true)?;
                 text("resident_id_number", resident_id_number, code, true)
             }
+            EventPayload::HouseholdsMerged {
+                kept_household,
+                removed_household,
+                people,
+            } => {
+                text("kept_household", kept_household, code, true)?;
+                text("removed_household", removed_household, code, true)?;
+                if kept_household == removed_household {
+                    return Err(FieldError::new(
+                        "payload.removed_household",
+                        "same_household",
+                        "不能把一户并入它自己",
+                        "a household cannot be merged into itself",
+                    ));
+                }
+                if people.is_empty() || people.len() > MAX_MERGED_PEOPLE {
+                    return Err(FieldError::new(
+                        "payload.people",
+                        "invalid_count",
+                        format!("合并须写明1至{MAX_MERGED_PEOPLE}人"),
+                        format!("a merge names 1 to {MAX_MERGED_PEOPLE} people"),
+                    ));
+                }
+                for person in people {
+                    text("people.absorbed", &person.absorbed, code, true)?;
+                    text("people.survivor", &person.survivor, code, true)?;
+                    if person.absorbed == person.survivor {
+                        return Err(FieldError::new(
+                            "payload.people.survivor",
+                            "same_person",
+                            "合并前后的身份证号相同",
+                            "the absorbed and surviving ID numbers are the same",
+                        ));
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -1003,6 +1064,14 @@ mod tests {
                 resident_id_number: "11010519491231002X".into(),
                 revoked: true,
             },
+            EventPayload::HouseholdsMerged {
+                kept_household: "H0001".into(),
+                removed_household: "D20261203-01".into(),
+                people: vec![MergedPerson {
+                    absorbed: "110105198001010016".into(),
+                    survivor: "11010519491231002X".into(),
+                }],
+            },
         ]
     }
 
@@ -1111,7 +1180,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":7,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":8,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -1141,10 +1210,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":7", "\"schema_version\":8");
+            .replace("\"schema_version\":8", "\"schema_version\":9");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 8"));
+        assert!(error.message.en.contains("schema version 9"));
     }
 
     #[test]

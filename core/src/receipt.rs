@@ -40,10 +40,13 @@ pub enum ReceiptKind {
     KitchenSlip,
     /// A child collected late: the calls made, signed by the adult who collects.
     LatePickupSlip,
+    /// 个人信息处理同意回执: what a resident's data may be used for, as a guardian (or
+    /// the resident) consented at the desk, for them to keep.
+    ConsentSlip,
 }
 
 impl ReceiptKind {
-    pub const ALL: [ReceiptKind; 16] = [
+    pub const ALL: [ReceiptKind; 17] = [
         ReceiptKind::EnrolmentConfirmation,
         ReceiptKind::WaitlistSlip,
         ReceiptKind::OfferSlip,
@@ -60,6 +63,7 @@ impl ReceiptKind {
         ReceiptKind::DayCareRoute,
         ReceiptKind::KitchenSlip,
         ReceiptKind::LatePickupSlip,
+        ReceiptKind::ConsentSlip,
     ];
 
     /// The stable wire name, the same as serde's.
@@ -81,6 +85,7 @@ impl ReceiptKind {
             ReceiptKind::DayCareRoute => "day_care_route",
             ReceiptKind::KitchenSlip => "kitchen_slip",
             ReceiptKind::LatePickupSlip => "late_pickup_slip",
+            ReceiptKind::ConsentSlip => "consent_slip",
         }
     }
 }

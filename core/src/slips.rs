@@ -766,6 +766,52 @@ pub fn late_pickup_slip(
     slip(stamp, ReceiptKind::LatePickupSlip, body)
 }
 
+/// 个人信息处理同意回执: the consent just recorded, for the one who gave it to keep.
+/// Names masked (the slip may be left on the counter); each purpose in both languages,
+/// those consented to and those not, the notice's version, and how to change it.
+pub fn consent_slip(
+    stamp: &SlipStamp,
+    resident: &str,
+    guardian: Option<&str>,
+    purposes: &std::collections::BTreeSet<crate::consent::Purpose>,
+    notice_version: &str,
+    given_on: NaiveDate,
+) -> Receipt {
+    use crate::consent::Purpose;
+    let mut body = vec![BodyLine::row("居民/Resident", mask_name(resident))];
+    body.push(match guardian {
+        Some(g) => BodyLine::row("监护人/Guardian", mask_name(g)),
+        None => BodyLine::row("同意人/Given by", "本人/Self"),
+    });
+    body.extend(text_rows("日期/Date", &long_date_text(given_on)));
+    body.push(BodyLine::row("告知书/Notice", notice_version.to_string()));
+    body.push(BodyLine::Separator);
+    for (agreed, heading) in [
+        (true, Text::new("同意用于：", "Consented to:")),
+        (false, Text::new("不同意用于：", "Not consented to:")),
+    ] {
+        let listed: Vec<Purpose> = Purpose::ALL
+            .into_iter()
+            .filter(|p| purposes.contains(p) == agreed)
+            .collect();
+        if listed.is_empty() {
+            continue;
+        }
+        body.extend(paragraphs(&heading));
+        for purpose in listed {
+            let words = purpose.describe();
+            body.push(BodyLine::paragraph(format!("· {}", words.zh)));
+            body.push(BodyLine::paragraph(format!("  {}", words.en)));
+        }
+    }
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "未同意的用途不会使用您的信息。可随时到服务中心查阅、更正或撤回同意。",
+        "Your data is not used for what you did not consent to. Ask at the centre to see, correct or withdraw it at any time.",
+    )));
+    slip(stamp, ReceiptKind::ConsentSlip, body)
+}
+
 // ---------------------------------------------------------------- shared pieces
 
 /// The title of each kind, in one place so a kind cannot be printed under two names.
@@ -787,6 +833,7 @@ fn title(kind: ReceiptKind) -> Text {
         ReceiptKind::DayCareRoute => ("日间照料接送单", "Day-care route list"),
         ReceiptKind::KitchenSlip => ("厨房备餐单", "Kitchen meal list"),
         ReceiptKind::LatePickupSlip => ("晚接记录单", "Late pickup record"),
+        ReceiptKind::ConsentSlip => ("个人信息处理同意回执", "Consent receipt"),
     };
     Text::new(zh, en)
 }
@@ -1180,6 +1227,14 @@ mod tests {
                     contact: "李* (母亲) 138****5678",
                     outcome: Text::new("无人接听", "no answer"),
                 }],
+            ),
+            consent_slip(
+                &stamp(),
+                &member.name,
+                Some("李秀英"),
+                &[crate::consent::Purpose::Services].into_iter().collect(),
+                crate::consent::NOTICE_VERSION,
+                d(2026, 11, 23),
             ),
         ]
     }

@@ -338,6 +338,10 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
         EventPayload::CardChanged {
             resident_id_number, ..
         } => check_id("resident_id_number", resident_id_number),
+        EventPayload::HouseholdsMerged { people, .. } => people.iter().try_for_each(|person| {
+            check_id("people.absorbed", &person.absorbed)?;
+            check_id("people.survivor", &person.survivor)
+        }),
         EventPayload::MealCountRecorded { date, .. } => check_date("payload.date", *date),
         EventPayload::DayCareClosed { session_date, .. } => {
             check_date("payload.session_date", *session_date)
@@ -764,6 +768,14 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                 vec![b(centre), b(card), b(resident_id_number), b(revoked), b(at)],
             )]
         }
+        EventPayload::HouseholdsMerged {
+            kept_household,
+            removed_household,
+            people,
+        } => {
+            touched.households.insert(kept_household.clone());
+            merge_writes(&centre, &kept_household, &removed_household, &people, at)
+        }
         EventPayload::MealCountRecorded {
             programme_code,
             date,
@@ -981,4 +993,77 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
             ],
         )],
     }
+}
+
+/// A merge as the district applies it, for each person registered twice: the record
+/// of the merge first (append-only, so "where did this number go" always has an
+/// answer), then the centre's records of the absorbed number moved to its survivor,
+/// then the absorbed number out of the registry, and the removed household once
+/// nobody is left in it. A record the survivor already has for the same key (one
+/// attendance per session, one volunteer row) stays under the absorbed number rather
+/// than be overwritten: the device refused such merges, so it is only ever an old
+/// device's leftover. Payments are never rewritten (append-only); the merge record
+/// says whose they are now.
+fn merge_writes(
+    centre: &str,
+    kept: &str,
+    removed: &str,
+    people: &[linli_core::outbox::MergedPerson],
+    at: NaiveDateTime,
+) -> Vec<Write> {
+    // $1 the centre, $2 the absorbed number, $3 its survivor.
+    const MOVED: [&str; 8] = [
+        "UPDATE enrolments SET resident_id_number = $3 WHERE centre_code = $1 AND resident_id_number = $2",
+        "UPDATE shifts SET volunteer_id_number = $3 WHERE centre_code = $1 AND volunteer_id_number = $2",
+        "UPDATE resident_cards SET resident_id_number = $3 WHERE centre_code = $1 AND resident_id_number = $2",
+        "UPDATE attendance t SET resident_id_number = $3 WHERE t.centre_code = $1 AND t.resident_id_number = $2
+         AND NOT EXISTS (SELECT 1 FROM attendance o WHERE o.centre_code = $1 AND o.resident_id_number = $3
+                         AND o.programme_code = t.programme_code AND o.session_date = t.session_date)",
+        "UPDATE day_care_days t SET resident_id_number = $3 WHERE t.centre_code = $1 AND t.resident_id_number = $2
+         AND NOT EXISTS (SELECT 1 FROM day_care_days o WHERE o.centre_code = $1 AND o.resident_id_number = $3
+                         AND o.programme_code = t.programme_code AND o.session_date = t.session_date)",
+        "UPDATE absences t SET resident_id_number = $3 WHERE t.centre_code = $1 AND t.resident_id_number = $2
+         AND NOT EXISTS (SELECT 1 FROM absences o WHERE o.centre_code = $1 AND o.resident_id_number = $3
+                         AND o.programme_code = t.programme_code AND o.absence_date = t.absence_date
+                         AND o.part = t.part)",
+        "UPDATE volunteers t SET id_number = $3 WHERE t.centre_code = $1 AND t.id_number = $2
+         AND NOT EXISTS (SELECT 1 FROM volunteers o WHERE o.centre_code = $1 AND o.id_number = $3)",
+        "UPDATE pickup_lists t SET child_id_number = $3 WHERE t.centre_code = $1 AND t.child_id_number = $2
+         AND NOT EXISTS (SELECT 1 FROM pickup_lists o WHERE o.centre_code = $1 AND o.child_id_number = $3)",
+    ];
+    let mut writes = Vec::new();
+    for person in people {
+        writes.push(write(
+            "INSERT INTO resident_merges (centre_code, absorbed, survivor, kept_household, removed_household, merged_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            vec![
+                b(centre.to_string()),
+                b(person.absorbed.clone()),
+                b(person.survivor.clone()),
+                b(kept.to_string()),
+                b(removed.to_string()),
+                b(at),
+            ],
+        ));
+        for sql in MOVED {
+            writes.push(write(
+                sql,
+                vec![
+                    b(centre.to_string()),
+                    b(person.absorbed.clone()),
+                    b(person.survivor.clone()),
+                ],
+            ));
+        }
+        writes.push(write(
+            "DELETE FROM residents WHERE centre_code = $1 AND id_number = $2",
+            vec![b(centre.to_string()), b(person.absorbed.clone())],
+        ));
+    }
+    writes.push(write(
+        "DELETE FROM households h WHERE h.centre_code = $1 AND h.code = $2
+         AND NOT EXISTS (SELECT 1 FROM residents r WHERE r.centre_code = $1 AND r.household_code = $2)",
+        vec![b(centre.to_string()), b(removed.to_string())],
+    ));
+    writes
 }

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0010_meals_and_closings.sql"),
     ),
     ("0011_cards", include_str!("../migrations/0011_cards.sql")),
+    ("0012_merges", include_str!("../migrations/0012_merges.sql")),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

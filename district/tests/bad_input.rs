@@ -14,7 +14,7 @@ use linli_district::testing::{TestDb, TestServer};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{json, Value};
 
-use crate::common::{self, add_device, enrol, enrolled, read_answer, Device};
+use crate::common::{self, add_device, enrol, enrolled, read_answer, resident, Device};
 
 const SENT_AT: &str = "2026-09-07T18:06:00";
 
@@ -984,16 +984,6 @@ async fn roll_call_in_one_batch_or_many_leaves_what_each_event_in_order_would() 
     assert_eq!(status, 200, "{answer}");
     assert_eq!(text(&db, row), "16:45 18:40 王五 (祖母)");
     assert_eq!(count(&db, "SELECT count(*) FROM attendance"), 1);
-}
-
-fn resident(household: &str, id_number: &str, name: &str) -> EventPayload {
-    EventPayload::ResidentRegistered {
-        household_code: household.into(),
-        id_number: id_number.into(),
-        name: name.into(),
-        phone: None,
-        tags: vec![],
-    }
 }
 
 /// A resident whose household the district never heard of used to fail the batch's

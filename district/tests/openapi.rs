@@ -637,6 +637,14 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
             resident_id_number: ID_NUMBER.into(),
             revoked: true,
         },
+        EventPayload::HouseholdsMerged {
+            kept_household: "H0001".into(),
+            removed_household: "D20261203-01".into(),
+            people: vec![linli_core::outbox::MergedPerson {
+                absorbed: "110105198001010016".into(),
+                survivor: ID_NUMBER.into(),
+            }],
+        },
     ]
 }
 
@@ -1355,12 +1363,13 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
         ("5", true),
         ("6", true),
         ("7", true),
+        ("8", true),
         ("4.0", true),
         ("1e0", true),
         ("2.5", false),
         ("\"2\"", false),
         ("0", false),
-        ("8", false),
+        ("9", false),
         ("-1", false),
         ("65536", false),
     ];

@@ -17,7 +17,7 @@ use linli_district::report;
 use linli_district::testing::{TestDb, TestServer};
 use serde_json::{json, Value};
 
-use crate::common;
+use crate::common::{self, resident};
 
 const CENTRE_A: &str = "440306-XA-T1";
 const CENTRE_B: &str = "440306-XA-T2";
@@ -85,17 +85,28 @@ impl Device {
         &mut self,
         events: Vec<(&str, EventPayload)>,
     ) -> Vec<linli_core::sync::EventResult> {
-        let mut pushed = Vec::new();
-        for (when, payload) in events {
-            self.seq += 1;
-            let event = OutboxEvent {
+        let events = events
+            .into_iter()
+            .map(|(when, payload)| OutboxEvent {
                 schema_version: PROTOCOL_VERSION,
                 event_id: uuid::Uuid::now_v7().to_string(),
                 device_id: self.enrolled.id.clone(),
                 centre_code: self.centre.clone(),
                 occurred_at: at(when),
                 payload,
-            };
+            })
+            .collect();
+        self.push_events(events).await
+    }
+
+    /// Pushes events as they are (one sent again keeps its id), one batch.
+    async fn push_events(
+        &mut self,
+        events: Vec<OutboxEvent>,
+    ) -> Vec<linli_core::sync::EventResult> {
+        let mut pushed = Vec::new();
+        for event in events {
+            self.seq += 1;
             pushed.push(PushedEvent {
                 seq: self.seq,
                 event: serde_json::to_value(&event).unwrap(),
@@ -2036,4 +2047,182 @@ async fn a_childs_absence_is_kept_newest_first_and_a_bad_one_is_refused_by_field
         .unwrap()
         .get(0);
     assert_eq!(count, 2, "nothing of the refused events was written");
+}
+
+fn household(code: &str) -> EventPayload {
+    EventPayload::HouseholdRegistered {
+        household_code: code.into(),
+        address: "海富花园3栋301".into(),
+        community_code: "440306005009".into(),
+    }
+}
+
+/// A family registered twice at a centre, merged at its desk: the district moves the
+/// child's enrolment, attendance and card to the number that survives, drops the
+/// absorbed number and the emptied household, and applies the merge once however often
+/// it arrives. Another centre's device cannot merge this centre's people.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_at_the_desk_is_applied_at_the_district_exactly_once() {
+    let db = TestDb::create();
+    let server = TestServer::start(&db.url);
+    let pool = linli_district::db::pool(&db.url, 4).unwrap();
+    admin::centre_add(&pool, CENTRE_A, CENTRE_A_NAME, "440306", "440306005009")
+        .await
+        .unwrap();
+    admin::centre_add(
+        &pool,
+        CENTRE_B,
+        "测试二社区服务中心",
+        "440306",
+        "440306005010",
+    )
+    .await
+    .unwrap();
+    let mut desk = Device::enrol(&pool, &server, CENTRE_A, "desk-1").await;
+    let mut elsewhere = Device::enrol(&pool, &server, CENTRE_B, "desk-b").await;
+    let (child, child_again) = (id("44030620170315001"), id("44030620170315991"));
+    let (mother, mother_again) = (id("44030619870315002"), id("44030619870315992"));
+    desk.push(vec![
+        ("2026-09-01T09:00:00", household("H0001")),
+        ("2026-09-01T09:00:00", resident("H0001", &mother, "张丽")),
+        ("2026-09-01T09:00:00", resident("H0001", &child, "李小龙")),
+        (
+            "2026-09-01T09:05:00",
+            enrolment("E1", "after-school", &child, "confirmed"),
+        ),
+        (
+            "2026-11-23T16:30:00",
+            attendance(
+                "after-school",
+                "2026-11-23",
+                &child,
+                AttendanceEventKind::CheckIn,
+                "2026-11-23T16:30:00",
+            ),
+        ),
+        (
+            "2026-11-23T16:31:00",
+            EventPayload::CardChanged {
+                card: "88001234".into(),
+                resident_id_number: child.clone(),
+                revoked: false,
+            },
+        ),
+        ("2026-12-01T10:00:00", household("D20261201-01")),
+        (
+            "2026-12-01T10:00:00",
+            resident("D20261201-01", &mother_again, "张丽"),
+        ),
+        (
+            "2026-12-01T10:00:00",
+            resident("D20261201-01", &child_again, "李小龙"),
+        ),
+    ])
+    .await;
+    let merge = |device: &Device| OutboxEvent {
+        schema_version: PROTOCOL_VERSION,
+        event_id: uuid::Uuid::now_v7().to_string(),
+        device_id: device.enrolled.id.clone(),
+        centre_code: device.centre.clone(),
+        occurred_at: at("2026-12-03T10:00:00"),
+        payload: EventPayload::HouseholdsMerged {
+            kept_household: "H0001".into(),
+            removed_household: "D20261201-01".into(),
+            people: vec![
+                linli_core::outbox::MergedPerson {
+                    absorbed: child.clone(),
+                    survivor: child_again.clone(),
+                },
+                linli_core::outbox::MergedPerson {
+                    absorbed: mother.clone(),
+                    survivor: mother_again.clone(),
+                },
+            ],
+        },
+    };
+    // Another centre's device: refused as not its centre's, and nothing changes.
+    let mut stranger = merge(&elsewhere);
+    stranger.centre_code = CENTRE_A.into();
+    let refused = elsewhere.push_events(vec![stranger]).await;
+    assert_eq!(refused[0].outcome, Outcome::Rejected, "{refused:?}");
+
+    // The desk sends the survivors into the kept household, then the merge; the
+    // network drops the answer and the same batch is sent again.
+    let moved_in = |device: &Device| {
+        [&mother_again, &child_again].map(|who| OutboxEvent {
+            schema_version: PROTOCOL_VERSION,
+            event_id: uuid::Uuid::now_v7().to_string(),
+            device_id: device.enrolled.id.clone(),
+            centre_code: device.centre.clone(),
+            occurred_at: at("2026-12-03T10:00:00"),
+            payload: resident(
+                "H0001",
+                who,
+                if *who == mother_again {
+                    "张丽"
+                } else {
+                    "李小龙"
+                },
+            ),
+        })
+    };
+    let mut batch: Vec<OutboxEvent> = moved_in(&desk).into();
+    batch.push(merge(&desk));
+    let first = desk.push_events(batch.clone()).await;
+    assert!(
+        first.iter().all(|r| r.outcome == Outcome::Accepted),
+        "{first:?}"
+    );
+    let again = desk.push_events(batch).await;
+    assert!(
+        again.iter().all(|r| r.outcome == Outcome::Duplicate),
+        "{again:?}"
+    );
+
+    let client = pool.get().await.unwrap();
+    let one = |sql: &'static str| {
+        let client = &client;
+        async move {
+            let row = client.query_one(sql, &[]).await.unwrap();
+            row.get::<_, i64>(0)
+        }
+    };
+    // Whose records of a kind the centre holds: (the survivor's, the absorbed's).
+    let holders = |sql: &'static str| {
+        let (client, child, child_again) = (&client, &child, &child_again);
+        async move {
+            let rows = client.query(sql, &[&CENTRE_A]).await.unwrap();
+            let of = |who: &str| rows.iter().filter(|r| r.get::<_, String>(0) == who).count();
+            (of(child_again), of(child))
+        }
+    };
+    for sql in [
+        "SELECT resident_id_number FROM enrolments WHERE centre_code = $1",
+        "SELECT resident_id_number FROM attendance WHERE centre_code = $1",
+        "SELECT resident_id_number FROM resident_cards WHERE centre_code = $1",
+    ] {
+        assert_eq!(holders(sql).await, (1, 0), "{sql}");
+    }
+    let registry = client
+        .query(
+            "SELECT id_number FROM residents WHERE centre_code = $1 AND household_code = 'H0001'",
+            &[&CENTRE_A],
+        )
+        .await
+        .unwrap();
+    let mut numbers: Vec<String> = registry.iter().map(|r| r.get(0)).collect();
+    numbers.sort();
+    let mut expected = vec![child_again.clone(), mother_again.clone()];
+    expected.sort();
+    assert_eq!(numbers, expected, "the absorbed numbers left the registry");
+    assert_eq!(
+        one("SELECT count(*) FROM households WHERE code = 'D20261201-01'").await,
+        0,
+        "the emptied household is gone"
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM resident_merges").await,
+        2,
+        "applied once"
+    );
 }

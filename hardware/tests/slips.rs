@@ -103,6 +103,11 @@ fn golden_late_pickup_slip() {
     golden(ReceiptKind::LatePickupSlip);
 }
 
+#[test]
+fn golden_consent_slip() {
+    golden(ReceiptKind::ConsentSlip);
+}
+
 /// Every slip of every kind on every paper, with its name for messages.
 fn every_slip() -> Vec<(String, Paper, Receipt)> {
     ReceiptKind::ALL

@@ -438,6 +438,18 @@ pub enum PickupAction {
 
 #[derive(Debug, Subcommand)]
 pub enum ResidentAction {
+    /// A resident's record, masked (the look audited). Someone not registered here is
+    /// looked up at the district with --purpose (audited there and here).
+    Show {
+        /// The full ID number.
+        #[arg(long)]
+        id: String,
+        /// Why, for a lookup at the district (e.g. "报名日间照料").
+        #[arg(long)]
+        purpose: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
     /// Set or reset the resident's six-digit kiosk PIN (the new PIN from
     /// LINLI_RESIDENT_PIN or --new-pin).
     SetPin {
@@ -516,6 +528,29 @@ pub enum HouseholdAction {
         /// Why, in a few words (required; kept in the audit log).
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Possible duplicates: the same name, birth date and phone in two households.
+    Duplicates {
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
+    /// Merge two households that are one family: each person in both is one again
+    /// (enrolments, attendance, volunteer hours, fees and ratings move with them), the
+    /// removed household's other members join the kept one. One audited transaction.
+    Merge {
+        #[arg(long)]
+        keep: String,
+        #[arg(long)]
+        remove: String,
+        /// Values to take from the removed household instead: address, phone,
+        /// id_number (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        take: Vec<String>,
+        /// Show, side by side, what the merge would do, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         staff: StaffCredential,
     },

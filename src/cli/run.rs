@@ -192,9 +192,9 @@ fn dispatch(
                 store, &actor, now, &resident, &programme, printing,
             )?)
         }
-        Command::Resident { action } => resident(store, now, action)?,
-        Command::Household { action } => household(store, now, action)?,
-        Command::Consent { action } => consent(store, now, action)?,
+        Command::Resident { action } => resident(store, data_dir, now, action)?,
+        Command::Household { action } => household(store, now, action, printing)?,
+        Command::Consent { action } => consent(store, now, action, printing)?,
         Command::Card { action } => card(store, now, action)?,
         Command::Staff { action } => staff_accounts(store, now, action)?,
         Command::Lookup {
@@ -781,12 +781,56 @@ fn staff_accounts(
     })
 }
 
+/// `resident show`: the record here, or else the district's (`source` says which).
+#[derive(serde::Serialize)]
+struct ResidentAnswer {
+    source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resident: Option<usecase::resident_record::ResidentShown>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district: Option<crate::sync::lookup::FoundHousehold>,
+}
+
 fn resident(
     store: &mut Store,
+    data_dir: &std::path::Path,
     now: chrono::NaiveDateTime,
     action: ResidentAction,
 ) -> Result<Answer, AppError> {
     Ok(match action {
+        ResidentAction::Show { id, purpose, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            match usecase::resident_record::show(store, &actor, now, &id)? {
+                Some(shown) => plain(ResidentAnswer {
+                    source: "here",
+                    resident: Some(shown),
+                    district: None,
+                }),
+                None => match purpose {
+                    Some(purpose) => plain(ResidentAnswer {
+                        source: "district",
+                        resident: None,
+                        district: Some(crate::sync::lookup::resident(
+                            store, data_dir, &actor, now, &id, &purpose,
+                        )?),
+                    }),
+                    None => {
+                        return Err(crate::error::Refused::new(
+                            "not_registered_here",
+                            linli_core::Text::new(
+                                "此居民不在本中心登记",
+                                "this resident is not registered at this centre",
+                            ),
+                            vec![linli_core::Text::new(
+                                "要在全区的登记中查找，请加 --purpose 写明用途（查询会被记录）",
+                                "to look them up in the district's registry, add --purpose saying why (the lookup is recorded)",
+                            )],
+                        )
+                        .into())
+                    }
+                },
+            }
+        }
         ResidentAction::SetPin {
             resident,
             new_pin,
@@ -833,13 +877,14 @@ fn household(
     store: &mut Store,
     now: chrono::NaiveDateTime,
     action: HouseholdAction,
+    printing: Printing,
 ) -> Result<Answer, AppError> {
     use usecase::household_desk;
     Ok(match action {
         HouseholdAction::Add { file, staff } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
             let file = household_desk::read_file(&file)?;
-            plain(household_desk::add(store, &actor, now, &file)?)
+            plain(household_desk::add(store, &actor, now, &file, printing)?)
         }
         HouseholdAction::Edit {
             household,
@@ -848,7 +893,9 @@ fn household(
         } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
             let file = household_desk::read_file(&file)?;
-            plain(household_desk::edit(store, &actor, now, &household, &file)?)
+            plain(household_desk::edit(
+                store, &actor, now, &household, &file, printing,
+            )?)
         }
         HouseholdAction::Show { household, staff } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
@@ -869,6 +916,28 @@ fn household(
                 reason.as_deref().unwrap_or(""),
             )?)
         }
+        HouseholdAction::Duplicates { staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(usecase::household_merge::duplicates(store, &actor, now)?)
+        }
+        HouseholdAction::Merge {
+            keep,
+            remove,
+            take,
+            dry_run,
+            staff,
+        } => {
+            use usecase::household_merge::{self, Take};
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            let take = take
+                .iter()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| Take::parse(t))
+                .collect::<Result<Vec<_>, _>>()?;
+            plain(household_merge::merge(
+                store, &actor, now, &keep, &remove, &take, dry_run,
+            )?)
+        }
     })
 }
 
@@ -876,6 +945,7 @@ fn consent(
     store: &mut Store,
     now: chrono::NaiveDateTime,
     action: ConsentAction,
+    printing: Printing,
 ) -> Result<Answer, AppError> {
     use usecase::consents;
     Ok(match action {
@@ -895,6 +965,7 @@ fn consent(
                 guardian.as_deref(),
                 &purposes,
                 notice.as_deref(),
+                printing,
             )?)
         }
         ConsentAction::Show { resident, staff } => {

@@ -22,7 +22,8 @@ use super::ui::{AppWindow, DeskResidentAdapter, PickupAdultRow, Screen, SearchAd
 use crate::clock;
 use crate::error::AppError;
 use crate::usecase::attendance::{set_pickup_adult, PickupAdultInput};
-use crate::usecase::resident_page::{resident_page, ResidentPage};
+use crate::usecase::resident_page::{resident_page, KioskAccess, PinStatus, ResidentPage};
+use crate::usecase::residents::{self, card_ending};
 use crate::usecase::search::FoundResident;
 use crate::usecase::{absences, dietary};
 
@@ -32,6 +33,8 @@ pub struct DeskResidentState {
     programmes: Vec<String>,
     /// The absences listed, in order, to withdraw one.
     absences: Vec<Absence>,
+    /// The resident's cards in use (full numbers, never on screen), to revoke one.
+    cards: Vec<String>,
 }
 
 pub type SharedDeskResident = Arc<Mutex<DeskResidentState>>;
@@ -102,6 +105,21 @@ fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, p
         .collect();
     adapter.set_absences(ModelRc::new(VecModel::from(absences)));
     state.lock().expect("resident lock").absences = page.absences;
+    adapter.set_access_shown(page.access.is_some());
+    let access = page.access.unwrap_or(KioskAccess {
+        pin: PinStatus::NotSet,
+        cards: Vec::new(),
+    });
+    adapter.set_pin_status(pick(window, &access.pin.describe()));
+    adapter.set_cards(ModelRc::new(VecModel::from(
+        access
+            .cards
+            .iter()
+            .map(|c| slint::SharedString::from(format!("…{}", card_ending(c))))
+            .collect::<Vec<_>>(),
+    )));
+    adapter.set_card_number("".into());
+    state.lock().expect("resident lock").cards = access.cards;
     let tomorrow = clock::now()
         .date()
         .succ_opt()
@@ -114,7 +132,7 @@ fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, p
         .collect();
 }
 
-fn load<B: Backend>(desk: &Desk<B>, state: &SharedDeskResident) {
+pub fn load<B: Backend>(desk: &Desk<B>, state: &SharedDeskResident) {
     let Some(found) = desk.resident() else { return };
     let st = state.clone();
     let id = found.resident.id_number().to_string();
@@ -285,6 +303,75 @@ pub fn connect<B: Backend>(
         });
     });
 
+    let (d, st) = (desk.clone(), state.clone());
+    adapter.on_reset_pin(move || {
+        change(&d, &st, move |store, actor, id| {
+            let reset = residents::reset_pin(store, actor, clock::now(), id)?;
+            Ok(if reset.was_locked {
+                Text::new(
+                    "密码已重置，账户已解锁：请居民重新设置密码",
+                    "PIN reset and the account unlocked: the resident chooses a new PIN",
+                )
+            } else {
+                Text::new(
+                    "密码已重置：请居民重新设置密码",
+                    "PIN reset: the resident chooses a new PIN",
+                )
+            })
+        });
+    });
+
+    let (d, st) = (desk.clone(), state.clone());
+    adapter.on_issue_card(move || {
+        let Some(window) = d.window() else { return };
+        let card = window
+            .global::<DeskResidentAdapter>()
+            .get_card_number()
+            .to_string();
+        change(&d, &st, move |store, actor, id| {
+            let issued = residents::issue_card(store, actor, clock::now(), id, &card)?;
+            Ok(Text::new(
+                format!("已发卡：{}", issued.card),
+                format!("Card issued: {}", issued.card),
+            ))
+        });
+    });
+
+    let (d, st) = (desk.clone(), state.clone());
+    adapter.on_revoke_card(move || {
+        let Some(window) = d.window() else { return };
+        let typed = window
+            .global::<DeskResidentAdapter>()
+            .get_card_number()
+            .trim()
+            .to_string();
+        let cards = st.lock().expect("resident lock").cards.clone();
+        // Nothing typed: the resident's one card in use, the usual 挂失 of a lost card.
+        let card = match (typed.is_empty(), cards.as_slice()) {
+            (false, _) => typed,
+            (true, [only]) => only.clone(),
+            (true, _) => {
+                super::session::notify(
+                    &window,
+                    super::ui::Tone::Refusal,
+                    &Text::new(
+                        "请先刷卡或输入要挂失的卡号",
+                        "Read or type the card to revoke first",
+                    ),
+                    "".into(),
+                );
+                return;
+            }
+        };
+        change(&d, &st, move |store, actor, _| {
+            let revoked = residents::revoke_card(store, actor, clock::now(), &card)?;
+            Ok(Text::new(
+                format!("已挂失：{}，此卡立即停用", revoked.card),
+                format!("Card {} revoked: it stops working now", revoked.card),
+            ))
+        });
+    });
+
     let (d, st) = (desk, state.clone());
     adapter.on_withdraw_absence(move |index| {
         let Some(absence) = usize::try_from(index)
@@ -333,6 +420,8 @@ pub fn clear(window: &AppWindow, state: &SharedDeskResident) {
     a.set_absences(ModelRc::default());
     a.set_pickup(ModelRc::default());
     a.set_programmes(ModelRc::default());
+    a.set_cards(ModelRc::default());
+    a.set_card_number("".into());
     clear_form(&a);
     a.set_allergies("".into());
     a.set_diet("".into());

@@ -22,6 +22,7 @@ pub mod member;
 pub mod places;
 pub mod programmes;
 pub mod rating;
+pub mod resident_pin;
 pub mod result;
 pub mod roll_call;
 pub mod roster;
@@ -168,6 +169,7 @@ pub struct Screens {
     pub late_pickups: late_pickups::SharedLatePickups,
     pub day_care: day_care::SharedDayCare,
     pub desk_resident: desk_resident::SharedDeskResident,
+    pub resident_pin: resident_pin::SharedResidentPin,
     pub fees: fees::SharedFees,
     pub open_resident: desk_work::OpenResident,
 }
@@ -227,14 +229,16 @@ pub fn connect_screens<B: Backend>(
         on_slip,
         open_resident.clone(),
     );
+    let desk_resident = desk_resident::connect(window, desk.clone(), search.clone());
     let screens = Screens {
+        resident_pin: resident_pin::connect(window, desk.clone(), desk_resident.clone()),
+        desk_resident,
         resident,
         roster: roster::connect(window, desk.clone()),
         meals: meals::connect(window, desk.clone()),
         late_pickups: late_pickups::connect(window, desk.clone()),
         day_care: day_care::connect(window, desk.clone()),
-        desk_resident: desk_resident::connect(window, desk.clone(), search.clone()),
-        fees: fees::connect(window, desk),
+        fees: fees::connect(window, desk.clone()),
         open_resident,
         staff,
         roll_call,
@@ -362,6 +366,7 @@ pub fn wipe(window: &AppWindow, screens: &Screens) {
     late_pickups::clear(window, &screens.late_pickups);
     day_care::clear(window, &screens.day_care);
     desk_resident::clear(window, &screens.desk_resident);
+    resident_pin::clear(window, &screens.resident_pin);
     fees::clear(window, &screens.fees);
     *screens.open_resident.lock().expect("desk resident lock") = None;
 }

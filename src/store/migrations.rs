@@ -482,6 +482,73 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX consents_by_resident ON consents(resident, id);
     "#,
+    // 18: duplicates and merges (issue 14). How many residents share each name and
+    // birth date is kept up to date by triggers, whoever writes (import, desk, sync,
+    // merge), so the desk finds possible duplicates among 200,000 without reading
+    // them all; an index finds each group's people. A merge keeps, for each person
+    // registered twice, the number that went and the one it became (append-only).
+    // Payments and pickup calls are never rewritten, save the one change a merge
+    // makes: the person a record names follows a merge on record here, every other
+    // column as it was, so a child's fees stay paid after their two records are one.
+    r#"
+    CREATE INDEX residents_by_name_birth ON residents(name, birth_date);
+    CREATE TABLE name_birth_counts (
+        name       TEXT NOT NULL,
+        birth_date TEXT NOT NULL,
+        n          INTEGER NOT NULL,
+        PRIMARY KEY (name, birth_date)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX name_birth_shared ON name_birth_counts(n) WHERE n > 1;
+    INSERT INTO name_birth_counts (name, birth_date, n)
+        SELECT name, birth_date, count(*) FROM residents GROUP BY name, birth_date;
+    CREATE TRIGGER name_birth_insert AFTER INSERT ON residents BEGIN
+        INSERT INTO name_birth_counts (name, birth_date, n) VALUES (NEW.name, NEW.birth_date, 1)
+            ON CONFLICT (name, birth_date) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER name_birth_delete AFTER DELETE ON residents BEGIN
+        UPDATE name_birth_counts SET n = n - 1 WHERE name = OLD.name AND birth_date = OLD.birth_date;
+        DELETE FROM name_birth_counts WHERE name = OLD.name AND birth_date = OLD.birth_date AND n <= 0;
+    END;
+    CREATE TRIGGER name_birth_update AFTER UPDATE OF name, birth_date ON residents
+        WHEN OLD.name IS NOT NEW.name OR OLD.birth_date IS NOT NEW.birth_date BEGIN
+        UPDATE name_birth_counts SET n = n - 1 WHERE name = OLD.name AND birth_date = OLD.birth_date;
+        DELETE FROM name_birth_counts WHERE name = OLD.name AND birth_date = OLD.birth_date AND n <= 0;
+        INSERT INTO name_birth_counts (name, birth_date, n) VALUES (NEW.name, NEW.birth_date, 1)
+            ON CONFLICT (name, birth_date) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TABLE resident_merges (
+        absorbed          TEXT PRIMARY KEY,
+        survivor          TEXT NOT NULL,
+        kept_household    TEXT NOT NULL,
+        removed_household TEXT NOT NULL,
+        merged_at         TEXT NOT NULL,
+        merged_by         TEXT NOT NULL
+    ) STRICT;
+    CREATE TRIGGER resident_merges_no_update BEFORE UPDATE ON resident_merges
+        BEGIN SELECT RAISE(ABORT, 'resident_merges is append-only'); END;
+    CREATE TRIGGER resident_merges_no_delete BEFORE DELETE ON resident_merges
+        BEGIN SELECT RAISE(ABORT, 'resident_merges is append-only'); END;
+    DROP TRIGGER payments_no_update;
+    CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments
+        WHEN NOT (NEW.id IS OLD.id AND NEW.programme IS OLD.programme
+              AND NEW.period IS OLD.period AND NEW.amount_fen IS OLD.amount_fen
+              AND NEW.due_fen IS OLD.due_fen AND NEW.method IS OLD.method
+              AND NEW.reference IS OLD.reference AND NEW.kind IS OLD.kind
+              AND NEW.reason IS OLD.reason AND NEW.refunds IS OLD.refunds
+              AND NEW.staff IS OLD.staff AND NEW.at IS OLD.at
+              AND EXISTS (SELECT 1 FROM resident_merges
+                          WHERE absorbed = OLD.resident AND survivor = NEW.resident))
+        BEGIN SELECT RAISE(ABORT, 'payments are append-only'); END;
+    DROP TRIGGER pickup_calls_no_update;
+    CREATE TRIGGER pickup_calls_no_update BEFORE UPDATE ON pickup_calls
+        WHEN NOT (NEW.id IS OLD.id AND NEW.programme_code IS OLD.programme_code
+              AND NEW.session_date IS OLD.session_date AND NEW.contact IS OLD.contact
+              AND NEW.outcome IS OLD.outcome AND NEW.note IS OLD.note
+              AND NEW.staff IS OLD.staff AND NEW.at IS OLD.at
+              AND EXISTS (SELECT 1 FROM resident_merges
+                          WHERE absorbed = OLD.child AND survivor = NEW.child))
+        BEGIN SELECT RAISE(ABORT, 'pickup_calls is append-only'); END;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

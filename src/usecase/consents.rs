@@ -15,8 +15,10 @@ use serde_json::json;
 use super::load;
 use crate::clock;
 use crate::error::AppError;
+use crate::print::Printing;
 use crate::store::{Actor, Store, Tx};
 use linli_core::identity::IdNumber;
+use linli_core::receipt::IssuedSlip;
 use linli_core::staff::Permission;
 
 /// The purposes in force for a resident: their newest consent's; none without one.
@@ -43,6 +45,8 @@ pub fn permits(conn: &Connection, id_number: &str, purpose: Purpose) -> Result<b
 /// A consent as recorded or shown: ID numbers masked.
 #[derive(Debug, serde::Serialize)]
 pub struct ConsentGiven {
+    /// The 同意回执 printed for the one who consented.
+    pub slip: Option<IssuedSlip>,
     pub resident: String,
     pub guardian: Option<String>,
     pub purposes: Vec<Purpose>,
@@ -74,6 +78,7 @@ pub fn record(
     guardian: Option<&str>,
     purposes: &[String],
     notice_version: Option<&str>,
+    printing: Printing,
 ) -> Result<ConsentGiven, AppError> {
     registering(store, actor, now, |tx| {
         let today = tx.now.date();
@@ -103,8 +108,9 @@ pub fn record(
                 .map(str::to_string)
                 .unwrap_or_else(|| consent::NOTICE_VERSION.to_string()),
         };
-        write_consent(tx, &given, today)?;
+        let slip = write_consent(tx, &given, today, printing)?;
         Ok(ConsentGiven {
+            slip,
             resident: person.id_number.masked(),
             guardian: given.guardian.as_ref().map(|g| g.masked()),
             purposes: given.purposes.iter().copied().collect(),
@@ -176,11 +182,14 @@ pub struct Consent {
     pub notice_version: String,
 }
 
+/// Keeps a consent (audited), and with `printing` issues the 同意回执 for the one
+/// who gave it.
 pub(super) fn write_consent(
     tx: &mut Tx<'_>,
     c: &Consent,
     given_on: NaiveDate,
-) -> Result<(), AppError> {
+    printing: Printing,
+) -> Result<Option<IssuedSlip>, AppError> {
     let by = tx.actor.staff().map(|m| m.code.clone()).unwrap_or_default();
     let at = clock::to_db(tx.now);
     let purposes = c
@@ -208,5 +217,29 @@ pub(super) fn write_consent(
         json!({"guardian": c.guardian.as_ref().map(|g| g.masked()), "purposes": purposes,
                "notice_version": c.notice_version}),
     );
-    Ok(())
+    let name_of = |tx: &Tx<'_>, id: &IdNumber| -> Result<String, AppError> {
+        Ok(load::resident(tx, id.as_str())?
+            .map(|r| r.name)
+            .unwrap_or_default())
+    };
+    let resident = name_of(tx, &c.resident)?;
+    let guardian = match &c.guardian {
+        Some(g) => Some(name_of(tx, g)?),
+        None => None,
+    };
+    crate::print::issue(
+        tx,
+        printing,
+        &format!("同意 {}", c.resident.masked()),
+        |stamp| {
+            linli_core::slips::consent_slip(
+                stamp,
+                &resident,
+                guardian.as_deref(),
+                &c.purposes,
+                &c.notice_version,
+                given_on,
+            )
+        },
+    )
 }

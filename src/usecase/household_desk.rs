@@ -27,7 +27,9 @@ use super::households::{
 use super::load::{self, tags_from_db, tags_to_db};
 use crate::clock;
 use crate::error::{AppError, Refused};
+use crate::print::Printing;
 use crate::store::{Actor, Store, Tx};
+use linli_core::receipt::IssuedSlip;
 
 /// A household as a file gives it (`household add --file H.json`).
 #[derive(Clone, Debug, Deserialize)]
@@ -85,6 +87,8 @@ pub struct HouseholdSaved {
     pub members_added: usize,
     pub members_changed: usize,
     pub consents_recorded: usize,
+    /// A 同意回执 for each consent the file gave, for the one who gave it.
+    pub slips: Vec<IssuedSlip>,
 }
 
 /// Reads a household file: UTF-8 or GBK (as Excel and Notepad save), one JSON object.
@@ -340,6 +344,7 @@ fn save_form(
     tx: &mut Tx<'_>,
     form: &HouseholdForm,
     community: &str,
+    printing: Printing,
 ) -> Result<HouseholdSaved, AppError> {
     let summary = register_rows(tx, &form.rows, community)?;
     for (row, relationship) in form.rows.iter().zip(&form.relationships) {
@@ -347,8 +352,9 @@ fn save_form(
             .execute((row.id_number.as_str(), relationship.key()))?;
     }
     let today = tx.now.date();
+    let mut slips = Vec::new();
     for c in &form.consents {
-        write_consent(tx, c, today)?;
+        slips.extend(write_consent(tx, c, today, printing)?);
     }
     // Someone of 14 or over who registers in person consents for themselves to the
     // services they came for; any other purpose is asked and recorded separately.
@@ -367,7 +373,8 @@ fn save_form(
                 purposes: BTreeSet::from([Purpose::Services]),
                 notice_version: consent::NOTICE_VERSION.to_string(),
             };
-            write_consent(tx, &own, today)?;
+            // Nothing to hand over: the services they came for, asked in person.
+            write_consent(tx, &own, today, Printing::Skip)?;
             recorded += 1;
         }
     }
@@ -376,6 +383,7 @@ fn save_form(
         members_added: summary.residents_created,
         members_changed: summary.residents_updated,
         consents_recorded: recorded,
+        slips,
     })
 }
 
@@ -389,6 +397,7 @@ pub fn add(
     actor: &Actor,
     now: NaiveDateTime,
     file: &HouseholdFile,
+    printing: Printing,
 ) -> Result<HouseholdSaved, AppError> {
     let community = community(store)?;
     registering(store, actor, now, |tx| {
@@ -412,7 +421,7 @@ pub fn add(
             .into());
         }
         let form = check(file, &code, today, &Known::default()).map_err(|e| refused(&e))?;
-        let saved = save_form(tx, &form, &community)?;
+        let saved = save_form(tx, &form, &community, printing)?;
         tx.audit(
             "household_registered",
             &code,
@@ -430,6 +439,7 @@ pub fn edit(
     now: NaiveDateTime,
     code: &str,
     file: &HouseholdFile,
+    printing: Printing,
 ) -> Result<HouseholdSaved, AppError> {
     let community = community(store)?;
     registering(store, actor, now, |tx| {
@@ -459,7 +469,7 @@ pub fn edit(
         for (row, relationship) in form.rows.iter().zip(&form.relationships) {
             audit_changes(tx, row, *relationship)?;
         }
-        save_form(tx, &form, &community)
+        save_form(tx, &form, &community, printing)
     })
 }
 
@@ -513,7 +523,10 @@ fn audit_changes(
 }
 
 /// This centre's own household, or the refusal naming why not.
-fn own_household(tx: &Tx<'_>, code: &str) -> Result<linli_core::household::Household, AppError> {
+pub(super) fn own_household(
+    tx: &Tx<'_>,
+    code: &str,
+) -> Result<linli_core::household::Household, AppError> {
     let household =
         load::household(tx, code)?.ok_or_else(|| load::not_found("户", "household", code))?;
     if let Some(owner) = foreign_owner(tx, code)? {

@@ -33,6 +33,67 @@ pub struct ResidentPage {
     pub dietary: Option<DietaryNeeds>,
     /// The child's absences from today on, for a member who takes the roll call.
     pub absences: Vec<linli_core::absence::Absence>,
+    /// The kiosk PIN and cards, for a member who registers residents.
+    pub access: Option<KioskAccess>,
+}
+
+/// How a resident signs in at the kiosk, as the desk manages it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KioskAccess {
+    pub pin: PinStatus,
+    /// Cards in use (not revoked), oldest first: the numbers stay in Rust, the
+    /// screen shows their endings.
+    pub cards: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinStatus {
+    NotSet,
+    Set,
+    /// Paused after five wrong tries; a reset opens it.
+    Locked,
+}
+
+impl PinStatus {
+    pub fn describe(self) -> Text {
+        match self {
+            PinStatus::NotSet => Text::new("未设置", "not set"),
+            PinStatus::Set => Text::new("已设置", "set"),
+            PinStatus::Locked => Text::new(
+                "已锁定（输错5次），请重置",
+                "locked after five wrong tries: reset it",
+            ),
+        }
+    }
+}
+
+pub(super) fn kiosk_access(conn: &Connection, resident: &str) -> Result<KioskAccess, AppError> {
+    let held: Option<Option<String>> = rusqlite::OptionalExtension::optional(
+        conn.prepare_cached("SELECT locked_until FROM resident_pins WHERE id_number = ?1")?
+            .query_row([resident], |r| r.get(0)),
+    )?;
+    let now = crate::clock::now();
+    let pin = match held {
+        None => PinStatus::NotSet,
+        Some(until)
+            if until
+                .as_deref()
+                .and_then(crate::clock::from_db)
+                .is_some_and(|u| u > now) =>
+        {
+            PinStatus::Locked
+        }
+        Some(_) => PinStatus::Set,
+    };
+    let cards = conn
+        .prepare_cached(
+            "SELECT token FROM resident_cards WHERE id_number = ?1 AND revoked_at IS NULL
+             ORDER BY issued_at, token",
+        )?
+        .query_map([resident], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(KioskAccess { pin, cards })
 }
 
 pub fn resident_page(
@@ -77,10 +138,16 @@ pub fn resident_page(
     } else {
         Vec::new()
     };
+    let access = if member.can(Permission::RegisterHouseholds) {
+        Some(kiosk_access(conn, resident)?)
+    } else {
+        None
+    };
     Ok(ResidentPage {
         children_programmes,
         pickup,
         dietary,
         absences,
+        access,
     })
 }

@@ -106,3 +106,14 @@ pub async fn read_answer(response: reqwest::Response) -> (u16, Value) {
         .unwrap_or_else(|e| panic!("answered {status} with invalid JSON ({e}): {text}"));
     (status, body)
 }
+
+/// A resident registered in a household, as a device sends it.
+pub fn resident(household: &str, id_number: &str, name: &str) -> linli_core::outbox::EventPayload {
+    linli_core::outbox::EventPayload::ResidentRegistered {
+        household_code: household.into(),
+        id_number: id_number.into(),
+        name: name.into(),
+        phone: None,
+        tags: vec![],
+    }
+}

@@ -371,6 +371,19 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
                 &calls,
             )
         }
+        ReceiptKind::ConsentSlip => slips::consent_slip(
+            &stamp,
+            &child().name,
+            Some("李秀英"),
+            &[
+                linli_core::consent::Purpose::Services,
+                linli_core::consent::Purpose::Photos,
+            ]
+            .into_iter()
+            .collect(),
+            linli_core::consent::NOTICE_VERSION,
+            date(11, 23),
+        ),
     }
 }
 
