@@ -850,18 +850,7 @@ fn every_desk_command_needs_a_staff_member_allowed_to_do_it_and_names_them_in_th
             "--card",
             "88991234",
         ],
-        vec![
-            "fees",
-            "pay",
-            "--resident",
-            &child,
-            "--programme",
-            "lunch-care",
-            "--amount-fen",
-            "100",
-            "--method",
-            "cash",
-        ],
+        pay_cash(&child).to_vec(),
         vec![
             "fees",
             "refund",
@@ -2134,6 +2123,22 @@ fn a_resident_pin_reset_clears_the_forgotten_pin_and_cards_are_issued_and_revoke
     );
 }
 
+/// `fees pay` of 1 yuan in cash for a child's lunch care.
+fn pay_cash(child: &str) -> [&str; 10] {
+    [
+        "fees",
+        "pay",
+        "--resident",
+        child,
+        "--programme",
+        "lunch-care",
+        "--amount-fen",
+        "100",
+        "--method",
+        "cash",
+    ]
+}
+
 /// A first-17 with another sequence number, same birth date and sex: the ID number a
 /// clerk mistyped when the family registered a second time.
 fn retyped(id: &str) -> String {
@@ -2168,18 +2173,7 @@ fn a_family_registered_twice_is_found_compared_and_merged_with_the_childs_record
     let parent_phone = one(&format!(
         "SELECT phone FROM residents WHERE id_number = '{parent}'"
     ));
-    let pay = [
-        "fees",
-        "pay",
-        "--resident",
-        &child,
-        "--programme",
-        "lunch-care",
-        "--amount-fen",
-        "100",
-        "--method",
-        "cash",
-    ];
+    let pay = pay_cash(&child);
     staff_ok(dir.path(), &demo, "S001", &pay);
     let enrolled = count(
         dir.path(),

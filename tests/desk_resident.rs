@@ -25,6 +25,19 @@ fn open_resident(k: &Kiosk, name: &str, id: &str) {
     assert_eq!(k.screen(), Screen::DeskResident, "{}", k.notice());
 }
 
+/// The first adult with a phone (and `condition` on `r`): ID number, name and phone.
+fn adult_with_phone(k: &Kiosk, condition: &str) -> (String, String, String) {
+    let row = k.query(&format!(
+        "SELECT r.id_number || '|' || r.name || '|' || r.phone FROM residents r
+         WHERE r.phone IS NOT NULL AND r.birth_date < '1990-01-01' {condition}
+         ORDER BY r.id_number LIMIT 1"
+    ))[0]
+        .clone();
+    let mut parts = row.split('|').map(str::to_string);
+    let mut next = || parts.next().expect("three parts");
+    (next(), next(), next())
+}
+
 #[test]
 fn a_desk_sets_a_childs_pickup_list_diet_and_an_absence_ahead_and_the_roll_call_follows() {
     let k = desk_at(arrival());
@@ -332,17 +345,14 @@ fn a_resident_chooses_their_own_pin_at_the_desk_and_a_lost_card_stops_at_once() 
     use linli::kiosk::{KioskAdapter, ResidentPinAdapter, Session};
     let k = desk_at(arrival());
     sign_in(&k, "S001");
-    let row = k.query(
-        "SELECT r.id_number || '|' || r.name || '|' || r.phone FROM residents r
-         WHERE r.phone IS NOT NULL AND r.birth_date < '1990-01-01'
-           AND EXISTS (SELECT 1 FROM resident_pins p WHERE p.id_number = r.id_number)
-           AND NOT EXISTS (SELECT 1 FROM resident_pins p JOIN residents o ON o.id_number = p.id_number
-                           WHERE o.phone = r.phone AND o.id_number <> r.id_number)
-         ORDER BY r.id_number LIMIT 1",
-    )[0]
-        .clone();
-    let parts: Vec<&str> = row.split('|').collect();
-    let (id, name, phone) = (parts[0], parts[1], parts[2]);
+    // One who holds their phone's one PIN.
+    let (id, name, phone) = &adult_with_phone(
+        &k,
+        "AND EXISTS (SELECT 1 FROM resident_pins p WHERE p.id_number = r.id_number)
+         AND NOT EXISTS (SELECT 1 FROM resident_pins p JOIN residents o ON o.id_number = p.id_number
+                         WHERE o.phone = r.phone AND o.id_number <> r.id_number)",
+    );
+    let (id, name, phone) = (id.as_str(), name.as_str(), phone.as_str());
     open_resident(&k, name, id);
     let page = k.window.global::<DeskResidentAdapter>();
     assert_eq!(page.get_pin_status(), "已设置");
@@ -438,4 +448,81 @@ fn a_resident_chooses_their_own_pin_at_the_desk_and_a_lost_card_stops_at_once() 
         k.screen(),
         k.notice()
     );
+}
+
+/// "Show in full" needs a reason and is itself audited; a manager then finds that look
+/// in 操作日志 by its action, masked, and exports what the filter found.
+#[test]
+fn a_look_at_full_numbers_needs_a_reason_and_a_manager_finds_it_in_the_audit_log() {
+    use linli::kiosk::AuditLogAdapter;
+    let k = desk_at(arrival());
+    sign_in(&k, "S003");
+    let (id, name, phone) = &adult_with_phone(&k, "");
+    let (id, name, phone) = (id.as_str(), name.as_str(), phone.as_str());
+    open_resident(&k, name, id);
+    let page = k.window.global::<DeskResidentAdapter>();
+    let looks = |k: &Kiosk| {
+        count(
+            k,
+            "SELECT count(*) FROM audit_log WHERE action = 'shown_in_full'",
+        )
+    };
+    // No reason: refused, nothing shown.
+    k.press("显示完整的身份证号和电话（会记录）");
+    assert_eq!(tone(&k), Tone::Refusal, "{}", k.notice());
+    assert!(!k.notice().contains(id));
+    k.press("好的");
+    assert_eq!(looks(&k), 0);
+    page.set_reveal_reason("填写区里的表格".into());
+    k.press("显示完整的身份证号和电话（会记录）");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    assert!(
+        k.notice().contains(id) && k.notice().contains(phone),
+        "{}",
+        k.notice()
+    );
+    k.press("好的");
+    assert_eq!(looks(&k), 1);
+
+    // 操作日志, from the staff home.
+    k.press("返回上一步");
+    k.press("返回上一步");
+    assert_eq!(k.screen(), Screen::StaffHome);
+    k.press("操作日志：谁在何时做了什么");
+    assert_eq!(k.screen(), Screen::AuditLog);
+    let log = k.window.global::<AuditLogAdapter>();
+    assert!(log.get_entries().row_count() > 0, "the last seven days");
+    log.set_action("shown_in_full".into());
+    k.press("按条件查询操作日志");
+    let entries: Vec<_> = log.get_entries().iter().collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let masked = linli_core::identity::mask_id_number(id);
+    assert!(
+        entries[0].contains(&masked) && entries[0].contains("S003") && !entries[0].contains(id),
+        "{entries:?}"
+    );
+    // A date typed wrongly is named; nothing is looked up.
+    log.set_from("2026-13-01".into());
+    k.press("按条件查询操作日志");
+    assert_eq!(tone(&k), Tone::Refusal);
+    assert!(k.notice().contains("开始日期"), "{}", k.notice());
+    k.press("好的");
+    log.set_from("".into());
+    // The export: a CSV in the data directory with what the filter found.
+    k.press("导出查询结果（CSV）");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    let title = k
+        .window
+        .global::<linli::kiosk::Session>()
+        .get_notice_title();
+    let path = title
+        .split_once('：')
+        .expect("the path in the notice")
+        .1
+        .to_string();
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert!(csv.contains("shown_in_full") && csv.contains(&masked) && !csv.contains(id));
+    k.press("好的");
+    k.press("返回上一步");
+    assert_eq!(k.screen(), Screen::StaffHome);
 }

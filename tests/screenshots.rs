@@ -674,6 +674,23 @@ fn every_scene(language: &'static str) -> Vec<String> {
     desk.invoke_open_fees();
     assert_eq!(session().get_screen(), Screen::Fees);
     desk_scene("fees-day", &k);
+    // 操作日志, for the manager: the last seven days.
+    session().invoke_end();
+    for d in "003"
+        .chars()
+        .chain(crate::common::demo_pin(&k.demo, "S003").chars())
+    {
+        staff.invoke_digit(d.to_string().into());
+    }
+    assert_eq!(session().get_screen(), Screen::StaffHome);
+    if k.language == "en" {
+        k.window
+            .global::<linli::kiosk::KioskAdapter>()
+            .invoke_select_language("en".into());
+    }
+    desk.invoke_open_audit_log();
+    assert_eq!(session().get_screen(), Screen::AuditLog);
+    desk_scene("audit-log", &k);
     // Each further desk screen's scenes follow, a block a screen, each starting from
     // the staff home.
     linli::clock::pin_this_thread(None);

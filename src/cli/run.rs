@@ -957,16 +957,13 @@ fn consent(
             staff,
         } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
-            plain(consents::record(
-                store,
-                &actor,
-                now,
-                &resident,
-                guardian.as_deref(),
-                &purposes,
-                notice.as_deref(),
-                printing,
-            )?)
+            let request = consents::ConsentRequest {
+                resident: &resident,
+                guardian: guardian.as_deref(),
+                purposes: &purposes,
+                notice_version: notice.as_deref(),
+            };
+            plain(consents::record(store, &actor, now, &request, printing)?)
         }
         ConsentAction::Show { resident, staff } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;

@@ -17,8 +17,10 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 use super::backend::Backend;
 use super::desk_work::Desk;
 use super::search::{self, SharedSearch};
-use super::session::pick;
-use super::ui::{AppWindow, DeskResidentAdapter, PickupAdultRow, Screen, SearchAdapter, Session};
+use super::session::{notify, pick};
+use super::ui::{
+    AppWindow, DeskResidentAdapter, PickupAdultRow, Screen, SearchAdapter, Session, Tone,
+};
 use crate::clock;
 use crate::error::AppError;
 use crate::usecase::attendance::{set_pickup_adult, PickupAdultInput};
@@ -148,7 +150,11 @@ pub fn load<B: Backend>(desk: &Desk<B>, state: &SharedDeskResident) {
 }
 
 /// A date typed at the desk, or a refusal naming the field; empty is no date.
-fn typed_date(field: &str, label: (&str, &str), raw: &str) -> Result<Option<NaiveDate>, AppError> {
+pub(super) fn typed_date(
+    field: &str,
+    label: (&str, &str),
+    raw: &str,
+) -> Result<Option<NaiveDate>, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -303,6 +309,41 @@ pub fn connect<B: Backend>(
         });
     });
 
+    let d = desk.clone();
+    adapter.on_show_in_full(move || {
+        let (Some(window), Some(found)) = (d.window(), d.resident()) else {
+            return;
+        };
+        let reason = window
+            .global::<DeskResidentAdapter>()
+            .get_reveal_reason()
+            .to_string();
+        let id = found.resident.id_number().to_string();
+        d.run_busy(
+            |window, busy| window.global::<DeskResidentAdapter>().set_busy(busy),
+            move |store, actor| residents::show_in_full(store, actor, clock::now(), &id, &reason),
+            |window, shown| {
+                window
+                    .global::<DeskResidentAdapter>()
+                    .set_reveal_reason("".into());
+                let phone = shown.phone.unwrap_or_else(|| "—".into());
+                let text = Text::new(
+                    format!("身份证号 {}\n电话 {phone}", shown.id_number),
+                    format!("ID number {}\nPhone {phone}", shown.id_number),
+                );
+                notify(
+                    window,
+                    Tone::Success,
+                    &Text::new(
+                        "完整号码（此次查看已记录）",
+                        "Full numbers (this look is recorded)",
+                    ),
+                    pick(window, &text),
+                );
+            },
+        );
+    });
+
     let (d, st) = (desk.clone(), state.clone());
     adapter.on_reset_pin(move || {
         change(&d, &st, move |store, actor, id| {
@@ -351,9 +392,9 @@ pub fn connect<B: Backend>(
             (false, _) => typed,
             (true, [only]) => only.clone(),
             (true, _) => {
-                super::session::notify(
+                notify(
                     &window,
-                    super::ui::Tone::Refusal,
+                    Tone::Refusal,
                     &Text::new(
                         "请先刷卡或输入要挂失的卡号",
                         "Read or type the card to revoke first",
@@ -422,6 +463,7 @@ pub fn clear(window: &AppWindow, state: &SharedDeskResident) {
     a.set_programmes(ModelRc::default());
     a.set_cards(ModelRc::default());
     a.set_card_number("".into());
+    a.set_reveal_reason("".into());
     clear_form(&a);
     a.set_allergies("".into());
     a.set_diet("".into());

@@ -5,6 +5,7 @@
 //! their own threads (`devices.rs`).
 
 pub mod attract;
+pub mod audit_log;
 pub mod backend;
 pub mod day_care;
 pub mod desk;
@@ -230,6 +231,7 @@ pub fn connect_screens<B: Backend>(
         open_resident.clone(),
     );
     let desk_resident = desk_resident::connect(window, desk.clone(), search.clone());
+    audit_log::connect(window, desk.clone());
     let screens = Screens {
         resident_pin: resident_pin::connect(window, desk.clone(), desk_resident.clone()),
         desk_resident,
@@ -367,6 +369,7 @@ pub fn wipe(window: &AppWindow, screens: &Screens) {
     day_care::clear(window, &screens.day_care);
     desk_resident::clear(window, &screens.desk_resident);
     resident_pin::clear(window, &screens.resident_pin);
+    audit_log::clear(window);
     fees::clear(window, &screens.fees);
     *screens.open_resident.lock().expect("desk resident lock") = None;
 }

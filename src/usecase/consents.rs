@@ -69,17 +69,31 @@ pub struct ConsentsShown {
     pub consents: Vec<ConsentOnRecord>,
 }
 
+/// A consent as staff type it at the desk.
+pub struct ConsentRequest<'a> {
+    /// The resident's ID number.
+    pub resident: &'a str,
+    /// A guardian's ID number, for a child under 14.
+    pub guardian: Option<&'a str>,
+    pub purposes: &'a [String],
+    /// The notice shown; today's when left out.
+    pub notice_version: Option<&'a str>,
+}
+
 /// `linli consent record`: a new consent, replacing the one in force.
 pub fn record(
     store: &mut Store,
     actor: &Actor,
     now: NaiveDateTime,
-    resident: &str,
-    guardian: Option<&str>,
-    purposes: &[String],
-    notice_version: Option<&str>,
+    request: &ConsentRequest<'_>,
     printing: Printing,
 ) -> Result<ConsentGiven, AppError> {
+    let ConsentRequest {
+        resident,
+        guardian,
+        purposes,
+        notice_version,
+    } = *request;
     registering(store, actor, now, |tx| {
         let today = tx.now.date();
         let id = load::parse_id(resident, today)?;
