@@ -2358,6 +2358,17 @@ fn a_family_registered_twice_is_found_compared_and_merged_with_the_childs_record
         )),
         home
     );
+    // No stored record names the old number any more: a visit's body, a pickup list.
+    for table in ["attendance", "pickup_authorisations", "shifts"] {
+        assert_eq!(
+            count(
+                dir.path(),
+                &format!("SELECT count(*) FROM {table} WHERE instr(body, '{child}') > 0")
+            ),
+            0,
+            "{table}"
+        );
+    }
     assert_eq!(
         count(
             dir.path(),
@@ -2429,6 +2440,39 @@ fn a_residents_record_is_shown_masked_and_someone_unknown_here_is_asked_of_the_d
             &["resident", "show", "--id", &id]
         )["code"],
         "not_permitted"
+    );
+    // Their own copy, on request: the places and the slip to take home; the rest of
+    // the household masked; handing it over audited.
+    let copy = staff_ok(
+        dir.path(),
+        &demo,
+        "S001",
+        &["resident", "copy", "--id", &id],
+    );
+    assert_eq!(copy["slip"]["kind"], "record_copy", "{copy}");
+    assert_eq!(copy["record"]["places"], shown["resident"]["places"]);
+    let others: Vec<String> = conn
+        .prepare(&format!(
+            "SELECT name FROM residents WHERE id_number <> '{id}' AND household_code =
+             (SELECT household_code FROM residents WHERE id_number = '{id}')"
+        ))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let text = copy.to_string();
+    let own = copy["record"]["name"].as_str().unwrap().to_string();
+    for other in others.iter().filter(|o| **o != own) {
+        assert!(!text.contains(other.as_str()), "{other} masked: {text}");
+    }
+    assert_eq!(copy["household"].as_array().unwrap().len(), others.len());
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT count(*) FROM audit_log WHERE action = 'record_copy_given'"
+        ),
+        1
     );
     // Someone registered at no household here: asked of the district only with a
     // purpose, and this demo device is enrolled with no district.

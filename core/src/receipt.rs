@@ -43,10 +43,12 @@ pub enum ReceiptKind {
     /// 个人信息处理同意回执: what a resident's data may be used for, as a guardian (or
     /// the resident) consented at the desk, for them to keep.
     ConsentSlip,
+    /// 个人信息副本: what the centre holds about a resident, for them, on request.
+    RecordCopy,
 }
 
 impl ReceiptKind {
-    pub const ALL: [ReceiptKind; 17] = [
+    pub const ALL: [ReceiptKind; 18] = [
         ReceiptKind::EnrolmentConfirmation,
         ReceiptKind::WaitlistSlip,
         ReceiptKind::OfferSlip,
@@ -64,6 +66,7 @@ impl ReceiptKind {
         ReceiptKind::KitchenSlip,
         ReceiptKind::LatePickupSlip,
         ReceiptKind::ConsentSlip,
+        ReceiptKind::RecordCopy,
     ];
 
     /// The stable wire name, the same as serde's.
@@ -86,6 +89,7 @@ impl ReceiptKind {
             ReceiptKind::KitchenSlip => "kitchen_slip",
             ReceiptKind::LatePickupSlip => "late_pickup_slip",
             ReceiptKind::ConsentSlip => "consent_slip",
+            ReceiptKind::RecordCopy => "record_copy",
         }
     }
 }

@@ -799,9 +799,7 @@ pub fn consent_slip(
         }
         body.extend(paragraphs(&heading));
         for purpose in listed {
-            let words = purpose.describe();
-            body.push(BodyLine::paragraph(format!("· {}", words.zh)));
-            body.push(BodyLine::paragraph(format!("  {}", words.en)));
+            body.extend(purpose_lines(purpose));
         }
     }
     body.push(BodyLine::Separator);
@@ -812,7 +810,99 @@ pub fn consent_slip(
     slip(stamp, ReceiptKind::ConsentSlip, body)
 }
 
+/// What a 个人信息副本 summarises: the resident's record as the desk read it, masked.
+pub struct RecordCopy<'a> {
+    pub name: &'a str,
+    /// Masked, as everywhere on paper.
+    pub id_number: &'a str,
+    pub phone: Option<&'a str>,
+    pub household_code: &'a str,
+    /// Each programme and the place's standing.
+    pub places: Vec<(Text, Text)>,
+    pub purposes: &'a std::collections::BTreeSet<crate::consent::Purpose>,
+    pub sessions_attended: usize,
+    pub last_attended: Option<NaiveDate>,
+    pub volunteer_minutes: i64,
+    pub payments: usize,
+    pub paid_fen: i64,
+    pub cards: usize,
+}
+
+/// 个人信息副本: a resident's own record on request (个人信息保护法 第四十五条), the
+/// whole of it in summary on one slip, masked like every slip; the screen and the
+/// command's answer have the details.
+pub fn record_copy_slip(stamp: &SlipStamp, copy: &RecordCopy<'_>) -> Receipt {
+    let mut body = vec![BodyLine::row("姓名/Name", mask_name(copy.name))];
+    body.extend(identifier_lines(
+        "身份证号/ID number",
+        copy.id_number.to_string(),
+    ));
+    if let Some(phone) = copy.phone {
+        body.push(BodyLine::row("电话/Phone", phone.to_string()));
+    }
+    body.push(BodyLine::row(
+        "户/Household",
+        copy.household_code.to_string(),
+    ));
+    body.push(BodyLine::Separator);
+    if copy.places.is_empty() {
+        body.extend(paragraphs(&Text::new(
+            "没有报名记录。",
+            "No places on record.",
+        )));
+    }
+    for (programme, status) in &copy.places {
+        body.push(BodyLine::row("项目/Programme", programme.zh.clone()));
+        body.extend(status_rows(status.clone()));
+    }
+    body.push(BodyLine::Separator);
+    body.push(BodyLine::row(
+        "出勤/Attended",
+        format!("{}次/times", copy.sessions_attended),
+    ));
+    if let Some(last) = copy.last_attended {
+        body.extend(text_rows("最近/Last", &long_date_text(last)));
+    }
+    if copy.volunteer_minutes > 0 {
+        body.push(BodyLine::row(
+            "志愿服务/Volunteer",
+            format!("{:.1}小时/h", copy.volunteer_minutes as f64 / 60.0),
+        ));
+    }
+    body.push(BodyLine::row(
+        "缴费/Payments",
+        format!("{} · {}", copy.payments, yuan(copy.paid_fen)),
+    ));
+    body.push(BodyLine::row("居民卡/Cards", copy.cards.to_string()));
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new("同意用于：", "Consented to:")));
+    if copy.purposes.is_empty() {
+        body.extend(paragraphs(&Text::new(
+            "（没有同意记录）",
+            "(no consent on record)",
+        )));
+    }
+    for purpose in copy.purposes {
+        body.extend(purpose_lines(*purpose));
+    }
+    body.push(BodyLine::Separator);
+    body.extend(paragraphs(&Text::new(
+        "如有错误，请告诉工作人员更正；更正会被记录。",
+        "If anything is wrong, tell the staff: they correct it, and the correction is recorded.",
+    )));
+    slip(stamp, ReceiptKind::RecordCopy, body)
+}
+
 // ---------------------------------------------------------------- shared pieces
+
+/// A purpose of personal data as a listed item: Chinese, then English under it.
+fn purpose_lines(purpose: crate::consent::Purpose) -> [BodyLine; 2] {
+    let words = purpose.describe();
+    [
+        BodyLine::paragraph(format!("· {}", words.zh)),
+        BodyLine::paragraph(words.en),
+    ]
+}
 
 /// The title of each kind, in one place so a kind cannot be printed under two names.
 fn title(kind: ReceiptKind) -> Text {
@@ -834,6 +924,7 @@ fn title(kind: ReceiptKind) -> Text {
         ReceiptKind::KitchenSlip => ("厨房备餐单", "Kitchen meal list"),
         ReceiptKind::LatePickupSlip => ("晚接记录单", "Late pickup record"),
         ReceiptKind::ConsentSlip => ("个人信息处理同意回执", "Consent receipt"),
+        ReceiptKind::RecordCopy => ("个人信息副本", "Copy of your record"),
     };
     Text::new(zh, en)
 }
@@ -1235,6 +1326,23 @@ mod tests {
                 &[crate::consent::Purpose::Services].into_iter().collect(),
                 crate::consent::NOTICE_VERSION,
                 d(2026, 11, 23),
+            ),
+            record_copy_slip(
+                &stamp(),
+                &RecordCopy {
+                    name: &member.name,
+                    id_number: &member.id_number.masked(),
+                    phone: None,
+                    household_code: &member.household_code,
+                    places: vec![(programme.name.clone(), EnrolmentStatus::Confirmed.label())],
+                    purposes: &[crate::consent::Purpose::Services].into_iter().collect(),
+                    sessions_attended: 12,
+                    last_attended: Some(d(2026, 11, 23)),
+                    volunteer_minutes: 0,
+                    payments: 1,
+                    paid_fen: 45_000,
+                    cards: 1,
+                },
             ),
         ]
     }

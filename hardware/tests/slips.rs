@@ -108,6 +108,11 @@ fn golden_consent_slip() {
     golden(ReceiptKind::ConsentSlip);
 }
 
+#[test]
+fn golden_record_copy() {
+    golden(ReceiptKind::RecordCopy);
+}
+
 /// Every slip of every kind on every paper, with its name for messages.
 fn every_slip() -> Vec<(String, Paper, Receipt)> {
     ReceiptKind::ALL

@@ -438,6 +438,15 @@ pub enum PickupAction {
 
 #[derive(Debug, Subcommand)]
 pub enum ResidentAction {
+    /// A resident's own record on request (个人信息保护法): everything held about them,
+    /// others masked, and the 个人信息副本 slip for them. Audited.
+    Copy {
+        /// The full ID number.
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        staff: StaffCredential,
+    },
     /// A resident's record, masked (the look audited). Someone not registered here is
     /// looked up at the district with --purpose (audited there and here).
     Show {

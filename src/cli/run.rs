@@ -192,7 +192,7 @@ fn dispatch(
                 store, &actor, now, &resident, &programme, printing,
             )?)
         }
-        Command::Resident { action } => resident(store, data_dir, now, action)?,
+        Command::Resident { action } => resident(store, data_dir, now, action, printing)?,
         Command::Household { action } => household(store, now, action, printing)?,
         Command::Consent { action } => consent(store, now, action, printing)?,
         Command::Card { action } => card(store, now, action)?,
@@ -796,8 +796,15 @@ fn resident(
     data_dir: &std::path::Path,
     now: chrono::NaiveDateTime,
     action: ResidentAction,
+    printing: Printing,
 ) -> Result<Answer, AppError> {
     Ok(match action {
+        ResidentAction::Copy { id, staff } => {
+            let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
+            plain(usecase::resident_copy::copy(
+                store, &actor, now, &id, printing,
+            )?)
+        }
         ResidentAction::Show { id, purpose, staff } => {
             let actor = staff_actor(store, &staff, Permission::RegisterHouseholds)?;
             match usecase::resident_record::show(store, &actor, now, &id)? {

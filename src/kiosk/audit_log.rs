@@ -14,7 +14,7 @@ use super::session::{notify, pick};
 use super::ui::{AppWindow, AuditLogAdapter, DeskAdapter, Screen, Session, Tone};
 use crate::clock;
 use crate::error::AppError;
-use crate::usecase::audit_log::{self, AuditFilter, MAX_ENTRIES};
+use crate::usecase::audit_log::{self, AuditFilter, AuditLine, MAX_ENTRIES};
 
 /// The most entries listed on screen; the export has them all.
 const SHOWN: usize = 300;
@@ -37,13 +37,11 @@ fn filter(window: &AppWindow) -> Result<AuditFilter, AppError> {
 }
 
 /// One entry as a line: "2026-11-24 09:12 · S001 · fee_paid · 440306********0012".
-fn line(row: &[serde_json::Value]) -> SharedString {
-    let text = |i: usize| row.get(i).and_then(|v| v.as_str()).unwrap_or("");
-    let at = text(1).replace('T', " ");
+fn line(entry: &AuditLine) -> SharedString {
+    let at = entry.at.replace('T', " ");
     let at = at.get(..16).unwrap_or(&at);
-    let actor = text(3);
-    let actor = actor.strip_prefix("staff:").unwrap_or(actor);
-    format!("{at} · {actor} · {} · {}", text(4), text(5)).into()
+    let actor = entry.actor.strip_prefix("staff:").unwrap_or(&entry.actor);
+    format!("{at} · {actor} · {} · {}", entry.action, entry.subject).into()
 }
 
 fn search<B: Backend>(desk: &Desk<B>) {
@@ -61,14 +59,8 @@ fn search<B: Backend>(desk: &Desk<B>) {
         },
         |window, look| {
             let adapter = window.global::<AuditLogAdapter>();
-            let found = look.entries.rows.len();
-            let lines: Vec<SharedString> = look
-                .entries
-                .rows
-                .iter()
-                .take(SHOWN)
-                .map(|r| line(r))
-                .collect();
+            let found = look.lines.len();
+            let lines: Vec<SharedString> = look.lines.iter().take(SHOWN).map(line).collect();
             adapter.set_entries(ModelRc::new(VecModel::from(lines)));
             let summary = if look.more {
                 Text::new(

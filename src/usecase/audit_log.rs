@@ -35,8 +35,24 @@ pub struct AuditFilter {
 
 /// The entries found, newest first, and whether more matched than were returned.
 pub struct AuditLook {
+    /// For the command line and the export (the detail as JSON).
     pub entries: Table,
+    /// The same entries, typed, for a screen.
+    pub lines: Vec<AuditLine>,
     pub more: bool,
+}
+
+/// One entry as a screen lists it (the detail stays in the export).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditLine {
+    /// Store format: 2026-11-24T09:12:00.
+    pub at: String,
+    pub device_id: String,
+    /// "staff:S001", "kiosk", "system".
+    pub actor: String,
+    pub action: String,
+    /// Masked as written.
+    pub subject: String,
 }
 
 /// The audit log as `filter` narrows it.
@@ -105,6 +121,17 @@ pub fn audit_entries(tx: &mut Tx<'_>, filter: &AuditFilter) -> Result<AuditLook,
     drop(stmt);
     let more = rows.len() > MAX_ENTRIES;
     rows.truncate(MAX_ENTRIES);
+    let text = |row: &[Value], i: usize| row[i].as_str().unwrap_or_default().to_string();
+    let lines = rows
+        .iter()
+        .map(|row| AuditLine {
+            at: text(row, 1),
+            device_id: text(row, 2),
+            actor: text(row, 3),
+            action: text(row, 4),
+            subject: text(row, 5),
+        })
+        .collect();
     let mut looked = serde_json::to_value(filter).expect("a filter serialises");
     if let Some(resident) = &filter.resident {
         looked["resident"] = json!(mask_id_number(resident.trim()));
@@ -124,6 +151,7 @@ pub fn audit_entries(tx: &mut Tx<'_>, filter: &AuditFilter) -> Result<AuditLook,
             ],
             rows,
         },
+        lines,
         more,
     })
 }

@@ -143,33 +143,38 @@ pub fn show(
 ) -> Result<ConsentsShown, AppError> {
     registering(store, actor, now, |tx| {
         let id = load::parse_id(resident, tx.now.date())?;
-        let mut stmt = tx.prepare_cached(
-            "SELECT guardian, purposes, notice_version, given_on, recorded_by
-             FROM consents WHERE resident = ?1 ORDER BY id DESC",
-        )?;
-        let rows = stmt
-            .query_map([id.as_str()], |r| {
-                let guardian: Option<String> = r.get(0)?;
-                let purposes: String = r.get(1)?;
-                Ok(ConsentOnRecord {
-                    guardian: guardian.as_deref().map(mask_id_number),
-                    purposes: purposes
-                        .split(';')
-                        .filter_map(|p| Purpose::parse(p).ok())
-                        .collect(),
-                    notice_version: r.get(2)?,
-                    given_on: r.get(3)?,
-                    recorded_by: r.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        drop(stmt);
+        let rows = on_record(tx, id.as_str())?;
         tx.audit("consent_viewed", &id.masked(), json!({}));
         Ok(ConsentsShown {
             resident: id.masked(),
             consents: rows,
         })
     })
+}
+
+/// A resident's consents, newest first (the first is in force), guardians masked.
+pub(super) fn on_record(conn: &Connection, id: &str) -> Result<Vec<ConsentOnRecord>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT guardian, purposes, notice_version, given_on, recorded_by
+         FROM consents WHERE resident = ?1 ORDER BY id DESC",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            let guardian: Option<String> = r.get(0)?;
+            let purposes: String = r.get(1)?;
+            Ok(ConsentOnRecord {
+                guardian: guardian.as_deref().map(mask_id_number),
+                purposes: purposes
+                    .split(';')
+                    .filter_map(|p| Purpose::parse(p).ok())
+                    .collect(),
+                notice_version: r.get(2)?,
+                given_on: r.get(3)?,
+                recorded_by: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 /// A change or a look by staff who register households: the permission checked before

@@ -335,11 +335,20 @@ fn plan(tx: &Tx<'_>, keep: &str, remove: &str, take: &[Take]) -> Result<Plan, Ap
         let mut tags = twin.tags.clone();
         tags.extend(other.tags.iter().cloned());
         let kept_relationship = raw_relationship(tx, twin.id_number.as_str())?;
-        let relationship = if kept_relationship.is_empty() {
+        let mut relationship = if kept_relationship.is_empty() {
             raw_relationship(tx, other.id_number.as_str())?
         } else {
             kept_relationship
         };
+        // The kept household's head stays its one head.
+        let another_head = kept_members.iter().any(|m| {
+            m.id_number != twin.id_number
+                && raw_relationship(tx, m.id_number.as_str()).ok().as_deref()
+                    == Some(Relationship::Head.key())
+        });
+        if relationship == Relationship::Head.key() && another_head {
+            relationship.clear();
+        }
         shown_people.push(PersonMerged {
             name: twin.name.clone(),
             survivor: survivor.id_number.masked(),
@@ -487,6 +496,48 @@ fn conflicts(conn: &Connection, pairs: &[Pair]) -> Result<Vec<Text>, AppError> {
                 format!("both of {name}'s records have an absence for the same day"),
             ));
         }
+        let merged_before: Option<String> = conn
+            .prepare_cached("SELECT merged_at FROM resident_merges WHERE absorbed = ?1")?
+            .query_row([a], |r| r.get(0))
+            .optional()?;
+        if let Some(at) = merged_before {
+            found.push(Text::new(
+                format!("{name}的身份证号{}已于{at}合并过一次（后来又被登记）：请联系技术人员", pair.absorbed.id_number.masked()),
+                format!("{name}'s number {} was merged away at {at} and registered again since: ask the technician", pair.absorbed.id_number.masked()),
+            ));
+        }
+        // Health and safeguarding data is never dropped unseen: when both records
+        // hold it and it differs, staff make the two the same first.
+        let differing = |table: &str, key: &str, columns: &str| -> Result<bool, AppError> {
+            let sql = format!(
+                "SELECT count(*) FROM {table} x JOIN {table} y ON y.{key} = ?2
+                 WHERE x.{key} = ?1 AND ({columns})"
+            );
+            let n: i64 = conn.prepare_cached(&sql)?.query_row((a, s), |r| r.get(0))?;
+            Ok(n > 0)
+        };
+        if differing(
+            "dietary_needs",
+            "resident",
+            "x.allergies IS NOT y.allergies OR x.diet IS NOT y.diet OR x.note IS NOT y.note",
+        )? {
+            found.push(Text::new(
+                format!("{name}的两条记录的饮食禁忌不同：请先在居民页把两条改成一样"),
+                format!("{name}'s two records hold different dietary needs: make them the same on the resident's page first"),
+            ));
+        }
+        if differing(
+            "pickup_authorisations",
+            "child",
+            "replace(x.body, '\"' || ?1 || '\"', '\"' || ?2 || '\"') IS NOT y.body",
+        )? {
+            found.push(Text::new(
+                format!("{name}的两条记录的接送名单不同：请先把两份名单改成一样"),
+                format!(
+                    "{name}'s two records hold different pickup lists: make them the same first"
+                ),
+            ));
+        }
         let open: i64 = conn
             .prepare_cached(
                 "SELECT count(*) FROM shifts WHERE volunteer IN (?1, ?2) AND status = 'open'",
@@ -524,6 +575,16 @@ fn apply(tx: &mut Tx<'_>, plan: Plan) -> Result<Merged, AppError> {
         )?
         .execute((a, s))?;
         for sql in [
+            // The stored records name the person too (a visit's body, a shift's, a
+            // pickup list's child and adults, on any child's list): an ID number is
+            // always a whole JSON string, so the quoted number is replaced whole.
+            "UPDATE attendance SET body = replace(body, '\"' || ?1 || '\"', '\"' || ?2 || '\"')
+             WHERE resident = ?1",
+            "UPDATE shifts SET body = replace(body, '\"' || ?1 || '\"', '\"' || ?2 || '\"')
+             WHERE volunteer = ?1",
+            "UPDATE pickup_authorisations
+             SET body = replace(body, '\"' || ?1 || '\"', '\"' || ?2 || '\"')
+             WHERE instr(body, '\"' || ?1 || '\"') > 0",
             "UPDATE enrolments SET resident = ?2 WHERE resident = ?1",
             "UPDATE attendance SET resident = ?2 WHERE resident = ?1",
             "UPDATE shifts SET volunteer = ?2 WHERE volunteer = ?1",

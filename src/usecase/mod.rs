@@ -30,6 +30,7 @@ pub mod placement_slips;
 pub mod places;
 pub mod printing;
 pub mod ratings;
+pub mod resident_copy;
 pub mod resident_page;
 pub mod resident_record;
 pub mod residents;

@@ -14,7 +14,7 @@ use super::households::foreign_owner;
 use super::load;
 use super::resident_page::{kiosk_access, PinStatus};
 use crate::error::AppError;
-use crate::store::{Actor, Store};
+use crate::store::{Actor, Store, Tx};
 
 #[derive(Debug, serde::Serialize)]
 pub struct PlaceShown {
@@ -53,6 +53,21 @@ pub fn show(
 ) -> Result<Option<ResidentShown>, AppError> {
     registering(store, actor, now, |tx| {
         let id = load::parse_id(raw_id, tx.now.date())?;
+        let shown = record_of(tx, &id)?;
+        if shown.is_some() {
+            tx.audit("resident_viewed", &id.masked(), json!({}));
+        }
+        Ok(shown)
+    })
+}
+
+/// The record as [`show`] gives it, read inside the caller's transaction (not audited
+/// here: the caller says what the look was for).
+pub(super) fn record_of(
+    tx: &Tx<'_>,
+    id: &linli_core::identity::IdNumber,
+) -> Result<Option<ResidentShown>, AppError> {
+    {
         let Some(person) = load::resident(tx, id.as_str())? else {
             return Ok(None);
         };
@@ -79,7 +94,6 @@ pub fn show(
             });
         }
         let access = kiosk_access(tx, id.as_str())?;
-        tx.audit("resident_viewed", &id.masked(), json!({}));
         Ok(Some(ResidentShown {
             registered_by: foreign_owner(tx, &person.household_code)?,
             moved_away_on: household.and_then(|h| h.moved_away_on),
@@ -95,5 +109,5 @@ pub fn show(
             pin: access.pin,
             cards_in_use: access.cards.len(),
         }))
-    })
+    }
 }

@@ -384,6 +384,31 @@ pub fn slip(kind: ReceiptKind, paper: Paper) -> Receipt {
             linli_core::consent::NOTICE_VERSION,
             date(11, 23),
         ),
+        ReceiptKind::RecordCopy => slips::record_copy_slip(
+            &stamp,
+            &slips::RecordCopy {
+                name: &child().name,
+                id_number: &child().id_number.masked(),
+                phone: Some("138****5678"),
+                household_code: "H-0001",
+                places: vec![
+                    (after_school().name, Text::new("已确认", "Confirmed")),
+                    (
+                        Text::new("学生午托", "Student lunch care"),
+                        Text::new("轮候中", "On the waiting list"),
+                    ),
+                ],
+                purposes: &[linli_core::consent::Purpose::Services]
+                    .into_iter()
+                    .collect(),
+                sessions_attended: 38,
+                last_attended: Some(date(11, 23)),
+                volunteer_minutes: 0,
+                payments: 2,
+                paid_fen: 90_000,
+                cards: 1,
+            },
+        ),
     }
 }
 
