@@ -2170,6 +2170,7 @@ fn a_family_registered_twice_is_found_compared_and_merged_with_the_childs_record
             "SELECT name FROM residents WHERE id_number = '{id}'"
         ))
     };
+    let name_of_gone = name_of(&child);
     let parent_phone = one(&format!(
         "SELECT phone FROM residents WHERE id_number = '{parent}'"
     ));
@@ -2392,6 +2393,30 @@ fn a_family_registered_twice_is_found_compared_and_merged_with_the_childs_record
     assert_eq!(
         staff_ok(dir.path(), &demo, "S001", &["household", "duplicates"])["pairs"],
         serde_json::json!([])
+    );
+    // The old spreadsheet imported again does not bring the mistyped number back.
+    let csv = dir.path().join("again.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{CSV_HEADER}{home},海富花园3栋301,{},{child},,\n",
+            name_of_gone
+        ),
+    )
+    .unwrap();
+    let refusal = staff_refused(
+        dir.path(),
+        &demo,
+        "S003",
+        &["import", "households", csv.to_str().unwrap()],
+    );
+    assert!(refusal.to_string().contains("合并到"), "{refusal}");
+    assert_eq!(
+        count(
+            dir.path(),
+            &format!("SELECT count(*) FROM residents WHERE id_number = '{child}'")
+        ),
+        0
     );
 }
 

@@ -557,6 +557,20 @@ pub fn register_rows(
                     .execute((id, &row.name, &phone, &tags, &at))?;
                 summary.residents_updated += 1;
             }
+            // A number merged away at the desk (a typo the family's two records
+            // shared out) stays away: an old spreadsheet imported again must not
+            // bring it back beside the person it became.
+            None if merged_into(tx, id)?.is_some() => {
+                let (survivor, at) = merged_into(tx, id)?.unwrap_or_default();
+                let survivor = linli_core::identity::mask_id_number(&survivor);
+                conflicts.push(LineError::new(
+                    row.line,
+                    "id_number",
+                    format!("此身份证号已于{at}合并到{survivor}（重复登记时写错的号码），请核对后用合并后的号码"),
+                    format!("this ID number was merged into {survivor} at {at} (a mistyped duplicate); check it and use the number it became"),
+                ));
+                continue;
+            }
             None => {
                 tx.prepare_cached(
                     "INSERT INTO residents (id_number, household_code, name, phone, birth_date, sex, tags, created_at, updated_at)
@@ -588,6 +602,17 @@ pub fn register_rows(
         return Err(refused_lines(conflicts));
     }
     Ok(summary)
+}
+
+/// The number an ID number was merged into, and when, if it was.
+fn merged_into(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> Result<Option<(String, String)>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT survivor, merged_at FROM resident_merges WHERE absorbed = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
 pub fn sex_to_db(sex: linli_core::identity::Sex) -> &'static str {
