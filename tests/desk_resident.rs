@@ -11,7 +11,7 @@ use slint::{ComponentHandle, Model};
 
 /// Finds `name` by typing it into 查找居民 and opens the one whose ID number ends as
 /// `id` does (a father and son may share a name: staff tell them apart by age).
-fn open_resident(k: &Kiosk, name: &str, id: &str) {
+pub(crate) fn open_resident(k: &Kiosk, name: &str, id: &str) {
     k.press("查找居民");
     let search = k.window.global::<SearchAdapter>();
     search.set_query(name.into());

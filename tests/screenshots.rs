@@ -385,14 +385,15 @@ fn every_panel(
     kiosk.window.global::<Theme>().set_large_text(false);
 }
 
-/// A desk screen as it stands on the desk's panel (1280×800, 10.1"), normal text.
+/// A desk screen as it stands on the desk's panel (1280×800, 10.1").
 fn desk_panel(
     kiosk: &Kiosk,
     scene: &str,
+    large: bool,
     problems: &mut Vec<String>,
     updated: &mut Vec<(String, String)>,
 ) {
-    one_panel(kiosk, scene, PANELS[0], false, problems, updated);
+    one_panel(kiosk, scene, PANELS[0], large, problems, updated);
 }
 
 fn one_panel(
@@ -539,7 +540,10 @@ fn every_scene(language: &'static str) -> Vec<String> {
     // The front desk: a desk terminal's screens, at the desk's 1280×800 panel (staff
     // read them at a counter, not residents at arm's length: normal text only).
     linli::kiosk::make_desk(&k.window);
-    let mut desk_scene = |name: &str, k: &Kiosk| desk_panel(k, name, &mut problems, &mut updated);
+    // `large`: a screen a resident reads at the desk (their own PIN), in large text too.
+    let mut desk_scene = |name: &str, k: &Kiosk, large: bool| {
+        desk_panel(k, name, large, &mut problems, &mut updated)
+    };
     let staff = k.window.global::<StaffAdapter>();
     for d in "001".chars().chain(common_pin(&k.demo).chars()) {
         staff.invoke_digit(d.to_string().into());
@@ -552,7 +556,7 @@ fn every_scene(language: &'static str) -> Vec<String> {
             .invoke_select_language("en".into());
         k.window.global::<DeskAdapter>().invoke_refresh();
     }
-    desk_scene("desk-home", &k);
+    desk_scene("desk-home", &k, false);
     let after_school = k
         .window
         .global::<DeskAdapter>()
@@ -564,13 +568,13 @@ fn every_scene(language: &'static str) -> Vec<String> {
         .global::<DeskAdapter>()
         .invoke_open_roll_call(after_school as i32);
     assert_eq!(session().get_screen(), Screen::RollCall);
-    desk_scene("roll-call", &k);
+    desk_scene("roll-call", &k, false);
     let roll = k.window.global::<RollCallAdapter>();
     roll.invoke_check_in_group(0);
     session().invoke_dismiss();
     roll.invoke_check_out(0);
     assert!(roll.get_checking_out() >= 0);
-    desk_scene("roll-call-pickup", &k);
+    desk_scene("roll-call-pickup", &k, false);
     roll.set_checking_out(-1);
     session().invoke_go(Screen::StaffHome);
     k.window.global::<DeskAdapter>().invoke_open_search();
@@ -578,7 +582,7 @@ fn every_scene(language: &'static str) -> Vec<String> {
     let surname = k.query("SELECT substr(name, 1, 1) FROM residents ORDER BY id_number LIMIT 1");
     search.set_query(surname.as_str().into());
     search.invoke_edited(surname.as_str().into());
-    desk_scene("desk-search", &k);
+    desk_scene("desk-search", &k, false);
     // 名单与轮候, 午托用餐 and 晚接, from the staff home's session rows.
     session().invoke_go(Screen::StaffHome);
     let desk = k.window.global::<DeskAdapter>();
@@ -589,37 +593,37 @@ fn every_scene(language: &'static str) -> Vec<String> {
         .expect("学生午托 today") as i32;
     desk.invoke_open_roster(lunch);
     assert_eq!(session().get_screen(), Screen::Roster);
-    desk_scene("roster", &k);
+    desk_scene("roster", &k, false);
     let roster = k.window.global::<linli::kiosk::RosterAdapter>();
     roster.invoke_withdraw(0);
-    desk_scene("roster-reason", &k);
+    desk_scene("roster-reason", &k, false);
     roster.set_action(linli::kiosk::RosterAction::None);
     session().invoke_go(Screen::StaffHome);
     desk.invoke_open_meals(lunch);
     assert_eq!(session().get_screen(), Screen::Meals);
-    desk_scene("meals", &k);
+    desk_scene("meals", &k, false);
     k.window
         .global::<linli::kiosk::MealsAdapter>()
         .invoke_show_week(true);
-    desk_scene("meals-week", &k);
+    desk_scene("meals-week", &k, false);
     // The group checked in above is still here at 18:30.
     let evening = today().date().and_hms_opt(18, 30, 0).unwrap();
     linli::clock::pin_this_thread(Some(evening));
     session().invoke_go(Screen::StaffHome);
     desk.invoke_open_late_pickups();
     assert_eq!(session().get_screen(), Screen::LatePickups);
-    desk_scene("late-pickups", &k);
+    desk_scene("late-pickups", &k, false);
     k.window
         .global::<linli::kiosk::LatePickupsAdapter>()
         .invoke_open_calls(0);
-    desk_scene("late-pickups-call", &k);
+    desk_scene("late-pickups-call", &k, false);
     linli::clock::pin_this_thread(Some(today()));
     // A child opened from 查找居民: pickup list, diet, an absence ahead.
     session().invoke_go(Screen::StaffHome);
     desk.invoke_open_search();
     open_first_enrolled(&k, "after-school");
     assert_eq!(session().get_screen(), Screen::DeskResident);
-    desk_scene("desk-resident", &k);
+    desk_scene("desk-resident", &k, false);
     // The resident types their own new PIN on the desk's keypad: the second time.
     k.window
         .global::<linli::kiosk::DeskResidentAdapter>()
@@ -630,7 +634,8 @@ fn every_scene(language: &'static str) -> Vec<String> {
             .global::<linli::kiosk::ResidentPinAdapter>()
             .invoke_digit(d.into());
     }
-    desk_scene("resident-pin", &k);
+    desk_scene("resident-pin", &k, false);
+    desk_scene("resident-pin", &k, true);
     // 日间照料: one member on the van and here, one with word sent, the rest to call.
     session().invoke_go(Screen::StaffHome);
     let elders = desk
@@ -654,9 +659,9 @@ fn every_scene(language: &'static str) -> Vec<String> {
     day_care.set_reason("家属来电：看病".into());
     day_care.invoke_save_absence();
     session().invoke_dismiss();
-    desk_scene("day-care", &k);
+    desk_scene("day-care", &k, false);
     day_care.invoke_ask_close();
-    desk_scene("day-care-close", &k);
+    desk_scene("day-care-close", &k, false);
     day_care.set_form(linli::kiosk::DayCareForm::None);
     // 收费 from a lunch-care child's page, the payment box, then the day's takings.
     session().invoke_go(Screen::StaffHome);
@@ -665,15 +670,15 @@ fn every_scene(language: &'static str) -> Vec<String> {
     let fees = k.window.global::<linli::kiosk::FeesAdapter>();
     fees.invoke_open_for_resident();
     assert_eq!(session().get_screen(), Screen::Fees);
-    desk_scene("fees-resident", &k);
+    desk_scene("fees-resident", &k, false);
     fees.invoke_pay(0);
-    desk_scene("fees-pay", &k);
+    desk_scene("fees-pay", &k, false);
     fees.invoke_confirm();
     session().invoke_dismiss();
     session().invoke_go(Screen::StaffHome);
     desk.invoke_open_fees();
     assert_eq!(session().get_screen(), Screen::Fees);
-    desk_scene("fees-day", &k);
+    desk_scene("fees-day", &k, false);
     // 操作日志, for the manager: the last seven days.
     session().invoke_end();
     for d in "003"
@@ -690,7 +695,61 @@ fn every_scene(language: &'static str) -> Vec<String> {
     }
     desk.invoke_open_audit_log();
     assert_eq!(session().get_screen(), Screen::AuditLog);
-    desk_scene("audit-log", &k);
+    desk_scene("audit-log", &k, false);
+    // 登记新户: a family typed in, the child's number mistyped, saved: the problems.
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_new_household();
+    assert_eq!(session().get_screen(), Screen::HouseholdForm);
+    let form = k.window.global::<linli::kiosk::HouseholdFormAdapter>();
+    form.set_address("海富花园9栋903".into());
+    let member = |name: &str, first17: &str, phone: &str, relationship: i32| {
+        form.set_name(name.into());
+        let id = format!(
+            "{first17}{}",
+            linli_core::identity::check_character(first17).unwrap()
+        );
+        form.set_id_number(id.as_str().into());
+        form.set_phone(phone.into());
+        form.set_relationship(relationship);
+        form.invoke_put_member();
+    };
+    member("欧阳建国", "44030619850302121", "13760001234", 0);
+    member("林秀英", "44030619870611122", "", 1);
+    member("欧阳小雨", "44030620180405123", "", 2);
+    desk_scene("household-form", &k, false);
+    form.set_name("陈桂芳".into());
+    form.set_id_number("440306195801011240".into());
+    form.set_relationship(3);
+    form.invoke_put_member();
+    form.invoke_save();
+    session().invoke_dismiss();
+    desk_scene("household-form-problems", &k, false);
+    // The same family a second time, its head's number retyped: 可能重复, a preview.
+    form.invoke_edit_member(3);
+    form.set_id_number(
+        format!(
+            "44030619580101124{}",
+            linli_core::identity::check_character("44030619580101124").unwrap()
+        )
+        .as_str()
+        .into(),
+    );
+    form.invoke_put_member();
+    form.invoke_save();
+    session().invoke_dismiss();
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_new_household();
+    form.set_address("海富花园9栋903".into());
+    member("欧阳建国", "44030619850302991", "13760001234", 0);
+    form.invoke_save();
+    session().invoke_dismiss();
+    session().invoke_go(Screen::StaffHome);
+    desk.invoke_open_duplicates();
+    assert_eq!(session().get_screen(), Screen::Duplicates);
+    desk_scene("duplicates", &k, false);
+    let duplicates = k.window.global::<linli::kiosk::DuplicatesAdapter>();
+    duplicates.invoke_choose(0, 0);
+    desk_scene("duplicates-preview", &k, false);
     // Each further desk screen's scenes follow, a block a screen, each starting from
     // the staff home.
     linli::clock::pin_this_thread(None);

@@ -11,6 +11,7 @@ mod cli;
 mod core_is_pure;
 mod desk;
 mod desk_lists;
+mod desk_registry;
 mod desk_resident;
 mod devices;
 mod durability;

@@ -11,9 +11,11 @@ pub mod day_care;
 pub mod desk;
 pub mod desk_resident;
 pub mod desk_work;
+pub mod duplicates;
 pub mod enrolments;
 pub mod fees;
 pub mod household;
+pub mod household_form;
 pub mod identify;
 pub mod keypad;
 pub mod late_pickups;
@@ -171,6 +173,8 @@ pub struct Screens {
     pub day_care: day_care::SharedDayCare,
     pub desk_resident: desk_resident::SharedDeskResident,
     pub resident_pin: resident_pin::SharedResidentPin,
+    pub household_form: household_form::SharedHouseholdForm,
+    pub duplicates: duplicates::SharedDuplicates,
     pub fees: fees::SharedFees,
     pub open_resident: desk_work::OpenResident,
 }
@@ -234,6 +238,8 @@ pub fn connect_screens<B: Backend>(
     audit_log::connect(window, desk.clone());
     let screens = Screens {
         resident_pin: resident_pin::connect(window, desk.clone(), desk_resident.clone()),
+        household_form: household_form::connect(window, desk.clone()),
+        duplicates: duplicates::connect(window, desk.clone()),
         desk_resident,
         resident,
         roster: roster::connect(window, desk.clone()),
@@ -369,6 +375,8 @@ pub fn wipe(window: &AppWindow, screens: &Screens) {
     day_care::clear(window, &screens.day_care);
     desk_resident::clear(window, &screens.desk_resident);
     resident_pin::clear(window, &screens.resident_pin);
+    household_form::clear(window, &screens.household_form);
+    duplicates::clear(window, &screens.duplicates);
     audit_log::clear(window);
     fees::clear(window, &screens.fees);
     *screens.open_resident.lock().expect("desk resident lock") = None;

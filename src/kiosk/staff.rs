@@ -155,9 +155,9 @@ fn show_home(window: &AppWindow, state: &mut StaffState, home: Home) {
         desk,
     } = home;
     state.desk_sessions = super::desk::show(window, desk.as_ref());
-    window
-        .global::<DeskAdapter>()
-        .set_audit_shown(member.can(Permission::ViewAuditLog));
+    let desk_adapter = window.global::<DeskAdapter>();
+    desk_adapter.set_audit_shown(member.can(Permission::ViewAuditLog));
+    desk_adapter.set_registry_shown(member.can(Permission::RegisterHouseholds));
     let adapter = window.global::<StaffAdapter>();
     adapter.set_staff_name(member.name.as_str().into());
     adapter.set_open_calls(open_calls);

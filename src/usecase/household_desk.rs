@@ -582,10 +582,7 @@ pub fn show(
         let today = tx.now.date();
         let mut members = Vec::new();
         for m in load::household_members(tx, code)? {
-            let relationship: String = tx
-                .prepare_cached("SELECT relationship FROM residents WHERE id_number = ?1")?
-                .query_row([m.id_number.as_str()], |r| r.get(0))?;
-            let relationship = Relationship::from_db(&relationship);
+            let relationship = load::relationship(tx, m.id_number.as_str())?;
             members.push(MemberShown {
                 purposes: super::consents::purposes_of(tx, m.id_number.as_str())?
                     .into_iter()
@@ -611,6 +608,39 @@ pub fn show(
             moved_away_on: household.moved_away_on,
             moved_away_reason: reason,
             members,
+        })
+    })
+}
+
+/// A household as the desk's form edits it: every member in full, for the form to send
+/// back corrected. Nothing of it is shown unmasked; the opening is audited as a look.
+pub fn for_edit(
+    store: &mut Store,
+    actor: &Actor,
+    now: NaiveDateTime,
+    code: &str,
+) -> Result<HouseholdFile, AppError> {
+    registering(store, actor, now, |tx| {
+        let household = own_household(tx, code)?;
+        let mut members = Vec::new();
+        for m in load::household_members(tx, code)? {
+            members.push(MemberFile {
+                // Empty when none is recorded (an import): the form asks for it.
+                relationship: load::relationship(tx, m.id_number.as_str())?
+                    .map(|r| r.key().to_string())
+                    .unwrap_or_default(),
+                id_number: m.id_number.as_str().to_string(),
+                phone: m.phone.as_ref().map(|p| p.as_str().to_string()),
+                tags: m.tags.iter().map(|t| t.as_str().to_string()).collect(),
+                name: m.name,
+            });
+        }
+        tx.audit("household_viewed", code, json!({"for": "edit"}));
+        Ok(HouseholdFile {
+            household_code: Some(household.code),
+            address: household.address,
+            members,
+            consents: Vec::new(),
         })
     })
 }

@@ -96,21 +96,21 @@ pub fn find_duplicates(conn: &Connection) -> Result<(Vec<DuplicatePair>, bool), 
         .collect::<Result<_, _>>()?;
     let mut pairs = Vec::new();
     for (name, birth_date) in groups {
-        let ids: Vec<(String, Option<String>)> = conn
+        // Households and phones first: most groups are two people of one household
+        // (or two namesakes with different phones), and nobody of those is read in full.
+        let entries: Vec<(String, Option<String>, String)> = conn
             .prepare_cached(
-                "SELECT id_number, phone FROM residents WHERE name = ?1 AND birth_date = ?2
-                 ORDER BY household_code, id_number",
+                "SELECT id_number, phone, household_code FROM residents
+                 WHERE name = ?1 AND birth_date = ?2 ORDER BY household_code, id_number",
             )?
-            .query_map((&name, &birth_date), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map((&name, &birth_date), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
             .collect::<Result<_, _>>()?;
-        let people = ids
-            .iter()
-            .map(|(id, phone)| Ok((person_shown(conn, id)?, phone)))
-            .collect::<Result<Vec<_>, AppError>>()?;
-        for (i, (first, first_phone)) in people.iter().enumerate() {
-            for (second, second_phone) in &people[i + 1..] {
+        for (i, (first, first_phone, first_home)) in entries.iter().enumerate() {
+            for (second, second_phone, second_home) in &entries[i + 1..] {
                 // Two entries in one household are not two families to merge.
-                if first.household_code == second.household_code {
+                if first_home == second_home {
                     continue;
                 }
                 let reason = match (first_phone, second_phone) {
@@ -128,8 +128,8 @@ pub fn find_duplicates(conn: &Connection) -> Result<(Vec<DuplicatePair>, bool), 
                     return Ok((pairs, true));
                 }
                 pairs.push(DuplicatePair {
-                    first: first.clone(),
-                    second: second.clone(),
+                    first: person_shown(conn, first)?,
+                    second: person_shown(conn, second)?,
                     reason,
                 });
             }
@@ -147,7 +147,7 @@ fn person_shown(conn: &Connection, id: &str) -> Result<PersonShown, AppError> {
         )
     })?;
     Ok(PersonShown {
-        relationship: relationship_of(conn, id)?,
+        relationship: load::relationship(conn, id)?,
         enrolments: active_enrolments(conn, id)?,
         household_code: person.household_code.clone(),
         birth_date: person.birth_date(),
@@ -155,13 +155,6 @@ fn person_shown(conn: &Connection, id: &str) -> Result<PersonShown, AppError> {
         phone: person.phone.as_ref().map(|p| p.masked()),
         name: person.name,
     })
-}
-
-fn relationship_of(conn: &Connection, id: &str) -> Result<Option<Relationship>, AppError> {
-    let raw: String = conn
-        .prepare_cached("SELECT relationship FROM residents WHERE id_number = ?1")?
-        .query_row([id], |r| r.get(0))?;
-    Ok(Relationship::from_db(&raw))
 }
 
 fn active_enrolments(conn: &Connection, id: &str) -> Result<usize, AppError> {
@@ -313,7 +306,7 @@ fn plan(tx: &Tx<'_>, keep: &str, remove: &str, take: &[Take]) -> Result<Plan, Ap
             .find(|k| k.phone == other.phone)
             .or_else(|| kept_members.iter().find(same));
         let Some(twin) = twin else {
-            if relationship_of(tx, other.id_number.as_str())? == Some(Relationship::Head) {
+            if load::relationship(tx, other.id_number.as_str())? == Some(Relationship::Head) {
                 to_check.push(other.name.clone());
             }
             joining.push(other);
@@ -423,10 +416,11 @@ fn plan(tx: &Tx<'_>, keep: &str, remove: &str, take: &[Take]) -> Result<Plan, Ap
     })
 }
 
+/// The stored key, empty when none is recorded.
 fn raw_relationship(conn: &Connection, id: &str) -> Result<String, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT relationship FROM residents WHERE id_number = ?1")?
-        .query_row([id], |r| r.get(0))?)
+    Ok(load::relationship(conn, id)?
+        .map(|r| r.key().to_string())
+        .unwrap_or_default())
 }
 
 fn count(conn: &Connection, table: &str, column: &str, id: &str) -> Result<usize, AppError> {

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
+use linli_core::consent::Relationship;
 use linli_core::household::{Household, Resident, Tag};
 use linli_core::identity::{IdNumber, Phone};
 use linli_core::programme::Programme;
@@ -73,6 +74,14 @@ pub fn household(conn: &Connection, code: &str) -> Result<Option<Household>, App
             })
         })
         .optional()?)
+}
+
+/// A resident's 与户主关系, if one is recorded.
+pub fn relationship(conn: &Connection, id: &str) -> Result<Option<Relationship>, AppError> {
+    let raw: String = conn
+        .prepare_cached("SELECT relationship FROM residents WHERE id_number = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    Ok(Relationship::from_db(&raw))
 }
 
 pub fn household_members(conn: &Connection, code: &str) -> Result<Vec<Resident>, AppError> {

@@ -85,12 +85,9 @@ pub fn copy(
             if member.id_number.as_str() == own {
                 continue;
             }
-            let relationship: String = tx
-                .prepare_cached("SELECT relationship FROM residents WHERE id_number = ?1")?
-                .query_row([member.id_number.as_str()], |r| r.get(0))?;
             household.push(MemberOfHousehold {
                 name: mask_name(&member.name),
-                relationship: Relationship::from_db(&relationship),
+                relationship: load::relationship(tx, member.id_number.as_str())?,
             });
         }
         let last_attended: Option<String> = tx

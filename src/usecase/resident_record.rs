@@ -72,9 +72,7 @@ pub(super) fn record_of(
             return Ok(None);
         };
         let household = load::household(tx, &person.household_code)?;
-        let relationship: String = tx
-            .prepare_cached("SELECT relationship FROM residents WHERE id_number = ?1")?
-            .query_row([id.as_str()], |r| r.get(0))?;
+        let relationship = load::relationship(tx, id.as_str())?;
         let rows: Vec<(String, String)> = tx
             .prepare_cached(
                 "SELECT programme_code, status FROM enrolments WHERE resident = ?1
@@ -97,7 +95,7 @@ pub(super) fn record_of(
         Ok(Some(ResidentShown {
             registered_by: foreign_owner(tx, &person.household_code)?,
             moved_away_on: household.and_then(|h| h.moved_away_on),
-            relationship: Relationship::from_db(&relationship),
+            relationship,
             tags: person.tags.iter().map(|t| t.as_str().to_string()).collect(),
             purposes: purposes_of(tx, id.as_str())?.into_iter().collect(),
             age: person.age_on(tx.now.date()),
