@@ -1,3 +1,6 @@
+//! The kiosk's timed work: offers lapse on time, and once a day personal data past the
+//! district's retention is anonymised (`usecase::retention`).
+//!
 //! Offers lapse on time. An offered seat not answered by its deadline passes to the
 //! next person on the waiting list; the use-cases do this whenever they touch a
 //! programme, but on a quiet kiosk nobody might touch it for hours, so the kiosk runs
@@ -10,7 +13,7 @@ use std::time::Duration;
 
 use crate::clock;
 use crate::store::worker::StoreWorker;
-use crate::usecase::enrolment;
+use crate::usecase::{enrolment, retention};
 
 /// How often the kiosk sweeps.
 pub const EVERY: Duration = Duration::from_secs(30);
@@ -38,6 +41,15 @@ impl OfferSweep {
                     |result| {
                         if let Err(error) = result {
                             eprintln!("linli: 轮候名额到期处理失败 / lapsed offers not handed on: {error}");
+                        }
+                    },
+                );
+                // A cheap look at a setting on all but the first run of a day.
+                worker.run(
+                    |store| retention::sweep_daily(store, clock::now()),
+                    |result| {
+                        if let Err(error) = result {
+                            eprintln!("linli: 过期个人信息匿名化失败 / retention sweep failed: {error}");
                         }
                     },
                 );

@@ -2898,3 +2898,166 @@ fn dietary_needs_reach_the_kitchen_slip_masked_and_no_technician_or_carried_slip
         }
     }
 }
+
+/// Retention, over a moved clock: a household that moved away is kept whole until the
+/// district's years are up, then anonymised by the daily sweep, its figures and
+/// payments still there under numbers that name nobody; `doctor` says so.
+#[test]
+fn a_household_that_moved_away_is_anonymised_once_the_districts_years_are_up() {
+    use linli::usecase::{household_desk, retention};
+    use linli_core::sync::{Change, ChangeBody, PullResponse};
+    let (dir, mut store) = seeded();
+    let one = |store: &Store, sql: &str| -> i64 {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    // An elder in day care whose fee was paid at the desk.
+    let elder = elder_over_80(&store);
+    pay(
+        &mut store,
+        &desk(),
+        now(),
+        &elder,
+        5000,
+        PaymentMethod::Cash,
+        None,
+    )
+    .unwrap();
+    let code: String = store
+        .conn()
+        .query_row(
+            "SELECT household_code FROM residents WHERE id_number = ?1",
+            [&elder],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let ids: Vec<String> = store
+        .conn()
+        .prepare("SELECT id_number FROM residents WHERE household_code = ?1")
+        .unwrap()
+        .query_map([&code], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let of_household = |table: &str, column: &str| {
+        format!(
+            "SELECT count(*) FROM {table} x JOIN residents r ON r.id_number = x.{column}
+             WHERE r.household_code = '{code}'"
+        )
+    };
+    let visits = one(&store, &of_household("attendance", "resident"))
+        + one(&store, &of_household("day_care_days", "resident"));
+    let payments = one(&store, &of_household("payments", "resident"));
+    assert!(payments > 0, "a family who paid");
+
+    // Without a rule nothing is removed, however long ago they left.
+    let moved_on = t("2026-11-30T10:00:00");
+    household_desk::move_away(&mut store, &desk(), moved_on, &code, "搬到外区").unwrap();
+    let swept = retention::sweep(&mut store, t("2040-01-01T03:00:00")).unwrap();
+    assert_eq!((swept.households, swept.residents), (0, 0));
+
+    // The district publishes three years.
+    let rule = linli_core::retention::RetentionRule {
+        version: 1,
+        years: 3,
+    };
+    linli::sync::apply::page(
+        &mut store,
+        PullResponse {
+            changes: vec![Change {
+                cursor: 1,
+                change: ChangeBody::RetentionPublished { rule: rule.clone() },
+            }],
+            next_cursor: 1,
+            more: false,
+            grants: vec![],
+            server_time: moved_on,
+        },
+    )
+    .unwrap();
+    assert_eq!(retention::rule(store.conn()).unwrap(), Some(rule));
+
+    // The last day of the three years: kept whole.
+    let swept = retention::sweep_daily(&mut store, t("2029-11-30T03:00:00")).unwrap();
+    assert_eq!(swept.map(|s| s.households), Some(0));
+    assert_eq!(
+        one(&store, &format!("SELECT count(*) FROM residents WHERE household_code = '{code}' AND id_number NOT LIKE '000000%'")),
+        ids.len() as i64
+    );
+    // The next day doctor sees it due before the sweep has run.
+    let due_day = t("2029-12-01T03:00:00");
+    linli::clock::pin_this_thread(Some(due_day));
+    let (report, _) = linli::usecase::doctor::run(dir.path());
+    let report = serde_json::to_value(report).unwrap();
+    assert_eq!(report["retention"]["due_now"], 1, "{}", report["retention"]);
+    assert!(report["warnings"].to_string().contains("retention_due"));
+
+    let swept = retention::sweep_daily(&mut store, due_day)
+        .unwrap()
+        .unwrap();
+    assert_eq!((swept.households, swept.residents), (1, ids.len()));
+    // Once a day: the second look does nothing.
+    assert_eq!(retention::sweep_daily(&mut store, due_day).unwrap(), None);
+    // Nobody of them is named any more, anywhere the centre keeps people.
+    for id in &ids {
+        for (table, column) in [
+            ("residents", "id_number"),
+            ("attendance", "resident"),
+            ("payments", "resident"),
+            ("enrolments", "resident"),
+            ("consents", "resident"),
+            ("resident_pins", "id_number"),
+            ("resident_cards", "id_number"),
+        ] {
+            assert_eq!(
+                one(
+                    &store,
+                    &format!("SELECT count(*) FROM {table} WHERE {column} = '{id}'")
+                ),
+                0,
+                "{table} still names them"
+            );
+        }
+        assert_eq!(
+            one(
+                &store,
+                &format!("SELECT count(*) FROM attendance WHERE instr(body, '{id}') > 0")
+            ),
+            0
+        );
+    }
+    assert_eq!(
+        one(&store, &format!("SELECT count(*) FROM residents WHERE household_code = '{code}' AND name = '（已匿名）' AND phone IS NULL AND id_number LIKE '000000%'")),
+        ids.len() as i64
+    );
+    assert_eq!(
+        store
+            .conn()
+            .query_row(
+                "SELECT address FROM households WHERE code = ?1",
+                [&code],
+                |r| r.get::<_, String>(0)
+            )
+            .unwrap(),
+        "（已匿名）"
+    );
+    // The centre's figures still add up.
+    assert_eq!(
+        one(&store, &of_household("attendance", "resident"))
+            + one(&store, &of_household("day_care_days", "resident")),
+        visits
+    );
+    assert_eq!(one(&store, &of_household("payments", "resident")), payments);
+    assert_eq!(
+        one(&store, &format!("SELECT count(*) FROM audit_log WHERE action = 'household_anonymised' AND subject = '{code}'")),
+        1
+    );
+    // Pseudonyms are not possible duplicates of each other.
+    let (pairs, _) = linli::usecase::household_merge::find_duplicates(store.conn()).unwrap();
+    assert!(pairs.iter().all(|p| p.first.name != "（已匿名）"));
+    let (report, _) = linli::usecase::doctor::run(dir.path());
+    let report = serde_json::to_value(report).unwrap();
+    assert_eq!(report["retention"]["due_now"], 0);
+    assert_eq!(report["retention"]["households_anonymised"], 1);
+    assert_eq!(report["retention"]["last_sweep_on"], "2029-12-01");
+    linli::clock::pin_this_thread(None);
+}

@@ -22,6 +22,9 @@ const CHECK_CHARACTERS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4
 /// The province codes of GB/T 2260 (the first two digits of every area code):
 /// provinces, autonomous regions and municipalities, and 71 台湾, 81 香港, 82 澳门,
 /// 83 the residence permits of Taiwan residents.
+/// The area of an anonymised resident's pseudonym ([`IdNumber::pseudonym`]).
+pub const PSEUDONYM_AREA: &str = "000000";
+
 const PROVINCES: [&str; 35] = [
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
     "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
@@ -77,6 +80,38 @@ impl IdNumber {
     /// trimmed and a lower-case `x` accepted, because both happen at a real counter.
     /// `today` is the date at the centre, used to refuse births in the future.
     pub fn parse(raw: &str, today: NaiveDate) -> Result<IdNumber, FieldError> {
+        IdNumber::parse_with(raw, today, false)
+    }
+
+    /// A number read back from the centre's own records: every check but "not in the
+    /// future", and an anonymised resident's [`IdNumber::pseudonym`] too.
+    pub fn stored(raw: &str) -> Result<IdNumber, FieldError> {
+        IdNumber::parse_with(raw, NaiveDate::MAX, true)
+    }
+
+    /// The number an anonymised resident is kept under: area `000000` (no place in
+    /// GB/T 2260, so never a real person's and never accepted from a person or a
+    /// file), their birth year and sex (the centre's figures by age and sex still add
+    /// up), and `noise` for the rest, which names nobody.
+    pub fn pseudonym(birth_year: i32, sex: Sex, noise: u32) -> IdNumber {
+        let month = noise % 12 + 1;
+        let day = (noise / 12) % 28 + 1;
+        let serial = (noise / 336) % 50;
+        let sex_digit = (noise / 16800) % 5 * 2 + u32::from(sex == Sex::Male);
+        let first17 = format!(
+            "{PSEUDONYM_AREA}{:04}{month:02}{day:02}{serial:02}{sex_digit}",
+            birth_year.clamp(1900, 9999)
+        );
+        let check = check_character(&first17).expect("17 digits");
+        IdNumber(format!("{first17}{check}"))
+    }
+
+    /// Whether this is an anonymised resident's number.
+    pub fn is_pseudonym(&self) -> bool {
+        self.0.starts_with(PSEUDONYM_AREA)
+    }
+
+    fn parse_with(raw: &str, today: NaiveDate, pseudonym_ok: bool) -> Result<IdNumber, FieldError> {
         let normalised: String = raw
             .trim()
             .chars()
@@ -107,7 +142,8 @@ impl IdNumber {
             ));
         }
         let area = &normalised[0..6];
-        if !PROVINCES.contains(&&area[0..2]) {
+        let pseudonym = pseudonym_ok && area == PSEUDONYM_AREA;
+        if !(pseudonym || PROVINCES.contains(&&area[0..2])) {
             return Err(FieldError::new(
                 ID_FIELD,
                 "area",
@@ -203,7 +239,7 @@ impl std::fmt::Debug for IdNumber {
 impl TryFrom<String> for IdNumber {
     type Error = FieldError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        IdNumber::parse(&value, NaiveDate::MAX)
+        IdNumber::stored(&value)
     }
 }
 

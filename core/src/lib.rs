@@ -27,6 +27,7 @@ pub mod pickup;
 pub mod programme;
 pub mod rating;
 pub mod receipt;
+pub mod retention;
 pub mod roll_call;
 pub mod slips;
 pub mod staff;

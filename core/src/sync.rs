@@ -142,6 +142,10 @@ pub enum ChangeBody {
     CategoriesPublished {
         categories: Vec<BusinessCategory>,
     },
+    /// How long the personal data of households no longer served is kept.
+    RetentionPublished {
+        rule: crate::retention::RetentionRule,
+    },
     /// A household registered anywhere in the district (一次采集、多次使用).
     HouseholdKnown(RegistryHousehold),
     /// A staff account of the device's centre, new or changed (at the district or at

@@ -76,7 +76,8 @@ pub enum Admin {
         #[command(subcommand)]
         action: DeviceAction,
     },
-    /// Publishes from a JSON file: programme (needs --centre), rules, policy, calendar, categories.
+    /// Publishes from a JSON file: programme (needs --centre), rules, policy, calendar,
+    /// categories, retention.
     Publish {
         kind: PublishKind,
         file: PathBuf,
@@ -223,6 +224,8 @@ pub enum PublishKind {
     Policy,
     Calendar,
     Categories,
+    /// How long households no longer served keep their personal data: {"version", "years"}.
+    Retention,
 }
 
 pub fn main() -> ExitCode {
@@ -478,6 +481,7 @@ async fn admin(pool: &deadpool_postgres::Pool, action: Admin) -> Result<Value, A
                 PublishKind::Policy => admin::publish_policy(pool, &text).await,
                 PublishKind::Calendar => admin::publish_calendar(pool, &text).await,
                 PublishKind::Categories => admin::publish_categories(pool, &text).await,
+                PublishKind::Retention => admin::publish_retention(pool, &text).await,
             }
         }
         Admin::Rejected { centre } => admin::rejected(pool, centre.as_deref()).await,

@@ -658,6 +658,7 @@ fn change_type(change: &ChangeBody) -> &'static str {
         ChangeBody::PolicyPublished { .. } => "policy_published",
         ChangeBody::CalendarPublished { .. } => "calendar_published",
         ChangeBody::CategoriesPublished { .. } => "categories_published",
+        ChangeBody::RetentionPublished { .. } => "retention_published",
         ChangeBody::HouseholdKnown(_) => "household_known",
         ChangeBody::OfferMade { .. } => "offer_made",
         ChangeBody::StaffAccount(_) => "staff_account",
@@ -1038,6 +1039,9 @@ async fn real_answers_match_the_documented_schemas() {
             )
             .await
             .expect("categories");
+            admin::publish_retention(&pool, &json!({"version": 1, "years": 3}).to_string())
+                .await
+                .expect("retention");
             // An offer comes from the district's waiting list, which takes a longer
             // story to reach; the change it publishes is the same.
             let mut client = pool.get().await.unwrap();

@@ -549,6 +549,50 @@ pub const MIGRATIONS: &[&str] = &[
                           WHERE absorbed = OLD.child AND survivor = NEW.child))
         BEGIN SELECT RAISE(ABORT, 'pickup_calls is append-only'); END;
     "#,
+    // 19: retention (usecase/retention.rs). A household that moved away and has not
+    // been served for the district's years is anonymised: each member is kept under a
+    // pseudonym (area 000000, IdNumber::pseudonym) that names nobody, recorded here
+    // first, and only then may payments and pickup calls, otherwise append-only, be
+    // relabelled to it (a pickup call's number and note emptied with it). No mapping
+    // from the old number is kept: that is the point.
+    r#"
+    CREATE TABLE resident_erasures (
+        pseudonym      TEXT PRIMARY KEY,
+        household_code TEXT NOT NULL,
+        erased_at      TEXT NOT NULL,
+        rule_version   INTEGER NOT NULL,
+        years          INTEGER NOT NULL
+    ) STRICT;
+    CREATE TRIGGER resident_erasures_no_update BEFORE UPDATE ON resident_erasures
+        BEGIN SELECT RAISE(ABORT, 'resident_erasures is append-only'); END;
+    CREATE TRIGGER resident_erasures_no_delete BEFORE DELETE ON resident_erasures
+        BEGIN SELECT RAISE(ABORT, 'resident_erasures is append-only'); END;
+    ALTER TABLE households ADD COLUMN erased_at TEXT;
+    DROP TRIGGER payments_no_update;
+    CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments
+        WHEN NOT (NEW.id IS OLD.id AND NEW.programme IS OLD.programme
+              AND NEW.period IS OLD.period AND NEW.amount_fen IS OLD.amount_fen
+              AND NEW.due_fen IS OLD.due_fen AND NEW.method IS OLD.method
+              AND NEW.reference IS OLD.reference AND NEW.kind IS OLD.kind
+              AND NEW.reason IS OLD.reason AND NEW.refunds IS OLD.refunds
+              AND NEW.staff IS OLD.staff AND NEW.at IS OLD.at
+              AND (EXISTS (SELECT 1 FROM resident_merges
+                           WHERE absorbed = OLD.resident AND survivor = NEW.resident)
+                   OR EXISTS (SELECT 1 FROM resident_erasures WHERE pseudonym = NEW.resident)))
+        BEGIN SELECT RAISE(ABORT, 'payments are append-only'); END;
+    DROP TRIGGER pickup_calls_no_update;
+    CREATE TRIGGER pickup_calls_no_update BEFORE UPDATE ON pickup_calls
+        WHEN NOT (NEW.id IS OLD.id AND NEW.programme_code IS OLD.programme_code
+              AND NEW.session_date IS OLD.session_date
+              AND NEW.outcome IS OLD.outcome
+              AND NEW.staff IS OLD.staff AND NEW.at IS OLD.at
+              AND ((NEW.contact IS OLD.contact AND NEW.note IS OLD.note
+                    AND EXISTS (SELECT 1 FROM resident_merges
+                                WHERE absorbed = OLD.child AND survivor = NEW.child))
+                   OR (NEW.contact = '' AND NEW.note = ''
+                       AND EXISTS (SELECT 1 FROM resident_erasures WHERE pseudonym = NEW.child))))
+        BEGIN SELECT RAISE(ABORT, 'pickup_calls is append-only'); END;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

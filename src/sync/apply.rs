@@ -66,6 +66,9 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
                 categories,
             )?;
         }
+        ChangeBody::RetentionPublished { rule } => {
+            catalogue::published(tx, "retention_rule", "retention", rule.version, rule)?;
+        }
         ChangeBody::HouseholdKnown(household) => households::store_known(tx, household)?,
         ChangeBody::OfferMade {
             enrolment_id,

@@ -56,6 +56,8 @@ pub struct DatabaseReport {
     pub print_jobs: Option<JobCounts>,
     /// Last success, pending and parked events (with the district's reasons).
     pub sync: Option<SyncStatus>,
+    /// The district's retention rule, the last sweep, and who was anonymised or is due.
+    pub retention: Option<crate::usecase::retention::RetentionReport>,
 }
 
 /// `linli doctor`'s whole answer.
@@ -245,6 +247,19 @@ fn inspect(path: &Path) -> Result<DatabaseReport, rusqlite::Error> {
     } else {
         None
     };
+    // A household due and not anonymised means the daily sweep is not running.
+    let retention = (version >= 19)
+        .then(|| crate::usecase::retention::report(&conn, crate::clock::now().date()).ok())
+        .flatten();
+    if let Some(report) = retention.as_ref().filter(|r| r.due_now > 0) {
+        warnings.push(Warning {
+            code: "retention_due",
+            message: linli_core::Text::new(
+                format!("有{}户已过保存年限尚未匿名化：自助机每天处理一次，请确认它在运行", report.due_now),
+                format!("{} households are past the years kept and not yet anonymised: the kiosk does this daily; check it is running", report.due_now),
+            ),
+        });
+    }
     let clock = crate::clock::report();
     if let Some(note) = &clock.note {
         warnings.push(Warning {
@@ -265,5 +280,6 @@ fn inspect(path: &Path) -> Result<DatabaseReport, rusqlite::Error> {
         pending_outbox: pending,
         print_jobs: (version >= 5).then(|| crate::print::report::counts(&conn)),
         sync: (version >= 8).then(|| crate::sync::status(&conn, data_dir)),
+        retention,
     })
 }

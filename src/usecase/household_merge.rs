@@ -101,7 +101,8 @@ pub fn find_duplicates(conn: &Connection) -> Result<(Vec<DuplicatePair>, bool), 
         let entries: Vec<(String, Option<String>, String)> = conn
             .prepare_cached(
                 "SELECT id_number, phone, household_code FROM residents
-                 WHERE name = ?1 AND birth_date = ?2 ORDER BY household_code, id_number",
+                 WHERE name = ?1 AND birth_date = ?2 AND id_number NOT LIKE '000000%'
+                 ORDER BY household_code, id_number",
             )?
             .query_map((&name, &birth_date), |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -568,27 +569,8 @@ fn apply(tx: &mut Tx<'_>, plan: Plan) -> Result<Merged, AppError> {
              SELECT ?2, skills, registered_at FROM volunteers WHERE id_number = ?1",
         )?
         .execute((a, s))?;
+        super::person_records::relabel(tx, a, s)?;
         for sql in [
-            // The stored records name the person too (a visit's body, a shift's, a
-            // pickup list's child and adults, on any child's list): an ID number is
-            // always a whole JSON string, so the quoted number is replaced whole.
-            "UPDATE attendance SET body = replace(body, '\"' || ?1 || '\"', '\"' || ?2 || '\"')
-             WHERE resident = ?1",
-            "UPDATE shifts SET body = replace(body, '\"' || ?1 || '\"', '\"' || ?2 || '\"')
-             WHERE volunteer = ?1",
-            "UPDATE pickup_authorisations
-             SET body = replace(body, '\"' || ?1 || '\"', '\"' || ?2 || '\"')
-             WHERE instr(body, '\"' || ?1 || '\"') > 0",
-            "UPDATE enrolments SET resident = ?2 WHERE resident = ?1",
-            "UPDATE attendance SET resident = ?2 WHERE resident = ?1",
-            "UPDATE shifts SET volunteer = ?2 WHERE volunteer = ?1",
-            "UPDATE payments SET resident = ?2 WHERE resident = ?1",
-            "UPDATE pickup_calls SET child = ?2 WHERE child = ?1",
-            "UPDATE consents SET resident = ?2 WHERE resident = ?1",
-            "UPDATE consents SET guardian = ?2 WHERE guardian = ?1",
-            "UPDATE resident_cards SET id_number = ?2 WHERE id_number = ?1",
-            "UPDATE day_care_days SET resident = ?2 WHERE resident = ?1",
-            "UPDATE absences SET resident = ?2 WHERE resident = ?1",
             // One of each per person: the survivor's, when both have one.
             "UPDATE OR IGNORE resident_pins SET id_number = ?2 WHERE id_number = ?1",
             "UPDATE OR IGNORE dietary_needs SET resident = ?2 WHERE resident = ?1",

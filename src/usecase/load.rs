@@ -35,9 +35,9 @@ pub fn resident_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> 
     let phone: Option<String> = row.get(3)?;
     let tags: String = row.get(4)?;
     Ok(Resident {
-        // The database only ever holds numbers that passed validation; a far-future
-        // "today" keeps the birth-date check from refusing a stored number.
-        id_number: IdNumber::parse(&id, NaiveDate::MAX)
+        // The database only ever holds numbers that passed validation (or an
+        // anonymised resident's pseudonym), born before any "today".
+        id_number: IdNumber::stored(&id)
             .map_err(|e| rusqlite::Error::InvalidColumnName(format!("id_number {e}")))?,
         household_code: row.get(1)?,
         name: row.get(2)?,

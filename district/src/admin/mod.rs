@@ -17,6 +17,6 @@ pub use error::AdminError;
 pub(crate) use publishing::publish_versioned;
 pub use publishing::{
     publish_calendar, publish_calendar_at, publish_categories, publish_policy, publish_programme,
-    publish_rules,
+    publish_retention, publish_rules,
 };
 pub use rejected::rejected;

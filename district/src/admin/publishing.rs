@@ -153,6 +153,23 @@ pub async fn publish_policy(pool: &Pool, text: &str) -> Result<Value, AdminError
     .await
 }
 
+/// The retention rule for every centre: how long the personal data of households no
+/// longer served is kept. Checked as the kiosk checks it (every problem by field).
+pub async fn publish_retention(pool: &Pool, text: &str) -> Result<Value, AdminError> {
+    let rule: linli_core::retention::RetentionRule = parse_file("retention", text)?;
+    rule.validate().map_err(AdminError::Refused)?;
+    let version = rule.version;
+    publish_document(
+        pool,
+        "retention",
+        "retention",
+        version,
+        &rule.clone(),
+        ChangeBody::RetentionPublished { rule },
+    )
+    .await
+}
+
 /// A versioned document for every centre: stored once, and put on the feed the
 /// first time (publishing the same version again changes nothing).
 async fn publish_document<T: serde::Serialize>(
