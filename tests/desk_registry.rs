@@ -69,6 +69,8 @@ fn a_family_of_four_is_registered_corrected_and_moved_away_at_the_desk() {
     add_member(&k, "欧阳建国", &father, "13760001234", Relationship::Head);
     add_member(&k, "林秀英", &mother, "", Relationship::Spouse);
     add_member(&k, "欧阳小雨", &wrong, "", Relationship::Child);
+    // Tags typed in words, as the hint shows them.
+    form.set_tags("独居老人、低保".into());
     add_member(&k, "陈桂芳", &grandmother, "", Relationship::Parent);
     let lines = members(&k);
     assert_eq!(lines.len(), 4);
@@ -119,8 +121,22 @@ fn a_family_of_four_is_registered_corrected_and_moved_away_at_the_desk() {
     assert_eq!(form.get_children().row_count(), 1);
     let guardians: Vec<String> = form.get_guardians().iter().map(|g| g.to_string()).collect();
     assert_eq!(guardians.len(), 3, "{guardians:?}");
-    form.set_guardian(1);
+    // Nobody is taken for the guardian unasked: saving now names what is missing.
+    assert_eq!(form.get_guardian(), -1);
+    k.press("保存此户");
+    assert_eq!(tone(&k), Tone::Refusal, "{}", k.notice());
+    assert!(k.notice().contains("监护人"), "{}", k.notice());
+    k.press("好的");
+    form.invoke_choose_guardian(1);
+    assert_eq!(form.get_guardian(), 1);
     form.set_consent_photos(true);
+    // A member typed but not added is not dropped without a word.
+    form.set_name("欧阳小风".into());
+    k.press("保存此户");
+    assert_eq!(tone(&k), Tone::Refusal, "{}", k.notice());
+    assert!(k.notice().contains("还没有加入此户"), "{}", k.notice());
+    k.press("好的");
+    form.set_name("".into());
     let slips_before = count(&k, "SELECT count(*) FROM slips WHERE kind = 'consent_slip'");
     k.press("保存此户");
     assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
@@ -128,6 +144,12 @@ fn a_family_of_four_is_registered_corrected_and_moved_away_at_the_desk() {
     assert_eq!(
         count(&k, "SELECT count(*) FROM residents"),
         residents_before + 4
+    );
+    assert_eq!(
+        k.query(&format!(
+            "SELECT tags FROM residents WHERE id_number = '{grandmother}'"
+        )),
+        vec!["living_alone;low_income".to_string()]
     );
     let code = form.get_code().to_string();
     assert!(code.starts_with("D20261123-"), "{code}");
@@ -254,6 +276,7 @@ fn a_family_registered_twice_is_merged_at_the_desk_and_the_childs_place_moves() 
     form.set_address("海富花园3栋301".into());
     add_member(&k, &name(&parent), &parent2, &phone, Relationship::Head);
     add_member(&k, &name(&child), &child2, "", Relationship::Child);
+    form.invoke_choose_guardian(0);
     k.press("保存此户");
     assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
     k.press("好的");
@@ -316,6 +339,69 @@ fn a_family_registered_twice_is_merged_at_the_desk_and_the_childs_place_moves() 
         count(
             &k,
             "SELECT count(*) FROM audit_log WHERE action = 'households_merged'"
+        ),
+        1
+    );
+}
+
+/// A household that came in through the import has no relationships and no consents:
+/// 修改此户 asks for the relationship to the head and for the young child's guardian,
+/// and a correction records no consent for the adults, who are not there to give it.
+#[test]
+fn an_imported_family_is_completed_at_the_desk_with_the_young_childs_consent() {
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    let rows = k.query(
+        "SELECT c.id_number || '|' || c.name FROM residents c
+         WHERE c.birth_date > '2014-01-01'
+           AND NOT EXISTS (SELECT 1 FROM consents WHERE resident = c.id_number)
+           AND EXISTS (SELECT 1 FROM residents a WHERE a.household_code = c.household_code
+                       AND a.birth_date < '2000-01-01')
+         ORDER BY c.id_number LIMIT 1",
+    );
+    let (child, name) = rows[0].split_once('|').unwrap();
+    let home = k.query(&format!(
+        "SELECT household_code FROM residents WHERE id_number = '{child}'"
+    ))[0]
+        .clone();
+    let consents_before = count(&k, "SELECT count(*) FROM consents");
+    open_resident(&k, name, child);
+    k.press("修改此户：住址、成员、迁出");
+    assert_eq!(k.screen(), Screen::HouseholdForm, "{}", k.notice());
+    let form = k.window.global::<HouseholdFormAdapter>();
+    // The child with no consent, and any brother or sister under 14 likewise.
+    let children = form.get_children().row_count();
+    assert!(children >= 1);
+    // The import recorded no relationships: the first member is the head, the rest
+    // are put down as 其他 by the clerk, who asks the family.
+    let lines = members(&k);
+    assert!(lines.iter().all(|l| l.contains("关系未填")), "{lines:?}");
+    for i in 0..lines.len() {
+        form.invoke_edit_member(i as i32);
+        form.set_relationship(if i == 0 { 0 } else { 7 });
+        form.invoke_put_member();
+    }
+    form.invoke_choose_guardian(0);
+    k.press("保存此户");
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    assert_eq!(
+        count(
+            &k,
+            &format!(
+                "SELECT count(*) FROM consents WHERE resident = '{child}' AND guardian IS NOT NULL"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(&k, "SELECT count(*) FROM consents"),
+        consents_before + children as i64,
+        "the adults consented to nothing today"
+    );
+    assert_eq!(
+        count(
+            &k,
+            &format!("SELECT count(*) FROM residents WHERE household_code = '{home}' AND relationship = 'head'")
         ),
         1
     );

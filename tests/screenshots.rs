@@ -735,6 +735,7 @@ fn every_scene(language: &'static str) -> Vec<String> {
         .into(),
     );
     form.invoke_put_member();
+    form.invoke_choose_guardian(1);
     form.invoke_save();
     session().invoke_dismiss();
     session().invoke_go(Screen::StaffHome);

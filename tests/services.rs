@@ -2976,6 +2976,37 @@ fn a_household_that_moved_away_is_anonymised_once_the_districts_years_are_up() {
     .unwrap();
     assert_eq!(retention::rule(store.conn()).unwrap(), Some(rule));
 
+    // Years later, but she still holds her day-care place, and what the desk recorded
+    // has not reached the district: kept whole.
+    let swept = retention::sweep(&mut store, t("2031-01-05T03:00:00")).unwrap();
+    assert_eq!(swept.households, 0, "a place still held");
+    enrolment::cancel(
+        &mut store,
+        &desk(),
+        moved_on,
+        &elder,
+        "day-care",
+        Printing::Skip,
+    )
+    .unwrap();
+    let swept = retention::sweep(&mut store, t("2031-01-05T03:00:00")).unwrap();
+    assert_eq!(swept.households, 0, "events not yet sent");
+    // The district acknowledges everything, as a sync does.
+    store
+        .write(&Actor::system(), moved_on, |tx| {
+            tx.execute(
+                "UPDATE outbox SET sent_at = ?1 WHERE sent_at IS NULL",
+                ["2026-11-30T10:05:00"],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let sent_naming_her = one(
+        &store,
+        &format!("SELECT count(*) FROM outbox WHERE instr(body, '{elder}') > 0"),
+    );
+    assert!(sent_naming_her > 0);
+
     // The last day of the three years: kept whole.
     let swept = retention::sweep_daily(&mut store, t("2029-11-30T03:00:00")).unwrap();
     assert_eq!(swept.map(|s| s.households), Some(0));
@@ -3021,6 +3052,14 @@ fn a_household_that_moved_away_is_anonymised_once_the_districts_years_are_up() {
             one(
                 &store,
                 &format!("SELECT count(*) FROM attendance WHERE instr(body, '{id}') > 0")
+            ),
+            0
+        );
+        // Sent long ago: the district has it, and the copy here named them in full.
+        assert_eq!(
+            one(
+                &store,
+                &format!("SELECT count(*) FROM outbox WHERE instr(body, '{id}') > 0")
             ),
             0
         );

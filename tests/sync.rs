@@ -708,6 +708,22 @@ fn real_device(district: &District, centre: &str, name: &str) -> tempfile::TempD
     data
 }
 
+/// The district publishes the centre's after-school club, from age 6.
+fn publish_after_school(district: &District, centre: &str, today: chrono::NaiveDate) {
+    let mut programme = linli_core::demo::programmes(today)
+        .into_iter()
+        .find(|p| p.code == "after-school")
+        .unwrap();
+    programme.rules.min_age = Some(6);
+    let text = serde_json::to_string(&programme).unwrap();
+    let centre_code = centre.to_string();
+    district.db.run(move |pool| async move {
+        admin::publish_programme(&pool, &centre_code, &text)
+            .await
+            .unwrap();
+    });
+}
+
 /// The member chooses their own PIN in place of the one-time one; returns it.
 fn choose_own_pin(data: &Path, code: &str, one_time: &str, own: &str) {
     let out = common::command(data, &["staff", "change-pin", "--staff", code])
@@ -818,18 +834,7 @@ fn a_real_centre_from_enrolment_to_its_first_sign_up() {
     assert!(added, "{clerk}");
     let clerk_pin = clerk["pin"].as_str().unwrap().to_string();
     // The district publishes the centre's after-school club.
-    let mut programme = linli_core::demo::programmes(today)
-        .into_iter()
-        .find(|p| p.code == "after-school")
-        .unwrap();
-    programme.rules.min_age = Some(6);
-    let text = serde_json::to_string(&programme).unwrap();
-    let centre_code = centre.to_string();
-    district.db.run(move |pool| async move {
-        admin::publish_programme(&pool, &centre_code, &text)
-            .await
-            .unwrap();
-    });
+    publish_after_school(&district, centre, today);
     assert!(at_real_centre(desk.path(), None, &["sync", "--once"]).0);
     assert_eq!(
         district.number("SELECT count(*) FROM staff_accounts WHERE code = 'S002'"),
@@ -1030,4 +1035,177 @@ fn only_https_or_loopback_http_is_accepted() {
     ] {
         assert!(linli::sync::address::check(bad).is_err(), "{bad}");
     }
+}
+
+/// What one desk does to the registry reaches the centre's other devices: a household
+/// moved away takes no sign-up at the other kiosk either, and a family registered
+/// twice and merged at the desk is one family there too, the card given to the
+/// absorbed record now the survivor's.
+#[test]
+fn a_move_away_and_a_merge_at_one_desk_reach_the_centres_other_kiosk() {
+    let district = District::start();
+    let centre = "440306-XA-XY";
+    district.centre(centre, "宝安区新安街道兴业社区服务中心");
+    let one_time = district.staff_add(centre, "S001", "周经理", "manager");
+    let desk = real_device(&district, centre, "desk-1");
+    let own = if one_time == "481937" {
+        "592048"
+    } else {
+        "481937"
+    };
+    choose_own_pin(desk.path(), "S001", &one_time, own);
+    assert!(at_real_centre(desk.path(), None, &["sync", "--once"]).0);
+    let kiosk = real_device(&district, centre, "kiosk-2");
+    let staff = Some(("S001", own));
+
+    let today = linli::clock::real_now().date();
+    let id = |birth: chrono::NaiveDate, male: bool, seed: u64| {
+        linli_core::demo::make_id_number(
+            "440306",
+            birth,
+            male,
+            &mut linli_core::demo::DemoRandom::new(seed),
+        )
+        .as_str()
+        .to_string()
+    };
+    let mother_birth = chrono::NaiveDate::from_ymd_opt(1988, 3, 15).unwrap();
+    let (mother, mother_again) = (id(mother_birth, false, 7), id(mother_birth, false, 9));
+    assert_ne!(mother, mother_again);
+    let child_birth =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) - 8, 6, 1).unwrap();
+    let (leaving_father, leaving_child) = (
+        id(
+            chrono::NaiveDate::from_ymd_opt(1985, 1, 2).unwrap(),
+            true,
+            11,
+        ),
+        id(child_birth, true, 12),
+    );
+    // XY-003 is 刘芳 registered a second time with her number mistyped.
+    let file = desk.path().join("households.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "household_code,address,name,id_number,phone,tags\n\
+             XY-001,兴业路1号101,刘芳,{mother},13900139001,\n\
+             XY-002,兴业路2号202,陈建,{leaving_father},13900139002,\n\
+             XY-002,兴业路2号202,陈小乐,{leaving_child},,\n\
+             XY-003,兴业路1号101,刘芳,{mother_again},13900139001,\n"
+        ),
+    )
+    .unwrap();
+    let (imported, answer) = at_real_centre(
+        desk.path(),
+        staff,
+        &["import", "households", file.to_str().unwrap()],
+    );
+    assert!(imported, "{answer}");
+    publish_after_school(&district, centre, today);
+    assert!(at_real_centre(desk.path(), None, &["sync", "--once"]).0);
+    assert!(at_real_centre(kiosk.path(), None, &["sync", "--once"]).0);
+    // At the other kiosk, a card for the second record (before anyone noticed).
+    let (issued, card) = at_real_centre(
+        kiosk.path(),
+        staff,
+        &[
+            "card",
+            "issue",
+            "--id",
+            &mother_again,
+            "--card",
+            "CARD55001",
+        ],
+    );
+    assert!(issued, "{card}");
+    assert!(at_real_centre(kiosk.path(), None, &["sync", "--once"]).0);
+
+    // At the desk: the Chens move away, and the two 刘芳 are merged.
+    let (moved, answer) = at_real_centre(
+        desk.path(),
+        staff,
+        &[
+            "household",
+            "move-away",
+            "--household",
+            "XY-002",
+            "--reason",
+            "搬到外区",
+        ],
+    );
+    assert!(moved, "{answer}");
+    let (merged, answer) = at_real_centre(
+        desk.path(),
+        staff,
+        &[
+            "household",
+            "merge",
+            "--keep",
+            "XY-001",
+            "--remove",
+            "XY-003",
+        ],
+    );
+    assert!(merged, "{answer}");
+    assert!(at_real_centre(desk.path(), None, &["sync", "--once"]).0);
+    assert_eq!(
+        district.number("SELECT count(*) FROM households WHERE code = 'XY-002' AND moved_away_on IS NOT NULL"),
+        1,
+        "{}",
+        district.text("SELECT coalesce((SELECT string_agg(code || ':' || reason::text, ';') FROM rejected_events), '')")
+    );
+    assert!(at_real_centre(kiosk.path(), None, &["sync", "--once"]).0);
+
+    // The other kiosk: no sign-up for the Chens' child, in words.
+    assert_eq!(
+        local(
+            kiosk.path(),
+            "SELECT count(*) FROM households WHERE code = 'XY-002' AND moved_away_at IS NOT NULL"
+        ),
+        1
+    );
+    let (signed, refused) = at_real_centre(
+        kiosk.path(),
+        staff,
+        &[
+            "signup",
+            "--resident",
+            &leaving_child,
+            "--programme",
+            "after-school",
+        ],
+    );
+    assert!(!signed, "{refused}");
+    assert_eq!(refused["code"], "moved_away", "{refused}");
+    // And one 刘芳, who holds the card.
+    assert_eq!(
+        local(
+            kiosk.path(),
+            &format!("SELECT count(*) FROM residents WHERE id_number = '{mother_again}'")
+        ),
+        0
+    );
+    assert_eq!(
+        local(
+            kiosk.path(),
+            "SELECT count(*) FROM households WHERE code = 'XY-003'"
+        ),
+        0
+    );
+    assert_eq!(
+        local(
+            kiosk.path(),
+            &format!("SELECT count(*) FROM resident_cards WHERE token = 'CARD55001' AND id_number = '{mother}'")
+        ),
+        1
+    );
+    // The desk heard its own merge back and changed nothing more.
+    assert!(at_real_centre(desk.path(), None, &["sync", "--once"]).0);
+    assert_eq!(
+        local(
+            desk.path(),
+            "SELECT count(*) FROM audit_log WHERE action = 'households_merged_elsewhere'"
+        ),
+        0
+    );
 }

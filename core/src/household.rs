@@ -84,6 +84,31 @@ impl From<Tag> for String {
     }
 }
 
+/// The tags this build has words for.
+pub const KNOWN_TAGS: [&str; 7] = [
+    ELDERLY_60,
+    ELDERLY_80,
+    LIVING_ALONE,
+    LOW_INCOME,
+    DISABLED,
+    NON_HUKOU,
+    RESIDENCE_PERMIT,
+];
+
+/// A tag as staff type it: its key, or its words (低保, 独居, 独居老人 …) in either
+/// language; anything else as typed, for [`Tag::parse`] to judge.
+pub fn tag_from_words(raw: &str) -> String {
+    let raw = raw.trim();
+    let words = raw.strip_suffix("老人").unwrap_or(raw);
+    KNOWN_TAGS
+        .into_iter()
+        .find(|tag| {
+            let text = describe_tag(tag);
+            *tag == raw || text.zh == raw || text.zh == words || text.en.eq_ignore_ascii_case(raw)
+        })
+        .map_or_else(|| raw.to_string(), str::to_string)
+}
+
 /// Parses a list of tags as a set; the first bad one is refused, naming it.
 pub fn parse_tags<S: AsRef<str>>(raw: &[S]) -> Result<BTreeSet<Tag>, FieldError> {
     raw.iter().map(|tag| Tag::parse(tag.as_ref())).collect()

@@ -24,8 +24,8 @@ use crate::FieldError;
 /// Version 3 added `staff_changed`, version 4 `payment_recorded`, `day_care_recorded`
 /// and `absence_reported`, version 5 `pickup_list_changed`, version 6
 /// `meal_count_recorded` and `day_care_closed`, version 7 `card_changed`, version 8
-/// `households_merged`; versions 1 to 7 are still read.
-pub const PROTOCOL_VERSION: u16 = 8;
+/// `households_merged`, version 9 `household_moved_away`; versions 1 to 8 are still read.
+pub const PROTOCOL_VERSION: u16 = 9;
 
 /// The most meals one programme can have served on a day in an event: far above any
 /// centre, so only a fault is refused.
@@ -309,6 +309,13 @@ pub enum EventPayload {
         removed_household: String,
         people: Vec<MergedPerson>,
     },
+    /// Version 9. A household of the centre moved away: from that day it takes no new
+    /// sign-ups at any of the centre's devices; its history is kept.
+    HouseholdMovedAway {
+        household_code: String,
+        moved_away_on: NaiveDate,
+        reason: String,
+    },
 }
 
 /// One person registered twice, as a merge made them one: full ID numbers, like
@@ -323,7 +330,7 @@ pub struct MergedPerson {
 pub const MAX_MERGED_PEOPLE: usize = 30;
 
 /// Every `type` value this build understands, in declaration order.
-pub const KNOWN_EVENT_TYPES: [&str; 22] = [
+pub const KNOWN_EVENT_TYPES: [&str; 23] = [
     "household_registered",
     "resident_registered",
     "enrolment_changed",
@@ -346,6 +353,7 @@ pub const KNOWN_EVENT_TYPES: [&str; 22] = [
     "day_care_closed",
     "card_changed",
     "households_merged",
+    "household_moved_away",
 ];
 
 impl EventPayload {
@@ -374,6 +382,7 @@ impl EventPayload {
             EventPayload::DayCareClosed { .. } => "day_care_closed",
             EventPayload::CardChanged { .. } => "card_changed",
             EventPayload::HouseholdsMerged { .. } => "households_merged",
+            EventPayload::HouseholdMovedAway { .. } => "household_moved_away",
         }
     }
 }
@@ -745,6 +754,14 @@ impl EventPayload {
                 text("card", card, code, true)?;
                 text("resident_id_number", resident_id_number, code, true)
             }
+            EventPayload::HouseholdMovedAway {
+                household_code,
+                reason,
+                ..
+            } => {
+                text("household_code", household_code, code, true)?;
+                text("reason", reason, TextKind::Text(MAX_FREE_TEXT_CHARS), true)
+            }
             EventPayload::HouseholdsMerged {
                 kept_household,
                 removed_household,
@@ -1072,6 +1089,11 @@ mod tests {
                     survivor: "11010519491231002X".into(),
                 }],
             },
+            EventPayload::HouseholdMovedAway {
+                household_code: "H-0001".into(),
+                moved_away_on: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+                reason: "搬到外区".into(),
+            },
         ]
     }
 
@@ -1180,7 +1202,7 @@ mod tests {
         );
         assert_eq!(
             event.to_json(),
-            r#"{"schema_version":8,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
+            r#"{"schema_version":9,"event_id":"evt-1","device_id":"kiosk-01","centre_code":"440306001","occurred_at":"2026-10-31T17:00:00","payload":{"type":"ledger_recorded","business_code":"B-1","month":"2026-10","revenue_fen":100,"cost_fen":40}}"#
         );
     }
 
@@ -1210,10 +1232,10 @@ mod tests {
         );
         let newer = event
             .to_json()
-            .replace("\"schema_version\":8", "\"schema_version\":9");
+            .replace("\"schema_version\":9", "\"schema_version\":10");
         let error = OutboxEvent::from_json(&newer).unwrap_err();
         assert_eq!(error.code, "unsupported_schema_version");
-        assert!(error.message.en.contains("schema version 9"));
+        assert!(error.message.en.contains("schema version 10"));
     }
 
     #[test]

@@ -142,6 +142,14 @@ pub enum ChangeBody {
     CategoriesPublished {
         categories: Vec<BusinessCategory>,
     },
+    /// Two households of the device's centre merged at one of its desks (sent only to
+    /// that centre's devices, after the kept household as it now is): each absorbed
+    /// number's records move to its survivor, as at the desk that merged them.
+    HouseholdsMerged {
+        kept_household: String,
+        removed_household: String,
+        people: Vec<crate::outbox::MergedPerson>,
+    },
     /// How long the personal data of households no longer served is kept.
     RetentionPublished {
         rule: crate::retention::RetentionRule,
@@ -185,6 +193,9 @@ pub struct RegistryHousehold {
     /// The centre where it was registered.
     pub centre_code: String,
     pub members: Vec<RegistryMember>,
+    /// The day it moved away: no new sign-ups from then on (history kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_away_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

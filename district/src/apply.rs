@@ -338,6 +338,9 @@ pub fn check(event: &OutboxEvent, device_id: Uuid, centre_code: &str) -> Result<
         EventPayload::CardChanged {
             resident_id_number, ..
         } => check_id("resident_id_number", resident_id_number),
+        EventPayload::HouseholdMovedAway { moved_away_on, .. } => {
+            check_date("payload.moved_away_on", *moved_away_on)
+        }
         EventPayload::HouseholdsMerged { people, .. } => people.iter().try_for_each(|person| {
             check_id("people.absorbed", &person.absorbed)?;
             check_id("people.survivor", &person.survivor)
@@ -448,6 +451,9 @@ pub struct Touched {
     pub pickup_lists: BTreeSet<String>,
     /// Cards of the device's centre issued or revoked: published to its devices.
     pub cards: BTreeSet<String>,
+    /// Merges at the device's centre (kept, removed, people): published to its devices
+    /// after the households, so the survivors are there when the merge arrives.
+    pub merges: Vec<(String, String, Vec<linli_core::outbox::MergedPerson>)>,
     /// Roll call, the bulk of a centre's day, merged per child and session in the
     /// order sent and written with one statement ([`attendance_write`]).
     pub attendance: BTreeMap<(String, String, NaiveDate, String), Presence>,
@@ -768,13 +774,27 @@ pub fn writes(event: &OutboxEvent, device_id: Uuid, touched: &mut Touched) -> Ve
                 vec![b(centre), b(card), b(resident_id_number), b(revoked), b(at)],
             )]
         }
+        EventPayload::HouseholdMovedAway {
+            household_code,
+            moved_away_on,
+            reason,
+        } => {
+            touched.households.insert(household_code.clone());
+            vec![write(
+                "UPDATE households SET moved_away_on = $3, moved_away_reason = $4, updated_at = $5
+                 WHERE centre_code = $1 AND code = $2",
+                vec![b(centre), b(household_code), b(moved_away_on), b(reason), b(at)],
+            )]
+        }
         EventPayload::HouseholdsMerged {
             kept_household,
             removed_household,
             people,
         } => {
             touched.households.insert(kept_household.clone());
-            merge_writes(&centre, &kept_household, &removed_household, &people, at)
+            let writes = merge_writes(&centre, &kept_household, &removed_household, &people, at);
+            touched.merges.push((kept_household, removed_household, people));
+            writes
         }
         EventPayload::MealCountRecorded {
             programme_code,

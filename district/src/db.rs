@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0011_cards", include_str!("../migrations/0011_cards.sql")),
     ("0012_merges", include_str!("../migrations/0012_merges.sql")),
+    (
+        "0013_moved_away",
+        include_str!("../migrations/0013_moved_away.sql"),
+    ),
 ];
 
 /// A pool on `database_url` (a libpq URL or key=value string), over TLS when its

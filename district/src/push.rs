@@ -350,6 +350,19 @@ async fn push_batch(
     for household in &touched.households {
         registry::publish_household(&tx, &device.centre_code, household).await?;
     }
+    for (kept, removed, people) in &touched.merges {
+        db::add_change(
+            &tx,
+            Some(&device.centre_code),
+            None,
+            &linli_core::sync::ChangeBody::HouseholdsMerged {
+                kept_household: kept.clone(),
+                removed_household: removed.clone(),
+                people: people.clone(),
+            },
+        )
+        .await?;
+    }
     for code in &touched.staff {
         staff::publish(&tx, &device.centre_code, code).await?;
     }

@@ -194,7 +194,8 @@ pub async fn household(
 ) -> Result<Option<RegistryHousehold>, tokio_postgres::Error> {
     let Some(row) = client
         .query_opt(
-            "SELECT address, community_code FROM households WHERE centre_code = $1 AND code = $2",
+            "SELECT address, community_code, moved_away_on FROM households
+             WHERE centre_code = $1 AND code = $2",
             &[&centre_code, &code],
         )
         .await?
@@ -222,6 +223,7 @@ pub async fn household(
         community_code: row.get(1),
         centre_code: centre_code.to_string(),
         members,
+        moved_away_on: row.get(2),
     }))
 }
 

@@ -645,6 +645,11 @@ fn one_of_each(programme: &str) -> Vec<EventPayload> {
                 survivor: ID_NUMBER.into(),
             }],
         },
+        EventPayload::HouseholdMovedAway {
+            household_code: "H-0001".into(),
+            moved_away_on: NaiveDate::from_ymd_opt(2026, 9, 8).unwrap(),
+            reason: "搬到外区".into(),
+        },
     ]
 }
 
@@ -659,6 +664,7 @@ fn change_type(change: &ChangeBody) -> &'static str {
         ChangeBody::CalendarPublished { .. } => "calendar_published",
         ChangeBody::CategoriesPublished { .. } => "categories_published",
         ChangeBody::RetentionPublished { .. } => "retention_published",
+        ChangeBody::HouseholdsMerged { .. } => "households_merged",
         ChangeBody::HouseholdKnown(_) => "household_known",
         ChangeBody::OfferMade { .. } => "offer_made",
         ChangeBody::StaffAccount(_) => "staff_account",
@@ -1368,12 +1374,13 @@ async fn the_document_accepts_exactly_what_the_server_accepts() {
         ("6", true),
         ("7", true),
         ("8", true),
+        ("9", true),
         ("4.0", true),
         ("1e0", true),
         ("2.5", false),
         ("\"2\"", false),
         ("0", false),
-        ("9", false),
+        ("10", false),
         ("-1", false),
         ("65536", false),
     ];

@@ -26,7 +26,8 @@ pub struct DuplicatesState {
 
 pub type SharedDuplicates = Arc<Mutex<DuplicatesState>>;
 
-/// "户 HF0001 · 黄*豪 · 1986-03-02 · 440306********0012 · 138****1234 · 户主 · 在报2项"
+/// "户 HF0001 · 黄*豪 · 40岁 · 440306********0012 · 138****1234 · 户主 · 在报2项": the
+/// age, not the birth date, which with the masked number's ends would be the number.
 fn person(window: &AppWindow, p: &PersonShown) -> SharedString {
     let mut parts = vec![
         pick(
@@ -38,7 +39,10 @@ fn person(window: &AppWindow, p: &PersonShown) -> SharedString {
         )
         .to_string(),
         mask_name(&p.name),
-        p.birth_date.to_string(),
+        {
+            let age = linli_core::household::age_on(p.birth_date, clock::now().date());
+            pick(window, &Text::new(format!("{age}岁"), format!("age {age}"))).to_string()
+        },
         p.id_number.clone(),
     ];
     parts.extend(p.phone.clone());
@@ -315,4 +319,5 @@ pub fn clear(window: &AppWindow, state: &SharedDuplicates) {
     adapter.set_preview(ModelRc::default());
     adapter.set_chosen(-1);
     adapter.set_summary("".into());
+    adapter.set_busy(false);
 }

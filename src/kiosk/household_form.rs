@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use linli_core::consent::{Purpose, Relationship, GUARDIAN_AGE, GUARDIAN_CONSENT_BELOW};
-use linli_core::household::age_on;
+use linli_core::household::{age_on, describe_tag, tag_from_words};
 use linli_core::identity::{mask_id_number, mask_phone, IdNumber};
 use linli_core::Text;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -22,7 +22,9 @@ use super::ui::{
 };
 use crate::clock;
 use crate::error::AppError;
-use crate::usecase::household_desk::{self, ConsentFile, HouseholdFile, MemberFile};
+use crate::usecase::household_desk::{
+    self, ConsentFile, HouseholdFile, HouseholdForEdit, MemberFile,
+};
 
 /// One member on the form, in full.
 #[derive(Clone)]
@@ -30,6 +32,9 @@ struct Entry {
     member: MemberFile,
     /// Registered already (an edit): corrected, never removed, the number not retyped.
     stored: bool,
+    /// A registered child under 14 with no guardian's consent on record (an import):
+    /// the form asks for it as for a new child.
+    needs_consent: bool,
 }
 
 #[derive(Default)]
@@ -41,6 +46,9 @@ pub struct HouseholdFormState {
     editing: Option<usize>,
     /// The adults offered as guardian, by their index in `members`.
     guardians: Vec<usize>,
+    /// The guardian chosen, by ID number: removing someone above them in the list
+    /// never moves the choice to someone else. None until staff choose.
+    guardian: Option<String>,
 }
 
 pub type SharedHouseholdForm = Arc<Mutex<HouseholdFormState>>;
@@ -78,12 +86,13 @@ fn line(window: &AppWindow, index: usize, entry: &Entry, today: NaiveDate) -> Sh
     parts.join(" · ").into()
 }
 
-/// Children under 14 the household brings in now: they need a guardian's consent.
+/// Children under 14 with no guardian's consent yet (new, or imported without one).
 fn new_children(s: &HouseholdFormState, today: NaiveDate) -> Vec<usize> {
     (0..s.members.len())
         .filter(|&i| {
             let e = &s.members[i];
-            !e.stored && age(&e.member.id_number, today).is_some_and(|a| a < GUARDIAN_CONSENT_BELOW)
+            (!e.stored || e.needs_consent)
+                && age(&e.member.id_number, today).is_some_and(|a| a < GUARDIAN_CONSENT_BELOW)
         })
         .collect()
 }
@@ -126,9 +135,11 @@ fn show(window: &AppWindow, s: &mut HouseholdFormState) {
         .iter()
         .map(|&i| s.members[i].member.name.trim().into())
         .collect();
-    if adapter.get_guardian() as usize >= guardians.len() {
-        adapter.set_guardian(0);
-    }
+    let chosen = s
+        .guardians
+        .iter()
+        .position(|&i| Some(s.members[i].member.id_number.as_str()) == s.guardian.as_deref());
+    adapter.set_guardian(chosen.map_or(-1, |i| i as i32));
     adapter.set_guardians(ModelRc::new(VecModel::from(guardians)));
 }
 
@@ -147,38 +158,60 @@ fn clear_member(adapter: &HouseholdFormAdapter) {
     adapter.set_relationship(-1);
 }
 
+/// Tags as typed, in words or keys: 低保、独居老人 → low_income, living_alone.
 fn split_tags(raw: &str) -> Vec<String> {
     raw.split(['、', ',', '，', ';', '；', ' '])
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
+        .map(tag_from_words)
         .collect()
 }
 
+/// Tags in the staff member's words, to correct them.
+fn tag_words(window: &AppWindow, tags: &[String]) -> String {
+    tags.iter()
+        .map(|t| pick(window, &describe_tag(t)).to_string())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// A number as typed, normalised as the use-case will read it (full-width digits from
+/// an IME, a lower-case x), so a consent names the member it was typed for.
+fn typed_id(raw: &str) -> String {
+    match IdNumber::parse(raw, NaiveDate::MAX) {
+        Ok(id) => id.as_str().to_string(),
+        Err(_) => raw.trim().to_ascii_uppercase(),
+    }
+}
+
 /// Opens the form: empty for a new household, or `file` as stored.
-fn open(window: &AppWindow, state: &SharedHouseholdForm, file: Option<HouseholdFile>) {
+fn open(window: &AppWindow, state: &SharedHouseholdForm, file: Option<HouseholdForEdit>) {
     let adapter = window.global::<HouseholdFormAdapter>();
     let mut s = state.lock().expect("household form lock");
     *s = HouseholdFormState::default();
     adapter.set_address(
         file.as_ref()
-            .map(|f| f.address.clone())
+            .map(|f| f.file.address.clone())
             .unwrap_or_default()
             .into(),
     );
-    if let Some(file) = file {
+    if let Some(HouseholdForEdit {
+        file,
+        needs_consent,
+    }) = file
+    {
         s.code = file.household_code;
         s.members = file
             .members
             .into_iter()
             .map(|member| Entry {
+                needs_consent: needs_consent.contains(&member.id_number),
                 member,
                 stored: true,
             })
             .collect();
     }
     clear_member(&adapter);
-    adapter.set_guardian(0);
     adapter.set_consent_contact(false);
     adapter.set_consent_photos(false);
     adapter.set_problems(ModelRc::default());
@@ -195,10 +228,11 @@ fn open(window: &AppWindow, state: &SharedHouseholdForm, file: Option<HouseholdF
 fn file(window: &AppWindow, s: &HouseholdFormState) -> HouseholdFile {
     let adapter = window.global::<HouseholdFormAdapter>();
     let today = clock::now().date();
-    let guardian = usize::try_from(adapter.get_guardian())
-        .ok()
-        .and_then(|i| s.guardians.get(i))
-        .map(|&i| s.members[i].member.id_number.clone());
+    let guardian = s.guardian.clone().filter(|g| {
+        s.guardians
+            .iter()
+            .any(|&i| s.members[i].member.id_number == *g)
+    });
     let mut purposes = vec![Purpose::Services.key().to_string()];
     if adapter.get_consent_contact() {
         purposes.push(Purpose::ActivityContact.key().to_string());
@@ -232,6 +266,16 @@ fn set_problems(window: &AppWindow, error: Option<&AppError>) {
     window
         .global::<HouseholdFormAdapter>()
         .set_problems(ModelRc::new(VecModel::from(lines)));
+}
+
+/// What the form cannot do yet, said over it; nothing changes.
+fn refuse(window: &AppWindow, zh: &str, en: &str) {
+    notify(
+        window,
+        Tone::Refusal,
+        &Text::new("", ""),
+        pick(window, &Text::new(zh, en)),
+    );
 }
 
 fn busy(window: &AppWindow, busy: bool) {
@@ -282,7 +326,7 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedHousehold
                 let e = &mut s.members[i];
                 e.member.name = name;
                 if !e.stored {
-                    e.member.id_number = adapter.get_id_number().trim().to_ascii_uppercase();
+                    e.member.id_number = typed_id(&adapter.get_id_number());
                 }
                 // Empty keeps the phone on record: staff never see it in full here.
                 if !typed_phone.is_empty() || !e.stored {
@@ -294,28 +338,22 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedHousehold
             None => {
                 if name.is_empty() && adapter.get_id_number().trim().is_empty() {
                     drop(s);
-                    return notify(
+                    return refuse(
                         &window,
-                        Tone::Refusal,
-                        &Text::new("", ""),
-                        pick(
-                            &window,
-                            &Text::new(
-                                "请先填写这位成员的姓名和身份证号",
-                                "type the member's name and ID number first",
-                            ),
-                        ),
+                        "请先填写这位成员的姓名和身份证号",
+                        "type the member's name and ID number first",
                     );
                 }
                 s.members.push(Entry {
                     member: MemberFile {
                         name,
-                        id_number: adapter.get_id_number().trim().to_ascii_uppercase(),
+                        id_number: typed_id(&adapter.get_id_number()),
                         phone: Some(typed_phone).filter(|p| !p.is_empty()),
                         tags,
                         relationship,
                     },
                     stored: false,
+                    needs_consent: false,
                 });
             }
         }
@@ -337,7 +375,7 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedHousehold
         };
         clear_member(&adapter);
         adapter.set_name(e.member.name.as_str().into());
-        adapter.set_tags(e.member.tags.join("、").into());
+        adapter.set_tags(tag_words(&window, &e.member.tags).into());
         adapter.set_relationship(relationship_index(&e.member.relationship));
         if e.stored {
             adapter.set_id_masked(mask_id_number(&e.member.id_number).into());
@@ -374,6 +412,17 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedHousehold
     });
 
     let (weak, st) = (window.as_weak(), state.clone());
+    adapter.on_choose_guardian(move |index| {
+        let Some(window) = weak.upgrade() else { return };
+        let mut s = st.lock().expect("household form lock");
+        let Some(&member) = usize::try_from(index).ok().and_then(|i| s.guardians.get(i)) else {
+            return;
+        };
+        s.guardian = Some(s.members[member].member.id_number.clone());
+        show(&window, &mut s);
+    });
+
+    let (weak, st) = (window.as_weak(), state.clone());
     adapter.on_new_member(move || {
         let Some(window) = weak.upgrade() else { return };
         let mut s = st.lock().expect("household form lock");
@@ -385,6 +434,18 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedHousehold
     let (d, st) = (desk.clone(), state.clone());
     adapter.on_save(move || {
         let Some(window) = d.window() else { return };
+        let adapter = window.global::<HouseholdFormAdapter>();
+        let unfinished = st.lock().expect("household form lock").editing.is_some()
+            || !adapter.get_name().trim().is_empty()
+            || !adapter.get_id_number().trim().is_empty();
+        if unfinished {
+            // Saving now would leave out what was just typed, without a word.
+            return refuse(
+                &window,
+                "未保存：正在填写的成员还没有加入此户。请先按「加入此户」（或「保存这位成员」），或清空这几格",
+                "Nothing saved: the member being typed is not in the household yet. Press 'Add to household' (or 'Save this member') first, or clear those fields",
+            );
+        }
         let (file, code) = {
             let s = st.lock().expect("household form lock");
             (file(&window, &s), s.code.clone())
@@ -414,7 +475,11 @@ pub fn connect<B: Backend>(window: &AppWindow, desk: Desk<B>) -> SharedHousehold
                         s.code = Some(saved.household_code.clone());
                         for e in &mut s.members {
                             e.stored = true;
+                            e.needs_consent = false;
                         }
+                        let adapter = window.global::<HouseholdFormAdapter>();
+                        adapter.set_consent_contact(false);
+                        adapter.set_consent_photos(false);
                         s.editing = None;
                         clear_member(&window.global::<HouseholdFormAdapter>());
                         show(window, &mut s);
@@ -507,4 +572,5 @@ pub fn clear(window: &AppWindow, state: &SharedHouseholdForm) {
     adapter.set_children(ModelRc::default());
     adapter.set_guardians(ModelRc::default());
     adapter.set_problems(ModelRc::default());
+    adapter.set_busy(false);
 }

@@ -66,8 +66,18 @@ fn change_one(tx: &mut Tx<'_>, change: &ChangeBody) -> Result<(), AppError> {
                 categories,
             )?;
         }
+        ChangeBody::HouseholdsMerged {
+            kept_household,
+            removed_household,
+            people,
+        } => {
+            crate::usecase::household_merge::receive(tx, kept_household, removed_household, people)?
+        }
         ChangeBody::RetentionPublished { rule } => {
-            catalogue::published(tx, "retention_rule", "retention", rule.version, rule)?;
+            // Checked here too: a rule of no years would anonymise yesterday's move.
+            if rule.validate().is_ok() {
+                catalogue::published(tx, "retention_rule", "retention", rule.version, rule)?;
+            }
         }
         ChangeBody::HouseholdKnown(household) => households::store_known(tx, household)?,
         ChangeBody::OfferMade {

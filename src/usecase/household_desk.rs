@@ -346,6 +346,13 @@ fn save_form(
     community: &str,
     printing: Printing,
 ) -> Result<HouseholdSaved, AppError> {
+    // Who is new: only they consent in person now (a correction is not a visit).
+    let mut new_here = BTreeSet::new();
+    for row in &form.rows {
+        if load::resident(tx, row.id_number.as_str())?.is_none() {
+            new_here.insert(row.id_number.as_str().to_string());
+        }
+    }
     let summary = register_rows(tx, &form.rows, community)?;
     for (row, relationship) in form.rows.iter().zip(&form.relationships) {
         tx.prepare_cached("UPDATE residents SET relationship = ?2 WHERE id_number = ?1")?
@@ -366,7 +373,10 @@ fn save_form(
             .query_row([id], |_| Ok(()))
             .optional()?
             .is_some();
-        if !any && age_on(row.id_number.birth_date(), today) >= GUARDIAN_CONSENT_BELOW {
+        if !any
+            && new_here.contains(id)
+            && age_on(row.id_number.birth_date(), today) >= GUARDIAN_CONSENT_BELOW
+        {
             let own = Consent {
                 resident: row.id_number.clone(),
                 guardian: None,
@@ -529,6 +539,20 @@ pub(super) fn own_household(
 ) -> Result<linli_core::household::Household, AppError> {
     let household =
         load::household(tx, code)?.ok_or_else(|| load::not_found("户", "household", code))?;
+    let erased: Option<String> = tx
+        .prepare_cached("SELECT erased_at FROM households WHERE code = ?1")?
+        .query_row([code], |r| r.get(0))?;
+    if let Some(at) = erased {
+        return Err(Refused::new(
+            "anonymised",
+            Text::new(
+                format!("此户已过保存年限，于{}匿名化，不能再修改", &at[..at.len().min(10)]),
+                format!("this household was anonymised on {} after the years kept; it cannot be changed", &at[..at.len().min(10)]),
+            ),
+            vec![],
+        )
+        .into());
+    }
     if let Some(owner) = foreign_owner(tx, code)? {
         return Err(Refused::new(
             "other_centre",
@@ -612,14 +636,24 @@ pub fn show(
     })
 }
 
-/// A household as the desk's form edits it: every member in full, for the form to send
-/// back corrected. Nothing of it is shown unmasked; the opening is audited as a look.
+/// A household as the desk's form edits it.
+#[derive(Debug)]
+pub struct HouseholdForEdit {
+    /// Every member in full, for the form to send back corrected.
+    pub file: HouseholdFile,
+    /// Children under 14 with no guardian's consent on record (registered by an
+    /// import): the form asks for it, since no save passes without it.
+    pub needs_consent: Vec<String>,
+}
+
+/// A household as the desk's form edits it: nothing of it is shown unmasked; the
+/// opening is audited as a look.
 pub fn for_edit(
     store: &mut Store,
     actor: &Actor,
     now: NaiveDateTime,
     code: &str,
-) -> Result<HouseholdFile, AppError> {
+) -> Result<HouseholdForEdit, AppError> {
     registering(store, actor, now, |tx| {
         let household = own_household(tx, code)?;
         let mut members = Vec::new();
@@ -635,12 +669,22 @@ pub fn for_edit(
                 name: m.name,
             });
         }
+        let today = tx.now.date();
+        let needs_consent = known_members(tx, code)?
+            .members
+            .into_iter()
+            .filter(|(id, has)| !has && age_on(id.birth_date(), today) < GUARDIAN_CONSENT_BELOW)
+            .map(|(id, _)| id.as_str().to_string())
+            .collect();
         tx.audit("household_viewed", code, json!({"for": "edit"}));
-        Ok(HouseholdFile {
-            household_code: Some(household.code),
-            address: household.address,
-            members,
-            consents: Vec::new(),
+        Ok(HouseholdForEdit {
+            file: HouseholdFile {
+                household_code: Some(household.code),
+                address: household.address,
+                members,
+                consents: Vec::new(),
+            },
+            needs_consent,
         })
     })
 }
@@ -690,6 +734,11 @@ pub fn move_away(
         )?
         .execute((code, &at, reason))?;
         let members = load::household_members(tx, code)?.len();
+        tx.emit(linli_core::outbox::EventPayload::HouseholdMovedAway {
+            household_code: code.to_string(),
+            moved_away_on: tx.now.date(),
+            reason: reason.to_string(),
+        });
         tx.audit(
             "household_moved_away",
             code,

@@ -548,6 +548,120 @@ fn conflicts(conn: &Connection, pairs: &[Pair]) -> Result<Vec<Text>, AppError> {
     Ok(found)
 }
 
+/// One person's two numbers made one: the merge recorded first (payments and pickup
+/// calls follow only a recorded merge), every record of the absorbed number moved to
+/// the survivor, and what is left of the absorbed number gone. The survivor's own
+/// record (phone, tags, household) is the caller's to set.
+fn merge_person(
+    tx: &Tx<'_>,
+    a: &str,
+    s: &str,
+    (keep, remove): (&str, &str),
+    at: &str,
+    by: &str,
+) -> Result<(), AppError> {
+    // First on record: payments and pickup calls follow only a recorded merge.
+    tx.prepare_cached(
+        "INSERT INTO resident_merges (absorbed, survivor, kept_household, removed_household, merged_at, merged_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute((a, s, keep, remove, at, by))?;
+    // A volunteer's registration: the survivor's if they have one.
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO volunteers (id_number, skills, registered_at)
+         SELECT ?2, skills, registered_at FROM volunteers WHERE id_number = ?1",
+    )?
+    .execute((a, s))?;
+    super::person_records::relabel(tx, a, s)?;
+    for sql in [
+        // One of each per person: the survivor's, when both have one.
+        "UPDATE OR IGNORE resident_pins SET id_number = ?2 WHERE id_number = ?1",
+        "UPDATE OR IGNORE dietary_needs SET resident = ?2 WHERE resident = ?1",
+        "UPDATE OR IGNORE pickup_authorisations SET child = ?2 WHERE child = ?1",
+        "UPDATE OR IGNORE unplaced_last_term SET resident = ?2 WHERE resident = ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute((a, s))?;
+    }
+    // What is left of the absorbed number: the survivor already had its own.
+    for sql in [
+        "DELETE FROM volunteers WHERE id_number = ?1",
+        "DELETE FROM resident_pins WHERE id_number = ?1",
+        "DELETE FROM dietary_needs WHERE resident = ?1",
+        "DELETE FROM pickup_authorisations WHERE child = ?1",
+        "DELETE FROM unplaced_last_term WHERE resident = ?1",
+        "DELETE FROM residents WHERE id_number = ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute([a])?;
+    }
+    Ok(())
+}
+
+/// A merge made at another desk of this centre, as the district passes it on: each
+/// absorbed number this device still holds becomes its survivor (the kept household
+/// arrived just before, so the survivor is here). A person whose two records clash on
+/// this device (the same session twice, two open shifts, two places in one programme)
+/// is left as two, with the reasons audited for staff to merge here; nothing stops
+/// the rest of the feed.
+pub fn receive(
+    tx: &mut Tx<'_>,
+    kept: &str,
+    removed: &str,
+    people: &[linli_core::outbox::MergedPerson],
+) -> Result<(), AppError> {
+    let at = clock::to_db(tx.now);
+    let mut applied = 0;
+    for person in people {
+        let (Some(absorbed), Some(survivor)) = (
+            load::resident(tx, &person.absorbed)?,
+            load::resident(tx, &person.survivor)?,
+        ) else {
+            // Merged here already, or never held here.
+            continue;
+        };
+        let pair = Pair {
+            survivor,
+            absorbed,
+            phone: None,
+            tags: String::new(),
+            relationship: String::new(),
+        };
+        let clashes = conflicts(tx, std::slice::from_ref(&pair))?;
+        if !clashes.is_empty() {
+            tx.audit(
+                "merge_not_applied",
+                &pair.absorbed.id_number.masked(),
+                json!({"kept": kept, "removed": removed,
+                       "survivor": pair.survivor.id_number.masked(),
+                       "reasons": clashes.iter().map(|c| c.zh.clone()).collect::<Vec<_>>()}),
+            );
+            continue;
+        }
+        merge_person(
+            tx,
+            &person.absorbed,
+            &person.survivor,
+            (kept, removed),
+            &at,
+            "district",
+        )?;
+        applied += 1;
+    }
+    tx.prepare_cached(
+        "DELETE FROM households WHERE code = ?1
+         AND NOT EXISTS (SELECT 1 FROM residents WHERE household_code = ?1)",
+    )?
+    .execute([removed])?;
+    // The desk that merged them hears its own merge back: nothing left to do there.
+    if applied > 0 {
+        tx.audit(
+            "households_merged_elsewhere",
+            kept,
+            json!({"removed": removed, "people": applied}),
+        );
+    }
+    Ok(())
+}
+
 fn apply(tx: &mut Tx<'_>, plan: Plan) -> Result<Merged, AppError> {
     let at = clock::to_db(tx.now);
     let by = tx.actor.staff().map(|m| m.code.clone()).unwrap_or_default();
@@ -557,39 +671,7 @@ fn apply(tx: &mut Tx<'_>, plan: Plan) -> Result<Merged, AppError> {
             pair.absorbed.id_number.as_str(),
             pair.survivor.id_number.as_str(),
         );
-        // First on record: payments and pickup calls follow only a recorded merge.
-        tx.prepare_cached(
-            "INSERT INTO resident_merges (absorbed, survivor, kept_household, removed_household, merged_at, merged_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute((a, s, keep, remove, &at, &by))?;
-        // A volunteer's registration: the survivor's if they have one.
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO volunteers (id_number, skills, registered_at)
-             SELECT ?2, skills, registered_at FROM volunteers WHERE id_number = ?1",
-        )?
-        .execute((a, s))?;
-        super::person_records::relabel(tx, a, s)?;
-        for sql in [
-            // One of each per person: the survivor's, when both have one.
-            "UPDATE OR IGNORE resident_pins SET id_number = ?2 WHERE id_number = ?1",
-            "UPDATE OR IGNORE dietary_needs SET resident = ?2 WHERE resident = ?1",
-            "UPDATE OR IGNORE pickup_authorisations SET child = ?2 WHERE child = ?1",
-            "UPDATE OR IGNORE unplaced_last_term SET resident = ?2 WHERE resident = ?1",
-        ] {
-            tx.prepare_cached(sql)?.execute((a, s))?;
-        }
-        // What is left of the absorbed number: the survivor already had its own.
-        for sql in [
-            "DELETE FROM volunteers WHERE id_number = ?1",
-            "DELETE FROM resident_pins WHERE id_number = ?1",
-            "DELETE FROM dietary_needs WHERE resident = ?1",
-            "DELETE FROM pickup_authorisations WHERE child = ?1",
-            "DELETE FROM unplaced_last_term WHERE resident = ?1",
-            "DELETE FROM residents WHERE id_number = ?1",
-        ] {
-            tx.prepare_cached(sql)?.execute([a])?;
-        }
+        merge_person(tx, a, s, (keep, remove), &at, &by)?;
         tx.prepare_cached(
             "UPDATE residents SET household_code = ?2, phone = ?3, tags = ?4, relationship = ?5,
                  updated_at = ?6 WHERE id_number = ?1",

@@ -658,6 +658,13 @@ pub fn store_known(
         foreign.then_some(household.centre_code.as_str()),
         foreign.then_some(household.household_code.as_str()),
     ))?;
+    // Moved away at another desk of the centre: no new sign-ups here either.
+    if let Some(on) = household.moved_away_on {
+        tx.prepare_cached(
+            "UPDATE households SET moved_away_at = coalesce(moved_away_at, ?2) WHERE code = ?1",
+        )?
+        .execute((&key, clock::to_db(on.and_time(chrono::NaiveTime::MIN))))?;
+    }
     for member in &household.members {
         // The district checked the number when it accepted it; one that no longer
         // reads is skipped rather than stopping every later change.

@@ -61,6 +61,32 @@ fn last_service(conn: &Connection, code: &str) -> Result<Option<NaiveDate>, AppE
     Ok(last.and_then(|d| d.parse().ok()))
 }
 
+/// Whether anyone of the household is still part of what the centre does for others,
+/// or has something not yet finished: named on another household's child's pickup list
+/// (a must-not-collect adult above all) or as the guardian who consented for another
+/// household's child; a place still held or waited for; a volunteer shift not yet
+/// reviewed; an event not yet sent to the district. Such a household waits, whatever
+/// its years: anonymising it would break the other family's list, or send the district
+/// a number that names nobody.
+fn still_in_use(conn: &Connection, code: &str) -> Result<bool, AppError> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM residents r WHERE r.household_code = ?1 AND (
+               EXISTS (SELECT 1 FROM pickup_authorisations p JOIN residents c ON c.id_number = p.child
+                       WHERE c.household_code <> ?1 AND instr(p.body, '\"' || r.id_number || '\"') > 0)
+               OR EXISTS (SELECT 1 FROM consents k JOIN residents c ON c.id_number = k.resident
+                          WHERE k.guardian = r.id_number AND c.household_code <> ?1)
+               OR EXISTS (SELECT 1 FROM enrolments e WHERE e.resident = r.id_number
+                          AND e.status IN ('confirmed', 'waitlisted', 'offered'))
+               OR EXISTS (SELECT 1 FROM shifts s WHERE s.volunteer = r.id_number
+                          AND s.status IN ('open', 'pending', 'needs_confirmation'))
+               OR EXISTS (SELECT 1 FROM outbox o WHERE o.sent_at IS NULL
+                          AND instr(o.body, '\"' || r.id_number || '\"') > 0))",
+        )?
+        .query_row([code], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
 /// The households due on `today` under `rule`, oldest code first.
 fn due(conn: &Connection, rule: &RetentionRule, today: NaiveDate) -> Result<Vec<String>, AppError> {
     let moved: Vec<String> = conn
@@ -72,7 +98,9 @@ fn due(conn: &Connection, rule: &RetentionRule, today: NaiveDate) -> Result<Vec<
         .collect::<Result<_, _>>()?;
     let mut due = Vec::new();
     for code in moved {
-        if last_service(conn, &code)?.is_some_and(|last| rule.due(last, today)) {
+        if last_service(conn, &code)?.is_some_and(|last| rule.due(last, today))
+            && !still_in_use(conn, &code)?
+        {
             due.push(code);
         }
     }
@@ -86,65 +114,81 @@ pub struct Swept {
     pub residents: usize,
 }
 
-/// Anonymises every household due today, in one transaction; without a rule,
-/// nothing (the district has not said how long, so nothing is removed).
+/// Anonymises every household due today, each in a transaction of its own (one that
+/// fails is left for tomorrow and says why; the rest go on); without a rule, nothing
+/// (the district has not said how long, so nothing is removed).
 pub fn sweep(store: &mut Store, now: NaiveDateTime) -> Result<Swept, AppError> {
-    store.write(&Actor::system(), now, sweep_in)
-}
-
-/// As [`sweep`], at most once a day: the kiosk's timer calls this every half minute.
-pub fn sweep_daily(store: &mut Store, now: NaiveDateTime) -> Result<Option<Swept>, AppError> {
-    let today = now.date().to_string();
-    if store.setting(SWEPT_ON)?.as_deref() == Some(today.as_str()) {
-        return Ok(None);
-    }
-    store
-        .write(&Actor::system(), now, |tx| {
-            let swept = sweep_in(tx)?;
-            set_setting(tx, SWEPT_ON, &today)?;
-            Ok(swept)
-        })
-        .map(Some)
-}
-
-fn sweep_in(tx: &mut Tx<'_>) -> Result<Swept, AppError> {
-    let Some(rule) = rule(tx)? else {
+    let Some(rule) = rule(store.conn())? else {
         return Ok(Swept {
             rule: None,
             households: 0,
             residents: 0,
         });
     };
-    let today = tx.now.date();
-    let households = due(tx, &rule, today)?;
-    let mut residents = 0;
-    for code in &households {
-        let last = last_service(tx, code)?;
-        let members: Vec<(String, String, String)> = tx
-            .prepare_cached(
-                "SELECT id_number, birth_date, sex FROM residents WHERE household_code = ?1
-                 ORDER BY id_number",
-            )?
-            .query_map([code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        for (id, birth_date, sex) in &members {
-            anonymise(tx, code, id, birth_date, sex, &rule)?;
+    let mut swept = Swept {
+        rule: Some(rule.clone()),
+        households: 0,
+        residents: 0,
+    };
+    for code in due(store.conn(), &rule, now.date())? {
+        match store.write(&Actor::system(), now, |tx| {
+            anonymise_household(tx, &code, &rule)
+        }) {
+            Ok(members) => {
+                swept.households += 1;
+                swept.residents += members;
+            }
+            Err(error) => {
+                eprintln!("linli: 户 {code} 匿名化失败，明天再试 / household {code} not anonymised, tried again tomorrow: {error}");
+            }
         }
-        residents += members.len();
-        tx.prepare_cached("UPDATE households SET address = ?2, erased_at = ?3 WHERE code = ?1")?
-            .execute((code, ANONYMISED, clock::to_db(tx.now)))?;
-        tx.audit(
-            "household_anonymised",
-            code,
-            json!({"members": members.len(), "last_service": last, "years": rule.years,
-                   "rule_version": rule.version}),
-        );
     }
-    Ok(Swept {
-        rule: Some(rule),
-        households: households.len(),
-        residents,
-    })
+    Ok(swept)
+}
+
+/// As [`sweep`], at most once a day: the kiosk's timer calls this every half minute,
+/// and the day is marked first, so a failure is not retried every half minute.
+pub fn sweep_daily(store: &mut Store, now: NaiveDateTime) -> Result<Option<Swept>, AppError> {
+    let today = now.date().to_string();
+    if store.setting(SWEPT_ON)?.as_deref() == Some(today.as_str()) {
+        return Ok(None);
+    }
+    store.write(&Actor::system(), now, |tx| {
+        set_setting(tx, SWEPT_ON, &today)?;
+        Ok(())
+    })?;
+    sweep(store, now).map(Some)
+}
+
+/// One household's members kept under pseudonyms, its address gone; how many.
+fn anonymise_household(
+    tx: &mut Tx<'_>,
+    code: &str,
+    rule: &RetentionRule,
+) -> Result<usize, AppError> {
+    let last = last_service(tx, code)?;
+    let members: Vec<(String, String, String)> = tx
+        .prepare_cached(
+            "SELECT id_number, birth_date, sex FROM residents WHERE household_code = ?1
+             ORDER BY id_number",
+        )?
+        .query_map([code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, birth_date, sex) in &members {
+        anonymise(tx, code, id, birth_date, sex, rule)?;
+    }
+    tx.prepare_cached(
+        "UPDATE households SET address = ?2, erased_at = ?3, moved_away_reason = NULL
+         WHERE code = ?1",
+    )?
+    .execute((code, ANONYMISED, clock::to_db(tx.now)))?;
+    tx.audit(
+        "household_anonymised",
+        code,
+        json!({"members": members.len(), "last_service": last, "years": rule.years,
+               "rule_version": rule.version}),
+    );
+    Ok(members.len())
 }
 
 /// One member kept under a fresh pseudonym; everything that named them in person gone.
@@ -208,6 +252,14 @@ fn anonymise(
         "UPDATE day_care_days SET place = NULL, pickup_at = NULL, absence_reason = NULL
          WHERE resident = ?1",
         "UPDATE attendance SET picked_up_by = NULL WHERE resident = ?1",
+        // Who collected the child, in the visit's own record.
+        "UPDATE attendance
+         SET body = json_set(body, '$.state.departure.collected_by.name', '（已匿名）')
+         WHERE resident = ?1
+           AND json_extract(body, '$.state.departure.collected_by.name') IS NOT NULL",
+        // What this device already sent the district about them: the district has it;
+        // the copy here is only the record of sending, and names them in full.
+        "DELETE FROM outbox WHERE sent_at IS NOT NULL AND instr(body, '\"' || ?1 || '\"') > 0",
         "UPDATE absences SET note = NULL WHERE resident = ?1",
         "DELETE FROM resident_pins WHERE id_number = ?1",
         "DELETE FROM resident_cards WHERE id_number = ?1",
