@@ -526,3 +526,56 @@ fn a_look_at_full_numbers_needs_a_reason_and_a_manager_finds_it_in_the_audit_log
     k.press("返回上一步");
     assert_eq!(k.screen(), Screen::StaffHome);
 }
+
+/// At the desk a resident changes what they consent to (the slip prints for them) and
+/// asks for a copy of everything held about them: on screen, masked, and on paper.
+#[test]
+fn a_resident_consents_to_photos_and_takes_a_copy_of_their_own_record_at_the_desk() {
+    let k = desk_at(arrival());
+    sign_in(&k, "S001");
+    let (id, name, phone) = &adult_with_phone(&k, "");
+    open_resident(&k, name, id);
+    let page = k.window.global::<DeskResidentAdapter>();
+    assert_eq!(page.get_consent_giver(), "本人");
+    assert!(!page.get_consent_purposes().contains("活动照片"));
+    let slips = |kind: &str| {
+        count(
+            &k,
+            &format!("SELECT count(*) FROM slips WHERE kind = '{kind}'"),
+        )
+    };
+    let consent_slips = slips("consent_slip");
+    // Far down the page: the buttons' own callbacks.
+    page.set_consent_photos(true);
+    page.invoke_save_consent();
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    k.press("好的");
+    assert!(
+        page.get_consent_purposes().contains("活动照片"),
+        "{}",
+        page.get_consent_purposes()
+    );
+    assert_eq!(slips("consent_slip"), consent_slips + 1);
+    assert!(k.query(&format!(
+        "SELECT purposes FROM consents WHERE resident = '{id}' ORDER BY id DESC LIMIT 1"
+    ))[0]
+        .contains("photos"));
+
+    let copies = slips("record_copy");
+    page.invoke_give_copy();
+    assert_eq!(tone(&k), Tone::Success, "{}", k.notice());
+    let shown = k.notice();
+    assert!(shown.contains(name.as_str()), "{shown}");
+    assert!(shown.contains(&id[id.len() - 4..]), "{shown}");
+    assert!(
+        !shown.contains(id.as_str()) && !shown.contains(phone.as_str()),
+        "{shown}"
+    );
+    assert_eq!(slips("record_copy"), copies + 1);
+    assert!(
+        count(
+            &k,
+            "SELECT count(*) FROM audit_log WHERE action = 'record_copy_given' AND actor LIKE '%S001%'"
+        ) >= 1
+    );
+}

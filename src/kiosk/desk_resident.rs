@@ -23,11 +23,17 @@ use super::ui::{
 };
 use crate::clock;
 use crate::error::AppError;
+use crate::print::Printing;
 use crate::usecase::attendance::{set_pickup_adult, PickupAdultInput};
-use crate::usecase::resident_page::{resident_page, KioskAccess, PinStatus, ResidentPage};
+use crate::usecase::consents::{self, ConsentRequest};
+use crate::usecase::resident_copy::{self, ResidentCopy};
+use crate::usecase::resident_page::{
+    resident_page, ConsentStanding, KioskAccess, PinStatus, ResidentPage,
+};
 use crate::usecase::residents::{self, card_ending};
 use crate::usecase::search::FoundResident;
 use crate::usecase::{absences, dietary};
+use linli_core::consent::Purpose;
 
 #[derive(Default)]
 pub struct DeskResidentState {
@@ -37,6 +43,8 @@ pub struct DeskResidentState {
     absences: Vec<Absence>,
     /// The resident's cards in use (full numbers, never on screen), to revoke one.
     cards: Vec<String>,
+    /// Who consents for them: `None` for themselves, the guardian's number for a child.
+    guardian: Option<String>,
 }
 
 pub type SharedDeskResident = Arc<Mutex<DeskResidentState>>;
@@ -122,6 +130,31 @@ fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, p
     )));
     adapter.set_card_number("".into());
     state.lock().expect("resident lock").cards = access.cards;
+    let consent = page.consent.unwrap_or(ConsentStanding {
+        purposes: Default::default(),
+        guardian: None,
+        under_14: false,
+    });
+    let words: Vec<String> = consent
+        .purposes
+        .iter()
+        .map(|p| pick(window, &p.describe()).to_string())
+        .collect();
+    adapter.set_consent_purposes(if words.is_empty() {
+        pick(window, &Text::new("还没有同意记录", "none on record"))
+    } else {
+        words.join("、").into()
+    });
+    adapter.set_consent_contact(consent.purposes.contains(&Purpose::ActivityContact));
+    adapter.set_consent_photos(consent.purposes.contains(&Purpose::Photos));
+    let giver = match (&consent.guardian, consent.under_14) {
+        (_, false) => pick(window, &Text::new("本人", "themselves")),
+        // The guardian of the consent on record gives the next one too.
+        (Some(_), true) => pick(window, &Text::new("监护人", "the guardian")),
+        (None, true) => "".into(),
+    };
+    adapter.set_consent_giver(giver);
+    state.lock().expect("resident lock").guardian = consent.guardian.filter(|_| consent.under_14);
     let tomorrow = clock::now()
         .date()
         .succ_opt()
@@ -147,6 +180,57 @@ pub fn load<B: Backend>(desk: &Desk<B>, state: &SharedDeskResident) {
             }
         },
     );
+}
+
+/// Their own record as the screen shows it over the page: what is held, masked where
+/// others appear (the slip has the same).
+fn copy_text(copy: &ResidentCopy) -> Text {
+    let r = &copy.record;
+    let phone = r.phone.clone().unwrap_or_else(|| "—".into());
+    let others: Vec<String> = copy.household.iter().map(|m| m.name.clone()).collect();
+    let others = |sep: &str| {
+        if others.is_empty() {
+            "—".to_string()
+        } else {
+            others.join(sep)
+        }
+    };
+    // (Chinese, unit, English, how many)
+    let counts = [
+        ("签到", "次", "visits", copy.sessions_attended),
+        ("日间照料", "天", "day-care days", copy.day_care_days),
+        ("请假", "次", "absences", copy.absences_reported),
+        ("志愿服务", "次", "volunteer shifts", copy.volunteer_shifts),
+        ("缴费", "笔", "payments", copy.payments.len()),
+        ("接送人", "位", "pickup adults", copy.pickup_adults.len()),
+        ("操作记录", "条", "audit entries", copy.audit_entries),
+    ];
+    let zh: Vec<String> = counts
+        .iter()
+        .map(|(zh, unit, _, n)| format!("{zh} {n} {unit}"))
+        .collect();
+    let en: Vec<String> = counts
+        .iter()
+        .map(|(_, _, en, n)| format!("{n} {en}"))
+        .collect();
+    Text::new(
+        format!(
+            "{} · {} · 电话 {phone}\n户 {} · 同住：{}\n{}",
+            r.name,
+            r.id_number,
+            r.household_code,
+            others("、"),
+            zh.join(" · ")
+        ),
+        format!(
+            "{} · {} · phone {phone}\nhousehold {} · living with: {}\n{}",
+            r.name,
+            r.id_number,
+            r.household_code,
+            others(", "),
+            en.join(" · ")
+        ),
+    )
 }
 
 /// A date typed at the desk, or a refusal naming the field; empty is no date.
@@ -339,6 +423,80 @@ pub fn connect<B: Backend>(
                         "Full numbers (this look is recorded)",
                     ),
                     pick(window, &text),
+                );
+            },
+        );
+    });
+
+    let (d, st) = (desk.clone(), state.clone());
+    adapter.on_save_consent(move || {
+        let (Some(window), Some(found)) = (d.window(), d.resident()) else {
+            return;
+        };
+        let adapter = window.global::<DeskResidentAdapter>();
+        let mut purposes = vec![Purpose::Services.key().to_string()];
+        if adapter.get_consent_contact() {
+            purposes.push(Purpose::ActivityContact.key().to_string());
+        }
+        if adapter.get_consent_photos() {
+            purposes.push(Purpose::Photos.key().to_string());
+        }
+        let guardian = st.lock().expect("resident lock").guardian.clone();
+        let id = found.resident.id_number().to_string();
+        let (d2, st2) = (d.clone(), st.clone());
+        d.run_busy(
+            |window, busy| window.global::<DeskResidentAdapter>().set_busy(busy),
+            move |store, actor| {
+                consents::record(
+                    store,
+                    actor,
+                    clock::now(),
+                    &ConsentRequest {
+                        resident: &id,
+                        guardian: guardian.as_deref(),
+                        purposes: &purposes,
+                        notice_version: None,
+                    },
+                    Printing::Queue,
+                )
+            },
+            move |window, given| {
+                if given.slip.is_some() {
+                    d2.slip_issued();
+                }
+                notify(
+                    window,
+                    Tone::Success,
+                    &Text::new(
+                        "同意已记录，回执正在打印",
+                        "Consent recorded; its slip is printing",
+                    ),
+                    "".into(),
+                );
+                load(&d2, &st2);
+            },
+        );
+    });
+
+    let d = desk.clone();
+    adapter.on_give_copy(move || {
+        let Some(found) = d.resident() else { return };
+        let id = found.resident.id_number().to_string();
+        let d2 = d.clone();
+        d.run_busy(
+            |window, busy| window.global::<DeskResidentAdapter>().set_busy(busy),
+            move |store, actor| {
+                resident_copy::copy(store, actor, clock::now(), &id, Printing::Queue)
+            },
+            move |window, copy| {
+                if copy.slip.is_some() {
+                    d2.slip_issued();
+                }
+                notify(
+                    window,
+                    Tone::Success,
+                    &Text::new("个人信息副本（正在打印）", "Their own record (printing)"),
+                    pick(window, &copy_text(&copy)),
                 );
             },
         );

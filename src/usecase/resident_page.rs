@@ -35,6 +35,19 @@ pub struct ResidentPage {
     pub absences: Vec<linli_core::absence::Absence>,
     /// The kiosk PIN and cards, for a member who registers residents.
     pub access: Option<KioskAccess>,
+    /// What the resident's data may be used for, and who gives consent for them, for a
+    /// member who registers residents.
+    pub consent: Option<ConsentStanding>,
+}
+
+/// The consent in force and who may change it at the desk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentStanding {
+    pub purposes: std::collections::BTreeSet<linli_core::consent::Purpose>,
+    /// Under 14: the guardian of the consent on record (full number, kept in Rust),
+    /// or none yet, when the household form asks for one.
+    pub guardian: Option<String>,
+    pub under_14: bool,
 }
 
 /// How a resident signs in at the kiosk, as the desk manages it.
@@ -143,11 +156,30 @@ pub fn resident_page(
     } else {
         None
     };
+    let consent = if member.can(Permission::RegisterHouseholds) {
+        let person = load::resident(conn, resident)?.expect("found above");
+        let guardian: Option<String> = rusqlite::OptionalExtension::optional(
+            conn.prepare_cached(
+                "SELECT guardian FROM consents WHERE resident = ?1 AND guardian IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([resident], |r| r.get(0)),
+        )?;
+        Some(ConsentStanding {
+            purposes: super::consents::purposes_of(conn, resident)?,
+            guardian,
+            under_14: person.age_on(crate::clock::now().date())
+                < linli_core::consent::GUARDIAN_CONSENT_BELOW,
+        })
+    } else {
+        None
+    };
     Ok(ResidentPage {
         children_programmes,
         pickup,
         dietary,
         absences,
         access,
+        consent,
     })
 }
