@@ -1199,8 +1199,16 @@ fn a_move_away_and_a_merge_at_one_desk_reach_the_centres_other_kiosk() {
         ),
         1
     );
-    // The desk heard its own merge back and changed nothing more.
+    // The desk heard its own merge back and changed nothing more; the card the kiosk
+    // gave the second record before the merge reached it is hers, under her number.
     assert!(at_real_centre(desk.path(), None, &["sync", "--once"]).0);
+    assert_eq!(
+        local(
+            desk.path(),
+            &format!("SELECT count(*) FROM resident_cards WHERE token = 'CARD55001' AND id_number = '{mother}'")
+        ),
+        1
+    );
     assert_eq!(
         local(
             desk.path(),

@@ -527,8 +527,14 @@ async fn apply_one_by_one(
         match attempt.await {
             Ok(true) => {
                 tx.batch_execute("RELEASE SAVEPOINT event").await?;
+                // Everything the event touched is published after the batch, as in
+                // the batch's own pass: a merge or a card left out here would never
+                // reach the centre's other devices.
                 touched.households.extend(own.households);
                 touched.staff.extend(own.staff);
+                touched.pickup_lists.extend(own.pickup_lists);
+                touched.cards.extend(own.cards);
+                touched.merges.extend(own.merges);
                 results[index] = Some(accepted(event));
             }
             Ok(false) => {

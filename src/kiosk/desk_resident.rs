@@ -133,6 +133,7 @@ fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, p
     let consent = page.consent.unwrap_or(ConsentStanding {
         purposes: Default::default(),
         guardian: None,
+        guardian_name: None,
         under_14: false,
     });
     let words: Vec<String> = consent
@@ -149,8 +150,15 @@ fn show(window: &AppWindow, state: &SharedDeskResident, found: &FoundResident, p
     adapter.set_consent_photos(consent.purposes.contains(&Purpose::Photos));
     let giver = match (&consent.guardian, consent.under_14) {
         (_, false) => pick(window, &Text::new("本人", "themselves")),
-        // The guardian of the consent on record gives the next one too.
-        (Some(_), true) => pick(window, &Text::new("监护人", "the guardian")),
+        // The guardian of the consent on record gives the next one too: named, so
+        // staff ask for that person.
+        (Some(_), true) => {
+            let name = consent.guardian_name.clone().unwrap_or_default();
+            pick(
+                window,
+                &Text::new(format!("监护人 {name}"), format!("the guardian {name}")),
+            )
+        }
         (None, true) => "".into(),
     };
     adapter.set_consent_giver(giver);

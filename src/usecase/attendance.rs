@@ -82,6 +82,13 @@ pub fn receive_pickup_list(
     list: &PickupAuthorisation,
     changed_at: NaiveDateTime,
 ) -> Result<(), AppError> {
+    // A list made for a number merged away since is its survivor's.
+    let child = super::households::current_number(tx, &list.child)?;
+    if child != list.child {
+        let mut moved = list.clone();
+        moved.child = child;
+        return receive_pickup_list(tx, &moved, changed_at);
+    }
     if load::resident(tx, &list.child)?.is_none() {
         return Ok(());
     }

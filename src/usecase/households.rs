@@ -605,6 +605,20 @@ pub fn register_rows(
 }
 
 /// The number an ID number was merged into, and when, if it was.
+/// The number `id` is now, following merges made here or passed on by the district
+/// (a change naming the absorbed number can arrive after the merge).
+pub fn current_number(conn: &rusqlite::Connection, id: &str) -> Result<String, AppError> {
+    let mut id = id.to_string();
+    // A chain of merges is short; the bound only guards against a loop.
+    for _ in 0..8 {
+        match merged_into(conn, &id)? {
+            Some((survivor, _)) => id = survivor,
+            None => break,
+        }
+    }
+    Ok(id)
+}
+
 fn merged_into(
     conn: &rusqlite::Connection,
     id: &str,
@@ -644,6 +658,14 @@ pub fn store_known(
     let own = tx.device().centre_code.clone();
     let key = local_household_key(&own, &household.centre_code, &household.household_code);
     let foreign = key != household.household_code;
+    // Anonymised here: a late copy from the district must not bring the names back.
+    let erased: Option<Option<String>> = tx
+        .prepare_cached("SELECT erased_at FROM households WHERE code = ?1")?
+        .query_row([&key], |r| r.get(0))
+        .optional()?;
+    if erased.flatten().is_some() {
+        return Ok(());
+    }
     let at = clock::to_db(tx.now);
     tx.prepare_cached(
         "INSERT INTO households (code, address, community_code, created_at, owner_centre, owner_code)
@@ -671,6 +693,10 @@ pub fn store_known(
         let Ok(id) = IdNumber::parse(&member.id_number, chrono::NaiveDate::MAX) else {
             continue;
         };
+        // A number merged away stays away, whatever older copy arrives after the merge.
+        if merged_into(tx, id.as_str())?.is_some() {
+            continue;
+        }
         // The district's registry decides where a person belongs; a local copy that
         // said otherwise (registered here while another centre had them) moves, and
         // staff can see that it did.

@@ -47,6 +47,8 @@ pub struct ConsentStanding {
     /// Under 14: the guardian of the consent on record (full number, kept in Rust),
     /// or none yet, when the household form asks for one.
     pub guardian: Option<String>,
+    /// That guardian's name, masked, for staff to ask for them by name.
+    pub guardian_name: Option<String>,
     pub under_14: bool,
 }
 
@@ -165,9 +167,14 @@ pub fn resident_page(
             )?
             .query_row([resident], |r| r.get(0)),
         )?;
+        let guardian_name = match &guardian {
+            Some(g) => load::resident(conn, g)?.map(|g| linli_core::identity::mask_name(&g.name)),
+            None => None,
+        };
         Some(ConsentStanding {
             purposes: super::consents::purposes_of(conn, resident)?,
             guardian,
+            guardian_name,
             under_14: person.age_on(crate::clock::now().date())
                 < linli_core::consent::GUARDIAN_CONSENT_BELOW,
         })

@@ -458,6 +458,8 @@ pub fn receive_card(
     revoked: bool,
     changed_at: NaiveDateTime,
 ) -> Result<(), AppError> {
+    // A card given to a number merged away since is its survivor's.
+    let resident = &super::households::current_number(tx, resident)?;
     if load::resident(tx, resident)?.is_none() {
         return Ok(());
     }
